@@ -1,0 +1,147 @@
+# maintd: build, install, test.  GNU make or BSD make with the usual
+# variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
+# RUNSTATEDIR, MANDIR.
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+LOCALSTATEDIR	?= /var
+RUNSTATEDIR	?= /run
+STATEDIR	?= $(LOCALSTATEDIR)/lib
+DOCDIR		?= $(PREFIX)/share/doc/maintd
+
+CC		?= cc
+BUILD		?= build
+PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c
+PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		  -Wmissing-prototypes -Wstrict-prototypes
+OPT		?= -O2 -g
+ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
+		  -DSYSCONFDIR='"$(SYSCONFDIR)"' -DRUNSTATEDIR='"$(RUNSTATEDIR)"' \
+		  -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' -DSTATEDIR='"$(STATEDIR)"' \
+		  $(CFLAGS)
+ALL_LDFLAGS	= $(LDFLAGS)
+
+DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
+		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
+		  daemon/table.c daemon/task.c daemon/util.c daemon/verbs.c \
+		  daemon/verbs_ctl.c daemon/supervise.c daemon/spawn.c \
+		  daemon/output.c daemon/osdep.c
+CLIENT_SRCS	= client/maintctl.c daemon/paths.c daemon/proto.c
+UNIT_TESTS	= test_proto test_util test_conf test_cron
+
+DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o)
+# what each unit test links with
+T_proto		= proto
+T_util		= util log
+T_conf		= conf cron proto util log
+T_cron		= cron
+
+MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
+SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
+		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
+		  tests/deps.sh
+
+# Debian packages for building and testing (make deps installs them).
+DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
+		  libsqlite3-dev libcurl4-openssl-dev libjson-c-dev \
+		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
+		  perl clang logrotate
+
+all: $(BUILD)/maintd $(BUILD)/maintctl
+
+$(BUILD)/maintd: $(DAEMON_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
+
+$(BUILD)/maintctl: $(CLIENT_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
+
+$(BUILD)/%.o: %.c daemon/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+
+.SECONDEXPANSION:
+$(BUILD)/test_%: tests/unit/test_%.c \
+    $$(addprefix $(BUILD)/daemon/,$$(addsuffix .o,$$(T_$$*)))
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) -Idaemon -o $@ \
+	    $< $(addprefix $(BUILD)/daemon/,$(addsuffix .o,$(T_$*))) $(PKG_LIBS) \
+	    $$(pkg-config --libs cmocka) $(ALL_LDFLAGS)
+
+units: $(UNIT_TESTS:%=$(BUILD)/%)
+
+# Install what is missing (as root on Debian), or say what to run.
+deps:
+	@sh tests/deps.sh $(DEB_PKGS)
+
+# Run maintd in the foreground on the example config, with its socket,
+# database and logs under ./run (no root needed).
+run: deps
+	@$(MAKE) all
+	@mkdir -p run
+	@{ cat conf/maintd.conf; \
+	   echo '# added by make run: keep everything under ./run'; \
+	   echo 'socket = "$(CURDIR)/run/maintd.sock"'; \
+	   echo 'pidfile = "$(CURDIR)/run/maintd.pid"'; \
+	   echo 'database = "$(CURDIR)/run/maintd.db"'; \
+	   echo 'log_dir = "$(CURDIR)/run/log"'; \
+	   if [ "$$(id -u)" = 0 ]; then echo 'user = "nobody"'; fi; \
+	 } > run/maintd.conf
+	@echo "maintd: in another shell: $(BUILD)/maintctl -s run/maintd.sock status"
+	$(BUILD)/maintd -f -c run/maintd.conf
+
+check: deps
+	@$(MAKE) all units
+	@$(MAKE) test
+
+test: lint
+	sh tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
+	MAINTD=$(CURDIR)/$(BUILD)/maintd MAINTCTL=$(CURDIR)/$(BUILD)/maintctl \
+	    prove -f tests/integration/t*.sh
+
+lint:
+	mandoc -Tlint -W warning $(MANS)
+	shellcheck $(SHELL_SCRIPTS)
+	for f in $(SHELL_SCRIPTS); do sh -n $$f || exit 1; done
+
+# The whole suite under AddressSanitizer and UBSan, in its own build tree.
+asan: deps
+	@$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all" all units
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) BUILD=build-asan test
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/maintd/tasks.d \
+	    $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(DESTDIR)$(SBINDIR)
+	install -m 0644 daemon/maintd.8 client/maintctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 conf/maintd.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 conf/maintd.conf $(DESTDIR)$(DOCDIR)/maintd.conf.example
+	[ -f $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf ] || \
+	    install -m 0644 conf/maintd.conf $(DESTDIR)$(SYSCONFDIR)/maintd
+	for f in rc/maintd.service rc/maintd.init rc/maintd.openrc \
+	    rc/maintd.freebsd rc/maintd.openbsd; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' $$f \
+		    > $(DESTDIR)$(DOCDIR)/$${f#rc/}; \
+	done
+	@echo "rc scripts are in $(DOCDIR); see rc/README for where they go"
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
+	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-asan run
+
+.PHONY: all units deps run check test lint asan install uninstall clean

@@ -1,0 +1,140 @@
+/* conf.h: the configuration file (DESIGN §4), loaded and validated as a whole. */
+#ifndef MAINTD_CONF_H
+#define MAINTD_CONF_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cron.h"
+
+enum task_kind { KIND_ONESHOT, KIND_PERIODIC, KIND_SERVICE };
+enum task_output { OUTPUT_FILE, OUTPUT_SYSLOG, OUTPUT_DISCARD };
+enum task_restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
+
+enum limit_kind {
+	LIM_CPU, LIM_MEMORY, LIM_NOFILE, LIM_NPROC, LIM_FSIZE, LIM_CORE, LIM_MAX
+};
+
+struct task_limits {
+	bool		 set[LIM_MAX];
+	uint64_t	 value[LIM_MAX];	/* cpu in seconds, sizes in bytes */
+};
+
+struct task_health {
+	char		*url;
+	char		**command;
+	int64_t		 interval_ms;
+	int64_t		 timeout_ms;
+	int		 failures;
+	bool		 restart;
+};
+
+struct task_conf {
+	char		*name;
+	char		*file;
+	int		 line;
+	char		*description;
+	char		**argv;		/* NULL-terminated */
+	bool		 shell;
+	char		*user;		/* NULL: the daemon's user */
+	char		*group;
+	uid_t		 uid;
+	gid_t		 gid;
+	bool		 allow_root;
+	char		*directory;
+	char		**environment;	/* "NAME=value", NULL-terminated */
+	char		**tags;
+	enum task_kind	 kind;
+	char		*schedule;	/* as written */
+	struct cron	 cron;
+	int64_t		 every_ms;	/* 0: none */
+	int64_t		 timeout_ms;	/* 0: none */
+	int		 kill_signal;
+	int		 weight;
+	char		**conflicts;
+	int64_t		 auto_deactivate_ms;	/* -1: the global default */
+	bool		 dry_run;
+	enum task_output output;
+	int		 nice;
+	mode_t		 umask;
+	struct task_limits limits;
+	bool		 has_health;
+	struct task_health health;
+	enum task_restart restart;
+	int64_t		 backoff_min_ms;
+	int64_t		 backoff_max_ms;
+	int		 restart_limit;	/* quick crashes before failed; 0: never */
+};
+
+struct preset_conf {
+	char		*name;
+	char		*description;
+	char		**tasks;
+	char		**tags;
+	int		 line;
+};
+
+struct window_conf {
+	char		*name;
+	char		*preset;
+	char		*schedule;
+	struct cron	 cron;
+	int64_t		 duration_ms;
+	int		 line;
+};
+
+struct notify_conf {
+	char		*name;
+	char		*url;
+	char		**events;
+	int64_t		 timeout_ms;
+	int		 retries;
+	int		 line;
+};
+
+struct config {
+	char		*path;
+	char		*socket;
+	mode_t		 socket_mode;
+	char		*socket_group;
+	gid_t		 socket_gid;	/* (gid_t)-1: unset */
+	char		*admin_group;
+	gid_t		 admin_gid;	/* (gid_t)-1: unset */
+	char		*pidfile;
+	char		*database;
+	char		*log_dir;
+	int		 syslog_facility;
+	int		 max_weight;
+	int64_t		 kill_grace_ms;
+	int64_t		 auto_deactivate_ms;
+	int64_t		 history_retention_ms;
+	char		**discover;
+	char		*discover_tag;
+	int64_t		 discover_interval_ms;
+	char		*metrics_file;
+	int		 max_clients;
+	int64_t		 client_timeout_ms;
+	char		*path_env;	/* PATH given to tasks */
+	char		*lang;		/* LANG given to tasks; NULL: none */
+
+	struct task_conf	*tasks;
+	size_t			 ntasks;
+	struct preset_conf	*presets;
+	size_t			 npresets;
+	struct window_conf	*windows;
+	size_t			 nwindows;
+	struct notify_conf	*notifies;
+	size_t			 nnotifies;
+};
+
+/* Errors are "file:line: message" strings, all of them, NULL-terminated. */
+struct config	*conf_load(const char *path, char ***errors);
+void		 conf_free(struct config *);
+struct task_conf *conf_task(const struct config *, const char *name);
+const char	*kind_name(enum task_kind);
+const char	*output_name(enum task_output);
+const char	*restart_name(enum task_restart);
+
+#endif

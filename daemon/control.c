@@ -1,0 +1,584 @@
+/*
+ * control.c: the Unix control socket.  Accepts clients, reads request
+ * lines, hands each to verbs_dispatch() in order, and buffers replies.
+ * Every client is bounded: request length, output held for it, idle time.
+ * A request may hold the client (a streaming reply); the following
+ * pipelined requests wait until its final line.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#define LIBBSD_OPENBSD_VIS	/* only strvis(3) is used */
+#include <vis.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "ev.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+#include "verbs.h"
+
+#define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
+#define OUT_HIGH	(256 * 1024)	/* stop reading requests above this */
+#define OUT_CAP		(16 * 1024 * 1024)	/* drop a client above this */
+#define ACCEPT_PAUSE_MS	1000
+
+struct client {
+	int		 fd;
+	uid_t		 uid;
+	gid_t		 gid;
+	bool		 admin;
+	bool		 held;		/* a streaming reply is under way */
+	bool		 json;		/* the current request has --json */
+	bool		 closing;	/* close once the output is written */
+	bool		 dead;
+	char		 in[IN_MAX];
+	size_t		 inlen;
+	char		*out;
+	size_t		 outlen, outcap, outoff;
+	struct ev_timer	 idle;
+	struct ev_timer	 resume;
+	struct client	*next, **prevp;
+};
+
+static int			 listen_fd = -1;
+static char			*sock_path;
+static struct control_conf	 cc;
+static struct client		*clients;
+static int			 nclients;
+static struct ev_timer		 accept_timer;
+
+static void	client_free(struct client *);
+static void	client_flush(struct client *);
+static void	client_input(struct client *);
+static void	client_arm(struct client *);
+
+int
+control_nclients(void)
+{
+	return nclients;
+}
+
+static void
+out_append(struct client *c, const char *s, size_t n)
+{
+	size_t	need;
+
+	if (c->dead)
+		return;
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	need = c->outlen + n;
+	if (need - c->outoff > OUT_CAP) {
+		log_warnx("control: client uid %u does not read its replies "
+		    "(%zu bytes queued); dropping it", (unsigned)c->uid,
+		    c->outlen - c->outoff);
+		c->dead = true;
+		return;
+	}
+	if (need > c->outcap) {
+		if (c->outoff > 0) {
+			memmove(c->out, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+			need = c->outlen + n;
+		}
+		if (need > c->outcap) {
+			c->outcap = c->outcap ? c->outcap : 4096;
+			while (c->outcap < need)
+				c->outcap *= 2;
+			c->out = xreallocarray(c->out, c->outcap, 1);
+		}
+	}
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+}
+
+/* "- " + the text with control characters made visible + "\n". */
+void
+client_raw(struct client *c, const char *text)
+{
+	size_t	 len = strlen(text);
+	char	*vis, stackbuf[1024];
+
+	vis = len * 4 + 1 <= sizeof(stackbuf) ? stackbuf :
+	    xcalloc(len * 4 + 1, 1);
+	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+	out_append(c, "- ", 2);
+	out_append(c, vis, strlen(vis));
+	out_append(c, "\n", 1);
+	if (vis != stackbuf)
+		free(vis);
+	client_arm(c);
+}
+
+void
+client_data(struct client *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	client_raw(c, s);
+	free(s);
+}
+
+void
+client_json(struct client *c, struct json_object *o)
+{
+	const char	*s;
+
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	out_append(c, "- ", 2);
+	out_append(c, s, strlen(s));
+	out_append(c, "\n", 1);
+	client_arm(c);
+}
+
+static void
+final_line(struct client *c, const char *word, const char *code,
+    const char *fmt, va_list ap)
+{
+	char	text[1024] = "", vis[4096];
+	int	n;
+
+	n = fmt != NULL ? vsnprintf(text, sizeof(text), fmt, ap) : 0;
+	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+	out_append(c, word, strlen(word));
+	if (code != NULL) {
+		out_append(c, " ", 1);
+		out_append(c, code, strlen(code));
+	}
+	if (n > 0) {
+		out_append(c, " ", 1);
+		out_append(c, vis, strlen(vis));
+	}
+	out_append(c, "\n", 1);
+	c->json = false;
+	if (c->held) {
+		/* Go on with pipelined requests from the loop, not here. */
+		c->held = false;
+		ev_timer_add(&c->resume, 0);
+		if (cc.idle_ms > 0)
+			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+	}
+	client_arm(c);
+}
+
+void
+client_ok(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	final_line(c, "OK", NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+client_err(struct client *c, const char *code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	final_line(c, "ERR", code, fmt, ap);
+	va_end(ap);
+}
+
+void
+client_hold(struct client *c)
+{
+	c->held = true;
+	ev_timer_del(&c->idle);
+}
+
+bool
+client_held(const struct client *c)
+{
+	return c->held;
+}
+
+void
+client_close_after_reply(struct client *c)
+{
+	c->closing = true;
+}
+
+uid_t
+client_uid(const struct client *c)
+{
+	return c->uid;
+}
+
+bool
+client_admin(const struct client *c)
+{
+	return c->admin;
+}
+
+bool
+client_json_mode(const struct client *c)
+{
+	return c->json;
+}
+
+static void
+client_arm(struct client *c)
+{
+	int	ev = 0;
+
+	if (c->dead) {
+		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
+		return;
+	}
+	if (!c->closing && c->outlen - c->outoff < OUT_HIGH &&
+	    c->inlen < sizeof(c->in))
+		ev |= EV_READ;
+	if (c->outlen > c->outoff)
+		ev |= EV_WRITE;
+	ev_io_set(c->fd, ev);
+}
+
+/* Write what we can; frees c when it is finished or broken. */
+static void
+client_flush(struct client *c)
+{
+	ssize_t	n;
+
+	while (!c->dead && c->outlen > c->outoff) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			c->dead = true;
+			break;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->dead || (c->closing && c->outlen == c->outoff && !c->held)) {
+		client_free(c);
+		return;
+	}
+	client_arm(c);
+}
+
+static void
+client_idle(void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->held)
+		return;
+	log_debug("control: closing idle client uid %u", (unsigned)c->uid);
+	client_free(c);
+}
+
+static void
+client_resume(void *arg)
+{
+	struct client	*c = arg;
+
+	client_input(c);
+}
+
+/* Handle the complete lines in c->in, in order, until one holds c. */
+static void
+client_input(struct client *c)
+{
+	char	*nl, *line;
+	size_t	 len, used;
+
+	while (!c->held && !c->closing && !c->dead &&
+	    c->outlen - c->outoff < OUT_HIGH &&
+	    (nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+		line = c->in;
+		len = (size_t)(nl - line);
+		used = len + 1;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		*nl = '\0';
+		line[len] = '\0';
+		c->json = false;
+		verbs_dispatch(c, line, len);
+		if (c->dead)
+			break;
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+	}
+	if (!c->dead && !c->held && !c->closing && c->inlen == sizeof(c->in) &&
+	    memchr(c->in, '\n', c->inlen) == NULL) {
+		client_err(c, "too-long", "request longer than %d bytes",
+		    PROTO_MAXLINE);
+		c->closing = true;
+		c->inlen = 0;
+	}
+	client_flush(c);
+}
+
+void
+client_set_json(struct client *c, bool on)
+{
+	c->json = on;
+}
+
+static void
+client_event(int fd, int revents, void *arg)
+{
+	struct client	*c = arg;
+	ssize_t		 n;
+
+	if (revents & EV_WRITE) {
+		client_flush(c);
+		return;	/* c may be gone */
+	}
+	if (!(revents & EV_READ))
+		return;
+	if (c->inlen == sizeof(c->in)) {
+		client_input(c);
+		return;
+	}
+	n = read(fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		/* Peer gone: finish what is queued only if it still reads. */
+		client_free(c);
+		return;
+	}
+	if (n > 0) {
+		c->inlen += (size_t)n;
+		if (!c->held && cc.idle_ms > 0)
+			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+	}
+	client_input(c);
+}
+
+static bool
+uid_is_admin(uid_t uid, gid_t gid)
+{
+	struct passwd	*pw;
+	gid_t		 groups[256];
+	int		 n = 256, i;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	if (cc.admin_gid == (gid_t)-1)
+		return false;
+	if (gid == cc.admin_gid)
+		return true;
+	if ((pw = getpwuid(uid)) == NULL)
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (groups[i] == cc.admin_gid)
+			return true;
+	return false;
+}
+
+static void
+accept_resume(void *arg)
+{
+	(void)arg;
+	if (listen_fd != -1)
+		ev_io_set(listen_fd, EV_READ);
+}
+
+static void
+control_accept(int fd, int revents, void *arg)
+{
+	struct client	*c;
+	int		 cfd;
+	uid_t		 uid;
+	gid_t		 gid;
+	static const char busy[] = "ERR busy too many clients\n";
+
+	(void)revents;
+	(void)arg;
+	for (;;) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("control: accept");
+				ev_io_set(listen_fd, 0);
+				ev_timer_add(&accept_timer, ACCEPT_PAUSE_MS);
+			} else if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("control: accept");
+			return;
+		}
+		if (getpeereid(cfd, &uid, &gid) == -1) {
+			log_warn("control: getpeereid");
+			close(cfd);
+			continue;
+		}
+		if (nclients >= cc.max_clients) {
+			log_warnx("control: too many clients (%d), refusing "
+			    "uid %u", nclients, (unsigned)uid);
+			(void)send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
+			close(cfd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->fd = cfd;
+		c->uid = uid;
+		c->gid = gid;
+		c->admin = uid_is_admin(uid, gid);
+		ev_timer_init(&c->idle, client_idle, c);
+		ev_timer_init(&c->resume, client_resume, c);
+		if (ev_io_add(cfd, EV_READ, client_event, c) == -1) {
+			log_warn("control: ev_io_add");
+			close(cfd);
+			free(c);
+			continue;
+		}
+		if (cc.idle_ms > 0)
+			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+		c->next = clients;
+		if (clients != NULL)
+			clients->prevp = &c->next;
+		c->prevp = &clients;
+		clients = c;
+		nclients++;
+		log_debug("control: client uid %u%s", (unsigned)uid,
+		    c->admin ? " (admin)" : "");
+	}
+}
+
+static void
+client_free(struct client *c)
+{
+	verbs_client_gone(c);
+	ev_io_del(c->fd);
+	close(c->fd);
+	ev_timer_del(&c->idle);
+	ev_timer_del(&c->resume);
+	*c->prevp = c->next;
+	if (c->next != NULL)
+		c->next->prevp = c->prevp;
+	nclients--;
+	free(c->out);
+	free(c);
+}
+
+/*
+ * Create the socket race-free: refuse if a live daemon answers on path;
+ * bind a temporary name with a tight umask, give it its group and mode,
+ * then rename it over the final path.
+ */
+int
+control_listen(const struct control_conf *conf, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	char			 tmp[sizeof(sun.sun_path)];
+	mode_t			 old;
+	int			 fd;
+
+	cc = *conf;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(conf->path) >= sizeof(sun.sun_path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.%d", conf->path, (int)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "socket path too long: %s", conf->path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	strlcpy(sun.sun_path, conf->path, sizeof(sun.sun_path));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "%s: another maintd is listening there",
+		    conf->path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	strlcpy(sun.sun_path, tmp, sizeof(sun.sun_path));
+	(void)unlink(tmp);
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "bind %s: %s", tmp, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if ((conf->gid != (gid_t)-1 && chown(tmp, (uid_t)-1, conf->gid) == -1) ||
+	    chmod(tmp, conf->mode) == -1) {
+		snprintf(err, errlen, "%s: set group and mode: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, 128) == -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, conf->path) == -1) {
+		snprintf(err, errlen, "rename %s to %s: %s", tmp, conf->path,
+		    strerror(errno));
+		goto fail;
+	}
+	listen_fd = fd;
+	sock_path = xstrdup(conf->path);
+	cc.path = sock_path;
+	ev_timer_init(&accept_timer, accept_resume, NULL);
+	if (ev_io_add(fd, EV_READ, control_accept, NULL) == -1) {
+		snprintf(err, errlen, "ev_io_add: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+ fail:
+	(void)unlink(tmp);
+	close(fd);
+	return -1;
+}
+
+/* New limits and admin group after a reload; the socket stays. */
+void
+control_update(const struct control_conf *conf)
+{
+	const char	*path = cc.path;
+
+	cc = *conf;
+	cc.path = path;
+}
+
+void
+control_close(void)
+{
+	while (clients != NULL)
+		client_free(clients);
+	if (listen_fd != -1) {
+		ev_io_del(listen_fd);
+		close(listen_fd);
+		listen_fd = -1;
+		(void)unlink(sock_path);
+	}
+	ev_timer_del(&accept_timer);
+	free(sock_path);
+	sock_path = NULL;
+}

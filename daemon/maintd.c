@@ -1,0 +1,385 @@
+/*
+ * maintd.c: start-up and shutdown.  Flags and settings priority, config
+ * check, pidfile, double fork with a readiness pipe (the starting process
+ * exits 0 only when the daemon listens), signals, the event loop.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "control.h"
+#include "ev.h"
+#include "log.h"
+#include "maintd.h"
+#include "output.h"
+#include "paths.h"
+#include "supervise.h"
+#include "util.h"
+
+extern char		**environ;
+
+struct maintd		 md;
+
+static struct pidfh	*pfh;
+static int		 ready_fd = -1;	/* write end of the readiness pipe */
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: maintd [-dfnV] [-c config] [-s socket] "
+	    "[-p pidfile]\n");
+	exit(2);
+}
+
+/* Fail start-up: tell the waiting parent (or the terminal) and exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+startup_fail(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	if (ready_fd != -1) {
+		dprintf(ready_fd, "%s\n", msg);
+		close(ready_fd);
+	}
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	exit(1);
+}
+
+static void
+print_errors(char **errors)
+{
+	size_t	i;
+
+	for (i = 0; errors != NULL && errors[i] != NULL; i++)
+		fprintf(stderr, "%s\n", errors[i]);
+}
+
+static void
+free_errors(char **errors)
+{
+	strv_free(errors);
+}
+
+/*
+ * The first process waits here for the daemon's verdict: "OK" once it
+ * listens, or a reason.  EOF without a verdict means it died.
+ */
+static void __attribute__((noreturn))
+wait_ready(int fd)
+{
+	char	buf[1024];
+	size_t	len = 0;
+	ssize_t	n;
+
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	buf[len] = '\0';
+	if (strcmp(buf, "OK\n") == 0)
+		exit(0);
+	if (len == 0) {
+		fprintf(stderr, "maintd: exited during start-up (see syslog)\n");
+		exit(1);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	fprintf(stderr, "maintd: %s\n", buf);
+	exit(1);
+}
+
+static void
+daemonize(void)
+{
+	int	p[2], fd;
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		wait_ready(p[0]);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() == -1)
+		fatal("setsid");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static void
+on_term(int signo, void *arg)
+{
+	(void)arg;
+	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
+	    "SIGTERM");
+	supervise_shutdown();
+}
+
+static void
+on_hup(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	log_info("SIGHUP received: reload is not available yet; "
+	    "restart maintd to apply config changes");
+}
+
+static void
+on_usr1(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	log_info("SIGUSR1 received: reopening log files");
+	output_reopen();
+}
+
+/* An absolute form of path, relative to the directory maintd started in. */
+static char *
+absolute(const char *path)
+{
+	char	cwd[1024], *s;
+
+	if (*path == '/')
+		return xstrdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	if (asprintf(&s, "%s/%s", cwd, path) == -1)
+		fatal("asprintf");
+	return s;
+}
+
+/* flag > environment > config > default */
+static char *
+setting(const char *flag, const char *envname, const char *confval,
+    enum path_kind kind)
+{
+	char		 buf[1024];
+	const char	*e = envname ? getenv(envname) : NULL;
+
+	if (flag != NULL)
+		return absolute(flag);
+	if (e != NULL && *e != '\0')
+		return absolute(e);
+	if (confval != NULL)
+		return xstrdup(confval);
+	return xstrdup(path_default(kind, buf, sizeof(buf)));
+}
+
+static void
+make_dir_of(const char *path, int mode)
+{
+	if (mkdir_parents(path, mode) == -1)
+		startup_fail("cannot create the directory for %s: %s", path,
+		    strerror(errno));
+}
+
+static void
+make_dir(const char *path, int mode)
+{
+	char	buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s/", path);
+	if (mkdir_parents(buf, mode) == -1)
+		startup_fail("cannot create %s: %s", path, strerror(errno));
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char		*cflag = NULL, *sflag = NULL, *pflag = NULL;
+	int			 ch, checkonly = 0;
+	char			**errors, err[512], buf[1024];
+	struct control_conf	 ccf;
+	pid_t			 otherpid;
+	mode_t			 mask;
+
+#ifdef __linux__
+	setproctitle_init(argc, argv, environ);
+#endif
+	while ((ch = getopt(argc, argv, "c:dfnp:s:V")) != -1) {
+		switch (ch) {
+		case 'c':
+			cflag = optarg;
+			break;
+		case 'd':
+			md.debug = 1;
+			break;
+		case 'f':
+			md.foreground = 1;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'p':
+			pflag = optarg;
+			break;
+		case 's':
+			sflag = optarg;
+			break;
+		case 'V':
+			printf("maintd %s (protocol %d)\n", MAINTD_VERSION, 1);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, md.debug, LOG_DAEMON);
+	md.config_path = setting(cflag, "MAINTD_CONFIG", NULL, PATH_CONFIG);
+	if ((md.conf = conf_load(md.config_path, &errors)) == NULL) {
+		print_errors(errors);
+		free_errors(errors);
+		if (checkonly)
+			return 1;
+		fprintf(stderr, "maintd: %s: configuration has errors, not "
+		    "starting\n", md.config_path);
+		return 1;
+	}
+	if (checkonly) {
+		printf("%s: configuration OK (%zu tasks, %zu presets, "
+		    "%zu windows)\n", md.config_path, md.conf->ntasks,
+		    md.conf->npresets, md.conf->nwindows);
+		conf_free(md.conf);
+		return 0;
+	}
+	md.socket_path = setting(sflag, "MAINTD_SOCKET", md.conf->socket,
+	    PATH_SOCKET);
+	md.pidfile_path = setting(pflag, NULL, md.conf->pidfile, PATH_PIDFILE);
+	if (md.conf->database == NULL)
+		md.conf->database = xstrdup(path_default(PATH_DATABASE, buf,
+		    sizeof(buf)));
+	if (md.conf->log_dir == NULL)
+		md.conf->log_dir = xstrdup(path_default(PATH_LOGDIR, buf,
+		    sizeof(buf)));
+	log_setfacility(md.conf->syslog_facility);
+
+	make_dir_of(md.pidfile_path, 0755);
+	pfh = pidfile_open(md.pidfile_path, 0644, &otherpid);
+	if (pfh == NULL) {
+		if (errno == EEXIST) {
+			fprintf(stderr, "maintd: already running, pid %d "
+			    "(%s)\n", (int)otherpid, md.pidfile_path);
+			return 1;
+		}
+		fprintf(stderr, "maintd: pidfile %s: %s\n", md.pidfile_path,
+		    strerror(errno));
+		return 1;
+	}
+
+	if (!md.foreground) {
+		log_init(0, md.debug, md.conf->syslog_facility);
+		daemonize();
+	}
+	mask = umask(022);
+	(void)mask;
+	md.started = time(NULL);
+
+	make_dir_of(md.socket_path, 0755);
+	make_dir_of(md.conf->database, 0755);
+	make_dir(md.conf->log_dir, 0755);
+	if (access(md.conf->log_dir, W_OK) == -1)
+		startup_fail("log_dir %s is not writable: %s",
+		    md.conf->log_dir, strerror(errno));
+	if (access(md.conf->database, F_OK) == 0 ?
+	    access(md.conf->database, R_OK) == -1 : 0)
+		startup_fail("database %s is not readable: %s",
+		    md.conf->database, strerror(errno));
+
+	if (ev_init() == -1)
+		startup_fail("event loop: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal(SIGTERM, on_term, NULL);
+	ev_signal(SIGINT, on_term, NULL);
+	ev_signal(SIGHUP, on_hup, NULL);
+	ev_signal(SIGUSR1, on_usr1, NULL);
+
+	tasks_build(&md.tasks, md.conf);
+	supervise_init();
+
+	memset(&ccf, 0, sizeof(ccf));
+	ccf.path = md.socket_path;
+	ccf.mode = md.conf->socket_mode;
+	ccf.gid = md.conf->socket_gid;
+	ccf.admin_gid = md.conf->admin_gid;
+	ccf.max_clients = md.conf->max_clients;
+	ccf.idle_ms = md.conf->client_timeout_ms;
+	if (control_listen(&ccf, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
+
+	if (pidfile_write(pfh) == -1)
+		startup_fail("pidfile %s: %s", md.pidfile_path,
+		    strerror(errno));
+	supervise_title();
+	log_info("started: %zu tasks, socket %s, pid %d", md.tasks.n,
+	    md.socket_path, (int)getpid());
+	if (ready_fd != -1) {
+		dprintf(ready_fd, "OK\n");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+
+	ev_run();
+	maintd_shutdown();
+	return 0;
+}
+
+void
+maintd_shutdown(void)
+{
+	control_close();
+	output_reopen();	/* closes the log files */
+	pidfile_remove(pfh);
+	pfh = NULL;
+	tasks_free(&md.tasks);
+	conf_free(md.conf);
+	free(md.config_path);
+	free(md.socket_path);
+	free(md.pidfile_path);
+	log_info("stopped");
+}

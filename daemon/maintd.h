@@ -1,0 +1,30 @@
+/* maintd.h: the daemon's global state. */
+#ifndef MAINTD_H
+#define MAINTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "task.h"
+
+#define MAINTD_VERSION	"0.1.0"
+
+struct maintd {
+	struct config	*conf;
+	struct tasks	 tasks;
+	char		*config_path;
+	char		*socket_path;
+	char		*pidfile_path;
+	time_t		 started;
+	int		 foreground;
+	int		 debug;
+	bool		 shutting_down;
+};
+
+extern struct maintd	md;
+
+void	maintd_shutdown(void);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * osdep.c: becoming a child subreaper (Linux prctl, FreeBSD procctl), and
+ * finding the processes of a run that left its process group with
+ * setsid(): every descendant of maintd whose environment still says
+ * MAINTD_RUN_ID=<id> (Linux /proc; elsewhere only the group is signalled).
+ */
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#ifdef __FreeBSD__
+#include <sys/procctl.h>
+#endif
+
+#include "log.h"
+#include "osdep.h"
+
+void
+os_subreaper(void)
+{
+#if defined(__linux__)
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+#elif defined(__FreeBSD__)
+	if (procctl(P_PID, getpid(), PROC_REAP_ACQUIRE, NULL) == -1)
+		log_warn("procctl(PROC_REAP_ACQUIRE)");
+#endif
+}
+
+#ifdef __linux__
+static pid_t
+parent_of(pid_t pid)
+{
+	char	path[64], buf[512], *p;
+	int	fd;
+	ssize_t	n;
+	int	ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* pid (comm) state ppid ...; comm may hold spaces and ')' */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+static int
+descends_from_us(pid_t pid)
+{
+	pid_t	self = getpid();
+	int	depth;
+
+	for (depth = 0; depth < 64 && pid > 1; depth++) {
+		if ((pid = parent_of(pid)) == self)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+has_run_id(pid_t pid, const char *needle, size_t nlen)
+{
+	static char	buf[65536];
+	char		path[64];
+	ssize_t		n;
+	size_t		len = 0, i;
+	int		fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	for (i = 0; i + nlen <= len; ) {
+		if (memcmp(buf + i, needle, nlen) == 0)
+			return 1;
+		while (i < len && buf[i] != '\0')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+int
+os_kill_run(uint64_t run_id, int sig)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 needle[64], *end;
+	long		 pid;
+	size_t		 nlen;
+	int		 count = 0;
+
+	nlen = (size_t)snprintf(needle, sizeof(needle), "MAINTD_RUN_ID=%llu",
+	    (unsigned long long)run_id) + 1;	/* with the NUL */
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 1 || pid == getpid())
+			continue;
+		if (!has_run_id((pid_t)pid, needle, nlen) ||
+		    !descends_from_us((pid_t)pid))
+			continue;
+		if (kill((pid_t)pid, sig) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+#else
+int
+os_kill_run(uint64_t run_id, int sig)
+{
+	(void)run_id;
+	(void)sig;
+	return 0;
+}
+#endif

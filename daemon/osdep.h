@@ -1,0 +1,11 @@
+/* osdep.h: what differs between Linux and the BSDs, behind one interface. */
+#ifndef MAINTD_OSDEP_H
+#define MAINTD_OSDEP_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+void	os_subreaper(void);
+int	os_kill_run(uint64_t run_id, int sig);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * output.c: read each run's output pipe from the loop, at most one chunk
+ * per wakeup so a flooding child cannot starve anything else; cut it into
+ * lines (a line longer than LINE_MAX_OUT is split, never dropped); send
+ * each line to log_dir/TASK.log with a time stamp and the run id, or to
+ * syslog as maintd/TASK, or nowhere; keep the last lines in memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "maintd.h"
+#include "output.h"
+#include "task.h"
+#include "util.h"
+#include "verbs.h"
+
+#define CHUNK		65536
+#define WBUF		(CHUNK * 2)
+
+static char	wbuf[WBUF];
+static size_t	wlen;
+static struct task *wtask;
+static char	ident[128];	/* openlog() keeps the pointer */
+
+static int
+log_open(struct task *t)
+{
+	char	path[1024];
+
+	if (t->logfd != -1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
+	    t->conf->name);
+	t->logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (t->logfd == -1) {
+		log_warn("%s: open %s", t->conf->name, path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wflush(void)
+{
+	const char	*p = wbuf;
+	ssize_t		 n;
+	size_t		 left = wlen;
+
+	if (wlen == 0 || wtask == NULL)
+		return;
+	if (log_open(wtask) == 0) {
+		while (left > 0) {
+			n = write(wtask->logfd, p, left);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1) {
+				log_warn("%s: writing its log", wtask->conf->name);
+				break;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	}
+	wlen = 0;
+}
+
+static void
+tail_add(struct task *t, const char *line, size_t len)
+{
+	struct tail	*tl = &t->tail;
+	char		*s;
+	size_t		 slot;
+
+	s = xcalloc(len + 1, 1);
+	memcpy(s, line, len);
+	if (tl->count == TAIL_LINES) {
+		free(tl->line[tl->first]);
+		tl->line[tl->first] = s;
+		tl->first = (tl->first + 1) % TAIL_LINES;
+		return;
+	}
+	slot = (tl->first + tl->count) % TAIL_LINES;
+	tl->line[slot] = s;
+	tl->count++;
+}
+
+/* The last n lines, oldest first; returns how many. */
+size_t
+output_tail(const struct task *t, size_t n, const char **lines)
+{
+	const struct tail	*tl = &t->tail;
+	size_t			 i, skip;
+
+	if (n > tl->count)
+		n = tl->count;
+	skip = tl->count - n;
+	for (i = 0; i < n; i++)
+		lines[i] = tl->line[(tl->first + skip + i) % TAIL_LINES];
+	return n;
+}
+
+static void
+emit(struct task *t, const char *line, size_t len)
+{
+	struct timespec	 ts;
+	char		 stamp[64], head[128];
+	int		 hl;
+
+	tail_add(t, line, len);
+	verbs_run_line(t, t->tail.line[(t->tail.first + t->tail.count - 1) %
+	    TAIL_LINES]);
+	switch (t->conf->output) {
+	case OUTPUT_DISCARD:
+		return;
+	case OUTPUT_SYSLOG:
+		snprintf(ident, sizeof(ident), "maintd/%s", t->conf->name);
+		openlog(ident, LOG_NDELAY, md.conf->syslog_facility);
+		syslog(LOG_INFO, "[%llu] %.*s", (unsigned long long)t->cur.id,
+		    (int)len, line);
+		openlog("maintd", LOG_PID | LOG_NDELAY,
+		    md.conf->syslog_facility);
+		return;
+	case OUTPUT_FILE:
+		break;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hl = snprintf(head, sizeof(head), "%s [%llu] ",
+	    fmt_rfc3339_ms(&ts, stamp, sizeof(stamp)),
+	    (unsigned long long)t->cur.id);
+	if (wtask != t) {
+		wflush();
+		wtask = t;
+	}
+	if (wlen + (size_t)hl + len + 1 > WBUF)
+		wflush();
+	memcpy(wbuf + wlen, head, (size_t)hl);
+	wlen += (size_t)hl;
+	memcpy(wbuf + wlen, line, len);
+	wlen += len;
+	wbuf[wlen++] = '\n';
+}
+
+/* A line from maintd itself about the run, e.g. how it ended. */
+void
+output_note(struct task *t, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[512];
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	emit(t, buf, (size_t)n);
+	wflush();
+}
+
+static void
+take(struct task *t, const char *p, size_t n)
+{
+	const char	*nl;
+	size_t		 k;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl != NULL ? (size_t)(nl - p) : n;
+		if (t->linelen + k >= LINE_MAX_OUT) {
+			/* Split: fill the line up and emit it. */
+			k = LINE_MAX_OUT - t->linelen;
+			memcpy(t->line + t->linelen, p, k);
+			emit(t, t->line, LINE_MAX_OUT);
+			t->linelen = 0;
+			p += k;
+			n -= k;
+			continue;
+		}
+		memcpy(t->line + t->linelen, p, k);
+		t->linelen += k;
+		p += k;
+		n -= k;
+		if (nl != NULL) {
+			if (t->linelen > 0 && t->line[t->linelen - 1] == '\r')
+				t->linelen--;
+			emit(t, t->line, t->linelen);
+			t->linelen = 0;
+			p++;
+			n--;
+		}
+	}
+}
+
+static void
+output_event(int fd, int revents, void *arg)
+{
+	struct task	*t = arg;
+	static char	 buf[CHUNK];
+	ssize_t		 n;
+
+	(void)revents;
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0) {
+		take(t, buf, (size_t)n);
+		wflush();
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EOF: every writer is gone. */
+	output_close(t);
+}
+
+void
+output_watch(struct task *t)
+{
+	t->linelen = 0;
+	if (ev_io_add(t->outfd, EV_READ, output_event, t) == -1)
+		log_warn("%s: watching output", t->conf->name);
+}
+
+/* Drain what is left in the pipe, flush a partial line, close it. */
+void
+output_close(struct task *t)
+{
+	static char	buf[CHUNK];
+	ssize_t		n;
+	int		rounds = 64;
+
+	if (t->outfd == -1)
+		return;
+	while (rounds-- > 0 && (n = read(t->outfd, buf, sizeof(buf))) > 0)
+		take(t, buf, (size_t)n);
+	if (t->linelen > 0) {
+		emit(t, t->line, t->linelen);
+		t->linelen = 0;
+	}
+	wflush();
+	ev_io_del(t->outfd);
+	close(t->outfd);
+	t->outfd = -1;
+}
+
+/* Close every log file; each is opened again at its next line. */
+void
+output_reopen(void)
+{
+	size_t	i;
+
+	wflush();
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i].logfd != -1) {
+			close(md.tasks.v[i].logfd);
+			md.tasks.v[i].logfd = -1;
+		}
+}

@@ -1,0 +1,35 @@
+/* spawn.h: fork and exec one run of a task (DESIGN §3 "Spawning a child"). */
+#ifndef MAINTD_SPAWN_H
+#define MAINTD_SPAWN_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+struct spawn_result {
+	pid_t	pid;
+	int	outfd;		/* read end of the child's stdout+stderr */
+	int	errfd;		/* read end of the exec report pipe */
+};
+
+/* Pre-exec failure stages, as reported by the child. */
+enum spawn_stage {
+	SP_SETSID = 1, SP_RLIMIT, SP_NICE, SP_CHDIR, SP_SETGROUPS, SP_SETGID,
+	SP_SETUID, SP_STDIO, SP_EXEC
+};
+
+struct spawn_report {
+	int	stage;
+	int	err;
+	int	detail;		/* e.g. which rlimit */
+};
+
+int	spawn_run(const struct task_conf *, const struct config *,
+	    uint64_t run_id, bool dry_run, struct spawn_result *,
+	    char *err, size_t errlen);
+void	spawn_describe(const struct task_conf *, const struct spawn_report *,
+	    char *buf, size_t len);
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * supervise.c: runs and their ends.  A run is STARTING until its exec is
+ * confirmed, RUNNING until its leader is reaped, STOPPING while signals
+ * are on their way (kill_signal, then SIGKILL after kill_grace).  When the
+ * leader has gone, whatever is left of its process group (and of the
+ * processes that escaped it, see osdep.c) is killed before the task is
+ * idle again.  Services are restarted with exponential backoff and put in
+ * FAILED after restart_limit quick crashes in a row.
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cron.h"
+#include "ev.h"
+#include "log.h"
+#include "maintd.h"
+#include "osdep.h"
+#include "output.h"
+#include "spawn.h"
+#include "supervise.h"
+#include "util.h"
+#include "verbs.h"
+
+#define STABLE_MS	10000	/* a service up this long is not crashing */
+#define RECHECK_MS	1000	/* look again for leftovers after SIGKILL */
+
+static uint64_t		next_run_id;
+static size_t		nbusy;
+static struct ev_timer	shutdown_timer;
+
+static void	finish(struct task *);
+static void	schedule_next(struct task *);
+
+size_t
+supervise_running(void)
+{
+	return nbusy;
+}
+
+void
+supervise_title(void)
+{
+	size_t	i, nactive = 0;
+
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i].active)
+			nactive++;
+	setproctitle("%zu tasks, %zu active, %zu running", md.tasks.n,
+	    nactive, nbusy);
+}
+
+bool
+run_ok(const struct run *r)
+{
+	return r->failure[0] == '\0' && !r->timed_out &&
+	    WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+}
+
+char *
+run_result(const struct run *r, char *buf, size_t len)
+{
+	if (!r->done)
+		snprintf(buf, len, "running");
+	else if (r->failure[0] != '\0')
+		snprintf(buf, len, "%s", r->failure);
+	else if (r->timed_out)
+		snprintf(buf, len, "timeout (%s %s)", WIFSIGNALED(r->status) ?
+		    "signal" : "exit", WIFSIGNALED(r->status) ?
+		    signal_name(WTERMSIG(r->status)) : "status");
+	else if (WIFEXITED(r->status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(r->status));
+	else if (WIFSIGNALED(r->status))
+		snprintf(buf, len, "signal %s%s",
+		    signal_name(WTERMSIG(r->status)),
+		    r->stopped ? " (stopped)" : "");
+	else
+		snprintf(buf, len, "status %d", r->status);
+	return buf;
+}
+
+/* Signal the group, and what escaped it. */
+static void
+signal_run(struct task *t, pid_t pgid, uint64_t run_id, int sig)
+{
+	if (kill(-pgid, sig) == -1 && errno != ESRCH)
+		log_warn("%s: kill(-%d, %s)", t->conf->name, (int)pgid,
+		    signal_name(sig));
+	if (sig != SIGKILL)
+		(void)kill(-pgid, SIGCONT);
+	if (os_kill_run(run_id, sig) > 0)
+		log_info("%s: signalled processes of run %llu that left its "
+		    "process group", t->conf->name,
+		    (unsigned long long)run_id);
+}
+
+static void
+kill_fire(void *arg)
+{
+	struct task	*t = arg;
+	pid_t		 pgid = t->sweeping ? t->sweep_pgid : t->cur.pid;
+
+	if (t->sweeping) {
+		if (kill(-pgid, 0) == -1 && errno == ESRCH) {
+			t->sweeping = false;
+			finish(t);
+			return;
+		}
+		log_info("%s: killing what is left of run %llu",
+		    t->conf->name, (unsigned long long)t->cur.id);
+	} else
+		log_info("%s: run %llu did not stop within kill_grace; "
+		    "sending KILL", t->conf->name, (unsigned long long)t->cur.id);
+	signal_run(t, pgid, t->cur.id, SIGKILL);
+	ev_timer_add(&t->kill_timer, RECHECK_MS);
+}
+
+static void
+begin_stop(struct task *t)
+{
+	t->state = ST_STOPPING;
+	signal_run(t, t->cur.pid, t->cur.id, t->conf->kill_signal);
+	ev_timer_add(&t->kill_timer, (uint64_t)md.conf->kill_grace_ms);
+}
+
+static void
+timeout_fire(void *arg)
+{
+	struct task	*t = arg;
+	char		 d[32];
+
+	log_info("%s: run %llu timed out after %s", t->conf->name,
+	    (unsigned long long)t->cur.id,
+	    fmt_duration(t->conf->timeout_ms, d, sizeof(d)));
+	t->cur.timed_out = true;
+	begin_stop(t);
+}
+
+static void
+exec_event(int fd, int revents, void *arg)
+{
+	struct task		*t = arg;
+	struct spawn_report	 r;
+	ssize_t			 n;
+
+	(void)revents;
+	n = read(fd, &r, sizeof(r));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof(r))
+		spawn_describe(t->conf, &r, t->cur.failure,
+		    sizeof(t->cur.failure));
+	else if (t->state == ST_STARTING)
+		t->state = ST_RUNNING;
+	ev_io_del(fd);
+	close(fd);
+	t->errfd = -1;
+}
+
+int
+task_start(struct task *t, enum trigger trig, bool dry_run, char *err,
+    size_t errlen)
+{
+	struct spawn_result	res;
+
+	if (task_busy(t)) {
+		snprintf(err, errlen, "already running (pid %d)",
+		    (int)t->cur.pid);
+		return -1;
+	}
+	if (md.shutting_down) {
+		snprintf(err, errlen, "maintd is shutting down");
+		return -1;
+	}
+	output_close(t);	/* a previous run's pipe, held by leftovers */
+	ev_timer_del(&t->restart_timer);
+	memset(&t->cur, 0, sizeof(t->cur));
+	t->cur.id = ++next_run_id;
+	t->cur.trigger = trig;
+	t->cur.dry_run = dry_run;
+	clock_gettime(CLOCK_REALTIME, &t->cur.start);
+	t->cur.start_mono = ev_now();
+	if (spawn_run(t->conf, md.conf, t->cur.id, dry_run, &res, err,
+	    errlen) == -1) {
+		log_warnx("%s: cannot start: %s", t->conf->name, err);
+		snprintf(t->cur.failure, sizeof(t->cur.failure), "%s", err);
+		t->cur.done = true;
+		t->cur.end = t->cur.start.tv_sec;
+		t->cur.end_mono = t->cur.start_mono;
+		t->last = t->cur;
+		t->has_last = true;
+		return -1;
+	}
+	t->cur.pid = res.pid;
+	t->outfd = res.outfd;
+	t->errfd = res.errfd;
+	t->state = ST_STARTING;
+	nbusy++;
+	output_watch(t);
+	if (ev_io_add(t->errfd, EV_READ, exec_event, t) == -1)
+		log_warn("%s: watching exec", t->conf->name);
+	if (t->conf->timeout_ms > 0)
+		ev_timer_add(&t->timeout_timer, (uint64_t)t->conf->timeout_ms);
+	log_info("%s: run %llu started, pid %d (%s%s)", t->conf->name,
+	    (unsigned long long)t->cur.id, (int)res.pid, trigger_name(trig),
+	    dry_run ? ", dry run" : "");
+	supervise_title();
+	return 0;
+}
+
+int
+task_stop(struct task *t, const char *why)
+{
+	if (!task_busy(t))
+		return -1;
+	if (t->state == ST_STOPPING)
+		return 0;
+	log_info("%s: stopping run %llu (pid %d): %s", t->conf->name,
+	    (unsigned long long)t->cur.id, (int)t->cur.pid, why);
+	t->cur.stopped = true;
+	begin_stop(t);
+	return 0;
+}
+
+static void
+run_ended(struct task *t, int status, const struct rusage *ru)
+{
+	char	res[300], d[32];
+
+	if (t->errfd != -1)
+		exec_event(t->errfd, EV_READ, t);
+	output_close(t);
+	ev_timer_del(&t->timeout_timer);
+	ev_timer_del(&t->kill_timer);
+	t->cur.done = true;
+	t->cur.status = status;
+	t->cur.end = time(NULL);
+	t->cur.end_mono = ev_now();
+	t->cur.utime_ms = (int64_t)ru->ru_utime.tv_sec * 1000 +
+	    ru->ru_utime.tv_usec / 1000;
+	t->cur.stime_ms = (int64_t)ru->ru_stime.tv_sec * 1000 +
+	    ru->ru_stime.tv_usec / 1000;
+	t->cur.maxrss_kb = ru->ru_maxrss;
+	t->last = t->cur;
+	t->has_last = true;
+	log_info("%s: run %llu ended: %s after %s", t->conf->name,
+	    (unsigned long long)t->cur.id, run_result(&t->cur, res,
+	    sizeof(res)), fmt_duration((int64_t)(t->cur.end_mono -
+	    t->cur.start_mono), d, sizeof(d)));
+
+	/* No maintenance process outlives its run. */
+	if (kill(-t->cur.pid, 0) == 0 || os_kill_run(t->cur.id, 0) > 0) {
+		t->sweeping = true;
+		t->sweep_pgid = t->cur.pid;
+		t->state = ST_STOPPING;
+		signal_run(t, t->cur.pid, t->cur.id, t->conf->kill_signal);
+		ev_timer_add(&t->kill_timer, t->cur.stopped ||
+		    t->cur.timed_out ? RECHECK_MS :
+		    (uint64_t)md.conf->kill_grace_ms);
+		return;
+	}
+	finish(t);
+}
+
+static void
+restart_fire(void *arg)
+{
+	struct task	*t = arg;
+	char		 err[256];
+
+	if (!t->active || t->state != ST_BACKOFF)
+		return;
+	t->restarts++;
+	if (task_start(t, TR_RESTART, false, err, sizeof(err)) == -1)
+		finish(t);
+}
+
+/* The run and its leftovers are gone: decide what comes next. */
+static void
+finish(struct task *t)
+{
+	struct run	*r = &t->cur;
+	bool		 again;
+	uint64_t	 up;
+	char		 err[256];
+
+	if (task_busy(t))
+		nbusy--;
+	t->state = ST_IDLE;
+	verbs_run_end(t);
+	supervise_title();
+	if (md.shutting_down) {
+		if (nbusy == 0)
+			ev_break();
+		return;
+	}
+	if (t->restart_pending) {
+		t->restart_pending = false;
+		if (t->active && task_start(t, TR_RESTART, false, err,
+		    sizeof(err)) == 0)
+			return;
+	}
+	if (t->conf->kind != KIND_SERVICE || !t->active || r->stopped)
+		return;
+	switch (t->conf->restart) {
+	case RESTART_ALWAYS:
+		again = true;
+		break;
+	case RESTART_NEVER:
+		again = false;
+		break;
+	default:
+		again = !run_ok(r);
+	}
+	if (!again)
+		return;
+	up = r->end_mono - r->start_mono;
+	if (up >= STABLE_MS)
+		t->crashes = 0;
+	t->crashes++;
+	if (t->conf->restart_limit > 0 &&
+	    t->crashes > (unsigned)t->conf->restart_limit) {
+		log_warnx("%s: crashed %u times in a row; not restarting it "
+		    "(maintctl restart %s to try again)", t->conf->name,
+		    t->crashes - 1, t->conf->name);
+		t->state = ST_FAILED;
+		return;
+	}
+	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
+	for (unsigned i = 1; i < t->crashes && t->backoff_ms <
+	    (uint64_t)t->conf->backoff_max_ms; i++)
+		t->backoff_ms *= 2;
+	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
+		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
+	if (up >= STABLE_MS)
+		t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
+	t->state = ST_BACKOFF;
+	ev_timer_add(&t->restart_timer, t->backoff_ms);
+}
+
+static struct task *
+task_by_pid(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i].cur.pid == pid && !md.tasks.v[i].cur.done &&
+		    task_busy(&md.tasks.v[i]))
+			return &md.tasks.v[i];
+	return NULL;
+}
+
+static void
+on_chld(int signo, void *arg)
+{
+	struct rusage	 ru;
+	struct task	*t;
+	pid_t		 pid;
+	int		 status;
+	size_t		 i;
+
+	(void)signo;
+	(void)arg;
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+		if ((t = task_by_pid(pid)) != NULL)
+			run_ended(t, status, &ru);
+		else
+			log_debug("reaped process %d (adopted)", (int)pid);
+	}
+	for (i = 0; i < md.tasks.n; i++) {
+		t = &md.tasks.v[i];
+		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
+		    errno == ESRCH && os_kill_run(t->cur.id, 0) == 0) {
+			t->sweeping = false;
+			ev_timer_del(&t->kill_timer);
+			finish(t);
+		}
+	}
+}
+
+static void
+until_fire(void *arg)
+{
+	struct task	*t = arg;
+
+	log_info("%s: auto-deactivated", t->conf->name);
+	task_deactivate(t, "auto-deactivate");
+}
+
+static void
+tick_fire(void *arg)
+{
+	struct task	*t = arg;
+	char		 err[256];
+
+	t->next_tick = 0;
+	if (!t->active)
+		return;
+	if (task_busy(t))
+		log_info("%s: skipped: the previous run is still going",
+		    t->conf->name);
+	else
+		(void)task_start(t, TR_SCHEDULE, false, err, sizeof(err));
+	schedule_next(t);
+}
+
+static void
+schedule_next(struct task *t)
+{
+	time_t	now = time(NULL), next;
+
+	if (t->conf->kind != KIND_PERIODIC || !t->active)
+		return;
+	if (t->conf->every_ms > 0)
+		next = now + (time_t)(t->conf->every_ms / 1000);
+	else if ((next = cron_next(&t->conf->cron, now)) == (time_t)-1) {
+		t->next_tick = 0;
+		return;
+	}
+	t->next_tick = next;
+	ev_timer_add(&t->tick_timer, (uint64_t)(next - now) * 1000);
+}
+
+/* 1 if it was already active, else 0. */
+int
+task_activate(struct task *t, int64_t for_ms, const char *actor)
+{
+	char	 err[256], d[32];
+	int64_t	 ms = for_ms;
+
+	if (t->active)
+		return 1;
+	t->active = true;
+	t->restarts = 0;
+	t->crashes = 0;
+	if (ms <= 0)
+		ms = t->conf->auto_deactivate_ms >= 0 ?
+		    t->conf->auto_deactivate_ms : md.conf->auto_deactivate_ms;
+	t->active_until = 0;
+	if (ms > 0) {
+		t->active_until = time(NULL) + (time_t)(ms / 1000);
+		ev_timer_add(&t->until_timer, (uint64_t)ms);
+	}
+	log_info("%s: activated by %s%s%s", t->conf->name, actor,
+	    ms > 0 ? " for " : "", ms > 0 ? fmt_duration(ms, d, sizeof(d)) :
+	    "");
+	if (t->state == ST_FAILED)
+		t->state = ST_IDLE;
+	switch (t->conf->kind) {
+	case KIND_SERVICE:
+	case KIND_ONESHOT:
+		if (!task_busy(t))
+			(void)task_start(t, TR_ACTIVATE, false, err,
+			    sizeof(err));
+		break;
+	case KIND_PERIODIC:
+		schedule_next(t);
+		break;
+	}
+	supervise_title();
+	return 0;
+}
+
+void
+task_deactivate(struct task *t, const char *why)
+{
+	if (!t->active)
+		return;
+	t->active = false;
+	t->active_until = 0;
+	t->next_tick = 0;
+	t->restart_pending = false;
+	ev_timer_del(&t->until_timer);
+	ev_timer_del(&t->tick_timer);
+	ev_timer_del(&t->restart_timer);
+	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
+		t->state = ST_IDLE;
+	if (task_busy(t))
+		(void)task_stop(t, why);
+	log_info("%s: deactivated (%s)", t->conf->name, why);
+	supervise_title();
+}
+
+/* A service: stop the current process, start again now. */
+int
+task_restart(struct task *t, char *err, size_t errlen)
+{
+	if (t->conf->kind != KIND_SERVICE) {
+		snprintf(err, errlen, "%s is a %s task: restart is for "
+		    "services (use run)", t->conf->name,
+		    kind_name(t->conf->kind));
+		return -1;
+	}
+	if (!t->active) {
+		snprintf(err, errlen, "%s is not active (activate it)",
+		    t->conf->name);
+		return -1;
+	}
+	t->crashes = 0;
+	if (task_busy(t)) {
+		/* finish() starts it again once this run has ended */
+		t->restart_pending = true;
+		t->restarts++;
+		(void)task_stop(t, "restart");
+		return 1;
+	}
+	ev_timer_del(&t->restart_timer);
+	t->state = ST_IDLE;
+	t->restarts++;
+	return task_start(t, TR_RESTART, false, err, errlen);
+}
+
+static void
+shutdown_fire(void *arg)
+{
+	(void)arg;
+	log_warnx("shutdown: %zu runs still not gone; exiting anyway", nbusy);
+	ev_break();
+}
+
+void
+supervise_shutdown(void)
+{
+	size_t		 i;
+	struct task	*t;
+
+	md.shutting_down = true;
+	for (i = 0; i < md.tasks.n; i++) {
+		t = &md.tasks.v[i];
+		ev_timer_del(&t->until_timer);
+		ev_timer_del(&t->tick_timer);
+		ev_timer_del(&t->restart_timer);
+		if (task_busy(t))
+			(void)task_stop(t, "shutdown");
+	}
+	if (nbusy == 0) {
+		ev_break();
+		return;
+	}
+	log_info("shutdown: waiting for %zu runs to end", nbusy);
+	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
+}
+
+void
+supervise_init(void)
+{
+	size_t	i;
+
+	os_subreaper();
+	ev_signal(SIGCHLD, on_chld, NULL);
+	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
+	for (i = 0; i < md.tasks.n; i++) {
+		struct task *t = &md.tasks.v[i];
+
+		ev_timer_init(&t->until_timer, until_fire, t);
+		ev_timer_init(&t->kill_timer, kill_fire, t);
+		ev_timer_init(&t->timeout_timer, timeout_fire, t);
+		ev_timer_init(&t->restart_timer, restart_fire, t);
+		ev_timer_init(&t->tick_timer, tick_fire, t);
+	}
+}

@@ -1,0 +1,24 @@
+/* supervise.h: the life of each task: runs, timeouts, restarts, activation. */
+#ifndef MAINTD_SUPERVISE_H
+#define MAINTD_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "task.h"
+
+void	supervise_init(void);
+int	task_start(struct task *, enum trigger, bool dry_run, char *err,
+	    size_t errlen);
+int	task_stop(struct task *, const char *why);
+int	task_activate(struct task *, int64_t for_ms, const char *actor);
+void	task_deactivate(struct task *, const char *why);
+int	task_restart(struct task *, char *err, size_t errlen);
+void	supervise_shutdown(void);
+size_t	supervise_running(void);
+void	supervise_title(void);
+bool	run_ok(const struct run *);
+char	*run_result(const struct run *, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,93 @@
+/* task.c: the task table: one entry per configured task, looked up by name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "task.h"
+#include "util.h"
+
+static int
+byname_cmp(const void *a, const void *b)
+{
+	const struct task	*x = *(struct task *const *)a;
+	const struct task	*y = *(struct task *const *)b;
+
+	return strcmp(x->conf->name, y->conf->name);
+}
+
+void
+tasks_build(struct tasks *ts, struct config *conf)
+{
+	size_t	i;
+
+	ts->n = conf->ntasks;
+	ts->v = xcalloc(ts->n, sizeof(*ts->v));
+	ts->byname = xcalloc(ts->n, sizeof(*ts->byname));
+	for (i = 0; i < ts->n; i++) {
+		ts->v[i].conf = &conf->tasks[i];
+		ts->v[i].state = ST_IDLE;
+		ts->v[i].outfd = ts->v[i].errfd = ts->v[i].logfd = -1;
+		ts->byname[i] = &ts->v[i];
+	}
+	qsort(ts->byname, ts->n, sizeof(*ts->byname), byname_cmp);
+}
+
+void
+tasks_free(struct tasks *ts)
+{
+	size_t	i, j;
+
+	for (i = 0; i < ts->n; i++)
+		for (j = 0; j < ts->v[i].tail.count; j++)
+			free(ts->v[i].tail.line[(ts->v[i].tail.first + j) %
+			    TAIL_LINES]);
+	free(ts->v);
+	free(ts->byname);
+	memset(ts, 0, sizeof(*ts));
+}
+
+struct task *
+task_find(const struct tasks *ts, const char *name)
+{
+	size_t	lo = 0, hi = ts->n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strcmp(name, ts->byname[mid]->conf->name);
+		if (c == 0)
+			return ts->byname[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const char *
+state_name(enum task_state s)
+{
+	static const char	*names[] = {
+		"idle", "starting", "running", "stopping", "backoff", "failed"
+	};
+
+	return names[s];
+}
+
+const char *
+trigger_name(enum trigger t)
+{
+	static const char	*names[] = {
+		"manual", "schedule", "activate", "restart", "window"
+	};
+
+	return names[t];
+}
+
+/* A run or its clean-up is under way. */
+bool
+task_busy(const struct task *t)
+{
+	return t->state == ST_STARTING || t->state == ST_RUNNING ||
+	    t->state == ST_STOPPING;
+}

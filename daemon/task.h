@@ -1,0 +1,93 @@
+/* task.h: the run-time state of each task and of its current run. */
+#ifndef MAINTD_TASK_H
+#define MAINTD_TASK_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "ev.h"
+
+#define TAIL_LINES	200	/* output lines kept in memory per task */
+#define LINE_MAX_OUT	4096	/* longer output lines are split */
+
+enum task_state {
+	ST_IDLE, ST_STARTING, ST_RUNNING, ST_STOPPING, ST_BACKOFF, ST_FAILED
+};
+
+/* Why a run was started. */
+enum trigger { TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW };
+
+/* One execution of a task. */
+struct run {
+	uint64_t	 id;
+	pid_t		 pid;		/* also its process group */
+	enum trigger	 trigger;
+	bool		 dry_run;
+	struct timespec	 start;		/* wall clock */
+	uint64_t	 start_mono;
+	uint64_t	 end_mono;
+	time_t		 end;
+	bool		 done;
+	int		 status;	/* from wait4 */
+	bool		 timed_out;
+	bool		 stopped;	/* ended by stop/deactivate/shutdown */
+	char		 failure[256];	/* pre-exec failure, or "" */
+	int64_t		 utime_ms, stime_ms;
+	long		 maxrss_kb;
+};
+
+struct tail {
+	char		*line[TAIL_LINES];
+	size_t		 first, count;
+};
+
+struct task {
+	struct task_conf	*conf;
+	bool			 active;
+	time_t			 active_until;	/* 0: no limit */
+	enum task_state		 state;
+
+	struct run		 cur;		/* valid unless ST_IDLE etc. */
+	struct run		 last;		/* the last finished run */
+	bool			 has_last;
+	int			 outfd;		/* -1 when closed */
+	int			 errfd;
+	bool			 sweeping;	/* killing leftovers of a run */
+	bool			 restart_pending;	/* start again when ended */
+	pid_t			 sweep_pgid;
+
+	unsigned		 restarts;	/* since activation */
+	unsigned		 crashes;	/* consecutive, for backoff */
+	uint64_t		 crash_window;	/* mono ms of the first crash */
+	uint64_t		 backoff_ms;
+
+	struct ev_timer		 until_timer;
+	struct ev_timer		 kill_timer;
+	struct ev_timer		 timeout_timer;
+	struct ev_timer		 restart_timer;
+	struct ev_timer		 tick_timer;
+	time_t			 next_tick;	/* 0: none */
+
+	int			 logfd;		/* -1: not open */
+	char			 line[LINE_MAX_OUT];
+	size_t			 linelen;
+	struct tail		 tail;
+};
+
+struct tasks {
+	struct task	 *v;
+	size_t		  n;
+	struct task	**byname;	/* sorted by name for lookup */
+};
+
+void		 tasks_build(struct tasks *, struct config *);
+void		 tasks_free(struct tasks *);
+struct task	*task_find(const struct tasks *, const char *name);
+const char	*state_name(enum task_state);
+const char	*trigger_name(enum trigger);
+bool		 task_busy(const struct task *);
+
+#endif

@@ -1,0 +1,324 @@
+/* util.c: durations, sizes, signals, time stamps and string vectors. */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libutil.h>
+
+#include "log.h"
+#include "util.h"
+
+/*
+ * A duration is a bare number of seconds or a sequence of NUMBER UNIT
+ * with units ms, s, m, h, d, w (each at most once, largest first is not
+ * enforced): "30s", "1h30m", "500ms", "0".
+ */
+int
+parse_duration(const char *s, int64_t *ms, const char **errstr)
+{
+	const char	*p = s, *e;
+	long long	 n;
+	int64_t		 total = 0, mult;
+	char		*end;
+
+	if (s == NULL || *s == '\0') {
+		*errstr = "empty duration";
+		return -1;
+	}
+	for (e = s; *e; e++)
+		if (!isdigit((unsigned char)*e))
+			break;
+	if (*e == '\0') {
+		n = strtonum(s, 0, 10LL * 365 * 86400, errstr);
+		if (*errstr != NULL)
+			return -1;
+		*ms = n * 1000;
+		return 0;
+	}
+	while (*p) {
+		if (!isdigit((unsigned char)*p)) {
+			*errstr = "expected a number such as 30s, 10m, 2h, 1d";
+			return -1;
+		}
+		errno = 0;
+		n = strtoll(p, &end, 10);
+		if (errno != 0 || n > 100000000LL) {
+			*errstr = "too large";
+			return -1;
+		}
+		p = end;
+		if (strncmp(p, "ms", 2) == 0) {
+			mult = 1;
+			p += 2;
+		} else {
+			switch (*p) {
+			case 's': mult = 1000; break;
+			case 'm': mult = 60 * 1000; break;
+			case 'h': mult = 3600 * 1000; break;
+			case 'd': mult = 86400 * 1000; break;
+			case 'w': mult = 7LL * 86400 * 1000; break;
+			default:
+				*errstr = "unknown unit (use ms, s, m, h, d or w)";
+				return -1;
+			}
+			p++;
+		}
+		total += n * mult;
+		if (total > 10LL * 365 * 86400 * 1000) {
+			*errstr = "too large";
+			return -1;
+		}
+	}
+	*ms = total;
+	*errstr = NULL;
+	return 0;
+}
+
+int
+parse_size(const char *s, uint64_t *bytes, const char **errstr)
+{
+	*errstr = NULL;
+	if (s == NULL || *s == '\0') {
+		*errstr = "empty size";
+		return -1;
+	}
+	if (!isdigit((unsigned char)*s)) {
+		*errstr = "expected a size such as 512M or 1G";
+		return -1;
+	}
+	if (expand_number(s, bytes) == -1) {
+		*errstr = errno == ERANGE ? "too large" :
+		    "expected a size such as 512M or 1G";
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	int		 signo;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	{ "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "ABRT", SIGABRT },
+	{ "SEGV", SIGSEGV }, { "PIPE", SIGPIPE }, { "BUS", SIGBUS },
+	{ "FPE", SIGFPE }, { "ILL", SIGILL }, { "TRAP", SIGTRAP },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "WINCH", SIGWINCH }, { "SYS", SIGSYS },
+};
+
+int
+parse_signal(const char *s, int *signo)
+{
+	size_t	i;
+
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (strcasecmp(s, signals[i].name) == 0) {
+			*signo = signals[i].signo;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+signal_name(int signo)
+{
+	static char	buf[16];
+	size_t		i;
+
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i].signo == signo)
+			return signals[i].name;
+	snprintf(buf, sizeof(buf), "%d", signo);
+	return buf;
+}
+
+/* "1h30m", "45s", "250ms", "2d3h". */
+char *
+fmt_duration(int64_t ms, char *buf, size_t len)
+{
+	int64_t	d, h, m, s;
+
+	if (ms < 1000 && ms > 0) {
+		snprintf(buf, len, "%lldms", (long long)ms);
+		return buf;
+	}
+	s = ms / 1000;
+	d = s / 86400;
+	h = s / 3600 % 24;
+	m = s / 60 % 60;
+	s %= 60;
+	if (d > 0)
+		snprintf(buf, len, "%lldd%lldh", (long long)d, (long long)h);
+	else if (h > 0)
+		snprintf(buf, len, "%lldh%02lldm", (long long)h, (long long)m);
+	else if (m > 0)
+		snprintf(buf, len, "%lldm%02llds", (long long)m, (long long)s);
+	else
+		snprintf(buf, len, "%llds", (long long)s);
+	return buf;
+}
+
+char *
+fmt_rfc3339(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	char		tz[8];
+	size_t		n;
+
+	localtime_r(&t, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	/* +0100 -> +01:00 */
+	if (n > 0 && strlen(tz) == 5)
+		snprintf(buf + n, len - n, "%.3s:%s", tz, tz + 3);
+	return buf;
+}
+
+char *
+fmt_rfc3339_ms(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm	tm;
+	char		tz[8];
+	size_t		n;
+
+	localtime_r(&ts->tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	if (n > 0 && strlen(tz) == 5)
+		snprintf(buf + n, len - n, ".%03ld%.3s:%s",
+		    ts->tv_nsec / 1000000, tz, tz + 3);
+	return buf;
+}
+
+/*
+ * TIME: RFC 3339 ("2026-11-22T10:00:00Z", with an offset or fraction),
+ * local "YYYY-MM-DD HH:MM:SS", or a duration meaning that long ago.
+ */
+int
+parse_time(const char *s, time_t now, time_t *out)
+{
+	struct tm	 tm;
+	const char	*p, *errstr;
+	int64_t		 ms;
+	long		 off = 0;
+	int		 utc = 0, sign;
+
+	if (parse_duration(s, &ms, &errstr) == 0) {
+		*out = now - (time_t)(ms / 1000);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL &&
+	    (p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	if (*p == 'Z' || *p == 'z') {
+		utc = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+		    p[3] != ':' || !isdigit((unsigned char)p[4]) ||
+		    !isdigit((unsigned char)p[5]))
+			return -1;
+		off = sign * (((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60);
+		utc = 1;
+		p += 6;
+	}
+	if (*p != '\0')
+		return -1;
+	if (utc) {
+		*out = timegm(&tm) - off;
+	} else {
+		tm.tm_isdst = -1;
+		*out = mktime(&tm);
+	}
+	return *out == (time_t)-1 ? -1 : 0;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n ? n : 1, size ? size : 1)) == NULL)
+		fatal("calloc");
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n ? n : 1, size ? size : 1)) == NULL)
+		fatal("reallocarray");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+size_t
+strv_len(char *const *v)
+{
+	size_t	n = 0;
+
+	if (v != NULL)
+		while (v[n] != NULL)
+			n++;
+	return n;
+}
+
+char **
+strv_dup(char *const *v, size_t n)
+{
+	char	**r;
+	size_t	  i;
+
+	r = xcalloc(n + 1, sizeof(*r));
+	for (i = 0; i < n; i++)
+		r[i] = xstrdup(v[i]);
+	return r;
+}
+
+void
+strv_free(char **v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+strv_contains(char *const *v, const char *s)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; v[i] != NULL; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,598 @@
+/*
+ * verbs.c: the verb table (name, permission, arguments, options, usage,
+ * help) and the handlers of the read-only verbs.
+ */
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "log.h"
+#include "maintd.h"
+#include "output.h"
+#include "proto.h"
+#include "supervise.h"
+#include "table.h"
+#include "util.h"
+#include "verbs.h"
+
+enum level { READ, ADMIN };
+
+struct verb {
+	const char	*name;
+	enum level	 level;
+	int		 minargs;
+	int		 maxargs;	/* -1: any */
+	const char	*opts;		/* allowed options besides json */
+	void		(*fn)(struct client *, struct request *);
+	const char	*usage;
+	const char	*help;
+};
+
+static void	verb_ping(struct client *, struct request *);
+static void	verb_version(struct client *, struct request *);
+static void	verb_help(struct client *, struct request *);
+static void	verb_quit(struct client *, struct request *);
+static void	verb_status(struct client *, struct request *);
+static void	verb_list(struct client *, struct request *);
+static void	verb_show(struct client *, struct request *);
+
+static const struct verb verbs[] = {
+	{ "ping", READ, 0, 0, "", verb_ping, "ping",
+	    "check that the daemon answers" },
+	{ "version", READ, 0, 0, "", verb_version, "version",
+	    "daemon and protocol version" },
+	{ "help", READ, 0, 1, "", verb_help, "help [VERB]",
+	    "list the verbs, or explain one" },
+	{ "quit", READ, 0, 0, "", verb_quit, "quit",
+	    "close the connection" },
+	{ "status", READ, 0, -1, "", verb_status, "status [TASK...]",
+	    "activation and state of every task, or of the named ones" },
+	{ "list", READ, 0, 0, "tag", verb_list, "list [--tag TAG]",
+	    "the configured tasks, optionally only those with a tag" },
+	{ "show", READ, 1, 1, "", verb_show, "show TASK",
+	    "everything about one task: its configuration and state" },
+	{ "activate", ADMIN, 1, -1, "for", verb_activate,
+	    "activate TASK... [--for DUR]",
+	    "activate tasks: services start, oneshots run once, periodic "
+	    "tasks follow their schedule; --for deactivates them after DUR" },
+	{ "deactivate", ADMIN, 1, -1, "", verb_deactivate,
+	    "deactivate TASK...", "deactivate tasks and stop their processes" },
+	{ "run", ADMIN, 1, 1, "wait dry-run", verb_run,
+	    "run TASK [--wait] [--dry-run]",
+	    "run a oneshot or periodic task now; --wait streams its output "
+	    "and ends with its result" },
+	{ "stop", ADMIN, 1, 1, "", verb_stop, "stop TASK",
+	    "end the current run of a task (kill_signal, KILL after "
+	    "kill_grace)" },
+	{ "restart", ADMIN, 1, 1, "", verb_restart, "restart TASK",
+	    "restart an active service, also one that has failed" },
+	{ "reopen", ADMIN, 0, 0, "", verb_reopen, "reopen",
+	    "reopen the task log files (after log rotation)" },
+};
+#define NVERBS	(sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct verb *
+verb_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+static int
+opt_allowed(const struct verb *v, const char *opt)
+{
+	const char	*p = v->opts;
+	size_t		 n = strlen(opt);
+
+	if (strcmp(opt, "json") == 0)
+		return 1;
+	while (*p) {
+		if (strncmp(p, opt, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+void
+verbs_dispatch(struct client *c, const char *line, size_t len)
+{
+	struct request		 r;
+	const struct verb	*v;
+	const char		*errstr;
+	char			 arg[64];
+	int			 i;
+
+	if (len > PROTO_MAXLINE) {
+		client_err(c, "too-long", "request longer than %d bytes",
+		    PROTO_MAXLINE);
+		client_close_after_reply(c);
+		return;
+	}
+	if (proto_request(line, len, &r, &errstr, arg, sizeof(arg)) == -1) {
+		if (*arg)
+			client_err(c, "usage", "--%s: %s", arg, errstr);
+		else
+			client_err(c, "usage", "%s", errstr);
+		return;
+	}
+	if ((v = verb_find(r.verb)) == NULL) {
+		client_err(c, "unknown-verb", "unknown verb '%s' (try help)",
+		    r.verb);
+		goto done;
+	}
+	for (i = 0; i < r.nopts; i++)
+		if (!opt_allowed(v, r.opts[i].name)) {
+			client_err(c, "usage", "%s does not take --%s; usage: %s",
+			    v->name, r.opts[i].name, v->usage);
+			goto done;
+		}
+	if (r.nargs < v->minargs || (v->maxargs >= 0 && r.nargs > v->maxargs)) {
+		client_err(c, "usage", "usage: %s", v->usage);
+		goto done;
+	}
+	if (v->level == ADMIN && !client_admin(c)) {
+		log_info("control: uid %u denied %s", (unsigned)client_uid(c),
+		    v->name);
+		client_err(c, "denied", "%s changes state: only root, uid %u "
+		    "or members of the admin group may use it", v->name,
+		    (unsigned)geteuid());
+		goto done;
+	}
+	client_set_json(c, request_has(&r, "json"));
+	v->fn(c, &r);
+ done:
+	request_free(&r);
+}
+
+static void
+verb_ping(struct client *c, struct request *r)
+{
+	(void)r;
+	client_ok(c, "pong");
+}
+
+static void
+verb_version(struct client *c, struct request *r)
+{
+	struct json_object	*o;
+
+	(void)r;
+	if (client_json_mode(c)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "version",
+		    json_object_new_string(MAINTD_VERSION));
+		json_object_object_add(o, "protocol",
+		    json_object_new_int(PROTO_VERSION));
+		client_json(c, o);
+		json_object_put(o);
+	} else
+		client_data(c, "maintd %s protocol %d", MAINTD_VERSION,
+		    PROTO_VERSION);
+	client_ok(c, "maintd %s", MAINTD_VERSION);
+}
+
+static void
+help_one(struct client *c, const struct verb *v)
+{
+	struct json_object	*o;
+
+	if (client_json_mode(c)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "verb", json_object_new_string(v->name));
+		json_object_object_add(o, "usage",
+		    json_object_new_string(v->usage));
+		json_object_object_add(o, "help", json_object_new_string(v->help));
+		json_object_object_add(o, "admin",
+		    json_object_new_boolean(v->level == ADMIN));
+		client_json(c, o);
+		json_object_put(o);
+	} else
+		client_data(c, "%-34s %s%s", v->usage, v->help,
+		    v->level == ADMIN ? " (admin)" : "");
+}
+
+static void
+verb_help(struct client *c, struct request *r)
+{
+	const struct verb	*v;
+	size_t			 i;
+
+	if (r->nargs == 1) {
+		if ((v = verb_find(r->args[0])) == NULL) {
+			client_err(c, "unknown-verb", "unknown verb '%s'",
+			    r->args[0]);
+			return;
+		}
+		help_one(c, v);
+		client_ok(c, NULL);
+		return;
+	}
+	for (i = 0; i < NVERBS; i++)
+		help_one(c, &verbs[i]);
+	if (!client_json_mode(c))
+		client_data(c, "options: --json on every verb; a word may be "
+		    "\"double quoted\"");
+	client_ok(c, "%zu verbs", NVERBS);
+}
+
+static void
+verb_quit(struct client *c, struct request *r)
+{
+	(void)r;
+	client_close_after_reply(c);
+	client_ok(c, "bye");
+}
+
+static char *
+activation_text(const struct task *t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	if (!t->active)
+		snprintf(buf, len, "inactive");
+	else if (t->active_until == 0)
+		snprintf(buf, len, "active");
+	else {
+		localtime_r(&t->active_until, &tm);
+		strftime(buf, len, "active until %H:%M", &tm);
+	}
+	return buf;
+}
+
+static struct json_object *
+jstr_or_null(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *
+jstrv(char *const *v)
+{
+	struct json_object	*a = json_object_new_array();
+
+	for (; v != NULL && *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static struct json_object *
+run_json(const struct run *r)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 buf[300];
+
+	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
+	json_object_object_add(o, "trigger",
+	    json_object_new_string(trigger_name(r->trigger)));
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "started",
+	    json_object_new_string(fmt_rfc3339(r->start.tv_sec, buf,
+	    sizeof(buf))));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(r->dry_run));
+	if (!r->done)
+		return o;
+	json_object_object_add(o, "ended",
+	    json_object_new_string(fmt_rfc3339(r->end, buf, sizeof(buf))));
+	json_object_object_add(o, "duration_s", json_object_new_double(
+	    (double)(r->end_mono - r->start_mono) / 1000));
+	json_object_object_add(o, "result",
+	    json_object_new_string(run_result(r, buf, sizeof(buf))));
+	json_object_object_add(o, "ok", json_object_new_boolean(run_ok(r)));
+	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
+	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
+	    NULL);
+	json_object_object_add(o, "signal", r->failure[0] == '\0' &&
+	    WIFSIGNALED(r->status) ? json_object_new_string(
+	    signal_name(WTERMSIG(r->status))) : NULL);
+	json_object_object_add(o, "timed_out",
+	    json_object_new_boolean(r->timed_out));
+	json_object_object_add(o, "failure", r->failure[0] ?
+	    json_object_new_string(r->failure) : NULL);
+	json_object_object_add(o, "cpu_s", json_object_new_double(
+	    (double)(r->utime_ms + r->stime_ms) / 1000));
+	json_object_object_add(o, "maxrss_kb",
+	    json_object_new_int64(r->maxrss_kb));
+	return o;
+}
+
+static struct json_object *
+task_status_json(const struct task *t)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 buf[64];
+
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "kind",
+	    json_object_new_string(kind_name(t->conf->kind)));
+	json_object_object_add(o, "active", json_object_new_boolean(t->active));
+	json_object_object_add(o, "until", t->active_until == 0 ? NULL :
+	    json_object_new_string(fmt_rfc3339(t->active_until, buf,
+	    sizeof(buf))));
+	json_object_object_add(o, "state",
+	    json_object_new_string(state_name(t->state)));
+	json_object_object_add(o, "pid", task_busy(t) ?
+	    json_object_new_int(t->cur.pid) : NULL);
+	json_object_object_add(o, "uptime_s", task_busy(t) ?
+	    json_object_new_double((double)(ev_now() - t->cur.start_mono) /
+	    1000) : NULL);
+	json_object_object_add(o, "restarts", json_object_new_int(
+	    (int)t->restarts));
+	json_object_object_add(o, "next_run", t->next_tick == 0 ? NULL :
+	    json_object_new_string(fmt_rfc3339(t->next_tick, buf,
+	    sizeof(buf))));
+	json_object_object_add(o, "current", task_busy(t) ?
+	    run_json(&t->cur) : NULL);
+	json_object_object_add(o, "last", t->has_last ? run_json(&t->last) :
+	    NULL);
+	return o;
+}
+
+/* "exit 0, 1.2s, 5m ago" */
+static char *
+last_text(const struct task *t, char *buf, size_t len)
+{
+	char	res[300], d[32], ago[32];
+
+	if (!t->has_last) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	snprintf(buf, len, "%s, %s, %s ago", run_result(&t->last, res,
+	    sizeof(res)), fmt_duration((int64_t)(t->last.end_mono -
+	    t->last.start_mono), d, sizeof(d)), fmt_duration((int64_t)
+	    (time(NULL) - t->last.end) * 1000, ago, sizeof(ago)));
+	return buf;
+}
+
+/* Resolve the named tasks (all when none); ERR unknown-task on a bad name. */
+struct task **
+verbs_tasks_named(struct client *c, struct request *r, size_t *np)
+{
+	struct task	**v;
+	size_t		  i;
+
+	if (r->nargs == 0) {
+		v = xcalloc(md.tasks.n, sizeof(*v));
+		for (i = 0; i < md.tasks.n; i++)
+			v[i] = &md.tasks.v[i];
+		*np = md.tasks.n;
+		return v;
+	}
+	v = xcalloc((size_t)r->nargs, sizeof(*v));
+	for (i = 0; i < (size_t)r->nargs; i++)
+		if ((v[i] = task_find(&md.tasks, r->args[i])) == NULL) {
+			client_err(c, "unknown-task", "no task named '%s'",
+			    r->args[i]);
+			free(v);
+			return NULL;
+		}
+	*np = (size_t)r->nargs;
+	return v;
+}
+
+static void
+verb_status(struct client *c, struct request *r)
+{
+	struct task		**v, *t;
+	struct table		  tb;
+	struct json_object	 *o;
+	size_t			  n, i, nactive = 0, nrunning = 0;
+	char			  act[64], pid[16], up[32], last[400], rs[16];
+
+	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
+		return;
+	if (!client_json_mode(c))
+		table_init(&tb, 8, "TASK", "KIND", "ACTIVATION", "STATE", "PID",
+		    "UPTIME", "LAST", "RESTARTS");
+	for (i = 0; i < n; i++) {
+		t = v[i];
+		if (t->active)
+			nactive++;
+		if (task_busy(t))
+			nrunning++;
+		if (client_json_mode(c)) {
+			o = task_status_json(t);
+			client_json(c, o);
+			json_object_put(o);
+			continue;
+		}
+		snprintf(pid, sizeof(pid), "%d", (int)t->cur.pid);
+		snprintf(rs, sizeof(rs), "%u", t->restarts);
+		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
+		    activation_text(t, act, sizeof(act)), state_name(t->state),
+		    task_busy(t) ? pid : "-", task_busy(t) ?
+		    fmt_duration((int64_t)(ev_now() - t->cur.start_mono), up,
+		    sizeof(up)) : "-", last_text(t, last, sizeof(last)), rs);
+	}
+	if (!client_json_mode(c))
+		table_emit(&tb, c);
+	free(v);
+	client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
+	    nrunning);
+}
+
+static void
+verb_list(struct client *c, struct request *r)
+{
+	const char		*tag = request_opt(r, "tag");
+	struct task_conf	*tc;
+	struct table		 tb;
+	struct json_object	*o;
+	size_t			 i, n = 0, j, o2;
+	char			 tags[256], when[128];
+
+	if (!client_json_mode(c))
+		table_init(&tb, 5, "TASK", "KIND", "WHEN", "TAGS", "DESCRIPTION");
+	for (i = 0; i < md.tasks.n; i++) {
+		tc = md.tasks.v[i].conf;
+		if (tag != NULL && !strv_contains(tc->tags, tag))
+			continue;
+		n++;
+		if (client_json_mode(c)) {
+			o = json_object_new_object();
+			json_object_object_add(o, "task",
+			    json_object_new_string(tc->name));
+			json_object_object_add(o, "kind",
+			    json_object_new_string(kind_name(tc->kind)));
+			json_object_object_add(o, "schedule",
+			    jstr_or_null(tc->schedule));
+			json_object_object_add(o, "every_s", tc->every_ms ?
+			    json_object_new_int64(tc->every_ms / 1000) : NULL);
+			json_object_object_add(o, "tags", jstrv(tc->tags));
+			json_object_object_add(o, "description",
+			    json_object_new_string(tc->description));
+			client_json(c, o);
+			json_object_put(o);
+			continue;
+		}
+		tags[0] = '\0';
+		for (j = 0, o2 = 0; tc->tags[j] != NULL; j++)
+			o2 += (size_t)snprintf(tags + o2, o2 < sizeof(tags) ?
+			    sizeof(tags) - o2 : 0, "%s%s", j ? "," : "",
+			    tc->tags[j]);
+		if (tc->schedule != NULL)
+			snprintf(when, sizeof(when), "%s", tc->schedule);
+		else if (tc->every_ms > 0) {
+			char d[32];
+
+			snprintf(when, sizeof(when), "every %s",
+			    fmt_duration(tc->every_ms, d, sizeof(d)));
+		} else
+			snprintf(when, sizeof(when), "-");
+		table_row(&tb, tc->name, kind_name(tc->kind), when,
+		    tags[0] ? tags : "-", tc->description[0] ?
+		    tc->description : "-");
+	}
+	if (!client_json_mode(c))
+		table_emit(&tb, c);
+	client_ok(c, "%zu tasks", n);
+}
+
+static const char *limit_names[LIM_MAX] = {
+	"cpu", "memory", "nofile", "nproc", "fsize", "core"
+};
+
+static struct json_object *
+task_show_json(const struct task *t)
+{
+	const struct task_conf	*tc = t->conf;
+	struct json_object	*o = task_status_json(t), *l, *b;
+	int			 i;
+	char			 buf[16];
+
+	json_object_object_add(o, "description",
+	    json_object_new_string(tc->description));
+	json_object_object_add(o, "file", json_object_new_string(tc->file));
+	json_object_object_add(o, "line", json_object_new_int(tc->line));
+	json_object_object_add(o, "command", jstrv(tc->argv));
+	json_object_object_add(o, "shell", json_object_new_boolean(tc->shell));
+	json_object_object_add(o, "user", jstr_or_null(tc->user));
+	json_object_object_add(o, "group", jstr_or_null(tc->group));
+	json_object_object_add(o, "uid", json_object_new_int64(tc->uid));
+	json_object_object_add(o, "gid", json_object_new_int64(tc->gid));
+	json_object_object_add(o, "directory",
+	    json_object_new_string(tc->directory));
+	json_object_object_add(o, "environment", jstrv(tc->environment));
+	json_object_object_add(o, "tags", jstrv(tc->tags));
+	json_object_object_add(o, "schedule", jstr_or_null(tc->schedule));
+	json_object_object_add(o, "every_s", tc->every_ms ?
+	    json_object_new_int64(tc->every_ms / 1000) : NULL);
+	json_object_object_add(o, "timeout_s", tc->timeout_ms ?
+	    json_object_new_int64(tc->timeout_ms / 1000) : NULL);
+	json_object_object_add(o, "kill_signal",
+	    json_object_new_string(signal_name(tc->kill_signal)));
+	json_object_object_add(o, "weight", json_object_new_int(tc->weight));
+	json_object_object_add(o, "conflicts", jstrv(tc->conflicts));
+	json_object_object_add(o, "auto_deactivate_s",
+	    tc->auto_deactivate_ms > 0 ?
+	    json_object_new_int64(tc->auto_deactivate_ms / 1000) : NULL);
+	json_object_object_add(o, "dry_run",
+	    json_object_new_boolean(tc->dry_run));
+	json_object_object_add(o, "output",
+	    json_object_new_string(output_name(tc->output)));
+	json_object_object_add(o, "nice", json_object_new_int(tc->nice));
+	snprintf(buf, sizeof(buf), "%04o", (unsigned)tc->umask);
+	json_object_object_add(o, "umask", json_object_new_string(buf));
+	l = json_object_new_object();
+	for (i = 0; i < LIM_MAX; i++)
+		if (tc->limits.set[i])
+			json_object_object_add(l, limit_names[i],
+			    json_object_new_int64((int64_t)tc->limits.value[i]));
+	json_object_object_add(o, "limits", l);
+	json_object_object_add(o, "restart",
+	    json_object_new_string(restart_name(tc->restart)));
+	b = json_object_new_array();
+	json_object_array_add(b, json_object_new_double(
+	    (double)tc->backoff_min_ms / 1000));
+	json_object_array_add(b, json_object_new_double(
+	    (double)tc->backoff_max_ms / 1000));
+	json_object_object_add(o, "backoff_s", b);
+	return o;
+}
+
+/* Show the JSON object as "key: value" lines for people. */
+static void
+show_text(struct client *c, struct json_object *o)
+{
+	struct json_object	*v;
+	const char		*s;
+
+	json_object_object_foreach(o, key, val) {
+		v = val;
+		if (v == NULL)
+			s = "-";
+		else if (json_object_is_type(v, json_type_string))
+			s = json_object_get_string(v);
+		else
+			s = json_object_to_json_string_ext(v,
+			    JSON_C_TO_STRING_SPACED |
+			    JSON_C_TO_STRING_NOSLASHESCAPE);
+		client_data(c, "%-18s %s", key, s);
+	}
+}
+
+static void
+verb_show(struct client *c, struct request *r)
+{
+	struct task		*t;
+	struct json_object	*o, *a;
+	const char		*lines[10];
+	size_t			 n, i;
+
+	if ((t = task_find(&md.tasks, r->args[0])) == NULL) {
+		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+		return;
+	}
+	o = task_show_json(t);
+	n = output_tail(t, 10, lines);
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(lines[i]));
+	json_object_object_add(o, "output", a);
+	if (client_json_mode(c))
+		client_json(c, o);
+	else {
+		json_object_object_del(o, "output");
+		show_text(c, o);
+		for (i = 0; i < n; i++)
+			client_data(c, "%-18s %s", i == 0 ? "output" : "",
+			    lines[i]);
+	}
+	json_object_put(o);
+	client_ok(c, NULL);
+}

@@ -1,0 +1,29 @@
+/* verbs.h: the protocol's verbs: one table drives dispatch, permissions and help. */
+#ifndef MAINTD_VERBS_H
+#define MAINTD_VERBS_H
+
+#include <stddef.h>
+
+struct client;
+struct request;
+struct task;
+
+void	verbs_dispatch(struct client *, const char *line, size_t len);
+void	verbs_client_gone(struct client *);
+void	verbs_run_line(struct task *, const char *line);
+void	verbs_run_end(struct task *);
+
+/* Handlers of the changing verbs (verbs_ctl.c). */
+void	verb_activate(struct client *, struct request *);
+void	verb_deactivate(struct client *, struct request *);
+void	verb_run(struct client *, struct request *);
+void	verb_stop(struct client *, struct request *);
+void	verb_restart(struct client *, struct request *);
+void	verb_reopen(struct client *, struct request *);
+
+/* Shared by the handlers. */
+struct task	**verbs_tasks_named(struct client *, struct request *,
+		    size_t *n);
+const char	*verbs_actor(struct client *, char *buf, size_t len);
+
+#endif

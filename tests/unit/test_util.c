@@ -1,0 +1,182 @@
+/* test_util.c: durations, sizes, signals and times. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static int64_t
+dur(const char *s)
+{
+	int64_t		 ms = -42;
+	const char	*err;
+
+	if (parse_duration(s, &ms, &err) == -1)
+		return -1;
+	return ms;
+}
+
+static void
+test_duration_good(void **state)
+{
+	(void)state;
+	assert_int_equal(dur("0"), 0);
+	assert_int_equal(dur("30"), 30000);
+	assert_int_equal(dur("30s"), 30000);
+	assert_int_equal(dur("10m"), 600000);
+	assert_int_equal(dur("2h"), 7200000);
+	assert_int_equal(dur("1d"), 86400000);
+	assert_int_equal(dur("1w"), 7LL * 86400000);
+	assert_int_equal(dur("1h30m"), 5400000);
+	assert_int_equal(dur("500ms"), 500);
+	assert_int_equal(dur("1m30s250ms"), 90250);
+}
+
+static void
+test_duration_bad(void **state)
+{
+	const char	*err = NULL;
+	int64_t		 ms;
+
+	(void)state;
+	assert_int_equal(dur(""), -1);
+	assert_int_equal(dur("m"), -1);
+	assert_int_equal(dur("10x"), -1);
+	assert_int_equal(dur("-5s"), -1);
+	assert_int_equal(dur("1.5h"), -1);
+	assert_int_equal(dur("5 m"), -1);
+	assert_int_equal(dur("99999999999999999999"), -1);
+	assert_int_equal(dur("4000d"), -1);
+	assert_int_equal(parse_duration("10x", &ms, &err), -1);
+	assert_non_null(strstr(err, "unit"));
+}
+
+static void
+test_size(void **state)
+{
+	uint64_t	 b;
+	const char	*err;
+
+	(void)state;
+	assert_int_equal(parse_size("512M", &b, &err), 0);
+	assert_true(b == 512ULL * 1024 * 1024);
+	assert_int_equal(parse_size("1G", &b, &err), 0);
+	assert_true(b == 1024ULL * 1024 * 1024);
+	assert_int_equal(parse_size("0", &b, &err), 0);
+	assert_true(b == 0);
+	assert_int_equal(parse_size("4096", &b, &err), 0);
+	assert_true(b == 4096);
+	assert_int_equal(parse_size("", &b, &err), -1);
+	assert_int_equal(parse_size("lots", &b, &err), -1);
+	assert_int_equal(parse_size("-1M", &b, &err), -1);
+	assert_int_equal(parse_size("12Q", &b, &err), -1);
+}
+
+static void
+test_signals(void **state)
+{
+	int	sig;
+
+	(void)state;
+	assert_int_equal(parse_signal("TERM", &sig), 0);
+	assert_int_equal(sig, SIGTERM);
+	assert_int_equal(parse_signal("sigint", &sig), 0);
+	assert_int_equal(sig, SIGINT);
+	assert_int_equal(parse_signal("KILL", &sig), 0);
+	assert_int_equal(sig, SIGKILL);
+	assert_int_equal(parse_signal("BOGUS", &sig), -1);
+	assert_string_equal(signal_name(SIGKILL), "KILL");
+	assert_string_equal(signal_name(SIGHUP), "HUP");
+}
+
+static void
+test_fmt_duration(void **state)
+{
+	char	b[32];
+
+	(void)state;
+	assert_string_equal(fmt_duration(0, b, sizeof(b)), "0s");
+	assert_string_equal(fmt_duration(250, b, sizeof(b)), "250ms");
+	assert_string_equal(fmt_duration(45000, b, sizeof(b)), "45s");
+	assert_string_equal(fmt_duration(90000, b, sizeof(b)), "1m30s");
+	assert_string_equal(fmt_duration(5400000, b, sizeof(b)), "1h30m");
+	assert_string_equal(fmt_duration(2 * 86400000LL + 3600000, b,
+	    sizeof(b)), "2d1h");
+}
+
+static void
+test_parse_time(void **state)
+{
+	time_t	t, now = 1800000000;
+
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	assert_int_equal(parse_time("2026-11-22T10:00:00Z", now, &t), 0);
+	assert_int_equal(t, 1795341600);
+	assert_int_equal(parse_time("2026-11-22T11:00:00+01:00", now, &t), 0);
+	assert_int_equal(t, 1795341600);
+	assert_int_equal(parse_time("2026-11-22T10:00:00.250Z", now, &t), 0);
+	assert_int_equal(t, 1795341600);
+	/* local time: Berlin is UTC+1 in November */
+	assert_int_equal(parse_time("2026-11-22 11:00:00", now, &t), 0);
+	assert_int_equal(t, 1795341600);
+	assert_int_equal(parse_time("1h", now, &t), 0);
+	assert_int_equal(t, now - 3600);
+	assert_int_equal(parse_time("yesterday", now, &t), -1);
+	assert_int_equal(parse_time("2026-11-22T10:00:00+1", now, &t), -1);
+	assert_int_equal(parse_time("2026-11-22T10:00:00Zjunk", now, &t), -1);
+}
+
+static void
+test_rfc3339(void **state)
+{
+	char		b[64];
+	struct timespec	ts = { 1795341600, 123456789 };
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_string_equal(fmt_rfc3339(1795341600, b, sizeof(b)),
+	    "2026-11-22T10:00:00+00:00");
+	assert_string_equal(fmt_rfc3339_ms(&ts, b, sizeof(b)),
+	    "2026-11-22T10:00:00.123+00:00");
+}
+
+static void
+test_strv(void **state)
+{
+	char	*v[] = { "a", "b", NULL }, **d;
+
+	(void)state;
+	d = strv_dup(v, 2);
+	assert_int_equal(strv_len(d), 2);
+	assert_true(strv_contains(d, "b"));
+	assert_false(strv_contains(d, "c"));
+	assert_false(strv_contains(NULL, "c"));
+	strv_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duration_good),
+		cmocka_unit_test(test_duration_bad),
+		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_fmt_duration),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_strv),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
