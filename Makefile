@@ -13,6 +13,8 @@ STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
 
 CC		?= cc
+# make V=1 shows the compiler command lines
+Q		= $(if $(V),,@)
 BUILD		?= build
 PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -45,7 +47,7 @@ T_cron		= cron
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
-		  tests/deps.sh
+		  tests/deps.sh contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
@@ -56,19 +58,23 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 all: $(BUILD)/maintd $(BUILD)/maintctl
 
 $(BUILD)/maintd: $(DAEMON_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
 
 $(BUILD)/maintctl: $(CLIENT_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
 
 $(BUILD)/%.o: %.c daemon/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c \
     $$(addprefix $(BUILD)/daemon/,$$(addsuffix .o,$$(T_$$*)))
-	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) -Idaemon -o $@ \
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) -Idaemon -o $@ \
 	    $< $(addprefix $(BUILD)/daemon/,$(addsuffix .o,$(T_$*))) $(PKG_LIBS) \
 	    $$(pkg-config --libs cmocka) $(ALL_LDFLAGS)
 
@@ -133,12 +139,20 @@ install: all
 		    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' $$f \
 		    > $(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 contrib/completion/maintctl.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
+	install -m 0644 contrib/completion/_maintctl \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
 	@echo "rc scripts are in $(DOCDIR); see rc/README for where they go"
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
