@@ -97,8 +97,8 @@ parse_value(const struct field *f, const char **pp, const char *end,
 	if (alphas == 0) {
 		if (q - p > 9)
 			goto range;
-		for (n = 0; p < q; p++)
-			n = n * 10 + (*p - '0');
+		for (n = 0, i = 0; p + i < q; i++)
+			n = n * 10 + (p[i] - '0');
 		if (n < f->min || n > f->max)
 			goto range;
 		*val = n;
