@@ -101,7 +101,7 @@ has_run_id(pid_t pid, const char *needle, size_t nlen)
 }
 
 int
-os_kill_run(uint64_t run_id, int sig)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -118,7 +118,8 @@ os_kill_run(uint64_t run_id, int sig)
 		pid = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || pid <= 1 || pid == getpid())
 			continue;
-		if (!has_run_id((pid_t)pid, needle, nlen) ||
+		if (getpgid((pid_t)pid) == pgid ||
+		    !has_run_id((pid_t)pid, needle, nlen) ||
 		    !descends_from_us((pid_t)pid))
 			continue;
 		if (kill((pid_t)pid, sig) == 0)
@@ -129,9 +130,10 @@ os_kill_run(uint64_t run_id, int sig)
 }
 #else
 int
-os_kill_run(uint64_t run_id, int sig)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig)
 {
 	(void)run_id;
+	(void)pgid;
 	(void)sig;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 void	os_subreaper(void);
-int	os_kill_run(uint64_t run_id, int sig);
+/* Signal the run's processes outside process group pgid; how many. */
+int	os_kill_run(uint64_t run_id, pid_t pgid, int sig);
 
 #endif

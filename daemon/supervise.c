@@ -97,7 +97,7 @@ signal_run(struct task *t, pid_t pgid, uint64_t run_id, int sig)
 		    signal_name(sig));
 	if (sig != SIGKILL)
 		(void)kill(-pgid, SIGCONT);
-	if (os_kill_run(run_id, sig) > 0)
+	if (os_kill_run(run_id, pgid, sig) > 0)
 		log_info("%s: signalled processes of run %llu that left its "
 		    "process group", t->conf->name,
 		    (unsigned long long)run_id);
@@ -258,7 +258,8 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	    t->cur.start_mono), d, sizeof(d)));
 
 	/* No maintenance process outlives its run. */
-	if (kill(-t->cur.pid, 0) == 0 || os_kill_run(t->cur.id, 0) > 0) {
+	if (kill(-t->cur.pid, 0) == 0 ||
+	    os_kill_run(t->cur.id, t->cur.pid, 0) > 0) {
 		t->sweeping = true;
 		t->sweep_pgid = t->cur.pid;
 		t->state = ST_STOPPING;
@@ -379,7 +380,8 @@ on_chld(int signo, void *arg)
 	for (i = 0; i < md.tasks.n; i++) {
 		t = &md.tasks.v[i];
 		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
-		    errno == ESRCH && os_kill_run(t->cur.id, 0) == 0) {
+		    errno == ESRCH &&
+		    os_kill_run(t->cur.id, t->sweep_pgid, 0) == 0) {
 			t->sweeping = false;
 			ev_timer_del(&t->kill_timer);
 			finish(t);
