@@ -19,6 +19,8 @@ BUILD		?= build
 PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# maintctl needs only libbsd: it starts fast and stays small
+CLIENT_LIBS	= $(shell pkg-config --libs libbsd-overlay 2>/dev/null)
 WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		  -Wmissing-prototypes -Wstrict-prototypes
 OPT		?= -O2 -g
@@ -63,7 +65,7 @@ $(BUILD)/maintd: $(DAEMON_OBJS)
 
 $(BUILD)/maintctl: $(CLIENT_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_OBJS) $(PKG_LIBS) $(ALL_LDFLAGS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLIENT_OBJS) $(CLIENT_LIBS) $(ALL_LDFLAGS)
 
 $(BUILD)/%.o: %.c daemon/*.h
 	@mkdir -p $(@D)

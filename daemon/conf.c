@@ -422,8 +422,6 @@ check_value(enum vtype type, const char *v, char *buf, size_t len)
 			snprintf(buf, len, "bad duration '%s': %s", v, errstr);
 			return buf;
 		}
-		if (ms < 100)
-			return "backoff delays must be at least 100ms";
 		return NULL;
 	case V_EVENT:
 		for (i = 0; events[i] != NULL; i++)
