@@ -570,6 +570,13 @@ control_update(const struct control_conf *conf)
 void
 control_close(void)
 {
+	struct client	*c;
+
+	/* One last try to deliver what is queued, without waiting. */
+	for (c = clients; c != NULL; c = c->next)
+		if (!c->dead && c->outlen > c->outoff)
+			(void)send(c->fd, c->out + c->outoff,
+			    c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (clients != NULL)
 		client_free(clients);
 	if (listen_fd != -1) {

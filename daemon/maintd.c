@@ -17,21 +17,30 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "conf.h"
 #include "control.h"
 #include "ev.h"
 #include "log.h"
+#include "event.h"
 #include "maintd.h"
+#include "metrics.h"
 #include "output.h"
 #include "paths.h"
+#include "store.h"
 #include "supervise.h"
+#include "verbs.h"
 #include "util.h"
 
 extern char		**environ;
 
 struct maintd		 md;
 
+#define PRUNE_MS	(24 * 3600 * 1000)
+
 static struct pidfh	*pfh;
+static struct ev_timer	 prune_timer;
 static int		 ready_fd = -1;	/* write end of the readiness pipe */
 
 static void __attribute__((noreturn))
@@ -192,6 +201,14 @@ absolute(const char *path)
 	return s;
 }
 
+static void
+prune_fire(void *arg)
+{
+	(void)arg;
+	store_prune(md.conf->history_retention_ms);
+	ev_timer_add(&prune_timer, PRUNE_MS);
+}
+
 /* flag > environment > config > default */
 static char *
 setting(const char *flag, const char *envname, const char *confval,
@@ -326,11 +343,11 @@ main(int argc, char *argv[])
 	if (access(md.conf->log_dir, W_OK) == -1)
 		startup_fail("log_dir %s is not writable: %s",
 		    md.conf->log_dir, strerror(errno));
-	if (access(md.conf->database, F_OK) == 0 ?
-	    access(md.conf->database, R_OK) == -1 : 0)
-		startup_fail("database %s is not readable: %s",
-		    md.conf->database, strerror(errno));
+	if (store_open(md.conf->database, err, sizeof(err)) == -1)
+		startup_fail("%s", err);
 
+	/* 0.103, not 0.10299999999999999 */
+	json_c_set_serialization_double_format("%.3f", JSON_C_OPTION_GLOBAL);
 	if (ev_init() == -1)
 		startup_fail("event loop: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
@@ -341,6 +358,9 @@ main(int argc, char *argv[])
 
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	store_recover();
+	ev_timer_init(&prune_timer, prune_fire, NULL);
+	prune_fire(NULL);
 
 	memset(&ccf, 0, sizeof(ccf));
 	ccf.path = md.socket_path;
@@ -356,8 +376,10 @@ main(int argc, char *argv[])
 		startup_fail("pidfile %s: %s", md.pidfile_path,
 		    strerror(errno));
 	supervise_title();
+	metrics_init();
 	log_info("started: %zu tasks, socket %s, pid %d", md.tasks.n,
 	    md.socket_path, (int)getpid());
+	event_emit(NULL, "started", "maintd", NULL);
 	if (ready_fd != -1) {
 		dprintf(ready_fd, "OK\n");
 		close(ready_fd);
@@ -372,8 +394,13 @@ main(int argc, char *argv[])
 void
 maintd_shutdown(void)
 {
+	event_emit(NULL, "stopped", "maintd", NULL);
+	verbs_obs_shutdown();
 	control_close();
 	output_reopen();	/* closes the log files */
+	metrics_final();
+	ev_timer_del(&prune_timer);
+	store_close();
 	pidfile_remove(pfh);
 	pfh = NULL;
 	tasks_free(&md.tasks);

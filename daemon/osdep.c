@@ -74,30 +74,40 @@ descends_from_us(pid_t pid)
 	return 0;
 }
 
+/* Does the environment of pid hold every NUL-terminated needle? */
 static int
-has_run_id(pid_t pid, const char *needle, size_t nlen)
+env_has(pid_t pid, const char *const *needles, const size_t *lens, int n)
 {
 	static char	buf[65536];
 	char		path[64];
-	ssize_t		n;
+	ssize_t		r;
 	size_t		len = 0, i;
-	int		fd;
+	int		fd, k, found = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
 	while (len < sizeof(buf) - 1 &&
-	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
+	    (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
 	close(fd);
-	for (i = 0; i + nlen <= len; ) {
-		if (memcmp(buf + i, needle, nlen) == 0)
-			return 1;
-		while (i < len && buf[i] != '\0')
+	for (k = 0; k < n; k++)
+		for (i = 0; i + lens[k] <= len; ) {
+			if (memcmp(buf + i, needles[k], lens[k]) == 0) {
+				found++;
+				break;
+			}
+			while (i < len && buf[i] != '\0')
+				i++;
 			i++;
-		i++;
-	}
-	return 0;
+		}
+	return found == n;
+}
+
+static int
+has_run_id(pid_t pid, const char *needle, size_t nlen)
+{
+	return env_has(pid, &needle, &nlen, 1);
 }
 
 int
@@ -128,7 +138,72 @@ os_kill_run(uint64_t run_id, pid_t pgid, int sig)
 	closedir(d);
 	return count;
 }
+static int
+stale_needles(uint64_t run_id, const char *task, char *a, char *b,
+    size_t len, size_t *lens)
+{
+	lens[0] = (size_t)snprintf(a, len, "MAINTD_RUN_ID=%llu",
+	    (unsigned long long)run_id) + 1;
+	lens[1] = (size_t)snprintf(b, len, "MAINTD_TASK=%s", task) + 1;
+	return lens[0] <= len && lens[1] <= len;
+}
+
+int
+os_run_alive(pid_t pid, uint64_t run_id, const char *task)
+{
+	char		 a[64], b[128];
+	const char	*needles[2] = { a, b };
+	size_t		 lens[2];
+
+	if (!stale_needles(run_id, task, a, b, sizeof(b), lens))
+		return 0;
+	return env_has(pid, needles, lens, 2);
+}
+
+/* Every process still marked with the run (its daemon is gone). */
+int
+os_kill_stale(uint64_t run_id, const char *task)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 a[64], b[128], *end;
+	const char	*needles[2] = { a, b };
+	size_t		 lens[2];
+	long		 pid;
+	int		 count = 0;
+
+	if (!stale_needles(run_id, task, a, b, sizeof(b), lens) ||
+	    (d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 1 || pid == getpid())
+			continue;
+		if (env_has((pid_t)pid, needles, lens, 2) &&
+		    kill((pid_t)pid, SIGKILL) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
 #else
+int
+os_run_alive(pid_t pid, uint64_t run_id, const char *task)
+{
+	(void)pid;
+	(void)run_id;
+	(void)task;
+	return 0;
+}
+
+int
+os_kill_stale(uint64_t run_id, const char *task)
+{
+	(void)run_id;
+	(void)task;
+	return 0;
+}
+
 int
 os_kill_run(uint64_t run_id, pid_t pgid, int sig)
 {

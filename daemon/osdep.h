@@ -9,4 +9,8 @@ void	os_subreaper(void);
 /* Signal the run's processes outside process group pgid; how many. */
 int	os_kill_run(uint64_t run_id, pid_t pgid, int sig);
 
+/* A previous maintd's run: is pid still it; kill what is left of it. */
+int	os_run_alive(pid_t pid, uint64_t run_id, const char *task);
+int	os_kill_stale(uint64_t run_id, const char *task);
+
 #endif

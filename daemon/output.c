@@ -73,23 +73,19 @@ wflush(void)
 	wlen = 0;
 }
 
+/* Keep line (taking it) as the newest of the task's last lines. */
 static void
-tail_add(struct task *t, const char *line, size_t len)
+tail_add(struct task *t, char *line)
 {
 	struct tail	*tl = &t->tail;
-	char		*s;
-	size_t		 slot;
 
-	s = xcalloc(len + 1, 1);
-	memcpy(s, line, len);
 	if (tl->count == TAIL_LINES) {
 		free(tl->line[tl->first]);
-		tl->line[tl->first] = s;
+		tl->line[tl->first] = line;
 		tl->first = (tl->first + 1) % TAIL_LINES;
 		return;
 	}
-	slot = (tl->first + tl->count) % TAIL_LINES;
-	tl->line[slot] = s;
+	tl->line[(tl->first + tl->count) % TAIL_LINES] = line;
 	tl->count++;
 }
 
@@ -112,12 +108,17 @@ static void
 emit(struct task *t, const char *line, size_t len)
 {
 	struct timespec	 ts;
-	char		 stamp[64], head[128];
-	int		 hl;
+	char		 stamp[64], *full;
 
-	tail_add(t, line, len);
-	verbs_run_line(t, t->tail.line[(t->tail.first + t->tail.count - 1) %
-	    TAIL_LINES]);
+	verbs_run_line(t, line, len);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* "TS [RUN] text": as in the log file, for the tail and followers */
+	fmt_rfc3339_ms(&ts, stamp, sizeof(stamp));
+	if (asprintf(&full, "%s [%llu] %.*s", stamp,
+	    (unsigned long long)t->cur.id, (int)len, line) == -1)
+		fatal("asprintf");
+	tail_add(t, full);
+	verbs_log_line(t, full);
 	switch (t->conf->output) {
 	case OUTPUT_DISCARD:
 		return;
@@ -132,19 +133,16 @@ emit(struct task *t, const char *line, size_t len)
 	case OUTPUT_FILE:
 		break;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	hl = snprintf(head, sizeof(head), "%s [%llu] ",
-	    fmt_rfc3339_ms(&ts, stamp, sizeof(stamp)),
-	    (unsigned long long)t->cur.id);
 	if (wtask != t) {
 		wflush();
 		wtask = t;
 	}
-	if (wlen + (size_t)hl + len + 1 > WBUF)
+	len = strlen(full);
+	if (wlen + len + 1 > WBUF)
 		wflush();
-	memcpy(wbuf + wlen, head, (size_t)hl);
-	wlen += (size_t)hl;
-	memcpy(wbuf + wlen, line, len);
+	if (len + 1 > WBUF)
+		len = WBUF - 1;
+	memcpy(wbuf + wlen, full, len);
 	wlen += len;
 	wbuf[wlen++] = '\n';
 }

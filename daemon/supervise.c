@@ -20,13 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cron.h"
 #include "ev.h"
+#include "event.h"
 #include "log.h"
 #include "maintd.h"
+#include "metrics.h"
 #include "osdep.h"
 #include "output.h"
 #include "spawn.h"
+#include "store.h"
 #include "supervise.h"
 #include "util.h"
 #include "verbs.h"
@@ -34,11 +39,11 @@
 #define STABLE_MS	10000	/* a service up this long is not crashing */
 #define RECHECK_MS	1000	/* look again for leftovers after SIGKILL */
 
-static uint64_t		next_run_id;
 static size_t		nbusy;
 static struct ev_timer	shutdown_timer;
 
 static void	finish(struct task *);
+static void	deactivate(struct task *, const char *, const char *);
 static void	schedule_next(struct task *);
 
 size_t
@@ -86,6 +91,41 @@ run_result(const struct run *r, char *buf, size_t len)
 	else
 		snprintf(buf, len, "status %d", r->status);
 	return buf;
+}
+
+static struct json_object *
+run_detail(const struct run *r)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 res[300];
+
+	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
+	json_object_object_add(o, "trigger",
+	    json_object_new_string(trigger_name(r->trigger)));
+	if (r->pid > 0)
+		json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	if (r->dry_run)
+		json_object_object_add(o, "dry_run",
+		    json_object_new_boolean(1));
+	if (r->done) {
+		json_object_object_add(o, "result",
+		    json_object_new_string(run_result(r, res, sizeof(res))));
+		json_object_object_add(o, "duration_s", json_object_new_double(
+		    (double)(r->end_mono - r->start_mono) / 1000));
+	}
+	return o;
+}
+
+/* The run is over: history, metrics, the activity log. */
+static void
+record_end(struct task *t)
+{
+	char	event[32];
+
+	store_run_end(t->conf->name, &t->cur);
+	metrics_run_ended(t, &t->cur);
+	snprintf(event, sizeof(event), "run-%s", run_class(&t->cur));
+	event_emit(t->conf->name, event, "maintd", run_detail(&t->cur));
 }
 
 /* Signal the group, and what escaped it. */
@@ -167,8 +207,8 @@ exec_event(int fd, int revents, void *arg)
 }
 
 int
-task_start(struct task *t, enum trigger trig, bool dry_run, char *err,
-    size_t errlen)
+task_start(struct task *t, enum trigger trig, bool dry_run,
+    const char *actor, char *err, size_t errlen)
 {
 	struct spawn_result	res;
 
@@ -184,11 +224,11 @@ task_start(struct task *t, enum trigger trig, bool dry_run, char *err,
 	output_close(t);	/* a previous run's pipe, held by leftovers */
 	ev_timer_del(&t->restart_timer);
 	memset(&t->cur, 0, sizeof(t->cur));
-	t->cur.id = ++next_run_id;
 	t->cur.trigger = trig;
 	t->cur.dry_run = dry_run;
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
 	t->cur.start_mono = ev_now();
+	t->cur.id = store_run_start(t->conf->name, &t->cur);
 	if (spawn_run(t->conf, md.conf, t->cur.id, dry_run, &res, err,
 	    errlen) == -1) {
 		log_warnx("%s: cannot start: %s", t->conf->name, err);
@@ -198,9 +238,11 @@ task_start(struct task *t, enum trigger trig, bool dry_run, char *err,
 		t->cur.end_mono = t->cur.start_mono;
 		t->last = t->cur;
 		t->has_last = true;
+		record_end(t);
 		return -1;
 	}
 	t->cur.pid = res.pid;
+	store_run_pid(t->cur.id, res.pid);
 	t->outfd = res.outfd;
 	t->errfd = res.errfd;
 	t->state = ST_STARTING;
@@ -213,19 +255,20 @@ task_start(struct task *t, enum trigger trig, bool dry_run, char *err,
 	log_info("%s: run %llu started, pid %d (%s%s)", t->conf->name,
 	    (unsigned long long)t->cur.id, (int)res.pid, trigger_name(trig),
 	    dry_run ? ", dry run" : "");
+	event_emit(t->conf->name, "run-started", actor, run_detail(&t->cur));
 	supervise_title();
 	return 0;
 }
 
 int
-task_stop(struct task *t, const char *why)
+task_stop(struct task *t, const char *actor)
 {
 	if (!task_busy(t))
 		return -1;
 	if (t->state == ST_STOPPING)
 		return 0;
-	log_info("%s: stopping run %llu (pid %d): %s", t->conf->name,
-	    (unsigned long long)t->cur.id, (int)t->cur.pid, why);
+	log_info("%s: stopping run %llu (pid %d) for %s", t->conf->name,
+	    (unsigned long long)t->cur.id, (int)t->cur.pid, actor);
 	t->cur.stopped = true;
 	begin_stop(t);
 	return 0;
@@ -256,6 +299,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	    (unsigned long long)t->cur.id, run_result(&t->cur, res,
 	    sizeof(res)), fmt_duration((int64_t)(t->cur.end_mono -
 	    t->cur.start_mono), d, sizeof(d)));
+	record_end(t);
 
 	/* No maintenance process outlives its run. */
 	if (kill(-t->cur.pid, 0) == 0 ||
@@ -281,7 +325,7 @@ restart_fire(void *arg)
 	if (!t->active || t->state != ST_BACKOFF)
 		return;
 	t->restarts++;
-	if (task_start(t, TR_RESTART, false, err, sizeof(err)) == -1)
+	if (task_start(t, TR_RESTART, false, "maintd", err, sizeof(err)) == -1)
 		finish(t);
 }
 
@@ -289,10 +333,11 @@ restart_fire(void *arg)
 static void
 finish(struct task *t)
 {
-	struct run	*r = &t->cur;
-	bool		 again;
-	uint64_t	 up;
-	char		 err[256];
+	struct run		*r = &t->cur;
+	struct json_object	*detail;
+	bool			 again;
+	uint64_t		 up;
+	char			 err[256];
 
 	if (task_busy(t))
 		nbusy--;
@@ -306,7 +351,7 @@ finish(struct task *t)
 	}
 	if (t->restart_pending) {
 		t->restart_pending = false;
-		if (t->active && task_start(t, TR_RESTART, false, err,
+		if (t->active && task_start(t, TR_RESTART, false, "maintd", err,
 		    sizeof(err)) == 0)
 			return;
 	}
@@ -334,6 +379,11 @@ finish(struct task *t)
 		    "(maintctl restart %s to try again)", t->conf->name,
 		    t->crashes - 1, t->conf->name);
 		t->state = ST_FAILED;
+		detail = json_object_new_object();
+		json_object_object_add(detail, "crashes",
+		    json_object_new_int((int)t->crashes - 1));
+		event_emit(t->conf->name, "crash-loop", "maintd", detail);
+		metrics_changed();
 		return;
 	}
 	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
@@ -395,7 +445,7 @@ until_fire(void *arg)
 	struct task	*t = arg;
 
 	log_info("%s: auto-deactivated", t->conf->name);
-	task_deactivate(t, "auto-deactivate");
+	deactivate(t, "timer", "auto-deactivated");
 }
 
 static void
@@ -411,7 +461,8 @@ tick_fire(void *arg)
 		log_info("%s: skipped: the previous run is still going",
 		    t->conf->name);
 	else
-		(void)task_start(t, TR_SCHEDULE, false, err, sizeof(err));
+		(void)task_start(t, TR_SCHEDULE, false, "schedule", err,
+		    sizeof(err));
 	schedule_next(t);
 }
 
@@ -436,8 +487,9 @@ schedule_next(struct task *t)
 int
 task_activate(struct task *t, int64_t for_ms, const char *actor)
 {
-	char	 err[256], d[32];
-	int64_t	 ms = for_ms;
+	struct json_object	*detail;
+	char			 err[256], d[64];
+	int64_t			 ms = for_ms;
 
 	if (t->active)
 		return 1;
@@ -455,13 +507,21 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	log_info("%s: activated by %s%s%s", t->conf->name, actor,
 	    ms > 0 ? " for " : "", ms > 0 ? fmt_duration(ms, d, sizeof(d)) :
 	    "");
+	detail = json_object_new_object();
+	if (ms > 0) {
+		json_object_object_add(detail, "for_s",
+		    json_object_new_int64(ms / 1000));
+		json_object_object_add(detail, "until", json_object_new_string(
+		    fmt_rfc3339(t->active_until, d, sizeof(d))));
+	}
+	event_emit(t->conf->name, "activated", actor, detail);
 	if (t->state == ST_FAILED)
 		t->state = ST_IDLE;
 	switch (t->conf->kind) {
 	case KIND_SERVICE:
 	case KIND_ONESHOT:
 		if (!task_busy(t))
-			(void)task_start(t, TR_ACTIVATE, false, err,
+			(void)task_start(t, TR_ACTIVATE, false, actor, err,
 			    sizeof(err));
 		break;
 	case KIND_PERIODIC:
@@ -472,8 +532,8 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	return 0;
 }
 
-void
-task_deactivate(struct task *t, const char *why)
+static void
+deactivate(struct task *t, const char *actor, const char *event)
 {
 	if (!t->active)
 		return;
@@ -487,14 +547,21 @@ task_deactivate(struct task *t, const char *why)
 	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
 		t->state = ST_IDLE;
 	if (task_busy(t))
-		(void)task_stop(t, why);
-	log_info("%s: deactivated (%s)", t->conf->name, why);
+		(void)task_stop(t, actor);
+	log_info("%s: %s by %s", t->conf->name, event, actor);
+	event_emit(t->conf->name, event, actor, NULL);
 	supervise_title();
+}
+
+void
+task_deactivate(struct task *t, const char *actor)
+{
+	deactivate(t, actor, "deactivated");
 }
 
 /* A service: stop the current process, start again now. */
 int
-task_restart(struct task *t, char *err, size_t errlen)
+task_restart(struct task *t, const char *actor, char *err, size_t errlen)
 {
 	if (t->conf->kind != KIND_SERVICE) {
 		snprintf(err, errlen, "%s is a %s task: restart is for "
@@ -512,13 +579,13 @@ task_restart(struct task *t, char *err, size_t errlen)
 		/* finish() starts it again once this run has ended */
 		t->restart_pending = true;
 		t->restarts++;
-		(void)task_stop(t, "restart");
+		(void)task_stop(t, actor);
 		return 1;
 	}
 	ev_timer_del(&t->restart_timer);
 	t->state = ST_IDLE;
 	t->restarts++;
-	return task_start(t, TR_RESTART, false, err, errlen);
+	return task_start(t, TR_RESTART, false, actor, err, errlen);
 }
 
 static void

@@ -9,12 +9,14 @@
 #include "task.h"
 
 void	supervise_init(void);
-int	task_start(struct task *, enum trigger, bool dry_run, char *err,
-	    size_t errlen);
-int	task_stop(struct task *, const char *why);
+/* actor: who asked ("uid 0", "schedule", "timer", "maintd", ...). */
+int	task_start(struct task *, enum trigger, bool dry_run,
+	    const char *actor, char *err, size_t errlen);
+int	task_stop(struct task *, const char *actor);
 int	task_activate(struct task *, int64_t for_ms, const char *actor);
-void	task_deactivate(struct task *, const char *why);
-int	task_restart(struct task *, char *err, size_t errlen);
+void	task_deactivate(struct task *, const char *actor);
+int	task_restart(struct task *, const char *actor, char *err,
+	    size_t errlen);
 void	supervise_shutdown(void);
 size_t	supervise_running(void);
 void	supervise_title(void);

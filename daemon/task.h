@@ -60,6 +60,7 @@ struct task {
 	pid_t			 sweep_pgid;
 
 	unsigned		 restarts;	/* since activation */
+	uint64_t		 runs_total[5];	/* by result, see metrics.c */
 	unsigned		 crashes;	/* consecutive, for backoff */
 	uint64_t		 crash_window;	/* mono ms of the first crash */
 	uint64_t		 backoff_ms;

@@ -75,6 +75,19 @@ static const struct verb verbs[] = {
 	    "restart an active service, also one that has failed" },
 	{ "reopen", ADMIN, 0, 0, "", verb_reopen, "reopen",
 	    "reopen the task log files (after log rotation)" },
+	{ "history", READ, 0, 1, "n since", verb_history,
+	    "history [TASK] [-n N] [--since TIME]",
+	    "finished and running runs, newest first" },
+	{ "events", READ, 0, 0, "n since task follow", verb_events,
+	    "events [-n N] [--since TIME] [--task T] [--follow]",
+	    "the activity log: who changed what; --follow streams new events" },
+	{ "logs", READ, 1, 1, "n since grep follow", verb_logs,
+	    "logs TASK [-n N] [--since TIME] [--grep RE] [--follow]",
+	    "a task's output lines; --follow streams new ones" },
+	{ "health", READ, 0, 1, "", verb_health, "health [TASK]",
+	    "the daemon's health (or a task's): OK ok, or ERR degraded" },
+	{ "metrics", READ, 0, 0, "", verb_metrics, "metrics",
+	    "Prometheus text exposition" },
 };
 #define NVERBS	(sizeof(verbs) / sizeof(verbs[0]))
 

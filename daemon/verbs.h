@@ -5,13 +5,19 @@
 #include <stddef.h>
 
 struct client;
+struct json_object;
 struct request;
 struct task;
 
 void	verbs_dispatch(struct client *, const char *line, size_t len);
 void	verbs_client_gone(struct client *);
-void	verbs_run_line(struct task *, const char *line);
+void	verbs_run_line(struct task *, const char *text, size_t len);
 void	verbs_run_end(struct task *);
+void	verbs_log_line(struct task *, const char *line);
+void	verbs_event(struct json_object *);
+size_t	verbs_event_followers(void);
+void	verbs_obs_client_gone(struct client *);
+void	verbs_obs_shutdown(void);
 
 /* Handlers of the changing verbs (verbs_ctl.c). */
 void	verb_activate(struct client *, struct request *);
@@ -20,6 +26,13 @@ void	verb_run(struct client *, struct request *);
 void	verb_stop(struct client *, struct request *);
 void	verb_restart(struct client *, struct request *);
 void	verb_reopen(struct client *, struct request *);
+
+/* Handlers of the verbs that look back and watch (verbs_obs.c). */
+void	verb_history(struct client *, struct request *);
+void	verb_events(struct client *, struct request *);
+void	verb_logs(struct client *, struct request *);
+void	verb_health(struct client *, struct request *);
+void	verb_metrics(struct client *, struct request *);
 
 /* Shared by the handlers. */
 struct task	**verbs_tasks_named(struct client *, struct request *,

@@ -5,7 +5,6 @@
  */
 #include <sys/wait.h>
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +31,11 @@ struct waiter {
 
 static struct waiter	*waiters;
 
+/* Who made a change, as the activity log records it: "uid 1000". */
 const char *
 verbs_actor(struct client *c, char *buf, size_t len)
 {
-	struct passwd	*pw = getpwuid(client_uid(c));
-
-	if (pw != NULL)
-		snprintf(buf, len, "%s (uid %u)", pw->pw_name,
-		    (unsigned)client_uid(c));
-	else
-		snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
+	snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
 	return buf;
 }
 
@@ -96,19 +90,18 @@ verb_deactivate(struct client *c, struct request *r)
 {
 	struct task	**v;
 	size_t		  n, i, done = 0, already = 0;
-	char		  actor[128], why[160];
+	char		  actor[128];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
-	snprintf(why, sizeof(why), "by %s", verbs_actor(c, actor,
-	    sizeof(actor)));
+	verbs_actor(c, actor, sizeof(actor));
 	for (i = 0; i < n; i++) {
 		if (!v[i]->active) {
 			already++;
 			client_data(c, "%s: already inactive", v[i]->conf->name);
 			continue;
 		}
-		task_deactivate(v[i], why);
+		task_deactivate(v[i], actor);
 		done++;
 		client_data(c, "%s: deactivated", v[i]->conf->name);
 	}
@@ -155,9 +148,8 @@ verb_run(struct client *c, struct request *r)
 		    t->conf->name, (int)t->cur.pid);
 		return;
 	}
-	log_info("%s: run requested by %s", t->conf->name,
-	    verbs_actor(c, actor, sizeof(actor)));
-	if (task_start(t, TR_MANUAL, dry, err, sizeof(err)) == -1) {
+	verbs_actor(c, actor, sizeof(actor));
+	if (task_start(t, TR_MANUAL, dry, actor, err, sizeof(err)) == -1) {
 		client_err(c, "failed", "%s: %s", t->conf->name, err);
 		return;
 	}
@@ -180,7 +172,7 @@ void
 verb_stop(struct client *c, struct request *r)
 {
 	struct task	*t;
-	char		 actor[128], why[160];
+	char		 actor[128];
 
 	if ((t = one_task(c, r)) == NULL)
 		return;
@@ -193,9 +185,7 @@ verb_stop(struct client *c, struct request *r)
 		client_err(c, "state", "%s is not running", t->conf->name);
 		return;
 	}
-	snprintf(why, sizeof(why), "stop by %s", verbs_actor(c, actor,
-	    sizeof(actor)));
-	(void)task_stop(t, why);
+	(void)task_stop(t, verbs_actor(c, actor, sizeof(actor)));
 	client_ok(c, "%s: stopping run %llu (pid %d)", t->conf->name,
 	    (unsigned long long)t->cur.id, (int)t->cur.pid);
 }
@@ -209,9 +199,8 @@ verb_restart(struct client *c, struct request *r)
 
 	if ((t = one_task(c, r)) == NULL)
 		return;
-	log_info("%s: restart requested by %s", t->conf->name,
-	    verbs_actor(c, actor, sizeof(actor)));
-	if ((rc = task_restart(t, err, sizeof(err))) == -1) {
+	verbs_actor(c, actor, sizeof(actor));
+	if ((rc = task_restart(t, actor, err, sizeof(err))) == -1) {
 		client_err(c, "state", "%s", err);
 		return;
 	}
@@ -230,14 +219,19 @@ verb_reopen(struct client *c, struct request *r)
 
 /* Output of a run goes to the clients waiting for it. */
 void
-verbs_run_line(struct task *t, const char *line)
+verbs_run_line(struct task *t, const char *text, size_t len)
 {
 	struct waiter		*w;
 	struct json_object	*o;
+	char			*line = NULL;
 
 	for (w = waiters; w != NULL; w = w->next) {
 		if (w->t != t || w->run_id != t->cur.id)
 			continue;
+		if (line == NULL) {
+			line = xcalloc(len + 1, 1);
+			memcpy(line, text, len);
+		}
 		if (w->json) {
 			o = json_object_new_object();
 			json_object_object_add(o, "task",
@@ -251,6 +245,7 @@ verbs_run_line(struct task *t, const char *line)
 		} else
 			client_raw(w->c, line);
 	}
+	free(line);
 }
 
 void
@@ -283,6 +278,7 @@ verbs_client_gone(struct client *c)
 {
 	struct waiter	**wp, *w;
 
+	verbs_obs_client_gone(c);
 	for (wp = &waiters; (w = *wp) != NULL; ) {
 		if (w->c == c) {
 			*wp = w->next;

@@ -1,0 +1,204 @@
+/*
+ * metrics.c: the Prometheus text format (HELP and TYPE lines, escaped
+ * labels).  "maintctl metrics" asks for it; metrics_file gets the same,
+ * written to a temporary file and renamed, at most once a second and only
+ * after something changed, so an idle daemon writes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "log.h"
+#include "maintd.h"
+#include "metrics.h"
+#include "store.h"
+#include "supervise.h"
+#include "task.h"
+
+static struct ev_timer	write_timer;
+static uint64_t		last_write;	/* mono ms */
+static int		write_failed;
+
+static const char *classes[] = { "ok", "failed", "timeout", "stopped",
+	"error" };
+#define NCLASSES	(sizeof(classes) / sizeof(classes[0]))
+
+void
+metrics_run_ended(struct task *t, const struct run *r)
+{
+	const char	*c = run_class(r);
+	size_t		 i;
+
+	for (i = 0; i < NCLASSES; i++)
+		if (strcmp(c, classes[i]) == 0)
+			t->runs_total[i]++;
+}
+
+/* A label value with \, " and newline escaped. */
+static void
+label(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', fp);
+		if (*s == '\n') {
+			fputs("\\n", fp);
+			continue;
+		}
+		fputc(*s, fp);
+	}
+}
+
+static void
+head(FILE *fp, const char *name, const char *type, const char *help)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+typedef double (*task_value)(const struct task *);
+
+static double v_active(const struct task *t) { return t->active; }
+static double v_running(const struct task *t) { return task_busy(t); }
+static double v_failed(const struct task *t) { return t->state == ST_FAILED; }
+static double v_restarts(const struct task *t) { return t->restarts; }
+static double v_last_end(const struct task *t) {
+	return t->has_last ? (double)t->last.end : 0; }
+static double v_last_dur(const struct task *t) {
+	return t->has_last ? (double)(t->last.end_mono - t->last.start_mono) /
+	    1000 : 0; }
+static double v_last_ok(const struct task *t) {
+	return t->has_last && run_ok(&t->last); }
+
+static void
+per_task(FILE *fp, const char *name, const char *type, const char *help,
+    task_value fn, int only_run)
+{
+	size_t	i;
+
+	head(fp, name, type, help);
+	for (i = 0; i < md.tasks.n; i++) {
+		if (only_run && !md.tasks.v[i].has_last)
+			continue;
+		fprintf(fp, "%s{task=\"", name);
+		label(fp, md.tasks.v[i].conf->name);
+		fprintf(fp, "\"} %.17g\n", fn(&md.tasks.v[i]));
+	}
+}
+
+void
+metrics_print(FILE *fp, int up)
+{
+	size_t	i, j;
+	int	weight = 0;
+
+	for (i = 0; i < md.tasks.n; i++)
+		if (task_busy(&md.tasks.v[i]))
+			weight += md.tasks.v[i].conf->weight;
+	head(fp, "maintd_up", "gauge", "1 while maintd runs.");
+	fprintf(fp, "maintd_up %d\n", up);
+	head(fp, "maintd_start_time_seconds", "gauge",
+	    "When maintd started, in seconds since the epoch.");
+	fprintf(fp, "maintd_start_time_seconds %lld\n", (long long)md.started);
+	head(fp, "maintd_tasks", "gauge", "Tasks configured.");
+	fprintf(fp, "maintd_tasks %zu\n", md.tasks.n);
+	head(fp, "maintd_store_ok", "gauge",
+	    "1 while the database can be written.");
+	fprintf(fp, "maintd_store_ok %d\n", store_ok());
+	head(fp, "maintd_weight_in_use", "gauge",
+	    "Sum of the weights of the running tasks.");
+	fprintf(fp, "maintd_weight_in_use %d\n", weight);
+	head(fp, "maintd_weight_max", "gauge", "max_weight from the config.");
+	fprintf(fp, "maintd_weight_max %d\n", md.conf->max_weight);
+	per_task(fp, "maintd_task_active", "gauge", "1 while the task is active.",
+	    v_active, 0);
+	per_task(fp, "maintd_task_running", "gauge",
+	    "1 while a run of the task is going.", v_running, 0);
+	per_task(fp, "maintd_task_failed", "gauge",
+	    "1 when a service gave up after crashing.", v_failed, 0);
+	per_task(fp, "maintd_task_restarts_total", "counter",
+	    "Restarts of the task since it was activated.", v_restarts, 0);
+	head(fp, "maintd_task_runs_total", "counter",
+	    "Finished runs since maintd started, by result.");
+	for (i = 0; i < md.tasks.n; i++)
+		for (j = 0; j < NCLASSES; j++) {
+			fprintf(fp, "maintd_task_runs_total{task=\"");
+			label(fp, md.tasks.v[i].conf->name);
+			fprintf(fp, "\",result=\"%s\"} %llu\n", classes[j],
+			    (unsigned long long)md.tasks.v[i].runs_total[j]);
+		}
+	per_task(fp, "maintd_task_last_run_timestamp_seconds", "gauge",
+	    "When the last run ended.", v_last_end, 1);
+	per_task(fp, "maintd_task_last_duration_seconds", "gauge",
+	    "How long the last run took.", v_last_dur, 1);
+	per_task(fp, "maintd_task_last_success", "gauge",
+	    "1 when the last run succeeded.", v_last_ok, 1);
+}
+
+static void
+write_file(int up)
+{
+	char	 tmp[1100];
+	FILE	*fp;
+
+	if (md.conf->metrics_file == NULL || *md.conf->metrics_file == '\0')
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", md.conf->metrics_file,
+	    (int)getpid());
+	if ((fp = fopen(tmp, "we")) == NULL)
+		goto fail;
+	metrics_print(fp, up);
+	if (fclose(fp) == EOF) {
+		unlink(tmp);
+		goto fail;
+	}
+	if (rename(tmp, md.conf->metrics_file) == -1) {
+		unlink(tmp);
+		goto fail;
+	}
+	last_write = ev_now();
+	write_failed = 0;
+	return;
+ fail:
+	if (!write_failed)
+		log_warn("metrics_file %s", md.conf->metrics_file);
+	write_failed = 1;
+}
+
+static void
+write_fire(void *arg)
+{
+	(void)arg;
+	write_file(1);
+}
+
+void
+metrics_changed(void)
+{
+	uint64_t	now;
+
+	if (md.conf == NULL || md.conf->metrics_file == NULL ||
+	    *md.conf->metrics_file == '\0' || ev_timer_pending(&write_timer))
+		return;
+	now = ev_now();
+	ev_timer_add(&write_timer, last_write + 1000 > now ?
+	    last_write + 1000 - now : 0);
+}
+
+void
+metrics_init(void)
+{
+	ev_timer_init(&write_timer, write_fire, NULL);
+	write_file(1);
+}
+
+/* At shutdown: say so to the collector. */
+void
+metrics_final(void)
+{
+	ev_timer_del(&write_timer);
+	write_file(0);
+}

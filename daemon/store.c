@@ -1,0 +1,533 @@
+/*
+ * store.c: the sqlite database.  WAL, synchronous=NORMAL, a short busy
+ * timeout, prepared statements, each logical change in one statement or
+ * transaction, the schema versioned by PRAGMA user_version and migrated
+ * forward.  A database that cannot be written (read-only, disk full) is
+ * logged loudly and remembered for health; supervision goes on.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "osdep.h"
+#include "store.h"
+#include "supervise.h"
+#include "task.h"
+#include "util.h"
+
+#define BUSY_MS		250
+
+static const char *migrations[] = {
+	/* 1 */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  task TEXT NOT NULL,"
+	"  trigger TEXT NOT NULL,"
+	"  pid INTEGER,"
+	"  dry_run INTEGER NOT NULL DEFAULT 0,"
+	"  started REAL NOT NULL,"
+	"  ended REAL,"
+	"  duration REAL,"
+	"  result TEXT,"
+	"  exit_code INTEGER,"
+	"  signal TEXT,"
+	"  detail TEXT,"
+	"  cpu REAL,"
+	"  maxrss_kb INTEGER);"
+	"CREATE INDEX runs_task ON runs(task, id);"
+	"CREATE INDEX runs_started ON runs(started);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time REAL NOT NULL,"
+	"  task TEXT,"
+	"  event TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX events_time ON events(time);"
+	"CREATE TABLE presets ("
+	"  name TEXT PRIMARY KEY,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  tasks TEXT NOT NULL,"
+	"  created REAL NOT NULL);",
+};
+#define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
+
+static sqlite3		*db;
+static bool		 healthy;
+static char		 lasterr[256] = "not open";
+static uint64_t		 fallback_id;
+
+static sqlite3_stmt	*st_run_insert, *st_run_pid, *st_run_end, *st_event;
+
+bool
+store_ok(void)
+{
+	return db != NULL && healthy;
+}
+
+const char *
+store_error(void)
+{
+	return store_ok() ? "" : lasterr;
+}
+
+/* Remember a failure; log it when the store was fine until now. */
+static void
+failed(const char *what)
+{
+	snprintf(lasterr, sizeof(lasterr), "%s: %s", what,
+	    db != NULL ? sqlite3_errmsg(db) : "no database");
+	if (healthy)
+		log_warnx("database: %s; supervision goes on without "
+		    "history until it can be written again", lasterr);
+	healthy = false;
+}
+
+static void
+succeeded(void)
+{
+	if (!healthy && db != NULL) {
+		log_info("database: writable again");
+		healthy = true;
+	}
+}
+
+static int
+exec_sql(const char *sql, const char *what)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(lasterr, sizeof(lasterr), "%s: %s", what,
+		    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(void)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(void)
+{
+	char	sql[64];
+	int	v, i;
+
+	if ((v = user_version()) < 0) {
+		snprintf(lasterr, sizeof(lasterr), "reading the schema "
+		    "version: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (v > NMIGRATIONS) {
+		snprintf(lasterr, sizeof(lasterr), "schema version %d is "
+		    "newer than this maintd knows (%d)", v, NMIGRATIONS);
+		return -1;
+	}
+	for (i = v; i < NMIGRATIONS; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (exec_sql("BEGIN IMMEDIATE", "migrate") == -1)
+			return -1;
+		if (exec_sql(migrations[i], "migrate") == -1 ||
+		    exec_sql(sql, "migrate") == -1) {
+			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (exec_sql("COMMIT", "migrate") == -1)
+			return -1;
+		log_info("database: schema migrated to version %d", i + 1);
+	}
+	return 0;
+}
+
+static int
+prepare(void)
+{
+	static const struct {
+		sqlite3_stmt	**st;
+		const char	 *sql;
+	} stmts[] = {
+		{ &st_run_insert, "INSERT INTO runs (task, trigger, dry_run, "
+		    "started) VALUES (?1, ?2, ?3, ?4)" },
+		{ &st_run_pid, "UPDATE runs SET pid = ?2 WHERE id = ?1" },
+		{ &st_run_end, "UPDATE runs SET ended = ?2, duration = ?3, "
+		    "result = ?4, exit_code = ?5, signal = ?6, detail = ?7, "
+		    "cpu = ?8, maxrss_kb = ?9 WHERE id = ?1" },
+		{ &st_event, "INSERT INTO events (time, task, event, actor, "
+		    "detail) VALUES (?1, ?2, ?3, ?4, ?5)" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
+		if (sqlite3_prepare_v3(db, stmts[i].sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, stmts[i].st, NULL) != SQLITE_OK) {
+			snprintf(lasterr, sizeof(lasterr), "prepare: %s",
+			    sqlite3_errmsg(db));
+			return -1;
+		}
+	return 0;
+}
+
+static void
+load_max_id(void)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM runs", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		fallback_id = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+}
+
+/*
+ * -1 only when the file cannot be opened or created at all; a database
+ * that opens but cannot be written leaves the store degraded.
+ */
+int
+store_open(const char *path, char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: %s", path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		db = NULL;
+		return -1;
+	}
+	(void)chmod(path, 0640);
+	sqlite3_busy_timeout(db, BUSY_MS);
+	healthy = true;
+	if (exec_sql("PRAGMA journal_mode = WAL", "journal_mode") == -1 ||
+	    exec_sql("PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
+	    migrate() == -1 || prepare() == -1) {
+		healthy = false;
+		log_warnx("database %s: %s; supervision goes on without "
+		    "history", path, lasterr);
+		return 0;
+	}
+	load_max_id();
+	return 0;
+}
+
+void
+store_close(void)
+{
+	sqlite3_finalize(st_run_insert);
+	sqlite3_finalize(st_run_pid);
+	sqlite3_finalize(st_run_end);
+	sqlite3_finalize(st_event);
+	st_run_insert = st_run_pid = st_run_end = st_event = NULL;
+	if (db != NULL)
+		sqlite3_close(db);
+	db = NULL;
+}
+
+static double
+ts_double(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)(ts->tv_nsec / 1000000) / 1000;
+}
+
+static int
+step_done(sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		failed(what);
+		return -1;
+	}
+	succeeded();
+	return 0;
+}
+
+/* The id of the new run: its row id, or one made up when the store fails. */
+uint64_t
+store_run_start(const char *task, const struct run *r)
+{
+	uint64_t	id;
+
+	if (st_run_insert == NULL)
+		return ++fallback_id;
+	sqlite3_bind_text(st_run_insert, 1, task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_run_insert, 2, trigger_name(r->trigger), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st_run_insert, 3, r->dry_run);
+	sqlite3_bind_double(st_run_insert, 4, ts_double(&r->start));
+	if (step_done(st_run_insert, "recording a run") == -1)
+		return ++fallback_id;
+	id = (uint64_t)sqlite3_last_insert_rowid(db);
+	if (id > fallback_id)
+		fallback_id = id;
+	return id;
+}
+
+void
+store_run_pid(uint64_t id, pid_t pid)
+{
+	if (st_run_pid == NULL)
+		return;
+	sqlite3_bind_int64(st_run_pid, 1, (sqlite3_int64)id);
+	sqlite3_bind_int(st_run_pid, 2, (int)pid);
+	(void)step_done(st_run_pid, "recording a run's pid");
+}
+
+/* ok, failed, timeout, stopped or error (it never ran). */
+const char *
+run_class(const struct run *r)
+{
+	if (r->failure[0] != '\0')
+		return "error";
+	if (r->timed_out)
+		return "timeout";
+	if (run_ok(r))
+		return "ok";
+	if (r->stopped)
+		return "stopped";
+	return "failed";
+}
+
+void
+store_run_end(const char *task, const struct run *r)
+{
+	sqlite3_stmt	*st = st_run_end;
+	char		 res[300];
+
+	(void)task;
+	if (st == NULL)
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
+	sqlite3_bind_double(st, 2, (double)r->end);
+	sqlite3_bind_double(st, 3, (double)(r->end_mono - r->start_mono) /
+	    1000);
+	sqlite3_bind_text(st, 4, run_class(r), -1, SQLITE_STATIC);
+	if (r->failure[0] == '\0' && WIFEXITED(r->status))
+		sqlite3_bind_int(st, 5, WEXITSTATUS(r->status));
+	if (r->failure[0] == '\0' && WIFSIGNALED(r->status))
+		sqlite3_bind_text(st, 6, signal_name(WTERMSIG(r->status)), -1,
+		    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, run_result(r, res, sizeof(res)), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 8, (double)(r->utime_ms + r->stime_ms) / 1000);
+	sqlite3_bind_int64(st, 9, r->maxrss_kb);
+	(void)step_done(st, "recording the end of a run");
+}
+
+/* The event's id, or 0 when it could not be recorded. */
+int64_t
+store_event(double when, const char *task, const char *event,
+    const char *actor, const char *detail)
+{
+	if (st_event == NULL)
+		return 0;
+	sqlite3_bind_double(st_event, 1, when);
+	if (task != NULL)
+		sqlite3_bind_text(st_event, 2, task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_event, 3, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_event, 4, actor, -1, SQLITE_STATIC);
+	if (detail != NULL)
+		sqlite3_bind_text(st_event, 5, detail, -1, SQLITE_STATIC);
+	if (step_done(st_event, "recording an event") == -1)
+		return 0;
+	return sqlite3_last_insert_rowid(db);
+}
+
+/*
+ * Runs left open by a crash: kill what is left of them (their group,
+ * if its leader is still the run's process) and close them as abandoned.
+ */
+void
+store_recover(void)
+{
+	sqlite3_stmt	*st, *up;
+	uint64_t	 id;
+	const char	*task;
+	pid_t		 pid;
+	int		 n = 0;
+
+	if (!store_ok())
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT id, task, pid FROM runs WHERE "
+	    "ended IS NULL", -1, &st, NULL) != SQLITE_OK) {
+		failed("looking for abandoned runs");
+		return;
+	}
+	if (sqlite3_prepare_v2(db, "UPDATE runs SET ended = ?2, result = "
+	    "'abandoned', detail = 'maintd stopped while it ran' WHERE "
+	    "id = ?1", -1, &up, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		failed("closing abandoned runs");
+		return;
+	}
+	(void)exec_sql("BEGIN IMMEDIATE", "recover");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		id = (uint64_t)sqlite3_column_int64(st, 0);
+		task = (const char *)sqlite3_column_text(st, 1);
+		pid = (pid_t)sqlite3_column_int(st, 2);
+		if (pid > 1 && os_run_alive(pid, id, task)) {
+			log_warnx("%s: run %llu was left running by a "
+			    "previous maintd (pid %d); killing its process "
+			    "group", task, (unsigned long long)id, (int)pid);
+			(void)kill(-pid, SIGKILL);
+		}
+		(void)os_kill_stale(id, task);
+		sqlite3_bind_int64(up, 1, (sqlite3_int64)id);
+		sqlite3_bind_double(up, 2, (double)time(NULL));
+		(void)sqlite3_step(up);
+		sqlite3_reset(up);
+		n++;
+	}
+	if (exec_sql("COMMIT", "recover") == -1)
+		failed("closing abandoned runs");
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	if (n > 0)
+		log_info("database: %d run%s closed as abandoned", n,
+		    n == 1 ? "" : "s");
+}
+
+void
+store_prune(int64_t retention_ms)
+{
+	char	sql[160];
+	double	cutoff;
+
+	if (!store_ok() || retention_ms <= 0)
+		return;
+	cutoff = (double)time(NULL) - (double)retention_ms / 1000;
+	snprintf(sql, sizeof(sql), "DELETE FROM runs WHERE ended < %.3f; "
+	    "DELETE FROM events WHERE time < %.3f;", cutoff, cutoff);
+	if (exec_sql("BEGIN IMMEDIATE", "prune") == -1 ||
+	    exec_sql(sql, "prune") == -1 || exec_sql("COMMIT", "prune") == -1) {
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		failed("pruning old history");
+		return;
+	}
+	if (sqlite3_changes(db) > 0)
+		log_info("database: pruned history older than %.0f days",
+		    (double)retention_ms / 86400000);
+}
+
+static void
+add_col(struct json_object *o, sqlite3_stmt *st, int col, const char *key)
+{
+	struct json_object	*v = NULL;
+	char			 buf[64];
+
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER:
+		v = json_object_new_int64(sqlite3_column_int64(st, col));
+		break;
+	case SQLITE_FLOAT:
+		if (strcmp(key, "started") == 0 || strcmp(key, "ended") == 0 ||
+		    strcmp(key, "time") == 0) {
+			struct timespec ts;
+			double d = sqlite3_column_double(st, col);
+
+			ts.tv_sec = (time_t)d;
+			ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+			v = json_object_new_string(fmt_rfc3339_ms(&ts, buf,
+			    sizeof(buf)));
+		} else
+			v = json_object_new_double(
+			    sqlite3_column_double(st, col));
+		break;
+	case SQLITE_TEXT:
+		if (strcmp(key, "detail") == 0 &&
+		    (v = json_tokener_parse((const char *)
+		    sqlite3_column_text(st, col))) != NULL)
+			break;
+		v = json_object_new_string((const char *)
+		    sqlite3_column_text(st, col));
+		break;
+	default:
+		break;
+	}
+	json_object_object_add(o, key, v);
+}
+
+static int
+query(const char *sql, const char *task, int limit, time_t since,
+    store_row_cb cb, void *arg)
+{
+	sqlite3_stmt		*st;
+	struct json_object	*o;
+	int			 i, n = 0, rc;
+
+	if (db == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		failed("reading history");
+		return -1;
+	}
+	if (task != NULL)
+		sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, (double)since);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = json_object_new_object();
+		for (i = 0; i < sqlite3_column_count(st); i++)
+			add_col(o, st, i, sqlite3_column_name(st, i));
+		n++;
+		if (cb(o, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		failed("reading history");
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+store_history(const char *task, int limit, time_t since, store_row_cb cb,
+    void *arg)
+{
+	return query("SELECT id AS run, task, trigger, pid, dry_run, started, "
+	    "ended, duration AS duration_s, result, exit_code AS exit, signal, "
+	    "detail AS summary, cpu AS cpu_s, maxrss_kb FROM runs WHERE (?1 IS NULL OR "
+	    "task = ?1) AND started >= ?2 ORDER BY id DESC LIMIT ?3",
+	    task, limit, since, cb, arg);
+}
+
+int
+store_events(const char *task, int limit, time_t since, store_row_cb cb,
+    void *arg)
+{
+	return query("SELECT id, time, task, event, actor, detail FROM events "
+	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 ORDER BY id DESC "
+	    "LIMIT ?3", task, limit, since, cb, arg);
+}

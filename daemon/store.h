@@ -1,0 +1,34 @@
+/* store.h: the sqlite database: runs, the activity log, presets (DESIGN §7). */
+#ifndef MAINTD_STORE_H
+#define MAINTD_STORE_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct json_object;
+struct run;
+
+int	 store_open(const char *path, char *err, size_t errlen);
+void	 store_close(void);
+bool	 store_ok(void);
+const char *store_error(void);
+uint64_t store_run_start(const char *task, const struct run *);
+void	 store_run_pid(uint64_t id, pid_t pid);
+void	 store_run_end(const char *task, const struct run *);
+const char *run_class(const struct run *);
+int64_t	 store_event(double when, const char *task, const char *event,
+	    const char *actor, const char *detail_json);
+void	 store_recover(void);
+void	 store_prune(int64_t retention_ms);
+
+/* Rows for history and events, newest first; cb returns 0 to go on. */
+typedef int (*store_row_cb)(struct json_object *row, void *arg);
+int	 store_history(const char *task, int limit, time_t since,
+	    store_row_cb, void *arg);
+int	 store_events(const char *task, int limit, time_t since,
+	    store_row_cb, void *arg);
+
+#endif

@@ -1,0 +1,600 @@
+/*
+ * verbs_obs.c: the verbs that look back and watch: history, events, logs
+ * (with --follow streams), health and metrics.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "ev.h"
+#include "log.h"
+#include "maintd.h"
+#include "metrics.h"
+#include "output.h"
+#include "proto.h"
+#include "store.h"
+#include "supervise.h"
+#include "table.h"
+#include "util.h"
+#include "verbs.h"
+
+#define DEFAULT_LINES	50
+#define MAX_LINES	100000	/* what one logs request may send */
+
+/* A client following the activity log or a task's output. */
+struct follower {
+	struct client	*c;
+	struct task	*t;		/* NULL: events */
+	char		*task;		/* events --task */
+	bool		 json;
+	bool		 has_re;
+	regex_t		 re;
+	struct follower	*next;
+};
+
+static struct follower	*followers;
+static size_t		 nevent_followers;
+
+/* -n N (default def), --since TIME; -1 with ERR sent. */
+static int
+opt_window(struct client *c, struct request *r, int def, int *n,
+    time_t *since)
+{
+	const char	*v, *errstr;
+
+	*n = def;
+	*since = 0;
+	if ((v = request_opt(r, "n")) != NULL) {
+		*n = (int)strtonum(v, 1, MAX_LINES, &errstr);
+		if (errstr != NULL) {
+			client_err(c, "usage", "-n %s: %s (1 to %d)", v, errstr,
+			    MAX_LINES);
+			return -1;
+		}
+	}
+	if ((v = request_opt(r, "since")) != NULL) {
+		if (parse_time(v, time(NULL), since) == -1) {
+			client_err(c, "usage", "--since %s: not a time (RFC "
+			    "3339, YYYY-MM-DD HH:MM:SS, or a duration ago such "
+			    "as 1h)", v);
+			return -1;
+		}
+		if (request_opt(r, "n") == NULL)
+			*n = MAX_LINES;
+	}
+	return 0;
+}
+
+static void
+follower_add(struct client *c, struct task *t, const char *task, bool json,
+    regex_t *re)
+{
+	struct follower	*f = xcalloc(1, sizeof(*f));
+
+	f->c = c;
+	f->t = t;
+	f->task = task != NULL ? xstrdup(task) : NULL;
+	f->json = json;
+	if (re != NULL) {
+		f->re = *re;
+		f->has_re = true;
+	}
+	f->next = followers;
+	followers = f;
+	if (t == NULL)
+		nevent_followers++;
+	client_hold(c);
+}
+
+static void
+follower_free(struct follower *f)
+{
+	if (f->t == NULL)
+		nevent_followers--;
+	if (f->has_re)
+		regfree(&f->re);
+	free(f->task);
+	free(f);
+}
+
+void
+verbs_obs_client_gone(struct client *c)
+{
+	struct follower	**fp, *f;
+
+	for (fp = &followers; (f = *fp) != NULL; ) {
+		if (f->c == c) {
+			*fp = f->next;
+			follower_free(f);
+		} else
+			fp = &f->next;
+	}
+}
+
+/* maintd stops: end every stream with a final line. */
+void
+verbs_obs_shutdown(void)
+{
+	struct follower	*f;
+
+	while ((f = followers) != NULL) {
+		followers = f->next;
+		client_ok(f->c, "maintd is stopping");
+		follower_free(f);
+	}
+}
+
+size_t
+verbs_event_followers(void)
+{
+	return nevent_followers;
+}
+
+static void
+event_text(struct client *c, struct json_object *o)
+{
+	struct json_object	*v;
+	const char		*task = "-", *detail = "";
+
+	if (json_object_object_get_ex(o, "task", &v) && v != NULL)
+		task = json_object_get_string(v);
+	if (json_object_object_get_ex(o, "detail", &v) && v != NULL)
+		detail = json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	client_data(c, "%s  %s  %s  by %s%s%s",
+	    json_object_get_string(json_object_object_get(o, "time")), task,
+	    json_object_get_string(json_object_object_get(o, "event")),
+	    json_object_get_string(json_object_object_get(o, "actor")),
+	    *detail ? "  " : "", detail);
+}
+
+void
+verbs_event(struct json_object *o)
+{
+	struct follower		*f;
+	struct json_object	*v;
+	const char		*task = NULL;
+
+	if (json_object_object_get_ex(o, "task", &v) && v != NULL)
+		task = json_object_get_string(v);
+	for (f = followers; f != NULL; f = f->next) {
+		if (f->t != NULL)
+			continue;
+		if (f->task != NULL && (task == NULL ||
+		    strcmp(f->task, task) != 0))
+			continue;
+		if (f->json)
+			client_json(f->c, o);
+		else
+			event_text(f->c, o);
+	}
+}
+
+/* Events come newest first from the store; show them oldest first. */
+struct rows {
+	struct json_object	**v;
+	size_t			  n;
+};
+
+static int
+collect(struct json_object *o, void *arg)
+{
+	struct rows	*rs = arg;
+
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof(*rs->v));
+	rs->v[rs->n++] = o;
+	return 0;
+}
+
+void
+verb_events(struct client *c, struct request *r)
+{
+	struct rows	 rs = { NULL, 0 };
+	const char	*task = request_opt(r, "task");
+	time_t		 since;
+	int		 n;
+	size_t		 i;
+
+	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
+		return;
+	if (task != NULL && task_find(&md.tasks, task) == NULL) {
+		client_err(c, "unknown-task", "no task named '%s'", task);
+		return;
+	}
+	if (store_events(task, n, since, collect, &rs) == -1 && !store_ok()) {
+		client_err(c, "internal", "the database cannot be read: %s",
+		    store_error());
+		return;
+	}
+	for (i = rs.n; i > 0; i--) {
+		if (client_json_mode(c))
+			client_json(c, rs.v[i - 1]);
+		else
+			event_text(c, rs.v[i - 1]);
+		json_object_put(rs.v[i - 1]);
+	}
+	free(rs.v);
+	if (request_has(r, "follow")) {
+		follower_add(c, NULL, task, client_json_mode(c), NULL);
+		return;
+	}
+	client_ok(c, "%zu events", rs.n);
+}
+
+static const char *
+jget(struct json_object *o, const char *key, char *buf, size_t len)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return "-";
+	if (json_object_is_type(v, json_type_double)) {
+		snprintf(buf, len, "%.3g", json_object_get_double(v));
+		return buf;
+	}
+	snprintf(buf, len, "%s", json_object_get_string(v));
+	return buf;
+}
+
+void
+verb_history(struct client *c, struct request *r)
+{
+	struct rows	 rs = { NULL, 0 };
+	struct table	 tb;
+	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
+	time_t		 since;
+	int		 n;
+	size_t		 i;
+	char		 b[8][128];
+
+	if (opt_window(c, r, 20, &n, &since) == -1)
+		return;
+	if (task != NULL && task_find(&md.tasks, task) == NULL) {
+		client_err(c, "unknown-task", "no task named '%s'", task);
+		return;
+	}
+	if (store_history(task, n, since, collect, &rs) == -1 && !store_ok()) {
+		client_err(c, "internal", "the database cannot be read: %s",
+		    store_error());
+		return;
+	}
+	if (!client_json_mode(c))
+		table_init(&tb, 8, "RUN", "TASK", "TRIGGER", "STARTED",
+		    "DURATION", "RESULT", "CPU", "MAXRSS_KB");
+	for (i = 0; i < rs.n; i++) {
+		if (client_json_mode(c))
+			client_json(c, rs.v[i]);
+		else
+			table_row(&tb, jget(rs.v[i], "run", b[0], 128),
+			    jget(rs.v[i], "task", b[1], 128),
+			    jget(rs.v[i], "trigger", b[2], 128),
+			    jget(rs.v[i], "started", b[3], 128),
+			    jget(rs.v[i], "duration_s", b[4], 128),
+			    jget(rs.v[i], "summary", b[5], 128),
+			    jget(rs.v[i], "cpu_s", b[6], 128),
+			    jget(rs.v[i], "maxrss_kb", b[7], 128));
+		json_object_put(rs.v[i]);
+	}
+	if (!client_json_mode(c))
+		table_emit(&tb, c);
+	free(rs.v);
+	client_ok(c, "%zu runs", rs.n);
+}
+
+/* "TS [RUN] text": the time stamp, or -1. */
+static time_t
+line_time(const char *line)
+{
+	char	ts[64];
+	size_t	n = strcspn(line, " ");
+	time_t	t;
+
+	if (n == 0 || n >= sizeof(ts))
+		return -1;
+	memcpy(ts, line, n);
+	ts[n] = '\0';
+	return parse_time(ts, 0, &t) == 0 ? t : -1;
+}
+
+static void
+log_payload(struct client *c, bool json, const struct task *t,
+    const char *line)
+{
+	struct json_object	*o;
+	const char		*p;
+	char			 ts[64];
+	size_t			 n;
+
+	if (!json) {
+		client_raw(c, line);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	n = strcspn(line, " ");
+	if (n < sizeof(ts) && line[n] == ' ' && line[n + 1] == '[' &&
+	    (p = strstr(line + n, "] ")) != NULL) {
+		memcpy(ts, line, n);
+		ts[n] = '\0';
+		json_object_object_add(o, "time", json_object_new_string(ts));
+		json_object_object_add(o, "run",
+		    json_object_new_int64(strtoll(line + n + 2, NULL, 10)));
+		json_object_object_add(o, "line", json_object_new_string(p + 2));
+	} else
+		json_object_object_add(o, "line", json_object_new_string(line));
+	client_json(c, o);
+	json_object_put(o);
+}
+
+/* Output lines as they are written, to the clients following the task. */
+void
+verbs_log_line(struct task *t, const char *line)
+{
+	struct follower	*f;
+
+	for (f = followers; f != NULL; f = f->next)
+		if (f->t == t && (!f->has_re ||
+		    regexec(&f->re, line, 0, NULL, 0) == 0))
+			log_payload(f->c, f->json, t, line);
+}
+
+/*
+ * The last n lines of the file that match re and are not older than
+ * since, oldest first.  Reads backwards in chunks, so a long log costs
+ * only what is shown.
+ */
+static char **
+file_lines(const char *path, int n, time_t since, regex_t *re, size_t *np)
+{
+	char		**v = NULL, *buf = NULL, *carry = NULL, *p, *end, *line;
+	size_t		  nv = 0, carrylen = 0, i;
+	off_t		  pos;
+	ssize_t		  got;
+	int		  fd, done = 0;
+	const size_t	  chunk = 65536;
+
+	*np = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	pos = lseek(fd, 0, SEEK_END);
+	buf = xcalloc(chunk + 1, 1);
+	while (!done && pos > 0) {
+		size_t want = (size_t)pos < chunk ? (size_t)pos : chunk;
+
+		pos -= (off_t)want;
+		got = pread(fd, buf, want, pos);
+		if (got != (ssize_t)want)
+			break;
+		/* buf + carry form a block whose first line may be partial */
+		buf = xreallocarray(buf, want + carrylen + 1, 1);
+		memcpy(buf + want, carry, carrylen);
+		free(carry);
+		carry = NULL;
+		end = buf + want + carrylen;
+		*end = '\0';
+		for (p = end; p > buf; ) {
+			char *q = p - 1;
+
+			if (q >= buf && *q == '\n') {
+				*q = '\0';
+				p = q;
+				continue;
+			}
+			while (q > buf && q[-1] != '\n')
+				q--;
+			if (q == buf && pos > 0)
+				break;	/* partial: keep for the next chunk */
+			line = q;
+			if (since > 0 && line_time(line) != -1 &&
+			    line_time(line) < since) {
+				done = 1;
+				break;
+			}
+			if (re == NULL || regexec(re, line, 0, NULL, 0) == 0) {
+				v = xreallocarray(v, nv + 1, sizeof(*v));
+				v[nv++] = xstrdup(line);
+				if ((int)nv >= n) {
+					done = 1;
+					break;
+				}
+			}
+			p = q;
+		}
+		if (!done && p > buf && pos > 0) {
+			carrylen = (size_t)(p - buf);
+			carry = xcalloc(carrylen + 1, 1);
+			memcpy(carry, buf, carrylen);
+		} else
+			carrylen = 0;
+		buf = xreallocarray(buf, chunk + 1, 1);
+	}
+	free(carry);
+	free(buf);
+	close(fd);
+	/* newest first -> oldest first */
+	for (i = 0; i < nv / 2; i++) {
+		line = v[i];
+		v[i] = v[nv - 1 - i];
+		v[nv - 1 - i] = line;
+	}
+	*np = nv;
+	return v;
+}
+
+void
+verb_logs(struct client *c, struct request *r)
+{
+	struct task	*t;
+	const char	*pat = request_opt(r, "grep");
+	const char	*tail[TAIL_LINES];
+	regex_t		 re;
+	char		 path[1024], errbuf[256], **v;
+	time_t		 since;
+	size_t		 nv = 0, i, nt;
+	int		 n, rc;
+
+	if ((t = task_find(&md.tasks, r->args[0])) == NULL) {
+		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+		return;
+	}
+	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
+		return;
+	if (pat != NULL && (rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB))
+	    != 0) {
+		regerror(rc, &re, errbuf, sizeof(errbuf));
+		client_err(c, "usage", "--grep %s: %s", pat, errbuf);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
+	    t->conf->name);
+	if (t->conf->output == OUTPUT_FILE &&
+	    (v = file_lines(path, n, since, pat ? &re : NULL, &nv)) != NULL) {
+		for (i = 0; i < nv; i++) {
+			log_payload(c, client_json_mode(c), t, v[i]);
+			free(v[i]);
+		}
+		free(v);
+	} else {
+		/* syslog, discard, or no file yet: the lines in memory */
+		nt = output_tail(t, TAIL_LINES, tail);
+		for (i = 0; i < nt; i++)
+			if ((since == 0 || line_time(tail[i]) >= since) &&
+			    (pat == NULL || regexec(&re, tail[i], 0, NULL,
+			    0) == 0))
+				tail[nv++] = tail[i];
+		for (i = nv > (size_t)n ? nv - (size_t)n : 0; i < nv; i++)
+			log_payload(c, client_json_mode(c), t, tail[i]);
+	}
+	if (request_has(r, "follow")) {
+		follower_add(c, t, NULL, client_json_mode(c), pat ? &re : NULL);
+		return;
+	}
+	if (pat != NULL)
+		regfree(&re);
+	client_ok(c, "%zu lines", nv);
+}
+
+static struct json_object *
+daemon_health(char *why, size_t len)
+{
+	struct json_object	*o = json_object_new_object();
+	size_t			 i, nactive = 0, nfailed = 0;
+	bool			 ok;
+
+	for (i = 0; i < md.tasks.n; i++) {
+		nactive += md.tasks.v[i].active;
+		nfailed += md.tasks.v[i].state == ST_FAILED;
+	}
+	ok = nfailed == 0 && store_ok();
+	why[0] = '\0';
+	if (nfailed > 0)
+		snprintf(why, len, "%zu failed task%s", nfailed,
+		    nfailed == 1 ? "" : "s");
+	if (!store_ok())
+		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
+		    why[0] ? ", " : "", store_error());
+	json_object_object_add(o, "status",
+	    json_object_new_string(ok ? "ok" : "degraded"));
+	json_object_object_add(o, "tasks", json_object_new_int64(
+	    (int64_t)md.tasks.n));
+	json_object_object_add(o, "active", json_object_new_int64(
+	    (int64_t)nactive));
+	json_object_object_add(o, "running", json_object_new_int64(
+	    (int64_t)supervise_running()));
+	json_object_object_add(o, "failed", json_object_new_int64(
+	    (int64_t)nfailed));
+	json_object_object_add(o, "store", json_object_new_string(
+	    store_ok() ? "ok" : store_error()));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(
+	    (int64_t)(time(NULL) - md.started)));
+	json_object_object_add(o, "version",
+	    json_object_new_string(MAINTD_VERSION));
+	return o;
+}
+
+static struct json_object *
+task_health(const struct task *t, char *why, size_t len)
+{
+	struct json_object	*o = json_object_new_object();
+	const char		*status = "ok";
+	char			 res[300];
+
+	why[0] = '\0';
+	if (t->state == ST_FAILED) {
+		status = "failed";
+		snprintf(why, len, "%s crashed %u times in a row and is not "
+		    "restarted", t->conf->name, t->crashes - 1);
+	} else if (t->has_last && !run_ok(&t->last)) {
+		status = "degraded";
+		snprintf(why, len, "%s: last run %s", t->conf->name,
+		    run_result(&t->last, res, sizeof(res)));
+	}
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "state",
+	    json_object_new_string(state_name(t->state)));
+	json_object_object_add(o, "active", json_object_new_boolean(t->active));
+	json_object_object_add(o, "last_result", t->has_last ?
+	    json_object_new_string(run_result(&t->last, res, sizeof(res))) :
+	    NULL);
+	return o;
+}
+
+void
+verb_health(struct client *c, struct request *r)
+{
+	struct json_object	*o;
+	struct task		*t = NULL;
+	char			 why[512];
+
+	if (r->nargs == 1 && (t = task_find(&md.tasks, r->args[0])) == NULL) {
+		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+		return;
+	}
+	o = t != NULL ? task_health(t, why, sizeof(why)) :
+	    daemon_health(why, sizeof(why));
+	if (client_json_mode(c))
+		client_json(c, o);
+	else {
+		json_object_object_foreach(o, key, val)
+			client_data(c, "%-12s %s", key, val == NULL ? "-" :
+			    json_object_get_string(val));
+	}
+	json_object_put(o);
+	if (why[0] != '\0')
+		client_err(c, "degraded", "%s", why);
+	else
+		client_ok(c, "ok");
+}
+
+void
+verb_metrics(struct client *c, struct request *r)
+{
+	char	*text = NULL, *line, *nl;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	(void)r;
+	if ((fp = open_memstream(&text, &len)) == NULL) {
+		client_err(c, "internal", "open_memstream: %s", strerror(errno));
+		return;
+	}
+	metrics_print(fp, 1);
+	fclose(fp);
+	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		client_raw(c, line);
+	}
+	free(text);
+	client_ok(c, NULL);
+}
