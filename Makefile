@@ -148,7 +148,11 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
 	install -m 0644 contrib/completion/_maintctl \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
-	@echo "rc scripts are in $(DOCDIR); see rc/README for where they go"
+	install -m 0644 conf/logrotate.d/maintd $(DESTDIR)$(DOCDIR)/logrotate.maintd
+	install -m 0644 conf/newsyslog.conf.d/maintd.conf \
+	    $(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
+	@echo "rc scripts and log rotation configs are in $(DOCDIR);" \
+	    "see rc/README for where they go"
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
