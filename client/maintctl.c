@@ -229,7 +229,9 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	req = build_request(argc, argv);
 	fd = dial(sock);
-	if (send_all(fd, req, strlen(req)) == -1) {
+	/* A daemon that refuses us (ERR busy) may close before we send. */
+	if (send_all(fd, req, strlen(req)) == -1 && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
 		return EX_UNAVAIL;
 	}

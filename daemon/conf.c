@@ -735,7 +735,8 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 	}
 	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
 		t->gid = gr->gr_gid;
-	if (geteuid() == 0 && t->uid == 0 && !t->allow_root)
+	if (geteuid() == 0 && t->uid == 0 && !t->allow_root &&
+	    (t->user == NULL || getpwnam(t->user) != NULL))
 		adderr(file, t->user ? seen_line(sec, "user") : line,
 		    "task %s would run as root: set user = \"...\" or "
 		    "allow_root = true", t->name);

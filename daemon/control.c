@@ -44,6 +44,7 @@ struct client {
 	bool		 held;		/* a streaming reply is under way */
 	bool		 json;		/* the current request has --json */
 	bool		 closing;	/* close once the output is written */
+	bool		 eof;		/* the peer will send no more */
 	bool		 dead;
 	char		 in[IN_MAX];
 	size_t		 inlen;
@@ -249,7 +250,7 @@ client_arm(struct client *c)
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
 	}
-	if (!c->closing && c->outlen - c->outoff < OUT_HIGH &&
+	if (!c->closing && !c->eof && c->outlen - c->outoff < OUT_HIGH &&
 	    c->inlen < sizeof(c->in))
 		ev |= EV_READ;
 	if (c->outlen > c->outoff)
@@ -275,6 +276,15 @@ client_flush(struct client *c)
 		c->outoff += (size_t)n;
 	}
 	if (c->dead || (c->closing && c->outlen == c->outoff && !c->held)) {
+		client_free(c);
+		return;
+	}
+	/* Requests waiting for the output to drain go on from the loop. */
+	if (!c->held && c->outlen - c->outoff < OUT_HIGH &&
+	    memchr(c->in, '\n', c->inlen) != NULL)
+		ev_timer_add(&c->resume, 0);
+	else if (c->eof && !c->held && c->outlen == c->outoff) {
+		/* half-closed, every request answered */
 		client_free(c);
 		return;
 	}
@@ -357,10 +367,18 @@ client_event(int fd, int revents, void *arg)
 		return;
 	}
 	n = read(fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		/* Peer gone: finish what is queued only if it still reads. */
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
 		client_free(c);
 		return;
+	}
+	if (n == 0) {
+		/*
+		 * Half-closed (printf ... | socat): answer what was sent,
+		 * then close.  A follower stays until its stream ends.
+		 */
+		c->eof = true;
+		if (c->held && c->inlen == 0)
+			ev_io_set(c->fd, c->outlen > c->outoff ? EV_WRITE : 0);
 	}
 	if (n > 0) {
 		c->inlen += (size_t)n;

@@ -175,7 +175,7 @@ take(struct task *t, const char *p, size_t n)
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		k = nl != NULL ? (size_t)(nl - p) : n;
-		if (t->linelen + k >= LINE_MAX_OUT) {
+		if (t->linelen + k > LINE_MAX_OUT) {
 			/* Split: fill the line up and emit it. */
 			k = LINE_MAX_OUT - t->linelen;
 			memcpy(t->line + t->linelen, p, k);

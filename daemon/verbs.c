@@ -584,7 +584,7 @@ verb_show(struct client *c, struct request *r)
 {
 	struct task		*t;
 	struct json_object	*o, *a;
-	const char		*lines[10];
+	const char		*lines[10], *p;
 	size_t			 n, i;
 
 	if ((t = task_find(&md.tasks, r->args[0])) == NULL) {
@@ -594,8 +594,12 @@ verb_show(struct client *c, struct request *r)
 	o = task_show_json(t);
 	n = output_tail(t, 10, lines);
 	a = json_object_new_array();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* the text, without "TS [RUN] " (logs has those) */
+		if ((p = strstr(lines[i], "] ")) != NULL)
+			lines[i] = p + 2;
 		json_object_array_add(a, json_object_new_string(lines[i]));
+	}
 	json_object_object_add(o, "output", a);
 	if (client_json_mode(c))
 		client_json(c, o);
