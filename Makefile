@@ -35,7 +35,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/table.c daemon/task.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/store.c daemon/event.c \
-		  daemon/metrics.c daemon/verbs_obs.c
+		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
+		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c
 CLIENT_SRCS	= client/maintctl.c daemon/paths.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron
 

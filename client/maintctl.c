@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -22,6 +23,7 @@
 #define EX_USAGE_	2
 #define EX_UNAVAIL	69
 #define EX_DENIED	77
+#define EX_CONFIRM	-1	/* internal: the daemon asks for --confirm */
 
 static int	jflag, qflag, yflag;
 
@@ -30,6 +32,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: maintctl [-jqy] [-s socket] [--json] verb [arg ...]\n"
+	    "       -y answers yes when maintd asks to confirm a bulk change\n"
 	    "       maintctl help        list the verbs the daemon knows\n");
 	exit(EX_USAGE_);
 }
@@ -128,6 +131,9 @@ err_status(const char *code)
 	return EX_ERR;
 }
 
+/* An "ERR confirm <summary>" waits here for the question to the user. */
+static char	confirm_summary[1024];
+
 static int
 read_reply(int fd)
 {
@@ -163,6 +169,13 @@ read_reply(int fd)
 			msg = strchr(code, ' ');
 			if (msg != NULL)
 				*msg++ = '\0';
+			if (strcmp(code, "confirm") == 0) {
+				snprintf(confirm_summary,
+				    sizeof(confirm_summary), "%s",
+				    msg != NULL ? msg : "confirm");
+				rc = EX_CONFIRM;
+				break;
+			}
 			fprintf(stderr, "maintctl: %s: %s\n", code,
 			    msg != NULL ? msg : "(no message)");
 			rc = err_status(code);
@@ -181,6 +194,39 @@ read_reply(int fd)
 	return rc;
 }
 
+/* Ask on the terminal; yes only for y or yes. */
+static int
+ask(const char *question)
+{
+	FILE	*tty;
+	char	 answer[16] = "";
+
+	if (!isatty(STDIN_FILENO) || (tty = fopen("/dev/tty", "r+")) == NULL)
+		return 0;
+	fprintf(tty, "%s? [y/N] ", question);
+	fflush(tty);
+	if (fgets(answer, sizeof(answer), tty) == NULL)
+		answer[0] = '\0';
+	fclose(tty);
+	answer[strcspn(answer, "\n")] = '\0';
+	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
+}
+
+static int
+request(const char *sock, const char *req)
+{
+	int	fd = dial(sock);
+
+	/* A daemon that refuses us (ERR busy) may close before we send. */
+	if (send_all(fd, req, strlen(req)) == -1 && errno != EPIPE &&
+	    errno != ECONNRESET) {
+		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
+		close(fd);
+		return EX_UNAVAIL;
+	}
+	return read_reply(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -193,8 +239,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*sock = NULL, *e;
-	char		 buf[1024], *req;
-	int		 ch, fd;
+	char		 buf[1024], *req, *confirmed;
+	int		 ch, rc;
 
 	/* '+': stop at the verb, so "status --json" reaches the daemon. */
 	while ((ch = getopt_long(argc, argv, "+hjqs:y", longopts, NULL)) != -1) {
@@ -228,13 +274,23 @@ main(int argc, char *argv[])
 		sock = path_default(PATH_SOCKET, buf, sizeof(buf));
 	signal(SIGPIPE, SIG_IGN);
 	req = build_request(argc, argv);
-	fd = dial(sock);
-	/* A daemon that refuses us (ERR busy) may close before we send. */
-	if (send_all(fd, req, strlen(req)) == -1 && errno != EPIPE &&
-	    errno != ECONNRESET) {
-		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
-		return EX_UNAVAIL;
+	if ((rc = request(sock, req)) != EX_CONFIRM) {
+		free(req);
+		return rc;
 	}
+	/* A bulk change: the daemon wants it confirmed. */
+	if (!yflag && !ask(confirm_summary)) {
+		fprintf(stderr, "maintctl: %s: not confirmed (answer y on a "
+		    "terminal, or use -y)\n", confirm_summary);
+		free(req);
+		return EX_ERR;
+	}
+	if ((confirmed = malloc(strlen(req) + 12)) == NULL)
+		return EX_ERR;
+	req[strcspn(req, "\n")] = '\0';
+	snprintf(confirmed, strlen(req) + 12, "%s --confirm\n", req);
 	free(req);
-	return read_reply(fd);
+	rc = request(sock, confirmed);
+	free(confirmed);
+	return rc == EX_CONFIRM ? EX_ERR : rc;
 }

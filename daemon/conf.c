@@ -33,7 +33,7 @@ enum vtype {
 	V_NONE, V_DURATION, V_SIZE, V_CRON, V_SIGNAL, V_KIND, V_OUTPUT,
 	V_RESTART, V_USER, V_GROUP, V_MODE, V_FACILITY, V_WEIGHT, V_POSINT,
 	V_NICE, V_ENV, V_NAME, V_NONEMPTY, V_COMMAND, V_BACKOFF, V_EVENT,
-	V_URL, V_COUNT, V_ABSPATH
+	V_URL, V_COUNT, V_ABSPATH, V_OVERLAP
 };
 
 static const struct rule {
@@ -83,6 +83,9 @@ static const struct rule {
 	{ "task", "restart", V_RESTART },
 	{ "task", "backoff", V_BACKOFF },
 	{ "task", "restart_limit", V_COUNT },
+	{ "task", "jitter", V_DURATION },
+	{ "task", "catch_up", V_NONE },
+	{ "task", "overlap", V_OVERLAP },
 	{ "limits", "cpu", V_DURATION },
 	{ "limits", "memory", V_SIZE },
 	{ "limits", "nofile", V_COUNT },
@@ -277,6 +280,13 @@ check_value(enum vtype type, const char *v, char *buf, size_t len)
 		return NULL;
 	case V_NONEMPTY:
 		return *v == '\0' ? "must not be empty" : NULL;
+	case V_OVERLAP:
+		if (strcmp(v, "skip") && strcmp(v, "queue")) {
+			snprintf(buf, len, "unknown overlap '%s' (skip or "
+			    "queue)", v);
+			return buf;
+		}
+		return NULL;
 	case V_ABSPATH:
 		if (*v != '/') {
 			snprintf(buf, len, "'%s' is not an absolute path", v);
@@ -529,6 +539,9 @@ static cfg_opt_t task_opts[] = {
 	CFG_STR("restart", "on-failure", CFGF_NONE),
 	CFG_STR_LIST("backoff", NULL, CFGF_NODEFAULT),
 	CFG_INT("restart_limit", 5, CFGF_NONE),
+	CFG_STR("jitter", "0", CFGF_NONE),
+	CFG_BOOL("catch_up", cfg_false, CFGF_NONE),
+	CFG_STR("overlap", "skip", CFGF_NONE),
 	CFG_END()
 };
 
@@ -807,6 +820,9 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 	t->restart = strcmp(s, "always") == 0 ? RESTART_ALWAYS :
 	    strcmp(s, "never") == 0 ? RESTART_NEVER : RESTART_ON_FAILURE;
 	t->restart_limit = (int)cfg_getint(sec, "restart_limit");
+	t->jitter_ms = getdur(sec, "jitter");
+	t->catch_up = cfg_getbool(sec, "catch_up");
+	t->overlap_queue = strcmp(cfg_getstr(sec, "overlap"), "queue") == 0;
 	t->backoff_min_ms = 1000;
 	t->backoff_max_ms = 60000;
 	if (cfg_size(sec, "backoff") != 0 && cfg_size(sec, "backoff") != 2)

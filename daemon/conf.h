@@ -66,6 +66,9 @@ struct task_conf {
 	int64_t		 backoff_min_ms;
 	int64_t		 backoff_max_ms;
 	int		 restart_limit;	/* quick crashes before failed; 0: never */
+	int64_t		 jitter_ms;	/* 0: none */
+	bool		 catch_up;
+	bool		 overlap_queue;	/* overlap = queue (else skip) */
 };
 
 struct preset_conf {

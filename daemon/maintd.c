@@ -28,6 +28,8 @@
 #include "metrics.h"
 #include "output.h"
 #include "paths.h"
+#include "preset.h"
+#include "sched.h"
 #include "store.h"
 #include "supervise.h"
 #include "verbs.h"
@@ -358,6 +360,7 @@ main(int argc, char *argv[])
 
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	sched_init();
 	store_recover();
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
@@ -377,6 +380,7 @@ main(int argc, char *argv[])
 		    strerror(errno));
 	supervise_title();
 	metrics_init();
+	windows_init();
 	log_info("started: %zu tasks, socket %s, pid %d", md.tasks.n,
 	    md.socket_path, (int)getpid());
 	event_emit(NULL, "started", "maintd", NULL);
@@ -395,6 +399,7 @@ void
 maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);
+	windows_stop();
 	verbs_obs_shutdown();
 	control_close();
 	output_reopen();	/* closes the log files */

@@ -21,6 +21,7 @@ struct maintd {
 	int		 foreground;
 	int		 debug;
 	bool		 shutting_down;
+	bool		 halted;	/* stop-all until resume */
 };
 
 extern struct maintd	md;

@@ -103,6 +103,9 @@ metrics_print(FILE *fp, int up)
 	head(fp, "maintd_start_time_seconds", "gauge",
 	    "When maintd started, in seconds since the epoch.");
 	fprintf(fp, "maintd_start_time_seconds %lld\n", (long long)md.started);
+	head(fp, "maintd_halted", "gauge",
+	    "1 after stop-all, until resume.");
+	fprintf(fp, "maintd_halted %d\n", md.halted);
 	head(fp, "maintd_tasks", "gauge", "Tasks configured.");
 	fprintf(fp, "maintd_tasks %zu\n", md.tasks.n);
 	head(fp, "maintd_store_ok", "gauge",

@@ -439,6 +439,23 @@ store_prune(int64_t retention_ms)
 		    (double)retention_ms / 86400000);
 }
 
+/* When the task's latest run started, or 0. */
+time_t
+store_last_run(const char *task)
+{
+	sqlite3_stmt	*st;
+	time_t		 t = 0;
+
+	if (db == NULL || sqlite3_prepare_v2(db, "SELECT max(started) FROM "
+	    "runs WHERE task = ?1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = (time_t)sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
 static void
 add_col(struct json_object *o, sqlite3_stmt *st, int col, const char *key)
 {
@@ -464,7 +481,7 @@ add_col(struct json_object *o, sqlite3_stmt *st, int col, const char *key)
 			    sqlite3_column_double(st, col));
 		break;
 	case SQLITE_TEXT:
-		if (strcmp(key, "detail") == 0 &&
+		if ((strcmp(key, "detail") == 0 || strcmp(key, "tasks") == 0) &&
 		    (v = json_tokener_parse((const char *)
 		    sqlite3_column_text(st, col))) != NULL)
 			break;
@@ -530,4 +547,94 @@ store_events(const char *task, int limit, time_t since, store_row_cb cb,
 	return query("SELECT id, time, task, event, actor, detail FROM events "
 	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 ORDER BY id DESC "
 	    "LIMIT ?3", task, limit, since, cb, arg);
+}
+
+/* 0 stored, 1 exists already, -1 store error. */
+int
+store_preset_put(const char *name, const char *description,
+    const char *tasks_json)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (db == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(db, "INSERT INTO presets (name, description, "
+	    "tasks, created) VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		failed("storing a preset");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, description, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tasks_json, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, (double)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		failed("storing a preset");
+		return -1;
+	}
+	succeeded();
+	return 0;
+}
+
+/* 0 found (strings to free), 1 no such preset, -1 store error. */
+int
+store_preset_get(const char *name, char **description, char **tasks_json)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (db == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT description, tasks FROM presets "
+	    "WHERE name = ?1", -1, &st, NULL) != SQLITE_OK) {
+		failed("reading a preset");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*description = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*tasks_json = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* 0 deleted, 1 no such preset, -1 store error. */
+int
+store_preset_delete(const char *name)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (db == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(db, "DELETE FROM presets WHERE name = ?1", -1,
+	    &st, NULL) != SQLITE_OK) {
+		failed("deleting a preset");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		failed("deleting a preset");
+		return -1;
+	}
+	succeeded();
+	return sqlite3_changes(db) > 0 ? 0 : 1;
+}
+
+int
+store_preset_list(store_row_cb cb, void *arg)
+{
+	return query("SELECT name, description, tasks FROM presets WHERE "
+	    "?1 IS NULL AND ?2 IS NOT NULL ORDER BY name LIMIT ?3", NULL, 0, 0,
+	    cb, arg);
 }

@@ -22,6 +22,7 @@ const char *run_class(const struct run *);
 int64_t	 store_event(double when, const char *task, const char *event,
 	    const char *actor, const char *detail_json);
 void	 store_recover(void);
+time_t	 store_last_run(const char *task);
 void	 store_prune(int64_t retention_ms);
 
 /* Rows for history and events, newest first; cb returns 0 to go on. */
@@ -30,5 +31,13 @@ int	 store_history(const char *task, int limit, time_t since,
 	    store_row_cb, void *arg);
 int	 store_events(const char *task, int limit, time_t since,
 	    store_row_cb, void *arg);
+
+/* Presets made at run time: tasks is a JSON array of task names. */
+int	 store_preset_put(const char *name, const char *description,
+	    const char *tasks_json);
+int	 store_preset_get(const char *name, char **description,
+	    char **tasks_json);
+int	 store_preset_delete(const char *name);
+int	 store_preset_list(store_row_cb, void *arg);
 
 #endif

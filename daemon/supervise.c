@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
+#include "sched.h"
 #include "spawn.h"
 #include "store.h"
 #include "supervise.h"
@@ -44,7 +45,6 @@ static struct ev_timer	shutdown_timer;
 
 static void	finish(struct task *);
 static void	deactivate(struct task *, const char *, const char *);
-static void	schedule_next(struct task *);
 
 size_t
 supervise_running(void)
@@ -221,6 +221,11 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		snprintf(err, errlen, "maintd is shutting down");
 		return -1;
 	}
+	if (md.halted) {
+		snprintf(err, errlen, "maintd is halted (stop-all): nothing "
+		    "starts until resume");
+		return -1;
+	}
 	output_close(t);	/* a previous run's pipe, held by leftovers */
 	ev_timer_del(&t->restart_timer);
 	memset(&t->cur, 0, sizeof(t->cur));
@@ -349,6 +354,7 @@ finish(struct task *t)
 			ev_break();
 		return;
 	}
+	sched_run_ended(t);
 	if (t->restart_pending) {
 		t->restart_pending = false;
 		if (t->active && task_start(t, TR_RESTART, false, "maintd", err,
@@ -448,41 +454,6 @@ until_fire(void *arg)
 	deactivate(t, "timer", "auto-deactivated");
 }
 
-static void
-tick_fire(void *arg)
-{
-	struct task	*t = arg;
-	char		 err[256];
-
-	t->next_tick = 0;
-	if (!t->active)
-		return;
-	if (task_busy(t))
-		log_info("%s: skipped: the previous run is still going",
-		    t->conf->name);
-	else
-		(void)task_start(t, TR_SCHEDULE, false, "schedule", err,
-		    sizeof(err));
-	schedule_next(t);
-}
-
-static void
-schedule_next(struct task *t)
-{
-	time_t	now = time(NULL), next;
-
-	if (t->conf->kind != KIND_PERIODIC || !t->active)
-		return;
-	if (t->conf->every_ms > 0)
-		next = now + (time_t)(t->conf->every_ms / 1000);
-	else if ((next = cron_next(&t->conf->cron, now)) == (time_t)-1) {
-		t->next_tick = 0;
-		return;
-	}
-	t->next_tick = next;
-	ev_timer_add(&t->tick_timer, (uint64_t)(next - now) * 1000);
-}
-
 /* 1 if it was already active, else 0. */
 int
 task_activate(struct task *t, int64_t for_ms, const char *actor)
@@ -525,7 +496,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 			    sizeof(err));
 		break;
 	case KIND_PERIODIC:
-		schedule_next(t);
+		sched_activated(t);
 		break;
 	}
 	supervise_title();
@@ -539,10 +510,9 @@ deactivate(struct task *t, const char *actor, const char *event)
 		return;
 	t->active = false;
 	t->active_until = 0;
-	t->next_tick = 0;
 	t->restart_pending = false;
+	sched_deactivated(t);
 	ev_timer_del(&t->until_timer);
-	ev_timer_del(&t->tick_timer);
 	ev_timer_del(&t->restart_timer);
 	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
 		t->state = ST_IDLE;
@@ -606,8 +576,8 @@ supervise_shutdown(void)
 	for (i = 0; i < md.tasks.n; i++) {
 		t = &md.tasks.v[i];
 		ev_timer_del(&t->until_timer);
-		ev_timer_del(&t->tick_timer);
 		ev_timer_del(&t->restart_timer);
+		sched_deactivated(t);
 		if (task_busy(t))
 			(void)task_stop(t, "shutdown");
 	}
@@ -634,6 +604,5 @@ supervise_init(void)
 		ev_timer_init(&t->kill_timer, kill_fire, t);
 		ev_timer_init(&t->timeout_timer, timeout_fire, t);
 		ev_timer_init(&t->restart_timer, restart_fire, t);
-		ev_timer_init(&t->tick_timer, tick_fire, t);
 	}
 }

@@ -14,6 +14,19 @@ byname_cmp(const void *a, const void *b)
 	return strcmp(x->conf->name, y->conf->name);
 }
 
+static void
+conflict_add(struct task *a, struct task *b)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nconflicts; i++)
+		if (a->conflicts[i] == b)
+			return;
+	a->conflicts = xreallocarray(a->conflicts, a->nconflicts + 1,
+	    sizeof(*a->conflicts));
+	a->conflicts[a->nconflicts++] = b;
+}
+
 void
 tasks_build(struct tasks *ts, struct config *conf)
 {
@@ -29,6 +42,18 @@ tasks_build(struct tasks *ts, struct config *conf)
 		ts->byname[i] = &ts->v[i];
 	}
 	qsort(ts->byname, ts->n, sizeof(*ts->byname), byname_cmp);
+	/* conflicts are symmetric: a conflicts with b means b with a */
+	for (i = 0; i < ts->n; i++) {
+		char	**c;
+		struct task *o;
+
+		for (c = ts->v[i].conf->conflicts; c && *c; c++) {
+			if ((o = task_find(ts, *c)) == NULL)
+				continue;
+			conflict_add(&ts->v[i], o);
+			conflict_add(o, &ts->v[i]);
+		}
+	}
 }
 
 void
@@ -36,6 +61,8 @@ tasks_free(struct tasks *ts)
 {
 	size_t	i, j;
 
+	for (i = 0; i < ts->n; i++)
+		free(ts->v[i].conflicts);
 	for (i = 0; i < ts->n; i++)
 		for (j = 0; j < ts->v[i].tail.count; j++)
 			free(ts->v[i].tail.line[(ts->v[i].tail.first + j) %

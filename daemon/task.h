@@ -57,6 +57,10 @@ struct task {
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 restart_pending;	/* start again when ended */
+	bool			 queued;	/* overlap = queue: run once more */
+	bool			 waiting;	/* a scheduled run waits for budget */
+	struct task		**conflicts;	/* both directions */
+	size_t			 nconflicts;
 	pid_t			 sweep_pgid;
 
 	unsigned		 restarts;	/* since activation */

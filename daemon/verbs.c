@@ -58,23 +58,38 @@ static const struct verb verbs[] = {
 	    "the configured tasks, optionally only those with a tag" },
 	{ "show", READ, 1, 1, "", verb_show, "show TASK",
 	    "everything about one task: its configuration and state" },
-	{ "activate", ADMIN, 1, -1, "for", verb_activate,
-	    "activate TASK... [--for DUR]",
+	{ "activate", ADMIN, 1, -1, "for dry-run confirm", verb_activate,
+	    "activate TASK... [--for DUR] [--dry-run] [--confirm]",
 	    "activate tasks: services start, oneshots run once, periodic "
 	    "tasks follow their schedule; --for deactivates them after DUR" },
-	{ "deactivate", ADMIN, 1, -1, "", verb_deactivate,
-	    "deactivate TASK...", "deactivate tasks and stop their processes" },
+	{ "deactivate", ADMIN, 1, -1, "dry-run confirm", verb_deactivate,
+	    "deactivate TASK... [--dry-run] [--confirm]",
+	    "deactivate tasks and stop their processes" },
 	{ "run", ADMIN, 1, 1, "wait dry-run", verb_run,
 	    "run TASK [--wait] [--dry-run]",
 	    "run a oneshot or periodic task now; --wait streams its output "
 	    "and ends with its result" },
-	{ "stop", ADMIN, 1, 1, "", verb_stop, "stop TASK",
+	{ "stop", ADMIN, 1, 1, "dry-run", verb_stop, "stop TASK [--dry-run]",
 	    "end the current run of a task (kill_signal, KILL after "
 	    "kill_grace)" },
-	{ "restart", ADMIN, 1, 1, "", verb_restart, "restart TASK",
+	{ "restart", ADMIN, 1, 1, "dry-run", verb_restart,
+	    "restart TASK [--dry-run]",
 	    "restart an active service, also one that has failed" },
 	{ "reopen", ADMIN, 0, 0, "", verb_reopen, "reopen",
 	    "reopen the task log files (after log rotation)" },
+	{ "stop-all", ADMIN, 0, 0, "dry-run confirm", verb_stop_all,
+	    "stop-all [--dry-run] [--confirm]",
+	    "emergency stop: deactivate everything, stop every run, start "
+	    "nothing until resume" },
+	{ "resume", ADMIN, 0, 0, "dry-run", verb_resume, "resume [--dry-run]",
+	    "end the emergency stop (tasks stay inactive)" },
+	{ "preset", READ, 1, -1, "for exclusive dry-run confirm", verb_preset,
+	    "preset list|show P|apply P|create P [TASK...]|delete P|export P|"
+	    "import JSON",
+	    "named sets of tasks; apply [--for DUR] [--exclusive] activates "
+	    "one (admin for apply, create, delete, import)" },
+	{ "window", READ, 1, 1, "", verb_window, "window list",
+	    "maintenance windows: next opening, open now or not" },
 	{ "history", READ, 0, 1, "n since", verb_history,
 	    "history [TASK] [-n N] [--since TIME]",
 	    "finished and running runs, newest first" },
@@ -406,12 +421,16 @@ verb_status(struct client *c, struct request *r)
 	struct json_object	 *o;
 	size_t			  n, i, nactive = 0, nrunning = 0;
 	char			  act[64], pid[16], up[32], last[400], rs[16];
+	char			  next[32];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
+	if (md.halted && !client_json_mode(c))
+		client_data(c, "HALTED by stop-all: nothing starts until "
+		    "resume");
 	if (!client_json_mode(c))
-		table_init(&tb, 8, "TASK", "KIND", "ACTIVATION", "STATE", "PID",
-		    "UPTIME", "LAST", "RESTARTS");
+		table_init(&tb, 9, "TASK", "KIND", "ACTIVATION", "STATE", "PID",
+		    "UPTIME", "LAST", "NEXT", "RESTARTS");
 	for (i = 0; i < n; i++) {
 		t = v[i];
 		if (t->active)
@@ -426,17 +445,28 @@ verb_status(struct client *c, struct request *r)
 		}
 		snprintf(pid, sizeof(pid), "%d", (int)t->cur.pid);
 		snprintf(rs, sizeof(rs), "%u", t->restarts);
+		if (t->next_tick > 0) {
+			struct tm tm;
+
+			localtime_r(&t->next_tick, &tm);
+			strftime(next, sizeof(next), "%m-%d %H:%M", &tm);
+		}
 		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
 		    activation_text(t, act, sizeof(act)), state_name(t->state),
 		    task_busy(t) ? pid : "-", task_busy(t) ?
 		    fmt_duration((int64_t)(ev_now() - t->cur.start_mono), up,
-		    sizeof(up)) : "-", last_text(t, last, sizeof(last)), rs);
+		    sizeof(up)) : "-", last_text(t, last, sizeof(last)),
+		    t->next_tick > 0 ? next : "-", rs);
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
 	free(v);
-	client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
-	    nrunning);
+	if (md.halted)
+		client_ok(c, "HALTED (stop-all): nothing starts until resume; "
+		    "%zu tasks, %zu active, %zu running", n, nactive, nrunning);
+	else
+		client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
+		    nrunning);
 }
 
 static void

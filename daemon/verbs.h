@@ -3,6 +3,7 @@
 #define MAINTD_VERBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct client;
 struct json_object;
@@ -34,7 +35,17 @@ void	verb_logs(struct client *, struct request *);
 void	verb_health(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
 
+/* The verbs of the activation model (verbs_plan.c). */
+void	verb_stop_all(struct client *, struct request *);
+void	verb_resume(struct client *, struct request *);
+void	verb_preset(struct client *, struct request *);
+void	verb_window(struct client *, struct request *);
+
 /* Shared by the handlers. */
+struct plan;
+void	verbs_plan_report(struct client *, const struct plan *);
+void	verbs_plan_apply(struct client *, const struct plan *, int64_t ms,
+	    const char *actor);
 struct task	**verbs_tasks_named(struct client *, struct request *,
 		    size_t *n);
 const char	*verbs_actor(struct client *, char *buf, size_t len);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "maintd.h"
 #include "output.h"
+#include "policy.h"
 #include "proto.h"
 #include "supervise.h"
 #include "util.h"
@@ -56,61 +57,156 @@ opt_for(struct client *c, struct request *r)
 	return ms;
 }
 
+/* The names of v as "a, b, c" (at most a few, then "..."). */
+static char *
+names(struct task **v, size_t n, char *buf, size_t len)
+{
+	size_t	i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o + 1 < len; i++) {
+		if (i == 8) {
+			snprintf(buf + o, len - o, ", ...");
+			break;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+		    v[i]->conf->name);
+	}
+	return buf;
+}
+
+/* --dry-run: what the plan would do, and whether it would be refused. */
+void
+verbs_plan_report(struct client *c, const struct plan *p)
+{
+	struct json_object	*o, *a;
+	size_t			 i;
+
+	if (client_json_mode(c)) {
+		o = json_object_new_object();
+		a = json_object_new_array();
+		for (i = 0; i < p->nstart; i++)
+			json_object_array_add(a, json_object_new_string(
+			    p->start[i]->conf->name));
+		json_object_object_add(o, "activate", a);
+		a = json_object_new_array();
+		for (i = 0; i < p->nstop; i++)
+			json_object_array_add(a, json_object_new_string(
+			    p->stop[i]->conf->name));
+		json_object_object_add(o, "deactivate", a);
+		json_object_object_add(o, "unchanged",
+		    json_object_new_int((int)p->nalready));
+		json_object_object_add(o, "weight_after",
+		    json_object_new_int(p->weight_after));
+		json_object_object_add(o, "max_weight",
+		    json_object_new_int(md.conf->max_weight));
+		json_object_object_add(o, "refused", p->code == NULL ? NULL :
+		    json_object_new_string(p->code));
+		json_object_object_add(o, "why", p->code == NULL ? NULL :
+		    json_object_new_string(p->why));
+		client_json(c, o);
+		json_object_put(o);
+	} else {
+		for (i = 0; i < p->nstart; i++)
+			client_data(c, "would activate %s%s",
+			    p->start[i]->conf->name,
+			    p->start[i]->conf->kind != KIND_PERIODIC ?
+			    " (and start it)" : "");
+		for (i = 0; i < p->nstop; i++)
+			client_data(c, "would deactivate %s%s",
+			    p->stop[i]->conf->name, task_busy(p->stop[i]) ?
+			    " (and stop it)" : "");
+		if (p->nalready > 0)
+			client_data(c, "%zu unchanged", p->nalready);
+		client_data(c, "budget after: %d/%d", p->weight_after,
+		    md.conf->max_weight);
+		if (p->code != NULL)
+			client_data(c, "refused: %s %s", p->code, p->why);
+	}
+	if (p->code != NULL)
+		client_err(c, p->code, "%s", p->why);
+	else
+		client_ok(c, "dry run: nothing changed");
+}
+
+/* Carry out a checked plan. */
+void
+verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
+    const char *actor)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nstop; i++) {
+		task_deactivate(p->stop[i], actor);
+		client_data(c, "%s: deactivated", p->stop[i]->conf->name);
+	}
+	for (i = 0; i < p->nstart; i++) {
+		(void)task_activate(p->start[i], ms, actor);
+		client_data(c, "%s: activated", p->start[i]->conf->name);
+	}
+}
+
 void
 verb_activate(struct client *c, struct request *r)
 {
 	struct task	**v;
-	size_t		  n, i, done = 0, already = 0;
+	struct plan	  p;
+	size_t		  n;
 	int64_t		  ms;
-	char		  actor[128];
+	char		  actor[128], list[512];
 
 	if ((ms = opt_for(c, r)) == -1)
 		return;
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
-	verbs_actor(c, actor, sizeof(actor));
-	for (i = 0; i < n; i++) {
-		if (task_activate(v[i], ms, actor) == 1) {
-			already++;
-			client_data(c, "%s: already active", v[i]->conf->name);
-		} else {
-			done++;
-			client_data(c, "%s: activated", v[i]->conf->name);
-		}
+	plan_activate(&p, v, n, false);
+	if (request_has(r, "dry-run"))
+		verbs_plan_report(c, &p);
+	else if (p.code != NULL)
+		client_err(c, p.code, "%s", p.why);
+	else if (p.nstart > 1 && !request_has(r, "confirm"))
+		client_err(c, "confirm", "activate %zu tasks: %s", p.nstart,
+		    names(p.start, p.nstart, list, sizeof(list)));
+	else {
+		verbs_plan_apply(c, &p, ms, verbs_actor(c, actor,
+		    sizeof(actor)));
+		if (n == 1 && p.nalready == 1)
+			client_ok(c, "%s already active", v[0]->conf->name);
+		else
+			client_ok(c, "%zu activated, %zu already active",
+			    p.nstart, p.nalready);
 	}
+	plan_free(&p);
 	free(v);
-	if (n == 1 && already == 1)
-		client_ok(c, "%s already active", r->args[0]);
-	else
-		client_ok(c, "%zu activated, %zu already active", done, already);
 }
 
 void
 verb_deactivate(struct client *c, struct request *r)
 {
 	struct task	**v;
-	size_t		  n, i, done = 0, already = 0;
-	char		  actor[128];
+	struct plan	  p;
+	size_t		  n;
+	char		  actor[128], list[512];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
-	verbs_actor(c, actor, sizeof(actor));
-	for (i = 0; i < n; i++) {
-		if (!v[i]->active) {
-			already++;
-			client_data(c, "%s: already inactive", v[i]->conf->name);
-			continue;
-		}
-		task_deactivate(v[i], actor);
-		done++;
-		client_data(c, "%s: deactivated", v[i]->conf->name);
+	plan_deactivate(&p, v, n);
+	if (request_has(r, "dry-run"))
+		verbs_plan_report(c, &p);
+	else if (p.nstop > 1 && !request_has(r, "confirm"))
+		client_err(c, "confirm", "deactivate %zu tasks: %s", p.nstop,
+		    names(p.stop, p.nstop, list, sizeof(list)));
+	else {
+		verbs_plan_apply(c, &p, 0, verbs_actor(c, actor,
+		    sizeof(actor)));
+		if (n == 1 && p.nalready == 1)
+			client_ok(c, "%s already inactive", v[0]->conf->name);
+		else
+			client_ok(c, "%zu deactivated, %zu already inactive",
+			    p.nstop, p.nalready);
 	}
+	plan_free(&p);
 	free(v);
-	if (n == 1 && already == 1)
-		client_ok(c, "%s already inactive", r->args[0]);
-	else
-		client_ok(c, "%zu deactivated, %zu already inactive", done,
-		    already);
 }
 
 static struct task *
@@ -129,7 +225,8 @@ verb_run(struct client *c, struct request *r)
 	struct task	*t;
 	struct waiter	*w;
 	bool		 dry = request_has(r, "dry-run");
-	char		 err[256], actor[128];
+	const char	*code;
+	char		 err[512], actor[128];
 
 	if ((t = one_task(c, r)) == NULL)
 		return;
@@ -146,6 +243,10 @@ verb_run(struct client *c, struct request *r)
 	if (task_busy(t)) {
 		client_err(c, "state", "%s already running (pid %d)",
 		    t->conf->name, (int)t->cur.pid);
+		return;
+	}
+	if ((code = policy_can_run(t, err, sizeof(err))) != NULL) {
+		client_err(c, code, "%s", err);
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));
@@ -185,6 +286,13 @@ verb_stop(struct client *c, struct request *r)
 		client_err(c, "state", "%s is not running", t->conf->name);
 		return;
 	}
+	if (request_has(r, "dry-run")) {
+		client_data(c, "would stop run %llu of %s (pid %d)",
+		    (unsigned long long)t->cur.id, t->conf->name,
+		    (int)t->cur.pid);
+		client_ok(c, "dry run: nothing changed");
+		return;
+	}
 	(void)task_stop(t, verbs_actor(c, actor, sizeof(actor)));
 	client_ok(c, "%s: stopping run %llu (pid %d)", t->conf->name,
 	    (unsigned long long)t->cur.id, (int)t->cur.pid);
@@ -199,6 +307,22 @@ verb_restart(struct client *c, struct request *r)
 
 	if ((t = one_task(c, r)) == NULL)
 		return;
+	if (request_has(r, "dry-run")) {
+		if (t->conf->kind != KIND_SERVICE || !t->active)
+			client_err(c, "state", "%s is not an active service",
+			    t->conf->name);
+		else {
+			client_data(c, "would restart %s%s", t->conf->name,
+			    task_busy(t) ? " (stopping it first)" : "");
+			client_ok(c, "dry run: nothing changed");
+		}
+		return;
+	}
+	if (md.halted) {
+		client_err(c, "halted", "maintd is halted (stop-all): "
+		    "nothing starts until resume");
+		return;
+	}
 	verbs_actor(c, actor, sizeof(actor));
 	if ((rc = task_restart(t, actor, err, sizeof(err))) == -1) {
 		client_err(c, "state", "%s", err);

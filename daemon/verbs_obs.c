@@ -503,6 +503,11 @@ daemon_health(char *why, size_t len)
 	if (!store_ok())
 		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
 		    why[0] ? ", " : "", store_error());
+	if (md.halted) {
+		ok = false;
+		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
+		    "stop-all", why[0] ? ", " : "");
+	}
 	json_object_object_add(o, "status",
 	    json_object_new_string(ok ? "ok" : "degraded"));
 	json_object_object_add(o, "tasks", json_object_new_int64(
@@ -513,6 +518,7 @@ daemon_health(char *why, size_t len)
 	    (int64_t)supervise_running()));
 	json_object_object_add(o, "failed", json_object_new_int64(
 	    (int64_t)nfailed));
+	json_object_object_add(o, "halted", json_object_new_boolean(md.halted));
 	json_object_object_add(o, "store", json_object_new_string(
 	    store_ok() ? "ok" : store_error()));
 	json_object_object_add(o, "uptime_s", json_object_new_int64(

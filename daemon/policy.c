@@ -1,0 +1,174 @@
+/*
+ * policy.c: the rules that decide whether something may start.  Nothing
+ * starts while halted; conflicting tasks are never active or running
+ * together (conflicts are symmetric); the weights of the running tasks
+ * never exceed max_weight.  A plan checks a whole request first, so a
+ * refused request changes nothing, and --dry-run can show it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "maintd.h"
+#include "policy.h"
+#include "task.h"
+#include "util.h"
+
+int
+policy_weight_in_use(void)
+{
+	size_t	i;
+	int	w = 0;
+
+	for (i = 0; i < md.tasks.n; i++)
+		if (task_busy(&md.tasks.v[i]))
+			w += md.tasks.v[i].conf->weight;
+	return w;
+}
+
+static bool
+in(struct task **v, size_t n, const struct task *t)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == t)
+			return true;
+	return false;
+}
+
+/* An active or running task that conflicts with t, not in skip[]. */
+static const struct task *
+conflicting(const struct task *t, struct task **skip, size_t nskip,
+    struct task **extra, size_t nextra)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nconflicts; i++) {
+		const struct task *o = t->conflicts[i];
+
+		if (in(skip, nskip, o))
+			continue;
+		if (o->active || task_busy(o) || in(extra, nextra, o))
+			return o;
+	}
+	return NULL;
+}
+
+const char *
+policy_can_run(const struct task *t, char *why, size_t len)
+{
+	const struct task	*o;
+	int			 used;
+
+	if (md.halted) {
+		snprintf(why, len, "maintd is halted (stop-all): nothing "
+		    "starts until resume");
+		return "halted";
+	}
+	if ((o = conflicting(t, NULL, 0, NULL, 0)) != NULL) {
+		snprintf(why, len, "%s conflicts with active %s",
+		    t->conf->name, o->conf->name);
+		return "conflict";
+	}
+	used = policy_weight_in_use();
+	if (used + t->conf->weight > md.conf->max_weight) {
+		snprintf(why, len, "%d/%d, %s needs %d", used,
+		    md.conf->max_weight, t->conf->name, t->conf->weight);
+		return "budget";
+	}
+	return NULL;
+}
+
+static void
+push(struct task ***v, size_t *n, struct task *t)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = t;
+}
+
+/* Tasks that start a run as soon as they are activated. */
+static bool
+starts_now(const struct task *t)
+{
+	return t->conf->kind != KIND_PERIODIC && !task_busy(t);
+}
+
+void
+plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
+{
+	const struct task	*o;
+	size_t			 i;
+
+	memset(p, 0, sizeof(*p));
+	if (exclusive)
+		for (i = 0; i < md.tasks.n; i++)
+			if (md.tasks.v[i].active &&
+			    !in(want, n, &md.tasks.v[i]))
+				push(&p->stop, &p->nstop, &md.tasks.v[i]);
+	p->weight_after = policy_weight_in_use();
+	for (i = 0; i < p->nstop; i++)
+		if (task_busy(p->stop[i]))
+			p->weight_after -= p->stop[i]->conf->weight;
+	for (i = 0; i < n; i++) {
+		struct task *t = want[i];
+
+		if (t->active || in(p->start, p->nstart, t)) {
+			p->nalready++;
+			continue;
+		}
+		if (md.halted) {
+			p->code = "halted";
+			snprintf(p->why, sizeof(p->why), "maintd is halted "
+			    "(stop-all): nothing starts until resume");
+			return;
+		}
+		if ((o = conflicting(t, p->stop, p->nstop, p->start,
+		    p->nstart)) != NULL) {
+			p->code = "conflict";
+			snprintf(p->why, sizeof(p->why), "%s conflicts with "
+			    "active %s", t->conf->name, o->conf->name);
+			return;
+		}
+		if (starts_now(t)) {
+			if (p->weight_after + t->conf->weight >
+			    md.conf->max_weight) {
+				p->code = "budget";
+				snprintf(p->why, sizeof(p->why), "%d/%d, %s "
+				    "needs %d", p->weight_after,
+				    md.conf->max_weight, t->conf->name,
+				    t->conf->weight);
+				return;
+			}
+			p->weight_after += t->conf->weight;
+		}
+		push(&p->start, &p->nstart, t);
+	}
+}
+
+void
+plan_deactivate(struct plan *p, struct task **want, size_t n)
+{
+	size_t	i;
+
+	memset(p, 0, sizeof(*p));
+	p->weight_after = policy_weight_in_use();
+	for (i = 0; i < n; i++) {
+		if (!want[i]->active || in(p->stop, p->nstop, want[i])) {
+			p->nalready++;
+			continue;
+		}
+		push(&p->stop, &p->nstop, want[i]);
+		if (task_busy(want[i]))
+			p->weight_after -= want[i]->conf->weight;
+	}
+}
+
+void
+plan_free(struct plan *p)
+{
+	free(p->start);
+	free(p->stop);
+	p->start = p->stop = NULL;
+}

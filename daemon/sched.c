@@ -1,0 +1,182 @@
+/*
+ * sched.c: periodic tasks.  Each active periodic task has one timer, set
+ * for its next tick (cron_next() or every, plus a stable per-host jitter);
+ * nothing polls between ticks.  At a tick the task runs, unless:
+ * the previous run still goes (overlap = skip: a "skipped" event;
+ * overlap = queue: it runs once more when that run ends), or the budget
+ * is full (it waits for capacity, and is skipped if its next tick comes
+ * first), or a conflicting task is active.  catch_up = true runs a tick
+ * that was missed while maintd was down once, when the task is activated.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cron.h"
+#include "event.h"
+#include "log.h"
+#include "maintd.h"
+#include "policy.h"
+#include "sched.h"
+#include "store.h"
+#include "supervise.h"
+#include "task.h"
+
+/* A delay in [0, jitter) that is the same for this host and task. */
+static int64_t
+jitter(const struct task_conf *tc)
+{
+	char		 host[256] = "";
+	const char	*p;
+	uint64_t	 h = 1469598103934665603ULL;	/* FNV-1a */
+
+	if (tc->jitter_ms <= 0)
+		return 0;
+	(void)gethostname(host, sizeof(host) - 1);
+	for (p = host; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '/') * 1099511628211ULL;
+	for (p = tc->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (int64_t)(h % (uint64_t)tc->jitter_ms);
+}
+
+/* The next tick strictly after `after`, jitter left out; -1: never. */
+time_t
+sched_next(const struct task_conf *tc, time_t after)
+{
+	if (tc->every_ms > 0)
+		return after + (time_t)(tc->every_ms / 1000);
+	return cron_next(&tc->cron, after);
+}
+
+static void
+skipped(struct task *t, const char *why)
+{
+	struct json_object	*d = json_object_new_object();
+
+	log_info("%s: tick skipped: %s", t->conf->name, why);
+	json_object_object_add(d, "reason", json_object_new_string(why));
+	event_emit(t->conf->name, "skipped", "schedule", d);
+}
+
+static void
+arm(struct task *t)
+{
+	time_t	now = time(NULL), next;
+	int64_t	ms;
+
+	if (t->conf->kind != KIND_PERIODIC || !t->active)
+		return;
+	if ((next = sched_next(t->conf, now)) == (time_t)-1) {
+		t->next_tick = 0;
+		return;
+	}
+	ms = (int64_t)(next - now) * 1000 + jitter(t->conf);
+	t->next_tick = next + (time_t)(jitter(t->conf) / 1000);
+	ev_timer_add(&t->tick_timer, (uint64_t)ms);
+}
+
+static void
+try_start(struct task *t)
+{
+	const char	*code;
+	char		 why[512];
+
+	if ((code = policy_can_run(t, why, sizeof(why))) != NULL) {
+		if (strcmp(code, "budget") == 0) {
+			log_info("%s: waiting for budget (%s)", t->conf->name,
+			    why);
+			t->waiting = true;
+		} else
+			skipped(t, why);
+		return;
+	}
+	(void)task_start(t, TR_SCHEDULE, false, "schedule", why, sizeof(why));
+}
+
+static void
+tick_fire(void *arg)
+{
+	struct task	*t = arg;
+
+	t->next_tick = 0;
+	if (!t->active)
+		return;
+	if (task_busy(t)) {
+		if (t->conf->overlap_queue)
+			t->queued = true;
+		else
+			skipped(t, "the previous run is still going");
+	} else if (t->waiting)
+		skipped(t, "it waited for budget until its next tick");
+	else
+		try_start(t);
+	arm(t);
+}
+
+void
+sched_activated(struct task *t)
+{
+	time_t	last, missed;
+	char	err[256];
+
+	t->queued = t->waiting = false;
+	if (t->conf->catch_up && !task_busy(t) &&
+	    (last = store_last_run(t->conf->name)) > 0 &&
+	    (missed = sched_next(t->conf, last)) != (time_t)-1 &&
+	    missed <= time(NULL)) {
+		log_info("%s: catching up a tick missed while inactive",
+		    t->conf->name);
+		if (policy_can_run(t, err, sizeof(err)) == NULL)
+			(void)task_start(t, TR_SCHEDULE, false, "schedule",
+			    err, sizeof(err));
+	}
+	arm(t);
+}
+
+void
+sched_deactivated(struct task *t)
+{
+	t->next_tick = 0;
+	t->queued = t->waiting = false;
+	ev_timer_del(&t->tick_timer);
+}
+
+/* A run ended: a queued tick may go, and capacity may have freed up. */
+void
+sched_run_ended(struct task *t)
+{
+	char	err[256];
+	size_t	i;
+
+	if (t->queued && t->active) {
+		t->queued = false;
+		try_start(t);
+	}
+	for (i = 0; i < md.tasks.n; i++) {
+		struct task *w = &md.tasks.v[i];
+
+		if (!w->waiting || !w->active || task_busy(w))
+			continue;
+		if (policy_can_run(w, err, sizeof(err)) != NULL)
+			continue;
+		w->waiting = false;
+		(void)task_start(w, TR_SCHEDULE, false, "schedule", err,
+		    sizeof(err));
+	}
+}
+
+void
+sched_init(void)
+{
+	size_t	i;
+
+	for (i = 0; i < md.tasks.n; i++)
+		ev_timer_init(&md.tasks.v[i].tick_timer, tick_fire,
+		    &md.tasks.v[i]);
+}

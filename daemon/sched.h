@@ -1,0 +1,16 @@
+/* sched.h: the ticks of periodic tasks: cron or every, jitter, catch-up, overlap. */
+#ifndef MAINTD_SCHED_H
+#define MAINTD_SCHED_H
+
+#include <time.h>
+
+struct task;
+struct task_conf;
+
+void	sched_init(void);
+void	sched_activated(struct task *);
+void	sched_deactivated(struct task *);
+void	sched_run_ended(struct task *);
+time_t	sched_next(const struct task_conf *, time_t after);
+
+#endif
