@@ -51,13 +51,14 @@ T_cron		= cron
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
-		  tests/deps.sh contrib/completion/maintctl.bash
+		  tests/deps.sh tests/valgrind-maintd.sh \
+		  contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libjson-c-dev \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
-		  perl clang logrotate
+		  perl clang logrotate valgrind sqlite3
 
 all: $(BUILD)/maintd $(BUILD)/maintctl
 
@@ -125,6 +126,19 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(MAKE) BUILD=build-asan test
 
+# The integration tests with maintd under valgrind: fails on any memory
+# error or definite leak (tests that time out under valgrind's slowness
+# are reported, not counted).
+valgrind: deps
+	@$(MAKE) all
+	rm -rf $(BUILD)/vg && mkdir -p $(BUILD)/vg
+	-VG_LOGDIR=$(CURDIR)/$(BUILD)/vg REAL_MAINTD=$(CURDIR)/$(BUILD)/maintd \
+	    MAINTD=$(CURDIR)/tests/valgrind-maintd.sh \
+	    MAINTCTL=$(CURDIR)/$(BUILD)/maintctl prove tests/integration/t*.sh
+	@if [ -n "$$(cat $(BUILD)/vg/vg.*.log 2>/dev/null)" ]; then \
+		cat $(BUILD)/vg/vg.*.log; echo "valgrind: errors found"; \
+		exit 1; fi; echo "valgrind: no errors, no definite leaks"
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/maintd/tasks.d \
@@ -166,4 +180,5 @@ uninstall:
 clean:
 	rm -rf build build-asan run
 
-.PHONY: all units deps run check test lint asan install uninstall clean
+.PHONY: all units deps run check test lint asan valgrind install \
+	uninstall clean
