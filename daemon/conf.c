@@ -228,8 +228,8 @@ seen_line(const cfg_t *sec, const char *option)
 	return sec->line;
 }
 
-static int
-valid_name(const char *s)
+int
+conf_valid_name(const char *s)
 {
 	const char	*p;
 
@@ -410,7 +410,7 @@ check_value(enum vtype type, const char *v, char *buf, size_t len)
 		}
 		return NULL;
 	case V_NAME:
-		if (!valid_name(v)) {
+		if (!conf_valid_name(v)) {
 			snprintf(buf, len, "bad name '%s' (letters, digits, "
 			    "'-', '_', '.', at most 64)", v);
 			return buf;
@@ -722,7 +722,7 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 	t->name = xstrdup(cfg_title(sec));
 	t->file = xstrdup(conf->path);
 	t->line = line = seen_line(sec, NULL);
-	if (!valid_name(t->name))
+	if (!conf_valid_name(t->name))
 		adderr(file, line, "task '%s': bad name (letters, digits, "
 		    "'-', '_', '.', at most 64)", t->name);
 	t->description = getstr(sec, "description");
@@ -949,7 +949,7 @@ load_sections(struct config *conf, cfg_t *cfg)
 		conf->presets[i].tasks = getlist(sec, "tasks");
 		conf->presets[i].tags = getlist(sec, "tags");
 		conf->presets[i].line = seen_line(sec, NULL);
-		if (!valid_name(conf->presets[i].name))
+		if (!conf_valid_name(conf->presets[i].name))
 			adderr(sec->filename, conf->presets[i].line,
 			    "preset '%s': bad name", conf->presets[i].name);
 	}
@@ -961,7 +961,7 @@ load_sections(struct config *conf, cfg_t *cfg)
 		sec = cfg_getnsec(cfg, "window", (unsigned int)i);
 		w->name = xstrdup(cfg_title(sec));
 		w->line = seen_line(sec, NULL);
-		if (!valid_name(w->name))
+		if (!conf_valid_name(w->name))
 			adderr(sec->filename, w->line, "window '%s': bad name",
 			    w->name);
 		w->preset = xstrdup(cfg_getstr(sec, "preset") ?
@@ -989,7 +989,7 @@ load_sections(struct config *conf, cfg_t *cfg)
 		sec = cfg_getnsec(cfg, "notify", (unsigned int)i);
 		n->name = xstrdup(cfg_title(sec));
 		n->line = seen_line(sec, NULL);
-		if (!valid_name(n->name))
+		if (!conf_valid_name(n->name))
 			adderr(sec->filename, n->line, "notify '%s': bad name",
 			    n->name);
 		n->url = getstr(sec, "url");

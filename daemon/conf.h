@@ -136,6 +136,8 @@ struct config {
 struct config	*conf_load(const char *path, char ***errors);
 void		 conf_free(struct config *);
 struct task_conf *conf_task(const struct config *, const char *name);
+/* Task, preset, window names: letters, digits, - _ . (at most 64). */
+int		 conf_valid_name(const char *);
 const char	*kind_name(enum task_kind);
 const char	*output_name(enum task_output);
 const char	*restart_name(enum task_restart);

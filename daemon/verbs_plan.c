@@ -3,7 +3,6 @@
  * maintenance windows.  Bulk changes answer "ERR confirm <summary>"
  * unless the request says --confirm; --dry-run shows the plan only.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,20 +271,6 @@ config_preset(const char *name)
 	return false;
 }
 
-static bool
-good_name(const char *s)
-{
-	const char	*p;
-
-	if (*s == '\0' || strlen(s) > 64 || *s == '-' || *s == '.')
-		return false;
-	for (p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return false;
-	return true;
-}
-
 /* Store a runtime preset; ERR sent when it cannot be. */
 static void
 preset_store(struct client *c, const char *name, const char *desc,
@@ -295,7 +280,7 @@ preset_store(struct client *c, const char *name, const char *desc,
 	char			 actor[128];
 	int			 rc;
 
-	if (!good_name(name)) {
+	if (!conf_valid_name(name)) {
 		client_err(c, "invalid", "bad preset name '%s' (letters, "
 		    "digits, '-', '_', '.', at most 64)", name);
 		return;
