@@ -109,11 +109,14 @@ static const struct rule {
 	{ "notify", "retries", V_COUNT },
 };
 
+/* What event.c emits (see maintd.conf(5), notify). */
 static const char *events[] = {
-	"run-started", "run-ok", "run-failed", "run-timeout", "crash-loop",
-	"activated", "deactivated", "auto-deactivated", "unhealthy",
-	"healthy", "halted", "resumed", "window-opened", "window-closed",
-	"skipped", "reloaded", NULL
+	"started", "stopped", "activated", "deactivated", "auto-deactivated",
+	"run-started", "run-ok", "run-failed", "run-timeout", "run-stopped",
+	"run-error", "crash-loop", "skipped", "halted", "resumed",
+	"preset-applied", "preset-created", "preset-imported",
+	"preset-deleted", "window-opened", "window-closed", "window-skipped",
+	NULL
 };
 
 /* Where each option of each section was seen, for cross-reference errors. */

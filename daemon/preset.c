@@ -26,6 +26,7 @@
 struct window_rt {
 	struct window_conf	*conf;
 	struct ev_timer		 open_timer;
+	struct ev_timer		 close_timer;
 	time_t			 next;
 	time_t			 open_until;
 };
@@ -161,6 +162,8 @@ window_open(void *arg)
 				    w->conf->duration_ms, actor);
 			w->open_until = time(NULL) +
 			    (time_t)(w->conf->duration_ms / 1000);
+			ev_timer_add(&w->close_timer,
+			    (uint64_t)w->conf->duration_ms);
 			json_object_object_add(d, "started",
 			    json_object_new_int((int)plan.nstart));
 		}
@@ -178,6 +181,22 @@ window_open(void *arg)
 	window_arm(w);
 }
 
+/* Its tasks deactivate themselves (their --for); this says so. */
+static void
+window_close(void *arg)
+{
+	struct window_rt	*w = arg;
+	struct json_object	*d = json_object_new_object();
+	char			 actor[128];
+
+	snprintf(actor, sizeof(actor), "window:%s", w->conf->name);
+	json_object_object_add(d, "preset",
+	    json_object_new_string(w->conf->preset));
+	w->open_until = 0;
+	log_info("window %s closed", w->conf->name);
+	event_emit(NULL, "window-closed", actor, d);
+}
+
 void
 windows_init(void)
 {
@@ -188,6 +207,8 @@ windows_init(void)
 	for (i = 0; i < nwindows; i++) {
 		windows[i].conf = &md.conf->windows[i];
 		ev_timer_init(&windows[i].open_timer, window_open, &windows[i]);
+		ev_timer_init(&windows[i].close_timer, window_close,
+		    &windows[i]);
 		window_arm(&windows[i]);
 	}
 }
@@ -197,8 +218,10 @@ windows_stop(void)
 {
 	size_t	i;
 
-	for (i = 0; i < nwindows; i++)
+	for (i = 0; i < nwindows; i++) {
 		ev_timer_del(&windows[i].open_timer);
+		ev_timer_del(&windows[i].close_timer);
+	}
 	free(windows);
 	windows = NULL;
 	nwindows = 0;

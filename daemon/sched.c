@@ -64,18 +64,27 @@ skipped(struct task *t, const char *why)
 	event_emit(t->conf->name, "skipped", "schedule", d);
 }
 
+/*
+ * Ticks follow each other from the previous tick (not from when the
+ * timer fired), so a fixed jitter stays a fixed offset; a tick already
+ * past (the machine slept) is not run again: the next one is from now.
+ */
 static void
 arm(struct task *t)
 {
-	time_t	now = time(NULL), next;
+	time_t	now = time(NULL), base, next;
 	int64_t	ms;
 
-	if (t->conf->kind != KIND_PERIODIC || !t->active)
+	t->next_tick = 0;
+	if (t->conf->kind != KIND_PERIODIC || !t->active || t->conf->cron.reboot)
 		return;
-	if ((next = sched_next(t->conf, now)) == (time_t)-1) {
-		t->next_tick = 0;
+	base = t->tick_base > 0 ? t->tick_base : now;
+	next = sched_next(t->conf, base);
+	if (next != (time_t)-1 && next <= now)
+		next = sched_next(t->conf, now);
+	if (next == (time_t)-1)
 		return;
-	}
+	t->tick_base = next;
 	ms = (int64_t)(next - now) * 1000 + jitter(t->conf);
 	t->next_tick = next + (time_t)(jitter(t->conf) / 1000);
 	ev_timer_add(&t->tick_timer, (uint64_t)ms);
@@ -126,7 +135,14 @@ sched_activated(struct task *t)
 	char	err[256];
 
 	t->queued = t->waiting = false;
-	if (t->conf->catch_up && !task_busy(t) &&
+	t->tick_base = 0;
+	if (t->conf->cron.reboot && !t->boot_done && !task_busy(t)) {
+		/* @reboot: once, the first time it is activated */
+		t->boot_done = true;
+		if (policy_can_run(t, err, sizeof(err)) == NULL)
+			(void)task_start(t, TR_SCHEDULE, false, "schedule",
+			    err, sizeof(err));
+	} else if (t->conf->catch_up && !task_busy(t) &&
 	    (last = store_last_run(t->conf->name)) > 0 &&
 	    (missed = sched_next(t->conf, last)) != (time_t)-1 &&
 	    missed <= time(NULL)) {

@@ -328,7 +328,9 @@ store_run_end(const char *task, const struct run *r)
 	if (st == NULL)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	sqlite3_bind_double(st, 2, (double)r->end);
+	/* the end as precise as the start: start + monotonic duration */
+	sqlite3_bind_double(st, 2, ts_double(&r->start) +
+	    (double)(r->end_mono - r->start_mono) / 1000);
 	sqlite3_bind_double(st, 3, (double)(r->end_mono - r->start_mono) /
 	    1000);
 	sqlite3_bind_text(st, 4, run_class(r), -1, SQLITE_STATIC);
@@ -464,7 +466,12 @@ add_col(struct json_object *o, sqlite3_stmt *st, int col, const char *key)
 
 	switch (sqlite3_column_type(st, col)) {
 	case SQLITE_INTEGER:
-		v = json_object_new_int64(sqlite3_column_int64(st, col));
+		if (strcmp(key, "dry_run") == 0)
+			v = json_object_new_boolean(
+			    sqlite3_column_int(st, col));
+		else
+			v = json_object_new_int64(
+			    sqlite3_column_int64(st, col));
 		break;
 	case SQLITE_FLOAT:
 		if (strcmp(key, "started") == 0 || strcmp(key, "ended") == 0 ||

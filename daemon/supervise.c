@@ -78,10 +78,11 @@ run_result(const struct run *r, char *buf, size_t len)
 		snprintf(buf, len, "running");
 	else if (r->failure[0] != '\0')
 		snprintf(buf, len, "%s", r->failure);
+	else if (r->timed_out && WIFSIGNALED(r->status))
+		snprintf(buf, len, "timeout (signal %s)",
+		    signal_name(WTERMSIG(r->status)));
 	else if (r->timed_out)
-		snprintf(buf, len, "timeout (%s %s)", WIFSIGNALED(r->status) ?
-		    "signal" : "exit", WIFSIGNALED(r->status) ?
-		    signal_name(WTERMSIG(r->status)) : "status");
+		snprintf(buf, len, "timeout (exit %d)", WEXITSTATUS(r->status));
 	else if (WIFEXITED(r->status))
 		snprintf(buf, len, "exit %d", WEXITSTATUS(r->status));
 	else if (WIFSIGNALED(r->status))
@@ -383,11 +384,11 @@ finish(struct task *t)
 	    t->crashes > (unsigned)t->conf->restart_limit) {
 		log_warnx("%s: crashed %u times in a row; not restarting it "
 		    "(maintctl restart %s to try again)", t->conf->name,
-		    t->crashes - 1, t->conf->name);
+		    t->crashes, t->conf->name);
 		t->state = ST_FAILED;
 		detail = json_object_new_object();
 		json_object_object_add(detail, "crashes",
-		    json_object_new_int((int)t->crashes - 1));
+		    json_object_new_int((int)t->crashes));
 		event_emit(t->conf->name, "crash-loop", "maintd", detail);
 		metrics_changed();
 		return;
@@ -492,7 +493,8 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	case KIND_SERVICE:
 	case KIND_ONESHOT:
 		if (!task_busy(t))
-			(void)task_start(t, TR_ACTIVATE, false, actor, err,
+			(void)task_start(t, strncmp(actor, "window:", 7) == 0 ?
+			    TR_WINDOW : TR_ACTIVATE, false, actor, err,
 			    sizeof(err));
 		break;
 	case KIND_PERIODIC:

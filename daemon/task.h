@@ -74,7 +74,9 @@ struct task {
 	struct ev_timer		 timeout_timer;
 	struct ev_timer		 restart_timer;
 	struct ev_timer		 tick_timer;
-	time_t			 next_tick;	/* 0: none */
+	time_t			 next_tick;	/* 0: none; with jitter */
+	time_t			 tick_base;	/* the tick it stands for */
+	bool			 boot_done;	/* @reboot ran since start */
 
 	int			 logfd;		/* -1: not open */
 	char			 line[LINE_MAX_OUT];

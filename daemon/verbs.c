@@ -230,7 +230,7 @@ help_one(struct client *c, const struct verb *v)
 		client_json(c, o);
 		json_object_put(o);
 	} else
-		client_data(c, "%-34s %s%s", v->usage, v->help,
+		client_data(c, "%-52s %s%s", v->usage, v->help,
 		    v->level == ADMIN ? " (admin)" : "");
 }
 
@@ -585,6 +585,14 @@ task_show_json(const struct task *t)
 	json_object_array_add(b, json_object_new_double(
 	    (double)tc->backoff_max_ms / 1000));
 	json_object_object_add(o, "backoff_s", b);
+	json_object_object_add(o, "restart_limit",
+	    json_object_new_int(tc->restart_limit));
+	json_object_object_add(o, "jitter_s", tc->jitter_ms > 0 ?
+	    json_object_new_double((double)tc->jitter_ms / 1000) : NULL);
+	json_object_object_add(o, "catch_up",
+	    json_object_new_boolean(tc->catch_up));
+	json_object_object_add(o, "overlap",
+	    json_object_new_string(tc->overlap_queue ? "queue" : "skip"));
 	return o;
 }
 
@@ -597,7 +605,8 @@ show_text(struct client *c, struct json_object *o)
 
 	json_object_object_foreach(o, key, val) {
 		v = val;
-		if (v == NULL)
+		if (v == NULL || (json_object_is_type(v, json_type_string) &&
+		    json_object_get_string_len(v) == 0))
 			s = "-";
 		else if (json_object_is_type(v, json_type_string))
 			s = json_object_get_string(v);
@@ -630,14 +639,14 @@ verb_show(struct client *c, struct request *r)
 			lines[i] = p + 2;
 		json_object_array_add(a, json_object_new_string(lines[i]));
 	}
-	json_object_object_add(o, "output", a);
+	json_object_object_add(o, "last_output", a);
 	if (client_json_mode(c))
 		client_json(c, o);
 	else {
-		json_object_object_del(o, "output");
+		json_object_object_del(o, "last_output");
 		show_text(c, o);
 		for (i = 0; i < n; i++)
-			client_data(c, "%-18s %s", i == 0 ? "output" : "",
+			client_data(c, "%-18s %s", i == 0 ? "last_output" : "",
 			    lines[i]);
 	}
 	json_object_put(o);

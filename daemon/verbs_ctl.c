@@ -325,7 +325,9 @@ verb_restart(struct client *c, struct request *r)
 	}
 	verbs_actor(c, actor, sizeof(actor));
 	if ((rc = task_restart(t, actor, err, sizeof(err))) == -1) {
-		client_err(c, "state", "%s", err);
+		/* not a service, not active, or it failed to start */
+		client_err(c, t->conf->kind == KIND_SERVICE && t->active ?
+		    "failed" : "state", "%s", err);
 		return;
 	}
 	client_ok(c, "%s: %s", t->conf->name, rc == 1 ?

@@ -539,8 +539,8 @@ task_health(const struct task *t, char *why, size_t len)
 	if (t->state == ST_FAILED) {
 		status = "failed";
 		snprintf(why, len, "%s crashed %u times in a row and is not "
-		    "restarted", t->conf->name, t->crashes - 1);
-	} else if (t->has_last && !run_ok(&t->last)) {
+		    "restarted", t->conf->name, t->crashes);
+	} else if (t->has_last && !run_ok(&t->last) && !t->last.stopped) {
 		status = "degraded";
 		snprintf(why, len, "%s: last run %s", t->conf->name,
 		    run_result(&t->last, res, sizeof(res)));
