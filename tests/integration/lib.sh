@@ -223,14 +223,15 @@ todo() {
 	echo "not ok $ntest - $1 # TODO $2"
 }
 
-# conn_open NAME: a client connection that stays open (socat reading a
-# fifo that a background sleep holds open, so it never sees EOF).
+# conn_open NAME [SOCKET]: a client connection that stays open (socat
+# reading a fifo that a background sleep holds open read-write, so socat
+# never sees EOF and conn_send never blocks, even once socat is gone).
 # conn_send NAME LINE writes a request; replies collect in $T/NAME.out;
 # conn_pid NAME is socat's pid (gone once the daemon closes the
 # connection); conn_close NAME closes it from the client side.
 conn_open() {
 	mkfifo "$T/$1.in"
-	sleep 3600 >"$T/$1.in" &
+	sleep 3600 <>"$T/$1.in" &
 	echo $! >"$T/$1.holder"
 	EXTRA_PIDS="$EXTRA_PIDS $!"
 	socat -t 1 - "UNIX-CONNECT:${2:-$SOCK}" <"$T/$1.in" >"$T/$1.out" 2>&1 &
