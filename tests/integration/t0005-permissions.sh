@@ -28,14 +28,10 @@ nobody_as() {
 }
 
 # not_denied DESCRIPTION REPLY: a changing verb got past the permission
-# check.  While the verb does not exist yet the point is a TODO.
+# check.
 not_denied() {
 	case $2 in
-	*unknown-verb*)
-		todo "$1" "activate not yet implemented"
-		diag "reply: $2"
-		;;
-	*"ERR denied"*)
+	*"ERR denied"*|*unknown-verb*)
 		not_ok "$1"
 		diag "reply: $2"
 		;;
@@ -47,17 +43,9 @@ not_denied() {
 	esac
 }
 
-# denied DESCRIPTION REPLY: ERR denied (a TODO while the verb is unknown).
+# denied DESCRIPTION REPLY: ERR denied.
 denied() {
-	case $2 in
-	*unknown-verb*)
-		todo "$1" "activate not yet implemented"
-		diag "reply: $2"
-		;;
-	*)
-		like "$1" "$2" '^ERR denied '
-		;;
-	esac
+	like "$1" "$2" '^ERR denied '
 }
 
 # --- socket mode and group ------------------------------------------------
@@ -102,11 +90,7 @@ r=$(printf 'activate alpha\n' | as_nobody socat -t 5 - "UNIX-CONNECT:$SOCK")
 denied "nobody gets ERR denied for activate" "$r"
 as_nobody "$MAINTCTL" -s "$SOCK" activate alpha >"$T/o" 2>&1
 rc=$?
-if grep -q unknown-verb "$T/o"; then
-	todo "maintctl exits 77 on ERR denied" "activate not yet implemented"
-else
-	is "maintctl exits 77 on ERR denied" "$rc" 77
-fi
+is "maintctl exits 77 on ERR denied" "$rc" 77
 
 r=$(printf 'activate alpha\n' | nobody_as daemon socat -t 5 - \
     "UNIX-CONNECT:$SOCK")
