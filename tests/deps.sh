@@ -20,9 +20,15 @@ if [ -r /etc/debian_version ] && command -v dpkg-query >/dev/null 2>&1; then
 	fi
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get update -qq; then
+		echo "deps: apt-get update failed" >&2
+		exit 1
+	fi
 	# shellcheck disable=SC2086 # one word per package
-	apt-get update -qq && apt-get install -y -qq $missing >/dev/null ||
-	    { echo "deps: apt-get install failed" >&2; exit 1; }
+	if ! apt-get install -y -qq $missing >/dev/null; then
+		echo "deps: apt-get install failed" >&2
+		exit 1
+	fi
 	exit 0
 fi
 
