@@ -1,10 +1,10 @@
 #!/bin/sh
 # t0103-services: activation and services.  A service starts on
 # activation and is restarted by its restart policy with delays growing
-# from backoff[0] (doubling up to backoff[1]); after restart_limit quick
-# crashes in a row it is "failed" until restart or reactivation.
-# Deactivation, restart and --for / auto_deactivate end the whole
-# process group, grandchildren that escaped it included.
+# from backoff[0] (doubling up to backoff[1]); it gets restart_limit
+# quick restarts in a row, then is "failed" until restart or
+# reactivation.  Deactivation, restart and --for / auto_deactivate end
+# the whole process group, grandchildren that escaped it included.
 # Processes carry a marker, "sleep 9NNN.<this pid>", found with pgrep -f.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
