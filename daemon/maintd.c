@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libutil.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -259,6 +260,9 @@ main(int argc, char *argv[])
 #ifdef __linux__
 	setproctitle_init(argc, argv, environ);
 #endif
+	/* UTF-8 text stays readable in replies; control characters do not */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		(void)setlocale(LC_CTYPE, "");
 	while ((ch = getopt(argc, argv, "c:dfnp:s:V")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -78,6 +78,7 @@ per_task(FILE *fp, const char *name, const char *type, const char *help,
     task_value fn, int only_run)
 {
 	size_t	i;
+	double	v;
 
 	head(fp, name, type, help);
 	for (i = 0; i < md.tasks.n; i++) {
@@ -85,7 +86,9 @@ per_task(FILE *fp, const char *name, const char *type, const char *help,
 			continue;
 		fprintf(fp, "%s{task=\"", name);
 		label(fp, md.tasks.v[i].conf->name);
-		fprintf(fp, "\"} %.17g\n", fn(&md.tasks.v[i]));
+		v = fn(&md.tasks.v[i]);
+		fprintf(fp, v == (double)(int64_t)v ? "\"} %.0f\n" :
+		    "\"} %.3f\n", v);
 	}
 }
 

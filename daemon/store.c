@@ -66,7 +66,7 @@ static const char *migrations[] = {
 static sqlite3		*db;
 static bool		 healthy;
 static char		 lasterr[256] = "not open";
-static uint64_t		 fallback_id;
+static uint64_t		 fallback_id;	/* see fallback() */
 
 static sqlite3_stmt	*st_run_insert, *st_run_pid, *st_run_end, *st_event;
 
@@ -192,17 +192,18 @@ prepare(void)
 	return 0;
 }
 
-static void
-load_max_id(void)
+/*
+ * Ids given out while the store cannot be written come from a range of
+ * their own (time-based), so they are not handed out again later.
+ */
+static uint64_t
+fallback(void)
 {
-	sqlite3_stmt	*st;
+	uint64_t	t = (uint64_t)time(NULL) * 1000;
 
-	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM runs", -1, &st,
-	    NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		fallback_id = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (fallback_id < t)
+		fallback_id = t;
+	return ++fallback_id;
 }
 
 /*
@@ -212,7 +213,21 @@ load_max_id(void)
 int
 store_open(const char *path, char *err, size_t errlen)
 {
-	int	rc;
+	struct stat	st, sst;
+	char		side[1100];
+	int		rc, existed = stat(path, &st) == 0;
+	size_t		i;
+
+	/*
+	 * sqlite makes -wal and -shm with the database's mode; when an
+	 * admin makes the database writable again, they must follow.
+	 */
+	for (i = 0; existed && i < 2; i++) {
+		snprintf(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal");
+		if (stat(side, &sst) == 0 && (sst.st_mode & 07777) !=
+		    (st.st_mode & 07777))
+			(void)chmod(side, st.st_mode & 07777);
+	}
 
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -223,7 +238,8 @@ store_open(const char *path, char *err, size_t errlen)
 		db = NULL;
 		return -1;
 	}
-	(void)chmod(path, 0640);
+	if (!existed)
+		(void)chmod(path, 0640);	/* an admin's mode stays */
 	sqlite3_busy_timeout(db, BUSY_MS);
 	healthy = true;
 	if (exec_sql("PRAGMA journal_mode = WAL", "journal_mode") == -1 ||
@@ -234,7 +250,6 @@ store_open(const char *path, char *err, size_t errlen)
 		    "history", path, lasterr);
 		return 0;
 	}
-	load_max_id();
 	return 0;
 }
 
@@ -276,21 +291,16 @@ step_done(sqlite3_stmt *st, const char *what)
 uint64_t
 store_run_start(const char *task, const struct run *r)
 {
-	uint64_t	id;
-
 	if (st_run_insert == NULL)
-		return ++fallback_id;
+		return fallback();
 	sqlite3_bind_text(st_run_insert, 1, task, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st_run_insert, 2, trigger_name(r->trigger), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st_run_insert, 3, r->dry_run);
 	sqlite3_bind_double(st_run_insert, 4, ts_double(&r->start));
 	if (step_done(st_run_insert, "recording a run") == -1)
-		return ++fallback_id;
-	id = (uint64_t)sqlite3_last_insert_rowid(db);
-	if (id > fallback_id)
-		fallback_id = id;
-	return id;
+		return fallback();
+	return (uint64_t)sqlite3_last_insert_rowid(db);
 }
 
 void
@@ -430,10 +440,15 @@ store_prune(int64_t retention_ms)
 	cutoff = (double)time(NULL) - (double)retention_ms / 1000;
 	snprintf(sql, sizeof(sql), "DELETE FROM runs WHERE ended < %.3f; "
 	    "DELETE FROM events WHERE time < %.3f;", cutoff, cutoff);
-	if (exec_sql("BEGIN IMMEDIATE", "prune") == -1 ||
-	    exec_sql(sql, "prune") == -1 || exec_sql("COMMIT", "prune") == -1) {
+	if (exec_sql("BEGIN IMMEDIATE", "pruning old history") == -1 ||
+	    exec_sql(sql, "pruning old history") == -1 ||
+	    exec_sql("COMMIT", "pruning old history") == -1) {
+		/* exec_sql() kept the error; ROLLBACK must not replace it */
 		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		failed("pruning old history");
+		if (healthy)
+			log_warnx("database: %s; supervision goes on without "
+			    "history until it can be written again", lasterr);
+		healthy = false;
 		return;
 	}
 	if (sqlite3_changes(db) > 0)

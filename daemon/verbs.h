@@ -44,6 +44,7 @@ void	verb_window(struct client *, struct request *);
 /* Shared by the handlers. */
 struct plan;
 void	verbs_plan_report(struct client *, const struct plan *);
+void	verbs_task_line(struct client *, const struct task *, const char *);
 void	verbs_plan_apply(struct client *, const struct plan *, int64_t ms,
 	    const char *actor);
 struct task	**verbs_tasks_named(struct client *, struct request *,

@@ -129,6 +129,23 @@ verbs_plan_report(struct client *c, const struct plan *p)
 		client_ok(c, "dry run: nothing changed");
 }
 
+/* "TASK: what" for people, {"task": TASK, "result": what} for scripts. */
+void
+verbs_task_line(struct client *c, const struct task *t, const char *what)
+{
+	struct json_object	*o;
+
+	if (!client_json_mode(c)) {
+		client_data(c, "%s: %s", t->conf->name, what);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "result", json_object_new_string(what));
+	client_json(c, o);
+	json_object_put(o);
+}
+
 /* Carry out a checked plan. */
 void
 verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
@@ -138,11 +155,11 @@ verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
 
 	for (i = 0; i < p->nstop; i++) {
 		task_deactivate(p->stop[i], actor);
-		client_data(c, "%s: deactivated", p->stop[i]->conf->name);
+		verbs_task_line(c, p->stop[i], "deactivated");
 	}
 	for (i = 0; i < p->nstart; i++) {
 		(void)task_activate(p->start[i], ms, actor);
-		client_data(c, "%s: activated", p->start[i]->conf->name);
+		verbs_task_line(c, p->start[i], "activated");
 	}
 }
 

@@ -336,6 +336,15 @@ log_payload(struct client *c, bool json, const struct task *t,
 	json_object_put(o);
 }
 
+/* --grep looks at the text of a line, not its "TIME [RUN] " prefix. */
+static int
+grep_line(regex_t *re, const char *line)
+{
+	const char	*p = strstr(line, "] ");
+
+	return regexec(re, p != NULL ? p + 2 : line, 0, NULL, 0) == 0;
+}
+
 /* Output lines as they are written, to the clients following the task. */
 void
 verbs_log_line(struct task *t, const char *line)
@@ -343,8 +352,7 @@ verbs_log_line(struct task *t, const char *line)
 	struct follower	*f;
 
 	for (f = followers; f != NULL; f = f->next)
-		if (f->t == t && (!f->has_re ||
-		    regexec(&f->re, line, 0, NULL, 0) == 0))
+		if (f->t == t && (!f->has_re || grep_line(&f->re, line)))
 			log_payload(f->c, f->json, t, line);
 }
 
@@ -377,7 +385,8 @@ file_lines(const char *path, int n, time_t since, regex_t *re, size_t *np)
 			break;
 		/* buf + carry form a block whose first line may be partial */
 		buf = xreallocarray(buf, want + carrylen + 1, 1);
-		memcpy(buf + want, carry, carrylen);
+		if (carrylen > 0)
+			memcpy(buf + want, carry, carrylen);
 		free(carry);
 		carry = NULL;
 		end = buf + want + carrylen;
@@ -400,7 +409,7 @@ file_lines(const char *path, int n, time_t since, regex_t *re, size_t *np)
 				done = 1;
 				break;
 			}
-			if (re == NULL || regexec(re, line, 0, NULL, 0) == 0) {
+			if (re == NULL || grep_line(re, line)) {
 				v = xreallocarray(v, nv + 1, sizeof(*v));
 				v[nv++] = xstrdup(line);
 				if ((int)nv >= n) {
@@ -469,8 +478,7 @@ verb_logs(struct client *c, struct request *r)
 		nt = output_tail(t, TAIL_LINES, tail);
 		for (i = 0; i < nt; i++)
 			if ((since == 0 || line_time(tail[i]) >= since) &&
-			    (pat == NULL || regexec(&re, tail[i], 0, NULL,
-			    0) == 0))
+			    (pat == NULL || grep_line(&re, tail[i])))
 				tail[nv++] = tail[i];
 		for (i = nv > (size_t)n ? nv - (size_t)n : 0; i < nv; i++)
 			log_payload(c, client_json_mode(c), t, tail[i]);
@@ -583,6 +591,50 @@ verb_health(struct client *c, struct request *r)
 		client_ok(c, "ok");
 }
 
+/* One sample line, name{k="v",...} value, as {"name","labels","value"}. */
+static void
+sample_json(struct client *c, char *line)
+{
+	struct json_object	*o = json_object_new_object();
+	struct json_object	*labels = json_object_new_object();
+	char			*p, *k, *v, *w;
+
+	p = line + strcspn(line, "{ ");
+	if (*p == '{') {
+		*p++ = '\0';
+		while (*p && *p != '}') {
+			k = p;
+			if ((p = strchr(p, '=')) == NULL || p[1] != '"')
+				break;
+			*p = '\0';
+			p += 2;
+			for (v = w = p; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0') {
+					p++;
+					*w++ = *p == 'n' ? '\n' : *p;
+				} else
+					*w++ = *p;
+			}
+			*w = '\0';
+			if (*p == '"')
+				p++;
+			json_object_object_add(labels, k,
+			    json_object_new_string(v));
+			if (*p == ',')
+				p++;
+		}
+		if (*p == '}')
+			p++;
+	} else if (*p == ' ')
+		*p = '\0';
+	json_object_object_add(o, "name", json_object_new_string(line));
+	json_object_object_add(o, "labels", labels);
+	json_object_object_add(o, "value",
+	    json_object_new_double(strtod(p, NULL)));
+	client_json(c, o);
+	json_object_put(o);
+}
+
 void
 verb_metrics(struct client *c, struct request *r)
 {
@@ -599,7 +651,10 @@ verb_metrics(struct client *c, struct request *r)
 	fclose(fp);
 	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		*nl = '\0';
-		client_raw(c, line);
+		if (!client_json_mode(c))
+			client_raw(c, line);
+		else if (*line != '#')
+			sample_json(c, line);
 	}
 	free(text);
 	client_ok(c, NULL);

@@ -39,11 +39,9 @@ verb_stop_all(struct client *c, struct request *r)
 	}
 	plan_deactivate(&p, v, n);
 	if (request_has(r, "dry-run")) {
-		client_data(c, "would halt: nothing starts until resume");
-		for (i = 0; i < n; i++)
-			if (!v[i]->active && task_busy(v[i]))
-				client_data(c, "would stop %s",
-				    v[i]->conf->name);
+		if (!client_json_mode(c))
+			client_data(c, "would halt: nothing starts until "
+			    "resume");
 		verbs_plan_report(c, &p);
 	} else if (!request_has(r, "confirm"))
 		client_err(c, "confirm", "Stop all: deactivate %zu tasks, "
@@ -78,8 +76,9 @@ verb_resume(struct client *c, struct request *r)
 		return;
 	}
 	if (request_has(r, "dry-run")) {
-		client_data(c, "would resume: schedules, windows and runs "
-		    "allowed again (every task stays inactive)");
+		if (!client_json_mode(c))
+			client_data(c, "would resume: schedules, windows and "
+			    "runs allowed again (every task stays inactive)");
 		client_ok(c, "dry run: nothing changed");
 		return;
 	}

@@ -5,8 +5,7 @@
 # one JSON object, then one final line; maintctl --json prints those
 # objects and nothing else.  The verbs whose objects maintctl(8)
 # documents must have exactly those keys (in that order where the order
-# is the same for every object).  Points for known daemon bugs are TAP
-# TODO (see "known").
+# is the same for every object).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -14,22 +13,6 @@ plan 66
 
 TAG=$$
 
-# known DESCRIPTION REASON COMMAND...: like check, for a point known to
-# fail for now (a daemon bug): TAP TODO, passing or not, so prove reports
-# it ("TODO passed" once fixed) and it does not fail the file.  Make it a
-# check once fixed.
-known() {
-	desc=$1
-	why=$2
-	shift 2
-	ntest=$((ntest + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $ntest - $desc # TODO $why"
-	else
-		echo "not ok $ntest - $desc # TODO $why"
-		diag "$(cat "$T/out")"
-	fi
-}
 
 # payloads_json REQUEST: the raw reply to REQUEST --json is data lines
 # that are each one JSON object, then exactly one final line.
@@ -185,32 +168,27 @@ check "activate --dry-run: one plan object" payloads_json \
 check "the plan: the documented keys" keys_are \
     '["activate","deactivate","unchanged","weight_after","max_weight","refused","why"]' \
     activate hourly --dry-run
-known "activate --json: JSON objects" "activate sends text payloads with --json" \
+check "activate --json: JSON objects" \
     payloads_json "activate hourly"
-known "deactivate --json: JSON objects" "deactivate sends text payloads with --json" \
+check "deactivate --json: JSON objects" \
     payloads_json "deactivate hourly"
-known "activate two --confirm --json: JSON objects" \
-    "activate sends text payloads with --json" \
+check "activate two --confirm --json: JSON objects" \
     payloads_json "activate hourly long --confirm"
 check "long: running" wait_for 10 state_is long running
-known "deactivate two --confirm --json: JSON objects" \
-    "deactivate sends text payloads with --json" \
+check "deactivate two --confirm --json: JSON objects" \
     payloads_json "deactivate hourly long --confirm"
 check "long: stopped" wait_for 10 state_is long idle
-known "stop-all --dry-run --json: only the plan object" \
-    "stop-all --dry-run sends a text line before the plan with --json" \
+check "stop-all --dry-run --json: only the plan object" \
     payloads_json "stop-all --dry-run"
 check "stop-all --confirm --json" payloads_json "stop-all --confirm"
 check "resume --json" payloads_json "resume"
-known "preset apply --confirm --json: JSON objects" \
-    "preset apply sends text payloads with --json" \
+check "preset apply --confirm --json: JSON objects" \
     payloads_json "preset apply p --confirm"
 check "deactivate hourly" ctl deactivate hourly
 check "preset create --json" payloads_json "preset create q hourly"
 check "preset delete --json" payloads_json "preset delete q"
 check "reopen --json" payloads_json "reopen"
-known "metrics --json: JSON objects" \
-    "metrics sends the text exposition with --json" \
+check "metrics --json: JSON objects" \
     payloads_json "metrics"
 
 done_testing
