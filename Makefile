@@ -38,7 +38,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c
 CLIENT_SRCS	= client/maintctl.c daemon/paths.c daemon/proto.c
-UNIT_TESTS	= test_proto test_util test_conf test_cron
+UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o)
@@ -47,12 +47,13 @@ T_proto		= proto
 T_util		= util log
 T_conf		= conf cron proto util log
 T_cron		= cron
+T_cron_table	= cron
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
-		  tests/deps.sh tests/valgrind-maintd.sh \
-		  contrib/completion/maintctl.bash
+		  tests/deps.sh tests/valgrind-maintd.sh
+BASH_SCRIPTS	= contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
@@ -116,8 +117,9 @@ test: lint
 
 lint:
 	mandoc -Tlint -W warning $(MANS)
-	shellcheck $(SHELL_SCRIPTS)
+	shellcheck $(SHELL_SCRIPTS) $(BASH_SCRIPTS)
 	for f in $(SHELL_SCRIPTS); do sh -n $$f || exit 1; done
+	for f in $(BASH_SCRIPTS); do bash -n $$f || exit 1; done
 
 # The whole suite under AddressSanitizer and UBSan, in its own build tree.
 asan: deps

@@ -72,8 +72,9 @@ skipped(struct task *t, const char *why)
 static void
 arm(struct task *t)
 {
-	time_t	now = time(NULL), base, next;
-	int64_t	ms;
+	struct timespec	ts;
+	time_t		now = time(NULL), base, next;
+	int64_t		target, ms;
 
 	t->next_tick = 0;
 	if (t->conf->kind != KIND_PERIODIC || !t->active || t->conf->cron.reboot)
@@ -85,9 +86,12 @@ arm(struct task *t)
 	if (next == (time_t)-1)
 		return;
 	t->tick_base = next;
-	ms = (int64_t)(next - now) * 1000 + jitter(t->conf);
-	t->next_tick = next + (time_t)(jitter(t->conf) / 1000);
-	ev_timer_add(&t->tick_timer, (uint64_t)ms);
+	/* aim at the wall-clock instant, so the jitter is a fixed offset */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	target = (int64_t)next * 1000 + jitter(t->conf);
+	ms = target - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	t->next_tick = (time_t)(target / 1000);
+	ev_timer_add(&t->tick_timer, ms > 0 ? (uint64_t)ms : 0);
 }
 
 static void

@@ -257,19 +257,3 @@ finals() {
 	printf '%s\n' "$1" | grep -E '^(OK|ERR)( |$)'
 }
 
-# check_todo REASON DESCRIPTION COMMAND...: like check, for a point known
-# to fail for now (a daemon bug, TAP TODO): prove reports it, passing or
-# not, and it does not fail the file.  Make it a check once fixed.
-check_todo() {
-	reason=$1
-	desc=$2
-	shift 2
-	ntest=$((ntest + 1))
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $ntest - $desc # TODO $reason"
-	else
-		echo "not ok $ntest - $desc # TODO $reason"
-		diag "command: $*"
-		diag "$(cat "$T/out")"
-	fi
-}
