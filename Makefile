@@ -125,8 +125,13 @@ lint:
 asan: deps
 	@$(MAKE) BUILD=build-asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all" all units
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	rm -rf build-asan/reports && mkdir -p -m 1777 build-asan/reports
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/reports/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/reports/ubsan \
 	    $(MAKE) BUILD=build-asan test
+	@if ls build-asan/reports/* >/dev/null 2>&1; then \
+		cat build-asan/reports/*; echo "asan: errors found"; exit 1; fi
+	@echo "asan: no errors, no leaks"
 
 # The integration tests with maintd under valgrind: fails on any memory
 # error or definite leak (tests that time out under valgrind's slowness
