@@ -52,7 +52,7 @@ T_cron_table	= cron
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
-		  tests/deps.sh tests/valgrind-maintd.sh
+		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh
 BASH_SCRIPTS	= contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
@@ -146,6 +146,11 @@ valgrind: deps
 		cat $(BUILD)/vg/vg.*.log; echo "valgrind: errors found"; \
 		exit 1; fi; echo "valgrind: no errors, no definite leaks"
 
+# Performance against this machine's floors (and, with PEERS=1, against
+# supervisord, runit and s6): see tests/bench/README.md.  Not part of check.
+bench: all
+	sh tests/bench/run.sh PEERS=$(PEERS) BUILD=$(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/maintd/tasks.d \
@@ -187,5 +192,5 @@ uninstall:
 clean:
 	rm -rf build build-asan run
 
-.PHONY: all units deps run check test lint asan valgrind install \
+.PHONY: all units deps run check test lint asan valgrind bench install \
 	uninstall clean

@@ -1,0 +1,538 @@
+#!/bin/sh
+# run.sh: "make bench".  Measures maintd against the floors of this
+# machine (and, with PEERS=1, against supervisord, runit and s6) in one
+# run, prints one table and writes it as JSON.  See tests/bench/README.md.
+#
+# usage: sh tests/bench/run.sh [PEERS=0|1] [QUICK=0|1] [OUT=DIR]
+#            [IDLE_SECS=N] [LOG_MB=N] [BUILD=DIR] [ONLY="PART..."]
+# The same settings may come from the environment.  Results go to
+# OUT (default build/bench): bench.txt, bench.json and raw/ (every sample).
+# Everything it starts runs from a temporary directory and is stopped by
+# pid at the end.
+
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PEERS=${PEERS:-0}
+QUICK=${QUICK:-0}
+BUILD=${BUILD:-build}
+OUT=${OUT:-}
+IDLE_SECS=${IDLE_SECS:-}
+LOG_MB=${LOG_MB:-}
+ONLY=${ONLY:-}
+for a; do
+	case $a in
+	PEERS=*) PEERS=${a#PEERS=} ;;
+	QUICK=*) QUICK=${a#QUICK=} ;;
+	OUT=*) OUT=${a#OUT=} ;;
+	IDLE_SECS=*) IDLE_SECS=${a#IDLE_SECS=} ;;
+	LOG_MB=*) LOG_MB=${a#LOG_MB=} ;;
+	BUILD=*) BUILD=${a#BUILD=} ;;
+	ONLY=*) ONLY=${a#ONLY=} ;;
+	-h|--help)
+		sed -n '2,12p' "$0"
+		exit 0
+		;;
+	*)
+		echo "run.sh: unknown argument $a (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+[ -n "$PEERS" ] || PEERS=0
+case $BUILD in
+/*) ;;
+*) BUILD=$ROOT/$BUILD ;;
+esac
+[ -n "$OUT" ] || OUT=$BUILD/bench
+case $OUT in
+/*) ;;
+*) OUT=$(pwd)/$OUT ;;
+esac
+
+# shellcheck source=tests/bench/lib.sh disable=SC1091
+. "$HERE/lib.sh"
+# shellcheck source=tests/bench/peers.sh disable=SC1091
+. "$HERE/peers.sh"
+
+# Repetitions: QUICK=1 is for trying the bench out, not for figures.
+if [ "$QUICK" = 1 ]; then
+	R=20 RS=5 RP=2
+	: "${IDLE_SECS:=3}" "${LOG_MB:=50}"
+else
+	R=200 RS=20 RP=5
+	: "${IDLE_SECS:=10}" "${LOG_MB:=200}"
+fi
+LOG_BYTES=$((LOG_MB * 1000000))
+
+MAINTD=$BUILD/maintd
+MAINTCTL=$BUILD/maintctl
+H=$BUILD/bench
+BT=$H/bt
+STAMP=$H/stamp
+if [ ! -x "$MAINTD" ] || [ ! -x "$MAINTCTL" ]; then
+	die "no $MAINTD or $MAINTCTL: run 'make all' first"
+fi
+mkdir -p "$OUT/raw" || die "cannot create $OUT"
+rm -f "$OUT"/raw/*
+${MAKE:-make} -s -C "$HERE" OUT="$H" >&2 || die "building the helpers"
+
+# Short paths: Unix socket names are limited to 108 bytes.
+W=$(mktemp -d "${TMPDIR:-/tmp}/maintd-bench.XXXXXX") || die "mktemp"
+chmod 755 "$W"
+S=$W/stamps
+mkdir -p "$S" "$W/log"
+chmod 1777 "$S"
+ROWS=$W/rows.tsv
+: >"$ROWS"
+MPID=""
+ECHO_PID=""
+
+cleanup() {
+	[ -n "$MPID" ] && stop_maintd
+	[ -n "$ECHO_PID" ] && kill "$ECHO_PID" 2>/dev/null
+	peers_cleanup
+	kill_stamped "$S"/* "$W"/peer*/*.stamps
+	if [ -n "${KEEP_TMP:-}" ]; then
+		say "kept $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+if [ "$(id -u)" -eq 0 ]; then
+	TASK_USER='user = "nobody"'
+else
+	TASK_USER=''
+fi
+
+# --- maintd helpers ---------------------------------------------------
+
+# mconf NAME: the head of config NAME; the tasks come on stdin.
+mconf() {
+	{
+		cat <<EOF
+socket = "$W/$1.sock"
+pidfile = "$W/$1.pid"
+database = "$W/$1.db"
+log_dir = "$W/log"
+kill_grace = 2s
+max_weight = 1000000
+$TASK_USER
+EOF
+		cat
+	} >"$W/$1.conf"
+}
+
+# gen_tasks FMT N KIND ARGV: N tasks named by printf FMT, each running
+# ARGV (already in config syntax: "a", "b"), output discarded.
+gen_tasks() {
+	awk -v fmt="$1" -v n="$2" -v kind="$3" -v argv="$4" 'BEGIN {
+	    for (i = 1; i <= n; i++)
+		printf "task " fmt " { command = { %s } kind = %s " \
+		    "output = discard }\n", i, argv, kind }'
+}
+
+# start_maintd NAME: daemonised start (maintd exits 0 once ready);
+# sets MPID and MSOCK, and leaves the start-up time (ms) in $W/NAME.up.
+start_maintd() {
+	MSOCK=$W/$1.sock
+	_t0=$("$BT" now)
+	if ! "$MAINTD" -c "$W/$1.conf" >"$W/$1.out" 2>&1; then
+		cat "$W/$1.out" >&2
+		die "maintd did not start on $W/$1.conf"
+	fi
+	_t1=$("$BT" now)
+	ms_between "$_t0" "$_t1" >"$W/$1.up"
+	MPID=$(cat "$W/$1.pid")
+	"$MAINTCTL" -s "$MSOCK" ping >/dev/null || die "maintd does not answer"
+}
+
+# stop_maintd: TERM; the daemon stops its runs and exits.
+stop_maintd() {
+	kill -TERM "$MPID" 2>/dev/null
+	if ! wait_gone 30 "$MPID"; then
+		say "maintd $MPID ignored TERM; killing it"
+		kill -KILL "$MPID" 2>/dev/null
+	fi
+	MPID=""
+}
+
+mctl() {
+	"$MAINTCTL" -q -s "$MSOCK" "$@"
+}
+
+# activate_all FMT N: activate the N tasks named by FMT, 250 a request.
+activate_all() {
+	awk -v fmt="$1" -v n="$2" 'BEGIN {
+	    for (i = 1; i <= n; i++) {
+		printf fmt "%s", i, (i % 250 == 0 || i == n) ? "\n" : " " } }' |
+	while read -r _names; do
+		# shellcheck disable=SC2086
+		mctl activate --confirm $_names ||
+			die "activate failed: $_names"
+	done
+}
+
+idle_re='"state":"idle"'
+
+# --- floors -------------------------------------------------------------
+
+# Floors are sampled twice, at the start and at the end of the run, and
+# each floor row pools both: a machine that was busy for a while moves
+# them less.  Rows name their floor by id (floor.spawn+floor.rtt, say);
+# report.awk puts in the medians.
+FL_SPAWN=floor.spawn
+FL_RTT=floor.rtt
+FL_START=floor.spawn+floor.rtt
+
+echo_up() {
+	"$BT" echod "$W/echo.sock" &
+	ECHO_PID=$!
+	i=0
+	while [ ! -S "$W/echo.sock" ] && [ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+echo_down() {
+	kill "$ECHO_PID"
+	ECHO_PID=""
+	rm -f "$W/echo.sock"
+}
+
+# floor_samples: one round of the floors that are sampled twice.
+floor_samples() {
+	"$BT" spawnfloor "$R" "$STAMP" "$S/floor" >>"$W/fl.spawn" ||
+		die "spawn floor"
+	"$BT" timeit "$R" /bin/true >>"$W/fl.true"
+	echo_up
+	"$BT" timeit "$R" "$H/rttc" "$W/echo.sock" >>"$W/fl.rtt"
+	echo_down
+	i=0
+	while [ "$i" -lt 2 ]; do
+		"$BT" pipefloor "$H/spew" "$LOG_BYTES" 100 "$W/pipe.out" \
+		    >>"$W/fl.pipe"
+		rm -f "$W/pipe.out"
+		i=$((i + 1))
+	done
+}
+
+floors() {
+	say "floors"
+	# warm up: caches, the CPU's clock
+	"$BT" spawnfloor 50 "$STAMP" "$S/warm" >/dev/null || die "spawn floor"
+	: >"$W/fl.spawn"
+	: >"$W/fl.true"
+	: >"$W/fl.rtt"
+	: >"$W/fl.pipe"
+	floor_samples
+	echo_up
+	: >"$W/x"
+	: >"$W/y"
+	i=0
+	while [ "$i" -lt "$RP" ]; do
+		"$BT" pipeline -e "$W/echo.sock" 1 100000 64 ping >>"$W/x"
+		"$BT" pipeline -e "$W/echo.sock" 32 100000 64 ping >>"$W/y"
+		i=$((i + 1))
+	done
+	echo_down
+	row floor.echo1 floor "pipelined echo, 1 connection" req/s "$W/x"
+	row floor.echo32 floor "pipelined echo, 32 connections" req/s "$W/y"
+	: >"$W/x"
+	i=0
+	while [ "$i" -lt 3 ]; do
+		fresh "$S/bring-floor"
+		"$BT" bringfloor 1000 "$STAMP" "$S/bring-floor" >>"$W/x"
+		i=$((i + 1))
+	done
+	row floor.bring floor "bring-up floor: 1000 fork+exec from one process" \
+	    ms "$W/x"
+}
+
+# floors_end: the second round, and the rows of the pooled floors.
+floors_end() {
+	say "floors, again"
+	floor_samples
+	row floor.spawn floor "spawn floor: fork+exec until the exec stamp" \
+	    ms "$W/fl.spawn"
+	row floor.true floor "/bin/true as a whole process" ms "$W/fl.true"
+	row floor.rtt floor "round-trip floor: C client process, echo server" \
+	    ms "$W/fl.rtt"
+	row floor.pipe floor "pipe floor: child->pipe->file, 100-byte lines" \
+	    MB/s "$W/fl.pipe"
+}
+
+# --- start latency, restart, log throughput ---------------------------
+
+misc() {
+	say "maintd: start latency, restart, log throughput"
+	fresh "$S/lat-run" "$S/lat-svc" "$S/crash"
+	{
+		cat <<EOF
+task lat-run { command = { "$STAMP", "$S/lat-run", "exit" } kind = oneshot
+	output = discard }
+task lat-svc { command = { "$STAMP", "$S/lat-svc", "pause" } kind = service
+	output = discard }
+task crash { command = { "$STAMP", "$S/crash", "crash" } kind = service
+	backoff = { 0, 1s } restart_limit = 0 output = discard }
+task spew { command = { "$H/spew", "$LOG_BYTES", "100" } kind = oneshot
+	output = file }
+EOF
+		gen_tasks 'f%03d' 96 oneshot "\"/bin/true\""
+	} | mconf misc
+	start_maintd misc
+
+	"$BT" timeit "$R" "$MAINTCTL" -s "$MSOCK" ping >"$W/x"
+	row ctl.ping maintd "maintctl ping (whole process)" ms "$W/x" \
+	    "$FL_RTT"
+
+	n=$((R / 2))
+	"$BT" startlat "$n" "$S/lat-run" "$BT waitreply $MSOCK 10 \
+'status lat-run --json' '$idle_re' >/dev/null" \
+	    "$MAINTCTL" -q -s "$MSOCK" run lat-run >"$W/x" ||
+		die "start latency (run)"
+	row start.run maintd "start latency: maintctl run (oneshot)" ms \
+	    "$W/x" "$FL_START" "le:2,rle:1.5" "<=2 ms, <=1.5x floor"
+	n=$((R / 4))
+	"$BT" startlat "$n" "$S/lat-svc" "$MAINTCTL -q -s $MSOCK deactivate \
+lat-svc && $BT waitreply $MSOCK 10 'status lat-svc --json' '$idle_re' \
+>/dev/null" "$MAINTCTL" -q -s "$MSOCK" activate lat-svc >"$W/x" ||
+		die "start latency (activate)"
+	row start.svc maintd "start latency: activate a service" ms "$W/x" \
+	    "$FL_START" "le:2,rle:1.5" "<=2 ms, <=1.5x floor"
+
+	# A crashing service, backoff minimum 0: exit stamp to next exec.
+	n=$((R / 2))
+	mctl activate crash || die "activate crash"
+	"$BT" waitlines "$S/crash" "$((n + 1))" 60 >/dev/null ||
+		say "the crashing service did not restart $n times"
+	mctl deactivate crash
+	restart_gaps "$S/crash" | head -n "$n" >"$W/x"
+	row restart maintd "restart gap of a crashing service (backoff 0)" \
+	    ms "$W/x" "$FL_SPAWN" "le:10" "<=10 ms"
+
+	# 200 MB of 100-byte lines through the daemon into its log file.
+	: >"$W/tput"
+	: >"$W/lat"
+	i=0
+	while [ "$i" -lt 3 ]; do
+		: >"$W/log/spew.log" 2>/dev/null
+		"$BT" logrun "$MSOCK" "$MAINTCTL" spew "$LOG_BYTES" 20 \
+		    >"$W/x" || die "log throughput"
+		sed -n 's/^tput //p' "$W/x" >>"$W/tput"
+		sed -n 's/^lat //p' "$W/x" >>"$W/lat"
+		i=$((i + 1))
+	done
+	rm -f "$W/log/spew.log"
+	row log.tput maintd "log throughput: ${LOG_MB} MB of lines to the log \
+file" MB/s "$W/tput" floor.pipe "rge:0.5" \
+	    ">=0.5x pipe floor"
+	row log.status maintd "status (100 tasks) while the log is written" \
+	    ms "$W/lat" "$FL_RTT" "le:5" "<5 ms"
+	stop_maintd
+}
+
+# --- status, memory and pipelining with 1 to 10 000 tasks -------------
+
+scaling() {
+	for n in 1 100 1000 10000; do
+		say "maintd: $n tasks defined"
+		gen_tasks 't%05d' "$n" oneshot "\"$STAMP\", \"/dev/null\"" |
+			mconf "def$n"
+		start_maintd "def$n"
+		row startup.$n maintd "start-up until ready, $n tasks" ms \
+		    "$W/def$n.up"
+		one=$(printf 't%05d' $(((n + 1) / 2)))
+		case $n in
+		10000) k=$R ka=$RS ;;
+		1000) k=$R ka=$((R / 2)) ;;
+		*) k=$R ka=$R ;;
+		esac
+		"$BT" timeit "$k" "$MAINTCTL" -s "$MSOCK" status "$one" >"$W/x"
+		if [ "$n" -eq 1000 ]; then
+			row status.one.$n maintd "status of one among $n" \
+			    ms "$W/x" "$FL_RTT" "rle:1.2" "<=1.2x floor"
+			# the same request from the floor's client: what the
+			# daemon adds, without maintctl's own start-up
+			"$BT" timeit "$k" "$H/rttc" "$MSOCK" "status $one" \
+			    >"$W/x"
+			row status.raw.$n maintd "status of one among $n, \
+sent by rttc" ms "$W/x" "$FL_RTT"
+		else
+			row status.one.$n maintd "status of one among $n" \
+			    ms "$W/x" "$FL_RTT"
+		fi
+		"$BT" timeit "$ka" "$MAINTCTL" -s "$MSOCK" status >"$W/x"
+		if [ "$n" -eq 1000 ]; then
+			row status.all.$n maintd "status of all $n" ms \
+			    "$W/x" "$FL_RTT" "le:5" "<=5 ms"
+		else
+			row status.all.$n maintd "status of all $n" ms \
+			    "$W/x" "$FL_RTT"
+		fi
+		if [ "$n" -eq 1000 ]; then
+			pipelined
+		fi
+		mem_sample "$W/mem" "$MPID"
+		row mem.rss.$n maintd "daemon RSS, $n tasks defined" MiB \
+		    "$W/mem.rss"
+		if [ "$n" -eq 1000 ]; then
+			row mem.pss.$n maintd "daemon PSS, $n tasks defined" \
+			    MiB "$W/mem.pss" "" "le:5" "<=5 MiB"
+		else
+			row mem.pss.$n maintd "daemon PSS, $n tasks defined" \
+			    MiB "$W/mem.pss"
+		fi
+		stop_maintd
+		rm -f "$W/def$n.db"*
+	done
+	# Per-task cost of "status" (all minus one, per task): flat means
+	# the same at 10 000 tasks as at 1 000.
+	for n in 100 1000 10000; do
+		row1 status.pertask.$n maintd "status of all: cost per task, \
+$n tasks" us "$(calc "(a - o) * 1000 / n" a="$(median status.all.$n \
+		    maintd)" o="$(median status.one.$n maintd)" n="$n")"
+	done
+	row1 status.flat maintd "status of all: per-task cost, 10000 vs 1000 \
+tasks" x "$(calc "a / b" a="$(median status.pertask.10000 maintd)" \
+	    b="$(median status.pertask.1000 maintd)")" "" "le:1.25" "<=1.25x"
+	row1 mem.pertask maintd "daemon PSS per task, 1 to 10000 tasks" \
+	    KiB "$(calc "(b - a) * 1024 / 9999" a="$(median mem.pss.1 \
+	    maintd)" b="$(median mem.pss.10000 maintd)")"
+}
+
+# Requests per second, pipelined, on one connection and on 32.
+pipelined() {
+	for req in ping status; do
+		r=$req
+		[ "$req" = status ] && r="status t00500"
+		: >"$W/x"
+		: >"$W/y"
+		i=0
+		while [ "$i" -lt "$RP" ]; do
+			"$BT" pipeline "$MSOCK" 1 50000 64 "$r" >>"$W/x" ||
+				die "pipeline"
+			"$BT" pipeline "$MSOCK" 32 50000 64 "$r" >>"$W/y" ||
+				die "pipeline"
+			i=$((i + 1))
+		done
+		row pipe1.$req maintd "pipelined '$r', 1 connection" req/s \
+		    "$W/x" floor.echo1
+		row pipe32.$req maintd "pipelined '$r', 32 connections" \
+		    req/s "$W/y" floor.echo32
+	done
+}
+
+# --- 1 000 services: bring-up, memory ----------------------------------
+
+services() {
+	say "maintd: 1000 services"
+	{
+		gen_tasks 's%04d' 1000 service \
+		    "\"$STAMP\", \"$S/svc\", \"pause\""
+		cat <<EOF
+task crash { command = { "$STAMP", "$S/crash1000", "crash" } kind = service
+	backoff = { 0, 1s } restart_limit = 0 output = discard }
+EOF
+	} | mconf svc
+	: >"$W/x"
+	i=0
+	reps=3
+	[ "$QUICK" = 1 ] && reps=1
+	while [ "$i" -lt "$reps" ]; do
+		fresh "$S/svc"
+		rm -f "$W/svc.db"*
+		start_maintd svc
+		t0=$("$BT" now)
+		activate_all 's%04d' 1000
+		last=$("$BT" waitlines "$S/svc" 1000 120) ||
+			die "1000 services did not start"
+		ms_between "$t0" "$last" >>"$W/x"
+		"$BT" waitreply "$MSOCK" 60 status ' 1000 running' >/dev/null ||
+			die "maintd does not see 1000 services running"
+		if [ "$i" -eq 0 ]; then
+			mem_sample "$W/mem" "$MPID"
+			row mem.rss.svc1000 maintd "RSS, 1000 services running" \
+			    MiB "$W/mem.rss"
+			row mem.pss.svc1000 maintd "PSS, 1000 services running" \
+			    MiB "$W/mem.pss"
+			# restarts with 1000 other services running
+			n=$((R / 4))
+			fresh "$S/crash1000"
+			mctl activate crash || die "activate crash"
+			"$BT" waitlines "$S/crash1000" "$((n + 1))" 60 \
+			    >/dev/null || say "the crashing service stalled"
+			mctl deactivate crash
+			restart_gaps "$S/crash1000" | head -n "$n" >"$W/y"
+			row restart.svc1000 maintd "restart gap, 1000 services \
+running" ms "$W/y" "$FL_SPAWN" "le:10" "<=10 ms"
+		fi
+		stop_maintd
+		i=$((i + 1))
+	done
+	row bringup maintd "bring-up: 1000 services until all exec'd" ms \
+	    "$W/x" floor.bring "le:300" "<=300 ms"
+}
+
+# --- idle: 100 services running, nothing due ---------------------------
+
+idle_maintd() {
+	say "maintd: idle with 100 services for 2 x $IDLE_SECS s"
+	fresh "$S/idle"
+	gen_tasks 's%04d' 100 service "\"$STAMP\", \"$S/idle\", \"pause\"" |
+		mconf idle
+	start_maintd idle
+	activate_all 's%04d' 100
+	"$BT" waitlines "$S/idle" 100 60 >/dev/null || die "100 services"
+	mem_sample "$W/mem" "$MPID"
+	row mem.rss.svc100 maintd "RSS, 100 services running" MiB "$W/mem.rss"
+	row mem.pss.svc100 maintd "PSS, 100 services running" MiB "$W/mem.pss"
+	sleep 1
+	idle maintd "$MPID"
+	stop_maintd
+}
+
+# --- the report -----------------------------------------------------------
+
+report() {
+	{
+		echo "# maintd bench, $(date -u '+%Y-%m-%d %H:%M UTC'), \
+$(nproc) CPUs, $(uname -sr), maintd $(git -C "$ROOT" describe --always \
+--dirty 2>/dev/null || echo '?')"
+		awk -F '\t' -f "$HERE/report.awk" -v mode=table "$ROWS"
+	} | tee "$OUT/bench.txt"
+	awk -F '\t' -f "$HERE/report.awk" -v mode=json \
+	    -v date="$(date -u '+%Y-%m-%dT%H:%M:%SZ')" -v cpus="$(nproc)" \
+	    -v kernel="$(uname -sr)" \
+	    -v rev="$(git -C "$ROOT" describe --always --dirty 2>/dev/null)" \
+	    -v peers="$PEERS" -v quick="$QUICK" "$ROWS" >"$OUT/bench.json"
+	say "wrote $OUT/bench.txt, $OUT/bench.json and the samples in $OUT/raw"
+}
+
+# ONLY="misc peers" (say) runs only those parts, after the floors: for
+# working on the bench itself.
+part() {
+	if [ -z "$ONLY" ]; then
+		"$1"
+		return
+	fi
+	case " $ONLY " in
+	*" $1 "*) "$1" ;;
+	esac
+}
+
+floors
+part misc
+part scaling
+part services
+part idle_maintd
+if [ "$PEERS" = 1 ]; then
+	part peers
+fi
+floors_end
+report
