@@ -19,8 +19,8 @@ BUILD		?= build
 PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# maintctl needs only libbsd: it starts fast and stays small
-CLIENT_LIBS	= $(shell pkg-config --libs libbsd-overlay 2>/dev/null)
+# maintctl needs only libc: it starts fast and stays small
+CLIENT_LIBS	=
 WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		  -Wmissing-prototypes -Wstrict-prototypes
 OPT		?= -O2 -g

@@ -49,7 +49,7 @@ dial(const char *path)
 		fprintf(stderr, "maintctl: socket path too long: %s\n", path);
 		exit(EX_USAGE_);
 	}
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);	/* length checked */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		fprintf(stderr, "maintctl: socket: %s\n", strerror(errno));
 		exit(EX_UNAVAIL);

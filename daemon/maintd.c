@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <libutil.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -304,6 +307,9 @@ main(int argc, char *argv[])
 		    "starting\n", md.config_path);
 		return 1;
 	}
+#ifdef __GLIBC__
+	malloc_trim(0);		/* give back what parsing the config used */
+#endif
 	if (checkonly) {
 		printf("%s: configuration OK (%zu tasks, %zu presets, "
 		    "%zu windows)\n", md.config_path, md.conf->ntasks,

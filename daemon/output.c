@@ -77,8 +77,11 @@ wflush(void)
 static void
 tail_add(struct task *t, char *line)
 {
-	struct tail	*tl = &t->tail;
+	struct tail	*tl;
 
+	if (t->tail == NULL)
+		t->tail = xcalloc(1, sizeof(*t->tail));
+	tl = t->tail;
 	if (tl->count == TAIL_LINES) {
 		free(tl->line[tl->first]);
 		tl->line[tl->first] = line;
@@ -93,9 +96,11 @@ tail_add(struct task *t, char *line)
 size_t
 output_tail(const struct task *t, size_t n, const char **lines)
 {
-	const struct tail	*tl = &t->tail;
+	const struct tail	*tl = t->tail;
 	size_t			 i, skip;
 
+	if (tl == NULL)
+		return 0;
 	if (n > tl->count)
 		n = tl->count;
 	skip = tl->count - n;
@@ -104,19 +109,36 @@ output_tail(const struct task *t, size_t n, const char **lines)
 	return n;
 }
 
+/* "TIME [RUN] " for now; the time is formatted once per millisecond. */
+static size_t
+prefix(const struct task *t, char *buf, size_t len)
+{
+	static char		stamp[64];
+	static struct timespec	last;
+	struct timespec		ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last.tv_sec ||
+	    ts.tv_nsec / 1000000 != last.tv_nsec / 1000000) {
+		fmt_rfc3339_ms(&ts, stamp, sizeof(stamp));
+		last = ts;
+	}
+	return (size_t)snprintf(buf, len, "%s [%llu] ", stamp,
+	    (unsigned long long)t->cur.id);
+}
+
 static void
 emit(struct task *t, const char *line, size_t len)
 {
-	struct timespec	 ts;
-	char		 stamp[64], *full;
+	char	 head[128], *full;
+	size_t	 hl;
 
 	verbs_run_line(t, line, len);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	/* "TS [RUN] text": as in the log file, for the tail and followers */
-	fmt_rfc3339_ms(&ts, stamp, sizeof(stamp));
-	if (asprintf(&full, "%s [%llu] %.*s", stamp,
-	    (unsigned long long)t->cur.id, (int)len, line) == -1)
-		fatal("asprintf");
+	/* "TIME [RUN] text": as in the log file, for the tail and followers */
+	hl = prefix(t, head, sizeof(head));
+	full = xcalloc(hl + len + 1, 1);
+	memcpy(full, head, hl);
+	memcpy(full + hl, line, len);
 	tail_add(t, full);
 	verbs_log_line(t, full);
 	switch (t->conf->output) {
@@ -137,7 +159,7 @@ emit(struct task *t, const char *line, size_t len)
 		wflush();
 		wtask = t;
 	}
-	len = strlen(full);
+	len += hl;
 	if (wlen + len + 1 > WBUF)
 		wflush();
 	if (len + 1 > WBUF)
@@ -223,6 +245,8 @@ output_event(int fd, int revents, void *arg)
 void
 output_watch(struct task *t)
 {
+	if (t->line == NULL)
+		t->line = xcalloc(LINE_MAX_OUT, 1);
 	t->linelen = 0;
 	if (ev_io_add(t->outfd, EV_READ, output_event, t) == -1)
 		log_warn("%s: watching output", t->conf->name);

@@ -41,7 +41,7 @@ proto_split(const char *line, size_t len, char ***wordsp, int *nwordsp,
     const char **errstr)
 {
 	const char	*p = line, *end = line + len;
-	char		**words, *w;
+	char		**words, **nw, *w;
 	int		 n = 0;
 	size_t		 wl;
 	int		 quoted;
@@ -98,7 +98,12 @@ proto_split(const char *line, size_t len, char ***wordsp, int *nwordsp,
 			goto fail;
 		}
 		w[wl] = '\0';
+		/* a word was given the rest of the line; keep what it needs */
+		if ((w = realloc(w, wl + 1)) != NULL)
+			words[n - 1] = w;
 	}
+	if ((nw = reallocarray(words, (size_t)n + 1, sizeof(*words))) != NULL)
+		words = nw;
 	*wordsp = words;
 	*nwordsp = n;
 	return 0;

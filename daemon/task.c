@@ -63,10 +63,14 @@ tasks_free(struct tasks *ts)
 
 	for (i = 0; i < ts->n; i++)
 		free(ts->v[i].conflicts);
-	for (i = 0; i < ts->n; i++)
-		for (j = 0; j < ts->v[i].tail.count; j++)
-			free(ts->v[i].tail.line[(ts->v[i].tail.first + j) %
-			    TAIL_LINES]);
+	for (i = 0; i < ts->n; i++) {
+		struct tail *tl = ts->v[i].tail;
+
+		for (j = 0; tl != NULL && j < tl->count; j++)
+			free(tl->line[(tl->first + j) % TAIL_LINES]);
+		free(tl);
+		free(ts->v[i].line);
+	}
 	free(ts->v);
 	free(ts->byname);
 	memset(ts, 0, sizeof(*ts));

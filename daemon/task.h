@@ -79,9 +79,9 @@ struct task {
 	bool			 boot_done;	/* @reboot ran since start */
 
 	int			 logfd;		/* -1: not open */
-	char			 line[LINE_MAX_OUT];
+	char			*line;		/* LINE_MAX_OUT, from the first run */
 	size_t			 linelen;
-	struct tail		 tail;
+	struct tail		*tail;		/* from the first output line */
 };
 
 struct tasks {
