@@ -38,13 +38,15 @@ os_subreaper(void)
 }
 
 #ifdef __linux__
+/* The parent of pid, and its state letter; -1 if it is gone. */
 static pid_t
-parent_of(pid_t pid)
+parent_of(pid_t pid, char *state)
 {
 	char	path[64], buf[512], *p;
 	int	fd;
 	ssize_t	n;
 	int	ppid;
+	char	st;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -56,8 +58,10 @@ parent_of(pid_t pid)
 	buf[n] = '\0';
 	/* pid (comm) state ppid ...; comm may hold spaces and ')' */
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+	    sscanf(p + 1, " %c %d", &st, &ppid) != 2)
 		return -1;
+	if (state != NULL)
+		*state = st;
 	return (pid_t)ppid;
 }
 
@@ -68,13 +72,18 @@ descends_from_us(pid_t pid)
 	int	depth;
 
 	for (depth = 0; depth < 64 && pid > 1; depth++) {
-		if ((pid = parent_of(pid)) == self)
+		if ((pid = parent_of(pid, NULL)) == self)
 			return 1;
 	}
 	return 0;
 }
 
-/* Does the environment of pid hold every NUL-terminated needle? */
+/*
+ * Does the environment of pid hold every NUL-terminated needle?  1 yes,
+ * 0 no, -1 it read empty: the process is a zombie, or between the two
+ * halves of an execve (the kernel shows no environment until the new
+ * program's stack is set up), or really has none.
+ */
 static int
 env_has(pid_t pid, const char *const *needles, const size_t *lens, int n)
 {
@@ -91,6 +100,8 @@ env_has(pid_t pid, const char *const *needles, const size_t *lens, int n)
 	    (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)r;
 	close(fd);
+	if (len == 0)
+		return -1;
 	for (k = 0; k < n; k++)
 		for (i = 0; i + lens[k] <= len; ) {
 			if (memcmp(buf + i, needles[k], lens[k]) == 0) {
@@ -104,21 +115,17 @@ env_has(pid_t pid, const char *const *needles, const size_t *lens, int n)
 	return found == n;
 }
 
-static int
-has_run_id(pid_t pid, const char *needle, size_t nlen)
-{
-	return env_has(pid, &needle, &nlen, 1);
-}
-
 int
-os_kill_run(uint64_t run_id, pid_t pgid, int sig)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
 {
 	DIR		*d;
 	struct dirent	*de;
 	char		 needle[64], *end;
+	const char	*np = needle;
 	long		 pid;
 	size_t		 nlen;
-	int		 count = 0;
+	int		 count = 0, has;
+	char		 state;
 
 	nlen = (size_t)snprintf(needle, sizeof(needle), "MAINTD_RUN_ID=%llu",
 	    (unsigned long long)run_id) + 1;	/* with the NUL */
@@ -129,9 +136,15 @@ os_kill_run(uint64_t run_id, pid_t pgid, int sig)
 		if (*end != '\0' || pid <= 1 || pid == getpid())
 			continue;
 		if (getpgid((pid_t)pid) == pgid ||
-		    !has_run_id((pid_t)pid, needle, nlen) ||
+		    (has = env_has((pid_t)pid, &np, &nlen, 1)) == 0 ||
 		    !descends_from_us((pid_t)pid))
 			continue;
+		if (has == -1) {
+			if (unsure != NULL && parent_of((pid_t)pid, &state) > 0 &&
+			    state != 'Z')
+				(*unsure)++;
+			continue;
+		}
 		if (kill((pid_t)pid, sig) == 0)
 			count++;
 	}
@@ -157,7 +170,7 @@ os_run_alive(pid_t pid, uint64_t run_id, const char *task)
 
 	if (!stale_needles(run_id, task, a, b, sizeof(b), lens))
 		return 0;
-	return env_has(pid, needles, lens, 2);
+	return env_has(pid, needles, lens, 2) == 1;
 }
 
 /* Every process still marked with the run (its daemon is gone). */
@@ -179,7 +192,7 @@ os_kill_stale(uint64_t run_id, const char *task)
 		pid = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || pid <= 1 || pid == getpid())
 			continue;
-		if (env_has((pid_t)pid, needles, lens, 2) &&
+		if (env_has((pid_t)pid, needles, lens, 2) == 1 &&
 		    kill((pid_t)pid, SIGKILL) == 0)
 			count++;
 	}
@@ -205,11 +218,12 @@ os_kill_stale(uint64_t run_id, const char *task)
 }
 
 int
-os_kill_run(uint64_t run_id, pid_t pgid, int sig)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
 {
 	(void)run_id;
 	(void)pgid;
 	(void)sig;
+	(void)unsure;
 	return 0;
 }
 #endif

@@ -39,6 +39,7 @@
 
 #define STABLE_MS	10000	/* a service up this long is not crashing */
 #define RECHECK_MS	1000	/* look again for leftovers after SIGKILL */
+#define LOOK_AGAIN_MS	50	/* ... and for one caught in an execve */
 
 static size_t		nbusy;
 static struct ev_timer	shutdown_timer;
@@ -138,7 +139,7 @@ signal_run(struct task *t, pid_t pgid, uint64_t run_id, int sig)
 		    signal_name(sig));
 	if (sig != SIGKILL)
 		(void)kill(-pgid, SIGCONT);
-	if (os_kill_run(run_id, pgid, sig) > 0)
+	if (os_kill_run(run_id, pgid, sig, NULL) > 0)
 		log_info("%s: signalled processes of run %llu that left its "
 		    "process group", t->conf->name,
 		    (unsigned long long)run_id);
@@ -151,9 +152,18 @@ kill_fire(void *arg)
 	pid_t		 pgid = t->sweeping ? t->sweep_pgid : t->cur.pid;
 
 	if (t->sweeping) {
-		if (kill(-pgid, 0) == -1 && errno == ESRCH) {
-			t->sweeping = false;
+		if (kill(-pgid, 0) == -1 && errno == ESRCH &&
+		    os_kill_run(t->cur.id, pgid, 0, NULL) == 0) {
+			t->sweeping = t->sweep_look = false;
 			finish(t);
+			return;
+		}
+		if (t->sweep_look) {
+			/* the one caught in an execve turned out to be ours */
+			t->sweep_look = false;
+			signal_run(t, pgid, t->cur.id, t->conf->kill_signal);
+			ev_timer_add(&t->kill_timer,
+			    (uint64_t)md.conf->kill_grace_ms);
 			return;
 		}
 		log_info("%s: killing what is left of run %llu",
@@ -284,6 +294,7 @@ static void
 run_ended(struct task *t, int status, const struct rusage *ru)
 {
 	char	res[300], d[32];
+	int	unsure = 0;
 
 	if (t->errfd != -1)
 		exec_event(t->errfd, EV_READ, t);
@@ -309,7 +320,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 
 	/* No maintenance process outlives its run. */
 	if (kill(-t->cur.pid, 0) == 0 ||
-	    os_kill_run(t->cur.id, t->cur.pid, 0) > 0) {
+	    os_kill_run(t->cur.id, t->cur.pid, 0, &unsure) > 0) {
 		t->sweeping = true;
 		t->sweep_pgid = t->cur.pid;
 		t->state = ST_STOPPING;
@@ -317,6 +328,17 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 		ev_timer_add(&t->kill_timer, t->cur.stopped ||
 		    t->cur.timed_out ? RECHECK_MS :
 		    (uint64_t)md.conf->kill_grace_ms);
+		return;
+	}
+	if (unsure > 0) {
+		/* e.g. "setsid cmd &" as the shell exits: look once more */
+		log_debug("%s: a process of ours is in an execve; looking "
+		    "again for what is left of run %llu", t->conf->name,
+		    (unsigned long long)t->cur.id);
+		t->sweeping = t->sweep_look = true;
+		t->sweep_pgid = t->cur.pid;
+		t->state = ST_STOPPING;
+		ev_timer_add(&t->kill_timer, LOOK_AGAIN_MS);
 		return;
 	}
 	finish(t);
@@ -423,7 +445,7 @@ on_chld(int signo, void *arg)
 	struct rusage	 ru;
 	struct task	*t;
 	pid_t		 pid;
-	int		 status;
+	int		 status, unsure;
 	size_t		 i;
 
 	(void)signo;
@@ -436,10 +458,11 @@ on_chld(int signo, void *arg)
 	}
 	for (i = 0; i < md.tasks.n; i++) {
 		t = &md.tasks.v[i];
+		unsure = 0;
 		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
-		    errno == ESRCH &&
-		    os_kill_run(t->cur.id, t->sweep_pgid, 0) == 0) {
-			t->sweeping = false;
+		    errno == ESRCH && os_kill_run(t->cur.id, t->sweep_pgid, 0,
+		    t->sweep_look ? &unsure : NULL) == 0 && unsure == 0) {
+			t->sweeping = t->sweep_look = false;
 			ev_timer_del(&t->kill_timer);
 			finish(t);
 		}

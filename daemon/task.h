@@ -56,6 +56,7 @@ struct task {
 	int			 outfd;		/* -1 when closed */
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */
+	bool			 sweep_look;	/* ... or looking once more */
 	bool			 restart_pending;	/* start again when ended */
 	bool			 queued;	/* overlap = queue: run once more */
 	bool			 waiting;	/* a scheduled run waits for budget */
