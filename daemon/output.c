@@ -73,23 +73,35 @@ wflush(void)
 	wlen = 0;
 }
 
-/* Keep line (taking it) as the newest of the task's last lines. */
-static void
-tail_add(struct task *t, char *line)
+/*
+ * Make the prefix and line the newest of the task's last lines, in the
+ * slot of the oldest one (its buffer reused: no allocation per line).
+ */
+static char *
+tail_put(struct task *t, const char *head, size_t hl, const char *line,
+    size_t len)
 {
 	struct tail	*tl;
+	size_t		 slot, need = hl + len + 1;
 
 	if (t->tail == NULL)
 		t->tail = xcalloc(1, sizeof(*t->tail));
 	tl = t->tail;
 	if (tl->count == TAIL_LINES) {
-		free(tl->line[tl->first]);
-		tl->line[tl->first] = line;
+		slot = tl->first;
 		tl->first = (tl->first + 1) % TAIL_LINES;
-		return;
+	} else
+		slot = (tl->first + tl->count++) % TAIL_LINES;
+	if (tl->cap[slot] < need) {
+		free(tl->line[slot]);
+		/* round up, so lines of about one length share one size */
+		tl->cap[slot] = (uint32_t)((need + 63) & ~(size_t)63);
+		tl->line[slot] = xcalloc(1, tl->cap[slot]);
 	}
-	tl->line[(tl->first + tl->count) % TAIL_LINES] = line;
-	tl->count++;
+	memcpy(tl->line[slot], head, hl);
+	memcpy(tl->line[slot] + hl, line, len);
+	tl->line[slot][hl + len] = '\0';
+	return tl->line[slot];
 }
 
 /* The last n lines, oldest first; returns how many. */
@@ -109,13 +121,20 @@ output_tail(const struct task *t, size_t n, const char **lines)
 	return n;
 }
 
-/* "TIME [RUN] " for now; the time is formatted once per millisecond. */
-static size_t
-prefix(const struct task *t, char *buf, size_t len)
+/*
+ * "TIME [RUN] " for the lines read now: made once per chunk read (and the
+ * time formatted once per millisecond), not once per line.
+ */
+static char	pfx[96];
+static size_t	pfxlen;
+
+static void
+prefix_now(const struct task *t)
 {
 	static char		stamp[64];
 	static struct timespec	last;
 	struct timespec		ts;
+	int			n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != last.tv_sec ||
@@ -123,23 +142,20 @@ prefix(const struct task *t, char *buf, size_t len)
 		fmt_rfc3339_ms(&ts, stamp, sizeof(stamp));
 		last = ts;
 	}
-	return (size_t)snprintf(buf, len, "%s [%llu] ", stamp,
+	n = snprintf(pfx, sizeof(pfx), "%s [%llu] ", stamp,
 	    (unsigned long long)t->cur.id);
+	pfxlen = n > 0 && (size_t)n < sizeof(pfx) ? (size_t)n : 0;
 }
 
+/* One line of the run's output, prefix_now() already called. */
 static void
 emit(struct task *t, const char *line, size_t len)
 {
-	char	 head[128], *full;
-	size_t	 hl;
+	char	*full;
 
 	verbs_run_line(t, line, len);
 	/* "TIME [RUN] text": as in the log file, for the tail and followers */
-	hl = prefix(t, head, sizeof(head));
-	full = xcalloc(hl + len + 1, 1);
-	memcpy(full, head, hl);
-	memcpy(full + hl, line, len);
-	tail_add(t, full);
+	full = tail_put(t, pfx, pfxlen, line, len);
 	verbs_log_line(t, full);
 	switch (t->conf->output) {
 	case OUTPUT_DISCARD:
@@ -159,7 +175,7 @@ emit(struct task *t, const char *line, size_t len)
 		wflush();
 		wtask = t;
 	}
-	len += hl;
+	len += pfxlen;
 	if (wlen + len + 1 > WBUF)
 		wflush();
 	if (len + 1 > WBUF)
@@ -184,6 +200,7 @@ output_note(struct task *t, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
+	prefix_now(t);
 	emit(t, buf, (size_t)n);
 	wflush();
 }
@@ -197,6 +214,13 @@ take(struct task *t, const char *p, size_t n)
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		k = nl != NULL ? (size_t)(nl - p) : n;
+		if (t->linelen == 0 && nl != NULL && k <= LINE_MAX_OUT) {
+			/* a whole line in the chunk: no copy */
+			emit(t, p, k > 0 && p[k - 1] == '\r' ? k - 1 : k);
+			p += k + 1;
+			n -= k + 1;
+			continue;
+		}
 		if (t->linelen + k > LINE_MAX_OUT) {
 			/* Split: fill the line up and emit it. */
 			k = LINE_MAX_OUT - t->linelen;
@@ -232,6 +256,7 @@ output_event(int fd, int revents, void *arg)
 	(void)revents;
 	n = read(fd, buf, sizeof(buf));
 	if (n > 0) {
+		prefix_now(t);
 		take(t, buf, (size_t)n);
 		wflush();
 		return;
@@ -262,6 +287,7 @@ output_close(struct task *t)
 
 	if (t->outfd == -1)
 		return;
+	prefix_now(t);
 	while (rounds-- > 0 && (n = read(t->outfd, buf, sizeof(buf))) > 0)
 		take(t, buf, (size_t)n);
 	if (t->linelen > 0) {

@@ -66,8 +66,8 @@ tasks_free(struct tasks *ts)
 	for (i = 0; i < ts->n; i++) {
 		struct tail *tl = ts->v[i].tail;
 
-		for (j = 0; tl != NULL && j < tl->count; j++)
-			free(tl->line[(tl->first + j) % TAIL_LINES]);
+		for (j = 0; tl != NULL && j < TAIL_LINES; j++)
+			free(tl->line[j]);
 		free(tl);
 		free(ts->v[i].line);
 	}

@@ -40,7 +40,8 @@ struct run {
 };
 
 struct tail {
-	char		*line[TAIL_LINES];
+	char		*line[TAIL_LINES];	/* reused: a slot grows, never shrinks */
+	uint32_t	 cap[TAIL_LINES];
 	size_t		 first, count;
 };
 

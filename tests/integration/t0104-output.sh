@@ -2,11 +2,12 @@
 # t0104-output: a run's output (DESIGN §3 "Child output").  Lines go to
 # log_dir/TASK.log with an RFC 3339 ms time stamp and the run id, all of
 # them and in order (10 MB of them too); a line longer than 4096 bytes is
-# split, never dropped; a partial last line is kept, also when the run
-# is killed; output = discard writes nothing; show has the last 10
-# lines (last_output); run --wait streams the lines and ends with the
-# result, and maintctl exits accordingly; status answers while children
-# flood (yes to its log file, cat /dev/zero with output = discard).
+# split, never dropped; a CR before the newline is dropped; a partial
+# last line is kept, also when the run is killed; output = discard
+# writes nothing; show has the last 10 lines (last_output); run --wait
+# streams the lines and ends with the result, and maintctl exits
+# accordingly; status answers while children flood (yes to its log
+# file, cat /dev/zero with output = discard).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +17,7 @@ ctl() {
 	timeout 60 "$MAINTCTL" -s "$SOCK" "$@"
 }
 
-plan 52
+plan 54
 
 TAG=$$
 HELPERS=$(cd "$(dirname "$0")/helpers" && pwd)
@@ -63,6 +64,7 @@ task long {
 	    "8192", "10000", "2" }
 }
 task partial { command = "printf 'first\\\\nno newline at the end'" shell = true }
+task crlf { command = "printf 'dos\\\\r\\\\nline\\\\r\\\\n'" shell = true }
 task cut {
 	command = "printf 'cut short'; exec sleep 9301.$TAG"
 	shell = true
@@ -146,6 +148,10 @@ is "long lines: nothing but these groups in the log" \
 check "partial: run" ctl run partial --wait
 is "a partial last line is flushed at exit" "$(out partial | tr '\n' '|')" \
     "first|no newline at the end|"
+
+check "crlf: run" ctl run crlf --wait
+is "CRLF line ends lose their CR" "$(out crlf | od -An -c | tr -s ' ')" \
+    " d o s \\n l i n e \\n"
 
 ctl run cut --wait >"$T/o" 2>"$T/e"
 like "cut: the run timed out" "$(cat "$T/e")" '^maintctl: timeout: '
