@@ -34,6 +34,7 @@
 #include "paths.h"
 #include "preset.h"
 #include "sched.h"
+#include "spawn.h"
 #include "store.h"
 #include "supervise.h"
 #include "verbs.h"
@@ -416,6 +417,7 @@ maintd_shutdown(void)
 	metrics_final();
 	ev_timer_del(&prune_timer);
 	store_close();
+	spawn_forget();
 	pidfile_remove(pfh);
 	pfh = NULL;
 	tasks_free(&md.tasks);
