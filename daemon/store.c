@@ -266,6 +266,58 @@ store_close(void)
 	db = NULL;
 }
 
+/*
+ * The writes of one logical change (one request, the runs reaped at one
+ * SIGCHLD) in one transaction, instead of one each; it begins at the
+ * first write, so a request that writes nothing costs nothing.  Calls
+ * nest; if the transaction cannot be begun, each write commits on its
+ * own.  A run's row is the exception: store_run_start() commits it with
+ * what is pending, so a run is on disk before its process exists (what
+ * a restart after a crash needs to find it).
+ */
+static int	batch_depth;
+static bool	batch_tried, batch_open;
+
+static void
+batch_commit(void)
+{
+	batch_tried = false;
+	if (!batch_open)
+		return;
+	batch_open = false;
+	/* an error may have rolled it back already */
+	if (sqlite3_get_autocommit(db))
+		return;
+	if (exec_sql("COMMIT", "committing") == -1) {
+		failed("committing");
+		(void)exec_sql("ROLLBACK", "rolling back");
+	}
+}
+
+/* Before a write: begin the batch's transaction if there is a batch. */
+static void
+batch_write(void)
+{
+	if (batch_depth == 0 || batch_tried)
+		return;
+	batch_tried = true;
+	batch_open = db != NULL && sqlite3_get_autocommit(db) &&
+	    exec_sql("BEGIN IMMEDIATE", "beginning a transaction") == 0;
+}
+
+void
+store_batch_begin(void)
+{
+	batch_depth++;
+}
+
+void
+store_batch_end(void)
+{
+	if (batch_depth > 0 && --batch_depth == 0)
+		batch_commit();
+}
+
 static double
 ts_double(const struct timespec *ts)
 {
@@ -275,7 +327,10 @@ ts_double(const struct timespec *ts)
 static int
 step_done(sqlite3_stmt *st, const char *what)
 {
-	int	rc = sqlite3_step(st);
+	int	rc;
+
+	batch_write();
+	rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -291,6 +346,8 @@ step_done(sqlite3_stmt *st, const char *what)
 uint64_t
 store_run_start(const char *task, const struct run *r)
 {
+	uint64_t	id;
+
 	if (st_run_insert == NULL)
 		return fallback();
 	sqlite3_bind_text(st_run_insert, 1, task, -1, SQLITE_STATIC);
@@ -299,8 +356,11 @@ store_run_start(const char *task, const struct run *r)
 	sqlite3_bind_int(st_run_insert, 3, r->dry_run);
 	sqlite3_bind_double(st_run_insert, 4, ts_double(&r->start));
 	if (step_done(st_run_insert, "recording a run") == -1)
-		return fallback();
-	return (uint64_t)sqlite3_last_insert_rowid(db);
+		id = fallback();
+	else
+		id = (uint64_t)sqlite3_last_insert_rowid(db);
+	batch_commit();	/* on disk before the process exists */
+	return id;
 }
 
 void

@@ -22,6 +22,8 @@ const char *run_class(const struct run *);
 int64_t	 store_event(double when, const char *task, const char *event,
 	    const char *actor, const char *detail_json);
 void	 store_recover(void);
+void	 store_batch_begin(void);
+void	 store_batch_end(void);
 time_t	 store_last_run(const char *task);
 void	 store_prune(int64_t retention_ms);
 

@@ -42,6 +42,7 @@
 #define LOOK_AGAIN_MS	50	/* ... and for one caught in an execve */
 
 static size_t		nbusy;
+static struct ev_timer	title_timer;
 static struct ev_timer	shutdown_timer;
 
 static void	finish(struct task *);
@@ -56,8 +57,17 @@ supervise_running(void)
 void
 supervise_title(void)
 {
+	/* once per loop turn, however many tasks changed in it */
+	if (!ev_timer_pending(&title_timer))
+		ev_timer_add(&title_timer, 0);
+}
+
+static void
+title_fire(void *arg)
+{
 	size_t	i, nactive = 0;
 
+	(void)arg;
 	for (i = 0; i < md.tasks.n; i++)
 		if (md.tasks.v[i].active)
 			nactive++;
@@ -450,6 +460,7 @@ on_chld(int signo, void *arg)
 
 	(void)signo;
 	(void)arg;
+	store_batch_begin();	/* one commit for all the runs that ended */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((t = task_by_pid(pid)) != NULL)
 			run_ended(t, status, &ru);
@@ -467,6 +478,7 @@ on_chld(int signo, void *arg)
 			finish(t);
 		}
 	}
+	store_batch_end();
 }
 
 static void
@@ -622,6 +634,7 @@ supervise_init(void)
 	os_subreaper();
 	ev_signal(SIGCHLD, on_chld, NULL);
 	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
+	ev_timer_init(&title_timer, title_fire, NULL);
 	for (i = 0; i < md.tasks.n; i++) {
 		struct task *t = &md.tasks.v[i];
 

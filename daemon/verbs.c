@@ -17,6 +17,7 @@
 #include "maintd.h"
 #include "output.h"
 #include "proto.h"
+#include "store.h"
 #include "supervise.h"
 #include "table.h"
 #include "util.h"
@@ -182,7 +183,9 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		goto done;
 	}
 	client_set_json(c, request_has(&r, "json"));
+	store_batch_begin();
 	v->fn(c, &r);
+	store_batch_end();
  done:
 	request_free(&r);
 }
