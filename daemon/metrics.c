@@ -66,12 +66,13 @@ static double v_running(const struct task *t) { return task_busy(t); }
 static double v_failed(const struct task *t) { return t->state == ST_FAILED; }
 static double v_restarts(const struct task *t) { return t->restarts; }
 static double v_last_end(const struct task *t) {
-	return t->has_last ? (double)t->last.end : 0; }
+	return t->last != NULL ? (double)t->last->end : 0; }
 static double v_last_dur(const struct task *t) {
-	return t->has_last ? (double)(t->last.end_mono - t->last.start_mono) /
+	return t->last != NULL ? (double)(t->last->end_mono -
+	    t->last->start_mono) /
 	    1000 : 0; }
 static double v_last_ok(const struct task *t) {
-	return t->has_last && run_ok(&t->last); }
+	return t->last != NULL && run_ok(t->last); }
 
 static void
 per_task(FILE *fp, const char *name, const char *type, const char *help,
@@ -82,7 +83,7 @@ per_task(FILE *fp, const char *name, const char *type, const char *help,
 
 	head(fp, name, type, help);
 	for (i = 0; i < md.tasks.n; i++) {
-		if (only_run && !md.tasks.v[i].has_last)
+		if (only_run && md.tasks.v[i].last == NULL)
 			continue;
 		fprintf(fp, "%s{task=\"", name);
 		label(fp, md.tasks.v[i].conf->name);

@@ -75,6 +75,15 @@ title_fire(void *arg)
 	    nactive, nbusy);
 }
 
+/* The run just ended becomes the task's last one. */
+static void
+run_keep_last(struct task *t)
+{
+	if (t->last == NULL)
+		t->last = xcalloc(1, sizeof(*t->last));
+	*t->last = t->cur;
+}
+
 bool
 run_ok(const struct run *r)
 {
@@ -262,8 +271,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		t->cur.done = true;
 		t->cur.end = t->cur.start.tv_sec;
 		t->cur.end_mono = t->cur.start_mono;
-		t->last = t->cur;
-		t->has_last = true;
+		run_keep_last(t);
 		record_end(t);
 		return -1;
 	}
@@ -320,8 +328,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	t->cur.stime_ms = (int64_t)ru->ru_stime.tv_sec * 1000 +
 	    ru->ru_stime.tv_usec / 1000;
 	t->cur.maxrss_kb = ru->ru_maxrss;
-	t->last = t->cur;
-	t->has_last = true;
+	run_keep_last(t);
 	log_info("%s: run %llu ended: %s after %s", t->conf->name,
 	    (unsigned long long)t->cur.id, run_result(&t->cur, res,
 	    sizeof(res)), fmt_duration((int64_t)(t->cur.end_mono -

@@ -70,6 +70,7 @@ tasks_free(struct tasks *ts)
 			free(tl->line[j]);
 		free(tl);
 		free(ts->v[i].line);
+		free(ts->v[i].last);
 	}
 	free(ts->v);
 	free(ts->byname);

@@ -52,8 +52,7 @@ struct task {
 	enum task_state		 state;
 
 	struct run		 cur;		/* valid unless ST_IDLE etc. */
-	struct run		 last;		/* the last finished run */
-	bool			 has_last;
+	struct run		*last;		/* the last finished run, or NULL */
 	int			 outfd;		/* -1 when closed */
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */

@@ -368,7 +368,7 @@ task_status_json(const struct task *t)
 	    sizeof(buf))));
 	json_object_object_add(o, "current", task_busy(t) ?
 	    run_json(&t->cur) : NULL);
-	json_object_object_add(o, "last", t->has_last ? run_json(&t->last) :
+	json_object_object_add(o, "last", t->last != NULL ? run_json(t->last) :
 	    NULL);
 	return o;
 }
@@ -379,14 +379,14 @@ last_text(const struct task *t, char *buf, size_t len)
 {
 	char	res[300], d[32], ago[32];
 
-	if (!t->has_last) {
+	if (t->last == NULL) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	snprintf(buf, len, "%s, %s, %s ago", run_result(&t->last, res,
-	    sizeof(res)), fmt_duration((int64_t)(t->last.end_mono -
-	    t->last.start_mono), d, sizeof(d)), fmt_duration((int64_t)
-	    (time(NULL) - t->last.end) * 1000, ago, sizeof(ago)));
+	snprintf(buf, len, "%s, %s, %s ago", run_result(t->last, res,
+	    sizeof(res)), fmt_duration((int64_t)(t->last->end_mono -
+	    t->last->start_mono), d, sizeof(d)), fmt_duration((int64_t)
+	    (time(NULL) - t->last->end) * 1000, ago, sizeof(ago)));
 	return buf;
 }
 

@@ -548,18 +548,18 @@ task_health(const struct task *t, char *why, size_t len)
 		status = "failed";
 		snprintf(why, len, "%s crashed %u times in a row and is not "
 		    "restarted", t->conf->name, t->crashes);
-	} else if (t->has_last && !run_ok(&t->last) && !t->last.stopped) {
+	} else if (t->last != NULL && !run_ok(t->last) && !t->last->stopped) {
 		status = "degraded";
 		snprintf(why, len, "%s: last run %s", t->conf->name,
-		    run_result(&t->last, res, sizeof(res)));
+		    run_result(t->last, res, sizeof(res)));
 	}
 	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
 	json_object_object_add(o, "status", json_object_new_string(status));
 	json_object_object_add(o, "state",
 	    json_object_new_string(state_name(t->state)));
 	json_object_object_add(o, "active", json_object_new_boolean(t->active));
-	json_object_object_add(o, "last_result", t->has_last ?
-	    json_object_new_string(run_result(&t->last, res, sizeof(res))) :
+	json_object_object_add(o, "last_result", t->last != NULL ?
+	    json_object_new_string(run_result(t->last, res, sizeof(res))) :
 	    NULL);
 	return o;
 }
