@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "osdep.h"
+#include "util.h"
 
 void
 os_subreaper(void)
@@ -116,7 +117,8 @@ env_has(pid_t pid, const char *const *needles, const size_t *lens, int n)
 }
 
 int
-os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure,
+    const pid_t *groups, size_t ngroups)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -126,6 +128,7 @@ os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
 	size_t		 nlen;
 	int		 count = 0, has;
 	char		 state;
+	pid_t		 g;
 
 	nlen = (size_t)snprintf(needle, sizeof(needle), "MAINTD_RUN_ID=%llu",
 	    (unsigned long long)run_id) + 1;	/* with the NUL */
@@ -135,8 +138,12 @@ os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
 		pid = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || pid <= 1 || pid == getpid())
 			continue;
-		if (getpgid((pid_t)pid) == pgid ||
-		    (has = env_has((pid_t)pid, &np, &nlen, 1)) == 0 ||
+		/* one cheap call first: most processes are another run's */
+		g = getpgid((pid_t)pid);
+		if (g == pgid || (ngroups > 0 &&
+		    bsearch(&g, groups, ngroups, sizeof(g), pid_cmp) != NULL))
+			continue;
+		if ((has = env_has((pid_t)pid, &np, &nlen, 1)) == 0 ||
 		    !descends_from_us((pid_t)pid))
 			continue;
 		if (has == -1) {
@@ -218,12 +225,15 @@ os_kill_stale(uint64_t run_id, const char *task)
 }
 
 int
-os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure)
+os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure,
+    const pid_t *groups, size_t ngroups)
 {
 	(void)run_id;
 	(void)pgid;
 	(void)sig;
 	(void)unsure;
+	(void)groups;
+	(void)ngroups;
 	return 0;
 }
 #endif

@@ -149,19 +149,42 @@ record_end(struct task *t)
 	event_emit(t->conf->name, event, "maintd", run_detail(&t->cur));
 }
 
+/*
+ * os_kill_run() for the task's run: what of it left its group, passing
+ * over the groups of the runs going now (with many services running,
+ * most processes on the machine are theirs).
+ */
+static int
+kill_escaped(const struct task *t, pid_t pgid, int sig, int *unsure)
+{
+	pid_t	*groups;
+	size_t	 i, n = 0;
+	int	 count;
+
+	groups = xreallocarray(NULL, md.tasks.n + 1, sizeof(*groups));
+	for (i = 0; i < md.tasks.n; i++)
+		if (&md.tasks.v[i] != t && task_busy(&md.tasks.v[i]) &&
+		    md.tasks.v[i].cur.pid > 0)
+			groups[n++] = md.tasks.v[i].cur.pid;
+	qsort(groups, n, sizeof(*groups), pid_cmp);
+	count = os_kill_run(t->cur.id, pgid, sig, unsure, groups, n);
+	free(groups);
+	return count;
+}
+
 /* Signal the group, and what escaped it. */
 static void
-signal_run(struct task *t, pid_t pgid, uint64_t run_id, int sig)
+signal_run(struct task *t, pid_t pgid, int sig)
 {
 	if (kill(-pgid, sig) == -1 && errno != ESRCH)
 		log_warn("%s: kill(-%d, %s)", t->conf->name, (int)pgid,
 		    signal_name(sig));
 	if (sig != SIGKILL)
 		(void)kill(-pgid, SIGCONT);
-	if (os_kill_run(run_id, pgid, sig, NULL) > 0)
+	if (kill_escaped(t, pgid, sig, NULL) > 0)
 		log_info("%s: signalled processes of run %llu that left its "
 		    "process group", t->conf->name,
-		    (unsigned long long)run_id);
+		    (unsigned long long)t->cur.id);
 }
 
 static void
@@ -172,7 +195,7 @@ kill_fire(void *arg)
 
 	if (t->sweeping) {
 		if (kill(-pgid, 0) == -1 && errno == ESRCH &&
-		    os_kill_run(t->cur.id, pgid, 0, NULL) == 0) {
+		    kill_escaped(t, pgid, 0, NULL) == 0) {
 			t->sweeping = t->sweep_look = false;
 			finish(t);
 			return;
@@ -180,7 +203,7 @@ kill_fire(void *arg)
 		if (t->sweep_look) {
 			/* the one caught in an execve turned out to be ours */
 			t->sweep_look = false;
-			signal_run(t, pgid, t->cur.id, t->conf->kill_signal);
+			signal_run(t, pgid, t->conf->kill_signal);
 			ev_timer_add(&t->kill_timer,
 			    (uint64_t)md.conf->kill_grace_ms);
 			return;
@@ -190,7 +213,7 @@ kill_fire(void *arg)
 	} else
 		log_info("%s: run %llu did not stop within kill_grace; "
 		    "sending KILL", t->conf->name, (unsigned long long)t->cur.id);
-	signal_run(t, pgid, t->cur.id, SIGKILL);
+	signal_run(t, pgid, SIGKILL);
 	ev_timer_add(&t->kill_timer, RECHECK_MS);
 }
 
@@ -198,7 +221,7 @@ static void
 begin_stop(struct task *t)
 {
 	t->state = ST_STOPPING;
-	signal_run(t, t->cur.pid, t->cur.id, t->conf->kill_signal);
+	signal_run(t, t->cur.pid, t->conf->kill_signal);
 	ev_timer_add(&t->kill_timer, (uint64_t)md.conf->kill_grace_ms);
 }
 
@@ -337,11 +360,11 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 
 	/* No maintenance process outlives its run. */
 	if (kill(-t->cur.pid, 0) == 0 ||
-	    os_kill_run(t->cur.id, t->cur.pid, 0, &unsure) > 0) {
+	    kill_escaped(t, t->cur.pid, 0, &unsure) > 0) {
 		t->sweeping = true;
 		t->sweep_pgid = t->cur.pid;
 		t->state = ST_STOPPING;
-		signal_run(t, t->cur.pid, t->cur.id, t->conf->kill_signal);
+		signal_run(t, t->cur.pid, t->conf->kill_signal);
 		ev_timer_add(&t->kill_timer, t->cur.stopped ||
 		    t->cur.timed_out ? RECHECK_MS :
 		    (uint64_t)md.conf->kill_grace_ms);
@@ -478,7 +501,7 @@ on_chld(int signo, void *arg)
 		t = &md.tasks.v[i];
 		unsure = 0;
 		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
-		    errno == ESRCH && os_kill_run(t->cur.id, t->sweep_pgid, 0,
+		    errno == ESRCH && kill_escaped(t, t->sweep_pgid, 0,
 		    t->sweep_look ? &unsure : NULL) == 0 && unsure == 0) {
 			t->sweeping = t->sweep_look = false;
 			ev_timer_del(&t->kill_timer);

@@ -1,4 +1,6 @@
 /* util.c: durations, sizes, signals, time stamps and string vectors. */
+#include <sys/types.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -321,4 +323,13 @@ strv_contains(char *const *v, const char *s)
 		if (strcmp(v[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+/* qsort() and bsearch() order for pid_t. */
+int
+pid_cmp(const void *a, const void *b)
+{
+	pid_t	x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
 }

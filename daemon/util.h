@@ -21,6 +21,7 @@ size_t	 strv_len(char *const *v);
 int	 strv_contains(char *const *v, const char *s);
 char	*xstrdup(const char *);
 void	*xcalloc(size_t, size_t);
+int	 pid_cmp(const void *, const void *);
 void	*xreallocarray(void *, size_t, size_t);
 
 #endif
