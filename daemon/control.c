@@ -109,6 +109,22 @@ out_append(struct client *c, const char *s, size_t n)
 	c->outlen += n;
 }
 
+/*
+ * Would strvis() change the text?  Printable ASCII but the backslash is
+ * left as it is, and it is most of what is sent: checking first spares
+ * strvis()'s multibyte decoding of every character.
+ */
+static bool
+plain_ascii(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
+			return false;
+	return true;
+}
+
 /* "- " + the text with control characters made visible + "\n". */
 void
 client_raw(struct client *c, const char *text)
@@ -116,14 +132,18 @@ client_raw(struct client *c, const char *text)
 	size_t	 len = strlen(text);
 	char	*vis, stackbuf[1024];
 
-	vis = len * 4 + 1 <= sizeof(stackbuf) ? stackbuf :
-	    xcalloc(len * 4 + 1, 1);
-	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 	out_append(c, "- ", 2);
-	out_append(c, vis, strlen(vis));
+	if (plain_ascii(text, len))
+		out_append(c, text, len);
+	else {
+		vis = len * 4 + 1 <= sizeof(stackbuf) ? stackbuf :
+		    xcalloc(len * 4 + 1, 1);
+		strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+		out_append(c, vis, strlen(vis));
+		if (vis != stackbuf)
+			free(vis);
+	}
 	out_append(c, "\n", 1);
-	if (vis != stackbuf)
-		free(vis);
 	client_arm(c);
 }
 

@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 71
+plan 72
 
 TAB=$(printf '\t')
 ESC=$(printf '\033')
@@ -18,6 +18,7 @@ task alpha {
 	tags = { "t1" }
 }
 task beta {
+	description = "café \\\\ back"
 	command = "/bin/true"
 	every = 1m
 	tags = { "t2" }
@@ -224,6 +225,9 @@ like "an escape in a description shows escaped" \
     "$(payloads "$r" | grep '^description')" 'escape \\(033|e|x1b)\[31m'
 like "control characters in an error message are escaped" \
     "$(finals "$r" | sed -n 3p)" "^ERR unknown-task .*x\\\\(033|e|x1b)y"
+like "printable UTF-8 is sent as it is, a backslash doubled" \
+    "$(payloads "$(raw 'show beta')" | grep '^description')" \
+    '^description +café \\\\ back$'
 no_cntrl "JSON replies carry no raw control characters" \
     "$(raw 'list --json' 'show alpha --json' 'status --json')"
 
