@@ -27,16 +27,21 @@
 #define STATEDIR	LOCALSTATEDIR "/lib"
 #endif
 
+/* ~: $HOME, else the password database (not in maintctl: see Makefile) */
 static const char *
 home(void)
 {
 	const char	*h = getenv("HOME");
+#ifndef PATHS_HOME_ONLY
 	struct passwd	*pw;
+#endif
 
 	if (h != NULL && *h == '/')
 		return h;
+#ifndef PATHS_HOME_ONLY
 	if ((pw = getpwuid(getuid())) != NULL)
 		return pw->pw_dir;
+#endif
 	return "/";
 }
 

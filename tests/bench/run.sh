@@ -76,7 +76,15 @@ if [ ! -x "$MAINTD" ] || [ ! -x "$MAINTCTL" ]; then
 fi
 mkdir -p "$OUT/raw" || die "cannot create $OUT"
 rm -f "$OUT"/raw/*
-${MAKE:-make} -s -C "$HERE" OUT="$H" >&2 || die "building the helpers"
+# The round-trip floor's client is linked as maintctl is.
+RTTC_LDFLAGS=
+if command -v readelf >/dev/null 2>&1 &&
+    ! LC_ALL=C readelf -l "$MAINTCTL" | grep -q 'program interpreter'; then
+	RTTC_LDFLAGS=-static
+fi
+rm -f "$H/rttc"
+${MAKE:-make} -s -C "$HERE" OUT="$H" RTTC_LDFLAGS="$RTTC_LDFLAGS" >&2 ||
+	die "building the helpers"
 
 # Short paths: Unix socket names are limited to 108 bytes.
 W=$(mktemp -d "${TMPDIR:-/tmp}/maintd-bench.XXXXXX") || die "mktemp"

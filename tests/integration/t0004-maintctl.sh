@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 43
 
 write_conf <<'EOF'
 task a {
@@ -180,5 +180,17 @@ MAINTD_SOCKET=$T/nothing-here.sock "$MAINTCTL" -s "$SOCK" ping \
 is "-s beats MAINTD_SOCKET" "$?" 0
 MAINTD_SOCKET=$T/nothing-here.sock "$MAINTCTL" ping >"$T/run.out" 2>&1
 is "MAINTD_SOCKET pointing nowhere: exit 69" "$?" 69
+
+# --- what maintctl is made of -------------------------------------------------
+
+# Static, or dynamic with the C library alone: no libcurl, sqlite, ...
+if command -v readelf >/dev/null 2>&1; then
+	is "maintctl needs no library but libc" \
+	    "$(LC_ALL=C readelf -d "$MAINTCTL" | sed -n \
+	    's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v '^libc\.so' |
+	    tr '\n' ' ')" ""
+else
+	skip "maintctl needs no library but libc: no readelf"
+fi
 
 done_testing
