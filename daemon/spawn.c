@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ev.h"
 #include "log.h"
 #include "spawn.h"
 #include "util.h"
@@ -55,7 +56,7 @@ static const char *rlimit_names[LIM_MAX] = {
 struct ids {
 	uid_t		 uid;
 	gid_t		 gid;
-	int64_t		 when;		/* monotonic ms; 0: empty */
+	uint64_t	 when;		/* ev_now() of the lookup; 0: empty */
 	bool		 found;		/* the uid has a passwd entry */
 	char		*name, *dir;
 	int		 ngroups;	/* 0: not asked; -1: over MAX_GROUPS */
@@ -63,15 +64,6 @@ struct ids {
 };
 
 static struct ids	ids_cache[IDS_CACHE];
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 groups_of(struct ids *e)
@@ -86,7 +78,7 @@ ids_lookup(uid_t uid, gid_t gid, bool want_groups)
 {
 	struct ids	*e, *oldest = &ids_cache[0];
 	struct passwd	*pw;
-	int64_t		 now = mono_ms();
+	uint64_t	 now = ev_now();
 	size_t		 i;
 
 	for (i = 0; i < IDS_CACHE; i++) {
