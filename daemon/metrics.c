@@ -68,9 +68,8 @@ static double v_restarts(const struct task *t) { return t->restarts; }
 static double v_last_end(const struct task *t) {
 	return t->last != NULL ? (double)t->last->end : 0; }
 static double v_last_dur(const struct task *t) {
-	return t->last != NULL ? (double)(t->last->end_mono -
-	    t->last->start_mono) /
-	    1000 : 0; }
+	return t->last != NULL ?
+	    (double)(t->last->end_mono - t->last->start_mono) / 1000 : 0; }
 static double v_last_ok(const struct task *t) {
 	return t->last != NULL && run_ok(t->last); }
 

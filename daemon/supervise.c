@@ -331,6 +331,16 @@ task_stop(struct task *t, const char *actor)
 	return 0;
 }
 
+/* The run's main process is gone, not yet what it left behind. */
+static void
+begin_sweep(struct task *t, bool look_only)
+{
+	t->sweeping = true;
+	t->sweep_look = look_only;
+	t->sweep_pgid = t->cur.pid;
+	t->state = ST_STOPPING;
+}
+
 static void
 run_ended(struct task *t, int status, const struct rusage *ru)
 {
@@ -361,9 +371,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	/* No maintenance process outlives its run. */
 	if (kill(-t->cur.pid, 0) == 0 ||
 	    kill_escaped(t, t->cur.pid, 0, &unsure) > 0) {
-		t->sweeping = true;
-		t->sweep_pgid = t->cur.pid;
-		t->state = ST_STOPPING;
+		begin_sweep(t, false);
 		signal_run(t, t->cur.pid, t->conf->kill_signal);
 		ev_timer_add(&t->kill_timer, t->cur.stopped ||
 		    t->cur.timed_out ? RECHECK_MS :
@@ -375,9 +383,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 		log_debug("%s: a process of ours is in an execve; looking "
 		    "again for what is left of run %llu", t->conf->name,
 		    (unsigned long long)t->cur.id);
-		t->sweeping = t->sweep_look = true;
-		t->sweep_pgid = t->cur.pid;
-		t->state = ST_STOPPING;
+		begin_sweep(t, true);
 		ev_timer_add(&t->kill_timer, LOOK_AGAIN_MS);
 		return;
 	}
