@@ -39,7 +39,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/store.c daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
-		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c
+		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
+		  daemon/trust.c
 CLIENT_SRCS	= client/maintctl.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
@@ -48,7 +49,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf cron proto util log
+T_conf		= conf cron proto util log trust
 T_cron		= cron
 T_cron_table	= cron
 

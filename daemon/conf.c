@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,12 +20,15 @@
 #include <signal.h>
 #include <syslog.h>
 #include <unistd.h>
+#define LIBBSD_OPENBSD_VIS
+#include <vis.h>
 
 #include <confuse.h>
 
 #include "conf.h"
 #include "log.h"
 #include "proto.h"
+#include "trust.h"
 #include "util.h"
 
 #define MAX_ERRORS	100
@@ -133,6 +137,7 @@ struct loadctx {
 	size_t		  nseen, seencap;
 	int		  sorted;
 	const char	 *path;
+	const char	 *text;		/* the file as parsed, for hints */
 };
 
 static struct loadctx	*ctx;	/* libconfuse callbacks take no argument */
@@ -144,11 +149,15 @@ adderr(const char *file, int line, const char *fmt, ...)
 static void
 vadderr(const char *file, int line, const char *fmt, va_list ap)
 {
-	char	msg[512], *s;
+	char	raw[512], msg[sizeof(raw) * 4], *s;
+	size_t	i;
 
 	if (ctx->nerrors >= MAX_ERRORS)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* values are quoted as written: no raw newline or escape reaches a tty */
+	strvis(msg, raw, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL |
+	    VIS_NOSLASH);
 	/* cfg_parse_buf() calls every file "[buf]" */
 	if (file == NULL || strcmp(file, "[buf]") == 0)
 		file = ctx->path;
@@ -157,6 +166,12 @@ vadderr(const char *file, int line, const char *fmt, va_list ap)
 			fatal("asprintf");
 	} else if (asprintf(&s, "%s: %s", file, msg) == -1)
 		fatal("asprintf");
+	/* libconfuse validates a list twice: say each thing once */
+	for (i = 0; i < ctx->nerrors; i++)
+		if (strcmp(ctx->errors[i], s) == 0) {
+			free(s);
+			return;
+		}
 	ctx->errors = xreallocarray(ctx->errors, ctx->nerrors + 2,
 	    sizeof(*ctx->errors));
 	ctx->errors[ctx->nerrors++] = s;
@@ -453,6 +468,31 @@ check_value(enum vtype type, const char *v, char *buf, size_t len)
 	return NULL;
 }
 
+/* Is option's value on line of the file written without quotes? */
+static int
+unquoted(int line, const char *option)
+{
+	const char	*p = ctx->text;
+	size_t		 n = strlen(option);
+
+	if (p == NULL)
+		return 0;
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	for (; p != NULL && *p && *p != '\n'; p++) {
+		if (strncmp(p, option, n) != 0)
+			continue;
+		p += n;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		p++;
+		p += strspn(p, " \t");
+		return *p != '"' && *p != '\'' && *p != '\n' && *p != '\0';
+	}
+	return 0;
+}
+
 static int
 validate_cb(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -471,6 +511,9 @@ validate_cb(cfg_t *cfg, cfg_opt_t *opt)
 	seen_add(cfg, opt->name, cfg->line);
 	if (r == NULL)
 		return 0;
+	/* a list of two or more words is the argv as it is: nothing to split */
+	if (r->type == V_COMMAND && cfg_opt_size(opt) > 1)
+		return 0;
 	for (n = 0; n < cfg_opt_size(opt); n++) {
 		switch (opt->type) {
 		case CFGT_STR:
@@ -487,8 +530,10 @@ validate_cb(cfg_t *cfg, cfg_opt_t *opt)
 		if (v == NULL)
 			continue;
 		if ((why = check_value(r->type, v, buf, sizeof(buf))) != NULL) {
-			adderr(cfg->filename, cfg->line, "%s: %s", opt->name,
-			    why);
+			adderr(cfg->filename, cfg->line, "%s: %s%s", opt->name,
+			    why, r->type == V_CRON && unquoted(cfg->line,
+			    opt->name) ? " (a schedule has blanks: quote it, "
+			    "schedule = \"*/5 * * * *\")" : "");
 			break;
 		}
 	}
@@ -1017,10 +1062,22 @@ read_clean(const char *path)
 	char	*buf, *p, *end;
 	size_t	 len = 0, cap = 65536, n;
 	int	 depth = 0, line = 1, openline[64];
-	char	 q;
+	char	 q, why[PATH_MAX + 128];
+	struct stat st;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fp = fopen(path, "re")) == NULL) {
 		adderr(path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		adderr(path, 0, "not a regular file");
+		fclose(fp);
+		return NULL;
+	}
+	/* running as root: only a file that no one else could have changed */
+	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
+		adderr(path, 0, "%s", why);
+		fclose(fp);
 		return NULL;
 	}
 	buf = xcalloc(cap, 1);
@@ -1089,28 +1146,6 @@ read_clean(const char *path)
 	return buf;
 }
 
-/* Running as root, refuse a config that others may write. */
-static int
-check_owner(const char *path)
-{
-	struct stat	st;
-
-	if (stat(path, &st) == -1) {
-		adderr(path, 0, "%s", strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		adderr(path, 0, "not a regular file");
-		return -1;
-	}
-	if (geteuid() == 0 && (st.st_mode & S_IWOTH)) {
-		adderr(path, 0, "writable by others (mode %04o): refusing to "
-		    "run as root with it", (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
-
 struct config *
 conf_load(const char *path, char ***errors)
 {
@@ -1126,8 +1161,6 @@ conf_load(const char *path, char ***errors)
 	*errors = NULL;
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
-	if (check_owner(path) == -1)
-		goto fail;
 	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL)
 		fatal("cfg_init");
 	cfg_set_error_function(cfg, confuse_error);
@@ -1138,7 +1171,9 @@ conf_load(const char *path, char ***errors)
 		free(cfg->filename);
 		cfg->filename = xstrdup(path);
 		cfg->line = 1;
+		lc.text = text;
 		rc = cfg_parse_buf(cfg, text);
+		lc.text = NULL;
 		free(text);
 	}
 	if (rc == CFG_FILE_ERROR)
