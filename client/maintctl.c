@@ -176,8 +176,13 @@ read_reply(int fd)
 				rc = EX_CONFIRM;
 				break;
 			}
-			fprintf(stderr, "maintctl: %s: %s\n", code,
-			    msg != NULL ? msg : "(no message)");
+			/* "ERR usage usage: show TASK" says usage once */
+			if (msg != NULL && strncmp(msg, code, strlen(code)) == 0 &&
+			    msg[strlen(code)] == ':')
+				fprintf(stderr, "maintctl: %s\n", msg);
+			else
+				fprintf(stderr, "maintctl: %s: %s\n", code,
+				    msg != NULL ? msg : "(no message)");
 			rc = err_status(code);
 			break;
 		}

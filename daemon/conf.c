@@ -120,6 +120,7 @@ static const char *events[] = {
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
+	"denied",
 	NULL
 };
 

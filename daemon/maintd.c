@@ -166,6 +166,40 @@ daemonize(void)
 	}
 }
 
+/* pidfile_write(3) writes the pid alone; a text file ends in a newline. */
+static int
+pidfile_newline(void)
+{
+	struct stat	st;
+	int		fd = pidfile_fileno(pfh);
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	return pwrite(fd, "\n", 1, st.st_size) == 1 ? 0 : -1;
+}
+
+/* The pid in the pidfile, as "PID\n"; -1 if it holds none. */
+static pid_t
+pidfile_pid(void)
+{
+	char		 buf[32];
+	const char	*errstr;
+	ssize_t		 n;
+	long long	 pid;
+	int		 fd;
+
+	if ((fd = open(md.pidfile_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT32_MAX, &errstr);
+	return errstr == NULL ? (pid_t)pid : -1;
+}
+
 static void
 on_term(int signo, void *arg)
 {
@@ -332,6 +366,12 @@ main(int argc, char *argv[])
 	make_dir_of(md.pidfile_path, 0755);
 	pfh = pidfile_open(md.pidfile_path, 0644, &otherpid);
 	if (pfh == NULL) {
+		/*
+		 * Locked by a live maintd, whose pid pidfile_open(3) cannot
+		 * read because of the newline we add (pidfile_newline()).
+		 */
+		if (errno == EINVAL && (otherpid = pidfile_pid()) > 0)
+			errno = EEXIST;
 		if (errno == EEXIST) {
 			fprintf(stderr, "maintd: already running, pid %d "
 			    "(%s)\n", (int)otherpid, md.pidfile_path);
@@ -386,7 +426,7 @@ main(int argc, char *argv[])
 	if (control_listen(&ccf, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 
-	if (pidfile_write(pfh) == -1)
+	if (pidfile_write(pfh) == -1 || pidfile_newline() == -1)
 		startup_fail("pidfile %s: %s", md.pidfile_path,
 		    strerror(errno));
 	supervise_title();

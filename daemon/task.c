@@ -1,6 +1,7 @@
 /* task.c: the task table: one entry per configured task, looked up by name. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "task.h"
 #include "util.h"
@@ -122,4 +123,39 @@ task_busy(const struct task *t)
 {
 	return t->state == ST_STARTING || t->state == ST_RUNNING ||
 	    t->state == ST_STOPPING;
+}
+
+/* a and b differ by at most one insertion, deletion or substitution */
+static bool
+one_edit(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i = 0;
+
+	if (la < lb)
+		return one_edit(b, a);
+	if (la - lb > 1)
+		return false;
+	while (i < lb && a[i] == b[i])
+		i++;
+	if (la == lb)
+		return strcmp(a + i + (i < la), b + i + (i < lb)) == 0;
+	return strcmp(a + i + 1, b + i) == 0;
+}
+
+/* A configured name that name may have meant: same but for case, or one edit. */
+const char *
+task_suggest(const struct tasks *ts, const char *name)
+{
+	const char	*best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < ts->n; i++) {
+		const char *n = ts->byname[i]->conf->name;
+
+		if (strcasecmp(n, name) == 0)
+			return n;
+		if (best == NULL && one_edit(n, name))
+			best = n;
+	}
+	return best;
 }

@@ -94,6 +94,7 @@ struct tasks {
 void		 tasks_build(struct tasks *, struct config *);
 void		 tasks_free(struct tasks *);
 struct task	*task_find(const struct tasks *, const char *name);
+const char	*task_suggest(const struct tasks *, const char *name);
 const char	*state_name(enum task_state);
 const char	*trigger_name(enum trigger);
 bool		 task_busy(const struct task *);

@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "ev.h"
+#include "event.h"
 #include "log.h"
 #include "maintd.h"
 #include "output.h"
@@ -175,11 +177,7 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		goto done;
 	}
 	if (v->level == ADMIN && !client_admin(c)) {
-		log_info("control: uid %u denied %s", (unsigned)client_uid(c),
-		    v->name);
-		client_err(c, "denied", "%s changes state: only root, uid %u "
-		    "or members of the admin group may use it", v->name,
-		    (unsigned)geteuid());
+		verbs_deny(c, v->name);
 		goto done;
 	}
 	client_set_json(c, request_has(&r, "json"));
@@ -188,6 +186,53 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 	store_batch_end();
  done:
 	request_free(&r);
+}
+
+/*
+ * Denied attempts are events too, but a flood must not fill the store:
+ * a bucket of DENY_BURST events, one more every DENY_EVERY_MS; what it
+ * holds back is counted in the next one ("suppressed").
+ */
+#define DENY_BURST	10
+#define DENY_EVERY_MS	6000
+
+void
+verbs_deny(struct client *c, const char *what)
+{
+	static uint64_t		 last;
+	static double		 tokens = DENY_BURST;
+	static unsigned		 suppressed;
+	struct json_object	*d;
+	uint64_t		 now = ev_now();
+	char			 who[160] = "", actor[32];
+
+	tokens += (double)(now - last) / DENY_EVERY_MS;
+	if (tokens > DENY_BURST)
+		tokens = DENY_BURST;
+	last = now;
+	log_info("control: uid %u denied %s", (unsigned)client_uid(c), what);
+	if (tokens >= 1) {
+		tokens -= 1;
+		d = json_object_new_object();
+		json_object_object_add(d, "verb", json_object_new_string(what));
+		if (suppressed > 0)
+			json_object_object_add(d, "suppressed",
+			    json_object_new_int((int)suppressed));
+		suppressed = 0;
+		event_emit(NULL, "denied", verbs_actor(c, actor, sizeof(actor)),
+		    d);
+	} else
+		suppressed++;
+	if (geteuid() != 0)
+		snprintf(who, sizeof(who), ", the daemon's user (uid %u)",
+		    (unsigned)geteuid());
+	if (md.conf->admin_gid != (gid_t)-1)
+		client_err(c, "denied", "%s changes state: only root%s or "
+		    "members of admin_group %s may use it", what, who,
+		    md.conf->admin_group);
+	else
+		client_err(c, "denied", "%s changes state: only root%s may use "
+		    "it (no admin_group is set)", what, who);
 }
 
 static void
@@ -390,6 +435,23 @@ last_text(const struct task *t, char *buf, size_t len)
 	return buf;
 }
 
+/* The task named name, or NULL with ERR unknown-task (and a suggestion). */
+struct task *
+verbs_task(struct client *c, const char *name)
+{
+	struct task	*t;
+	const char	*guess;
+
+	if ((t = task_find(&md.tasks, name)) != NULL)
+		return t;
+	if ((guess = task_suggest(&md.tasks, name)) != NULL)
+		client_err(c, "unknown-task", "no task named '%s' (did you mean "
+		    "'%s'?)", name, guess);
+	else
+		client_err(c, "unknown-task", "no task named '%s'", name);
+	return NULL;
+}
+
 /* Resolve the named tasks (all when none); ERR unknown-task on a bad name. */
 struct task **
 verbs_tasks_named(struct client *c, struct request *r, size_t *np)
@@ -406,9 +468,7 @@ verbs_tasks_named(struct client *c, struct request *r, size_t *np)
 	}
 	v = xcalloc((size_t)r->nargs, sizeof(*v));
 	for (i = 0; i < (size_t)r->nargs; i++)
-		if ((v[i] = task_find(&md.tasks, r->args[i])) == NULL) {
-			client_err(c, "unknown-task", "no task named '%s'",
-			    r->args[i]);
+		if ((v[i] = verbs_task(c, r->args[i])) == NULL) {
 			free(v);
 			return NULL;
 		}
@@ -629,10 +689,8 @@ verb_show(struct client *c, struct request *r)
 	const char		*lines[10], *p;
 	size_t			 n, i;
 
-	if ((t = task_find(&md.tasks, r->args[0])) == NULL) {
-		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	}
 	o = task_show_json(t);
 	n = output_tail(t, 10, lines);
 	a = json_object_new_array();

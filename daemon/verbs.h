@@ -50,5 +50,7 @@ void	verbs_plan_apply(struct client *, const struct plan *, int64_t ms,
 struct task	**verbs_tasks_named(struct client *, struct request *,
 		    size_t *n);
 const char	*verbs_actor(struct client *, char *buf, size_t len);
+struct task	*verbs_task(struct client *, const char *name);
+void		 verbs_deny(struct client *, const char *what);
 
 #endif

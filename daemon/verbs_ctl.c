@@ -226,16 +226,6 @@ verb_deactivate(struct client *c, struct request *r)
 	free(v);
 }
 
-static struct task *
-one_task(struct client *c, struct request *r)
-{
-	struct task	*t;
-
-	if ((t = task_find(&md.tasks, r->args[0])) == NULL)
-		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
-	return t;
-}
-
 void
 verb_run(struct client *c, struct request *r)
 {
@@ -245,7 +235,7 @@ verb_run(struct client *c, struct request *r)
 	const char	*code;
 	char		 err[512], actor[128];
 
-	if ((t = one_task(c, r)) == NULL)
+	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
 	if (t->conf->kind == KIND_SERVICE) {
 		client_err(c, "state", "%s is a service: use activate, "
@@ -292,7 +282,7 @@ verb_stop(struct client *c, struct request *r)
 	struct task	*t;
 	char		 actor[128];
 
-	if ((t = one_task(c, r)) == NULL)
+	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
 	if (t->conf->kind == KIND_SERVICE) {
 		client_err(c, "state", "%s is a service: deactivate stops it, "
@@ -322,7 +312,7 @@ verb_restart(struct client *c, struct request *r)
 	char		 err[256], actor[128];
 	int		 rc;
 
-	if ((t = one_task(c, r)) == NULL)
+	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
 	if (request_has(r, "dry-run")) {
 		if (t->conf->kind != KIND_SERVICE || !t->active)

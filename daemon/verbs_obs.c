@@ -207,10 +207,8 @@ verb_events(struct client *c, struct request *r)
 
 	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
 		return;
-	if (task != NULL && task_find(&md.tasks, task) == NULL) {
-		client_err(c, "unknown-task", "no task named '%s'", task);
+	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	}
 	if (store_events(task, n, since, collect, &rs) == -1 && !store_ok()) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
@@ -259,10 +257,8 @@ verb_history(struct client *c, struct request *r)
 
 	if (opt_window(c, r, 20, &n, &since) == -1)
 		return;
-	if (task != NULL && task_find(&md.tasks, task) == NULL) {
-		client_err(c, "unknown-task", "no task named '%s'", task);
+	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	}
 	if (store_history(task, n, since, collect, &rs) == -1 && !store_ok()) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
@@ -452,10 +448,8 @@ verb_logs(struct client *c, struct request *r)
 	size_t		 nv = 0, i, nt;
 	int		 n, rc;
 
-	if ((t = task_find(&md.tasks, r->args[0])) == NULL) {
-		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	}
 	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
 		return;
 	if (pat != NULL && (rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB))
@@ -571,10 +565,8 @@ verb_health(struct client *c, struct request *r)
 	struct task		*t = NULL;
 	char			 why[512];
 
-	if (r->nargs == 1 && (t = task_find(&md.tasks, r->args[0])) == NULL) {
-		client_err(c, "unknown-task", "no task named '%s'", r->args[0]);
+	if (r->nargs == 1 && (t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	}
 	o = t != NULL ? task_health(t, why, sizeof(why)) :
 	    daemon_health(why, sizeof(why));
 	if (client_json_mode(c))

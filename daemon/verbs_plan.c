@@ -318,9 +318,7 @@ preset_create(struct client *c, struct request *r)
 
 	if (r->nargs > 2) {
 		for (i = 2; i < r->nargs; i++) {
-			if (task_find(&md.tasks, r->args[i]) == NULL) {
-				client_err(c, "unknown-task", "no task named "
-				    "'%s'", r->args[i]);
+			if (verbs_task(c, r->args[i]) == NULL) {
 				json_object_put(a);
 				return;
 			}
@@ -363,9 +361,13 @@ preset_import(struct client *c, const char *text)
 	for (i = 0; i < json_object_array_length(tasks); i++) {
 		n = json_object_get_string(json_object_array_get_idx(tasks, i));
 		if (!json_object_is_type(json_object_array_get_idx(tasks, i),
-		    json_type_string) || task_find(&md.tasks, n) == NULL) {
-			client_err(c, "unknown-task", "no task named '%s'",
+		    json_type_string)) {
+			client_err(c, "invalid", "tasks: %s is not a task name",
 			    n ? n : "?");
+			json_object_put(o);
+			return;
+		}
+		if (verbs_task(c, n) == NULL) {
 			json_object_put(o);
 			return;
 		}
@@ -468,9 +470,10 @@ verb_preset(struct client *c, struct request *r)
 		return;
 	}
 	if (preset_subs[i].admin && !client_admin(c)) {
-		client_err(c, "denied", "preset %s changes state: only root, "
-		    "the daemon's user or the admin group may use it",
-		    r->args[0]);
+		char what[32];
+
+		snprintf(what, sizeof(what), "preset %s", r->args[0]);
+		verbs_deny(c, what);
 		return;
 	}
 	switch (i) {

@@ -11,7 +11,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 83
+plan 84
 
 KEYS='["id","time","task","event","actor","detail"]'
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})'
@@ -112,9 +112,12 @@ if is_root; then
 	setpriv --reuid=daemon --regid=daemon --clear-groups \
 	    "$MAINTCTL" -s "$SOCK" activate hourly >"$T/o" 2>&1
 	is "a user outside admin_group: denied (exit 77)" "$?" 77
-	is "denied: no event recorded" "$(ev | wc -l)" "$n0"
+	is "denied: one event recorded" "$(ev | wc -l)" "$((n0 + 1))"
+	is "denied: the event names the actor and the verb" \
+	    "$(ctl --json events -n 1 | jq -c '[.event, .actor, .detail.verb]')" \
+	    "[\"denied\",\"uid $(id -u daemon)\",\"activate\"]"
 else
-	for _ in 1 2 3 4 5 6 7 8; do
+	for _ in 1 2 3 4 5 6 7 8 9; do
 		skip "an admin_group user other than the daemon's needs root"
 	done
 fi
