@@ -5,10 +5,12 @@
  * forward.  A database that cannot be written (read-only, disk full) is
  * logged loudly and remembered for health; supervision goes on.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,8 +209,58 @@ fallback(void)
 }
 
 /*
- * -1 only when the file cannot be opened or created at all; a database
- * that opens but cannot be written leaves the store degraded.
+ * One daemon per database: two would each take the other's open runs
+ * for a crashed daemon's and kill them.  flock(2) on DATABASE.lock, held
+ * for the daemon's life (the kernel lets go when it dies); the file says
+ * who holds it.
+ */
+static int	lock_fd = -1;
+
+static int
+lock_database(const char *path, char *err, size_t errlen)
+{
+	char		 lpath[1100], buf[32];
+	const char	*errstr;
+	ssize_t		 n;
+	long long	 pid;
+	int		 held, ferr;
+
+	snprintf(lpath, sizeof(lpath), "%s.lock", path);
+	if ((lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1 &&
+	    (lock_fd = open(lpath, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "database %s: lock %s: %s", path, lpath,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		ferr = errno;
+		held = ferr == EWOULDBLOCK;
+		n = pread(lock_fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		pid = strtonum(buf, 1, INT32_MAX, &errstr);
+		if (held && errstr == NULL)
+			snprintf(err, errlen, "database %s is in use by pid %lld",
+			    path, pid);
+		else
+			snprintf(err, errlen, "database %s: lock %s: %s", path,
+			    lpath, held ? "held by another process" :
+			    strerror(ferr));
+		close(lock_fd);
+		lock_fd = -1;
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(lock_fd, 0) == -1 ||
+	    pwrite(lock_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+		log_debug("database: cannot write the pid in %s", lpath);
+	return 0;
+}
+
+/*
+ * -1 when the database is another daemon's, or cannot be opened or
+ * created at all; one that opens but cannot be written leaves the store
+ * degraded.
  */
 int
 store_open(const char *path, char *err, size_t errlen)
@@ -222,6 +274,8 @@ store_open(const char *path, char *err, size_t errlen)
 	 * sqlite makes -wal and -shm with the database's mode; when an
 	 * admin makes the database writable again, they must follow.
 	 */
+	if (lock_database(path, err, errlen) == -1)
+		return -1;
 	for (i = 0; existed && i < 2; i++) {
 		snprintf(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal");
 		if (stat(side, &sst) == 0 && (sst.st_mode & 07777) !=
@@ -266,6 +320,9 @@ store_close(void)
 	if (db != NULL)
 		sqlite3_close(db);
 	db = NULL;
+	if (lock_fd != -1)
+		close(lock_fd);
+	lock_fd = -1;
 }
 
 /*

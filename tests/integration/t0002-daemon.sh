@@ -7,10 +7,11 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 49
+plan 56
 
 write_conf <<'EOF'
 task alpha { command = "/bin/true" }
+task svc { kind = service  command = "/bin/sleep 1000" }
 EOF
 
 # try_start CONF [ARGS]: a daemonised start; sets RC and ERR (stderr).
@@ -56,7 +57,8 @@ contains "second instance: says which pid runs" "$ERR" \
     "already running, pid $pid"
 check "the first daemon still answers" ctl ping
 
-try_start "$CONF" -p "$T/other.pid"
+sed "s|$T/maintd.db|$T/other.db|" "$CONF" >"$T/otherdb.conf"
+try_start "$T/otherdb.conf" -p "$T/other.pid"
 is "same socket, other pidfile: exit 1" "$RC" 1
 like "same socket, other pidfile: the reason names the socket" "$ERR" \
     "^maintd: .*maintd\\.sock"
@@ -64,6 +66,20 @@ check_fails "same socket, other pidfile: no pidfile left" \
     test -e "$T/other.pid"
 check "the first daemon still answers on its socket" ctl ping
 check "the first daemon's pidfile is untouched" test "$(cat "$PIDFILE")" = "$pid"
+
+# one daemon per database: a second one would take the first one's runs
+# for those of a crashed daemon, and kill them
+check "the first daemon runs a service" ctl activate svc
+svc=$(ctl --json status svc | jq -r .pid)
+try_start "$CONF" -s "$T/other.sock" -p "$T/other.pid"
+is "same database, other socket and pidfile: exit 1" "$RC" 1
+[ "$RC" -eq 0 ] && kill -TERM "$(cat "$T/other.pid")"
+contains "... saying whose it is" "$ERR" \
+    "database $T/maintd.db is in use by pid $pid"
+check "... its socket is not left behind" test ! -e "$T/other.sock"
+check "the first daemon's service still runs" alive "$svc"
+is "... with the same pid" "$(ctl --json status svc | jq -r .pid)" "$svc"
+check "deactivate the service" ctl deactivate svc
 
 kill -TERM "$pid"
 check "TERM: the daemon exits" wait_for 20 gone "$pid"
