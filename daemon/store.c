@@ -72,6 +72,55 @@ static uint64_t		 fallback_id;	/* see fallback() */
 
 static sqlite3_stmt	*st_run_insert, *st_run_pid, *st_run_end, *st_event;
 
+/*
+ * Run ends not on disk (the disk was full, say): written again, whole,
+ * at the next write that succeeds, so no run stays open in history.
+ * Those written inside the open transaction are kept too, until it
+ * commits.  At most MAX_PENDING; the oldest go first.
+ */
+#define MAX_PENDING	4096
+
+struct pend {
+	char		*task;
+	struct run	 r;
+};
+
+struct pendv {
+	struct pend	*v;
+	size_t		 n, cap;
+};
+
+static struct pendv	pending, inbatch;
+
+static void
+pend_add(struct pendv *pv, const char *task, const struct run *r)
+{
+	if (pv->n == MAX_PENDING) {
+		log_warnx("database: too many runs waiting to be recorded; "
+		    "run %llu of %s is forgotten",
+		    (unsigned long long)pv->v[0].r.id, pv->v[0].task);
+		free(pv->v[0].task);
+		memmove(pv->v, pv->v + 1, --pv->n * sizeof(*pv->v));
+	}
+	if (pv->n == pv->cap) {
+		pv->cap = pv->cap ? pv->cap * 2 : 16;
+		pv->v = xreallocarray(pv->v, pv->cap, sizeof(*pv->v));
+	}
+	pv->v[pv->n].task = xstrdup(task);
+	pv->v[pv->n].r = *r;
+	pv->n++;
+}
+
+static void
+pend_clear(struct pendv *pv)
+{
+	size_t	i;
+
+	for (i = 0; i < pv->n; i++)
+		free(pv->v[i].task);
+	pv->n = 0;
+}
+
 bool
 store_ok(void)
 {
@@ -84,17 +133,29 @@ store_error(void)
 	return store_ok() ? "" : lasterr;
 }
 
-/* Remember a failure; log it when the store was fine until now. */
+/*
+ * Remember a failure; log it when the store was fine until now.  The
+ * first error is the one kept: what follows from it (a rollback of what
+ * was already rolled back, say) would only hide the cause.
+ */
+static void
+failed_msg(const char *what, const char *msg)
+{
+	if (!healthy)
+		return;
+	snprintf(lasterr, sizeof(lasterr), "%s: %s", what, msg);
+	log_warnx("database: %s; supervision goes on without history until "
+	    "it can be written again", lasterr);
+	healthy = false;
+}
+
 static void
 failed(const char *what)
 {
-	snprintf(lasterr, sizeof(lasterr), "%s: %s", what,
-	    db != NULL ? sqlite3_errmsg(db) : "no database");
-	if (healthy)
-		log_warnx("database: %s; supervision goes on without "
-		    "history until it can be written again", lasterr);
-	healthy = false;
+	failed_msg(what, db != NULL ? sqlite3_errmsg(db) : "no database");
 }
+
+static void	pending_flush(void);
 
 static void
 succeeded(void)
@@ -102,6 +163,7 @@ succeeded(void)
 	if (!healthy && db != NULL) {
 		log_info("database: writable again");
 		healthy = true;
+		pending_flush();
 	}
 }
 
@@ -174,11 +236,15 @@ prepare(void)
 		const char	 *sql;
 	} stmts[] = {
 		{ &st_run_insert, "INSERT INTO runs (task, trigger, dry_run, "
-		    "started) VALUES (?1, ?2, ?3, ?4)" },
+		    "started, id) VALUES (?1, ?2, ?3, ?4, ?5)" },
 		{ &st_run_pid, "UPDATE runs SET pid = ?2 WHERE id = ?1" },
-		{ &st_run_end, "UPDATE runs SET ended = ?2, duration = ?3, "
-		    "result = ?4, exit_code = ?5, signal = ?6, detail = ?7, "
-		    "cpu = ?8, maxrss_kb = ?9 WHERE id = ?1" },
+		/* a run whose start could not be stored is stored whole */
+		{ &st_run_end, "INSERT INTO runs (id, ended, duration, result, "
+		    "exit_code, signal, detail, cpu, maxrss_kb, task, trigger, "
+		    "pid, dry_run, started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		    "?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE "
+		    "SET ended = ?2, duration = ?3, result = ?4, exit_code = ?5, "
+		    "signal = ?6, detail = ?7, cpu = ?8, maxrss_kb = ?9" },
 		{ &st_event, "INSERT INTO events (time, task, event, actor, "
 		    "detail) VALUES (?1, ?2, ?3, ?4, ?5)" },
 	};
@@ -195,9 +261,15 @@ prepare(void)
 }
 
 /*
- * Ids given out while the store cannot be written come from a range of
- * their own (time-based), so they are not handed out again later.
+ * Run ids.  A run whose row is on disk has the next of the daemon's own
+ * counter, seeded from the largest id in the store; the counter never
+ * goes back, whatever the store does, so no id is handed out twice.  A
+ * run whose row could not be stored gets one from a range of its own,
+ * taken from the clock, so that a later daemon (which sees only what is
+ * stored) does not hand it out again.
  */
+static uint64_t		 next_id = 1;
+
 static uint64_t
 fallback(void)
 {
@@ -206,6 +278,19 @@ fallback(void)
 	if (fallback_id < t)
 		fallback_id = t;
 	return ++fallback_id;
+}
+
+static void
+seed_ids(void)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM runs", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		next_id = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
 }
 
 /*
@@ -301,6 +386,7 @@ store_open(const char *path, char *err, size_t errlen)
 	    /* a page cache of 512 KiB, not 2 MiB: the daemon stays small */
 	    exec_sql("PRAGMA cache_size = -512", "cache_size") == -1 ||
 	    migrate() == -1 || prepare() == -1) {
+		seed_ids();
 		healthy = false;
 		log_warnx("database %s: %s; supervision goes on without "
 		    "history", path, lasterr);
@@ -323,6 +409,12 @@ store_close(void)
 	if (lock_fd != -1)
 		close(lock_fd);
 	lock_fd = -1;
+	pend_clear(&pending);
+	pend_clear(&inbatch);
+	free(pending.v);
+	free(inbatch.v);
+	memset(&pending, 0, sizeof(pending));
+	memset(&inbatch, 0, sizeof(inbatch));
 }
 
 /*
@@ -335,22 +427,38 @@ store_close(void)
  * a restart after a crash needs to find it).
  */
 static int	batch_depth;
-static bool	batch_tried, batch_open;
+static bool	batch_tried, batch_open, batch_lost;
 
-static void
+
+/* -1 if what was written since the batch began is not on disk. */
+static int
 batch_commit(void)
 {
+	size_t	i;
+	int	rc = 0;
+
 	batch_tried = false;
 	if (!batch_open)
-		return;
+		return 0;
 	batch_open = false;
-	/* an error may have rolled it back already */
-	if (sqlite3_get_autocommit(db))
-		return;
-	if (exec_sql("COMMIT", "committing") == -1) {
+	if (batch_lost)
+		rc = -1;
+	else if (!sqlite3_get_autocommit(db) &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		failed("committing");
-		(void)exec_sql("ROLLBACK", "rolling back");
+		rc = -1;
 	}
+	/* sqlite may have rolled it back itself (SQLITE_FULL) */
+	if (rc == -1 && !sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	batch_lost = false;
+	if (rc == -1)
+		for (i = 0; i < inbatch.n; i++)
+			pend_add(&pending, inbatch.v[i].task, &inbatch.v[i].r);
+	pend_clear(&inbatch);
+	if (rc == 0)
+		succeeded();
+	return rc;
 }
 
 /* Before a write: begin the batch's transaction if there is a batch. */
@@ -389,19 +497,25 @@ step_done(sqlite3_stmt *st, const char *what)
 	int	rc;
 
 	batch_write();
-	rc = sqlite3_step(st);
-
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		failed(what);	/* before the reset, which may say less */
+		/* a failed statement may roll back the whole transaction */
+		if (batch_open)
+			batch_lost = true;
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		failed(what);
+	if (rc != SQLITE_DONE)
 		return -1;
-	}
-	succeeded();
+	if (!batch_open)
+		succeeded();
 	return 0;
 }
 
-/* The id of the new run: its row id, or one made up when the store fails. */
+/*
+ * The id of the new run: the next of the counter when its row is on
+ * disk, else one of the fallback range (see fallback()).
+ */
 uint64_t
 store_run_start(const char *task, const struct run *r)
 {
@@ -409,16 +523,18 @@ store_run_start(const char *task, const struct run *r)
 
 	if (st_run_insert == NULL)
 		return fallback();
+	id = next_id++;
 	sqlite3_bind_text(st_run_insert, 1, task, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st_run_insert, 2, trigger_name(r->trigger), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st_run_insert, 3, r->dry_run);
 	sqlite3_bind_double(st_run_insert, 4, ts_double(&r->start));
+	sqlite3_bind_int64(st_run_insert, 5, (sqlite3_int64)id);
 	if (step_done(st_run_insert, "recording a run") == -1)
-		id = fallback();
-	else
-		id = (uint64_t)sqlite3_last_insert_rowid(db);
-	batch_commit();	/* on disk before the process exists */
+		id = 0;
+	/* on disk before the process exists */
+	if (batch_commit() == -1 || id == 0)
+		return fallback();
 	return id;
 }
 
@@ -447,15 +563,13 @@ run_class(const struct run *r)
 	return "failed";
 }
 
-void
-store_run_end(const char *task, const struct run *r)
+/* 0 written (or in the open transaction), -1 not. */
+static int
+run_end_write(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st = st_run_end;
 	char		 res[300];
 
-	(void)task;
-	if (st == NULL)
-		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
 	/* the end as precise as the start: start + monotonic duration */
 	sqlite3_bind_double(st, 2, ts_double(&r->start) +
@@ -472,7 +586,42 @@ store_run_end(const char *task, const struct run *r)
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_double(st, 8, (double)(r->utime_ms + r->stime_ms) / 1000);
 	sqlite3_bind_int64(st, 9, r->maxrss_kb);
-	(void)step_done(st, "recording the end of a run");
+	sqlite3_bind_text(st, 10, task, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, trigger_name(r->trigger), -1, SQLITE_STATIC);
+	if (r->pid > 0)
+		sqlite3_bind_int(st, 12, (int)r->pid);
+	sqlite3_bind_int(st, 13, r->dry_run);
+	sqlite3_bind_double(st, 14, ts_double(&r->start));
+	return step_done(st, "recording the end of a run");
+}
+
+void
+store_run_end(const char *task, const struct run *r)
+{
+	if (st_run_end == NULL)
+		return;
+	if (run_end_write(task, r) == -1)
+		pend_add(&pending, task, r);
+	else if (batch_open)
+		pend_add(&inbatch, task, r);
+}
+
+/* The store works again: the ends it missed, oldest first. */
+static void
+pending_flush(void)
+{
+	struct pendv	todo = pending;
+	size_t		i;
+
+	if (todo.n == 0)
+		return;
+	memset(&pending, 0, sizeof(pending));
+	for (i = 0; i < todo.n; i++)
+		store_run_end(todo.v[i].task, &todo.v[i].r);
+	log_info("database: %zu run%s recorded late", todo.n,
+	    todo.n == 1 ? "" : "s");
+	pend_clear(&todo);
+	free(todo.v);
 }
 
 /* The event's id, or 0 when it could not be recorded. */
