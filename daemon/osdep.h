@@ -16,8 +16,30 @@ void	os_subreaper(void);
 int	os_kill_run(uint64_t run_id, pid_t pgid, int sig, int *unsure,
 	    const pid_t *groups, size_t ngroups);
 
-/* A previous maintd's run: is pid still it; kill what is left of it. */
-int	os_run_alive(pid_t pid, uint64_t run_id, const char *task);
-int	os_kill_stale(uint64_t run_id, const char *task);
+struct os_proc {
+	uid_t		uid;		/* real */
+	pid_t		ppid, pgid, sid;
+	uint64_t	start;		/* clock ticks since boot */
+	char		state;		/* 'Z': a zombie */
+};
+
+/* What the kernel says of pid; -1 when it is gone (or unknown here). */
+int	os_proc(pid_t pid, struct os_proc *);
+/* When pid started, in clock ticks since boot; 0 when unknown. */
+uint64_t os_proc_start(pid_t pid);
+/* This boot's id, or NULL where there is none. */
+const char *os_boot_id(void);
+
+/* A run of a previous maintd, as its store recorded it. */
+struct run_mark {
+	uint64_t	 run_id;
+	const char	*task;
+	pid_t		 pid;		/* leader, also its group and session */
+	uid_t		 uid;
+	uint64_t	 start;		/* the leader's start; 0: unknown */
+};
+
+/* Kill what is provably left of it; how many signals were sent. */
+int	os_recover_run(const struct run_mark *);
 
 #endif

@@ -62,6 +62,10 @@ static const char *migrations[] = {
 	"  description TEXT NOT NULL DEFAULT '',"
 	"  tasks TEXT NOT NULL,"
 	"  created REAL NOT NULL);",
+	/* 2: what proves a left-over process is the run's (osdep.c) */
+	"ALTER TABLE runs ADD COLUMN uid INTEGER;"
+	"ALTER TABLE runs ADD COLUMN pid_start INTEGER;"
+	"ALTER TABLE runs ADD COLUMN boot_id TEXT;",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -237,7 +241,8 @@ prepare(void)
 	} stmts[] = {
 		{ &st_run_insert, "INSERT INTO runs (task, trigger, dry_run, "
 		    "started, id) VALUES (?1, ?2, ?3, ?4, ?5)" },
-		{ &st_run_pid, "UPDATE runs SET pid = ?2 WHERE id = ?1" },
+		{ &st_run_pid, "UPDATE runs SET pid = ?2, uid = ?3, pid_start = "
+		    "?4, boot_id = ?5 WHERE id = ?1" },
 		/* a run whose start could not be stored is stored whole */
 		{ &st_run_end, "INSERT INTO runs (id, ended, duration, result, "
 		    "exit_code, signal, detail, cpu, maxrss_kb, task, trigger, "
@@ -538,13 +543,21 @@ store_run_start(const char *task, const struct run *r)
 	return id;
 }
 
+/* The run's process: what a later maintd needs to know it is the run's. */
 void
-store_run_pid(uint64_t id, pid_t pid)
+store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start)
 {
+	const char	*boot = os_boot_id();
+
 	if (st_run_pid == NULL)
 		return;
 	sqlite3_bind_int64(st_run_pid, 1, (sqlite3_int64)id);
 	sqlite3_bind_int(st_run_pid, 2, (int)pid);
+	sqlite3_bind_int64(st_run_pid, 3, (sqlite3_int64)uid);
+	if (start > 0)
+		sqlite3_bind_int64(st_run_pid, 4, (sqlite3_int64)start);
+	if (boot != NULL)
+		sqlite3_bind_text(st_run_pid, 5, boot, -1, SQLITE_STATIC);
 	(void)step_done(st_run_pid, "recording a run's pid");
 }
 
@@ -644,22 +657,23 @@ store_event(double when, const char *task, const char *event,
 }
 
 /*
- * Runs left open by a crash: kill what is left of them (their group,
- * if its leader is still the run's process) and close them as abandoned.
+ * Runs left open by a crash: kill what is provably left of them (see
+ * os_recover_run()) and close them as abandoned.  After a reboot nothing
+ * of them can be left.
  */
 void
 store_recover(void)
 {
 	sqlite3_stmt	*st, *up;
-	uint64_t	 id;
-	const char	*task;
-	pid_t		 pid;
+	struct run_mark	 m;
+	const char	*boot = os_boot_id(), *rboot;
 	int		 n = 0;
 
 	if (!store_ok())
 		return;
-	if (sqlite3_prepare_v2(db, "SELECT id, task, pid FROM runs WHERE "
-	    "ended IS NULL", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT id, task, pid, uid, pid_start, "
+	    "boot_id FROM runs WHERE ended IS NULL", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		failed("looking for abandoned runs");
 		return;
 	}
@@ -672,17 +686,16 @@ store_recover(void)
 	}
 	(void)exec_sql("BEGIN IMMEDIATE", "recover");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		id = (uint64_t)sqlite3_column_int64(st, 0);
-		task = (const char *)sqlite3_column_text(st, 1);
-		pid = (pid_t)sqlite3_column_int(st, 2);
-		if (pid > 1 && os_run_alive(pid, id, task)) {
-			log_warnx("%s: run %llu was left running by a "
-			    "previous maintd (pid %d); killing its process "
-			    "group", task, (unsigned long long)id, (int)pid);
-			(void)kill(-pid, SIGKILL);
-		}
-		(void)os_kill_stale(id, task);
-		sqlite3_bind_int64(up, 1, (sqlite3_int64)id);
+		m.run_id = (uint64_t)sqlite3_column_int64(st, 0);
+		m.task = (const char *)sqlite3_column_text(st, 1);
+		m.pid = (pid_t)sqlite3_column_int(st, 2);
+		m.uid = (uid_t)sqlite3_column_int64(st, 3);
+		m.start = (uint64_t)sqlite3_column_int64(st, 4);
+		rboot = (const char *)sqlite3_column_text(st, 5);
+		if (m.task != NULL && (boot == NULL || rboot == NULL ||
+		    strcmp(boot, rboot) == 0))
+			(void)os_recover_run(&m);
+		sqlite3_bind_int64(up, 1, (sqlite3_int64)m.run_id);
 		sqlite3_bind_double(up, 2, (double)time(NULL));
 		(void)sqlite3_step(up);
 		sqlite3_reset(up);

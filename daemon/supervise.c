@@ -299,7 +299,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		return -1;
 	}
 	t->cur.pid = res.pid;
-	store_run_pid(t->cur.id, res.pid);
+	store_run_pid(t->cur.id, res.pid, t->conf->uid,
+	    os_proc_start(res.pid));
 	t->outfd = res.outfd;
 	t->errfd = res.errfd;
 	t->state = ST_STARTING;

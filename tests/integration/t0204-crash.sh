@@ -3,15 +3,19 @@
 # (DESIGN §3 "Spawning a child", §7).  Its run's processes outlive it;
 # the next start replaces the stale socket and pidfile, closes the run as
 # "abandoned" in history, kills the run's process group and what escaped
-# it (every process carrying the run's MAINTD_RUN_ID and MAINTD_TASK),
-# and the database passes PRAGMA integrity_check.  Recovery touches
-# nothing else: a process group whose leader does not carry the run's
-# marks, and processes marked with another run or task, live on.
+# it, and the database passes PRAGMA integrity_check.  Only what is
+# provably the run's is killed: the leader by its pid, start time and uid
+# as recorded at spawn; a process carrying the run's MAINTD_RUN_ID and
+# MAINTD_TASK only if it also has the run's uid, started after its
+# leader, and is in the leader's session or below the leader.  Decoys
+# that merely carry the marks (another user, another session), a
+# recorded pid now held by a later process, and processes marked with
+# another run or task, live on; the daemon logs why.
 # Every process this file starts carries a marker "sleep 1000 92NN.<pid>".
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 44
 
 TAG=$$
 # unique task names: recovery kills by MAINTD_TASK, and other test files
@@ -87,6 +91,18 @@ check "the setsid sleep left the run's group" \
 
 kill -KILL "$DAEMON_PID"
 check "maintd is gone after SIGKILL" wait_for 10 gone "$DAEMON_PID"
+# decoys: they carry the run's marks, but are not the run's: one in a
+# session of its own (as the same user when not root), one as another user
+# in the run's own session would need the run's uid; neither may be killed
+env "MAINTD_RUN_ID=$rid" "MAINTD_TASK=$HANG" setsid sleep 1000 "9221.$TAG" &
+if is_root; then
+	env "MAINTD_RUN_ID=$rid" "MAINTD_TASK=$HANG" setpriv --reuid=daemon \
+	    --regid=daemon --clear-groups setsid sleep 1000 "9222.$TAG" &
+else
+	env "MAINTD_RUN_ID=$rid" "MAINTD_TASK=$HANG" setsid sleep 1000 "9222.$TAG" &
+fi
+check "two decoys carry the run's marks" wait_for 10 sh -c \
+    "[ \$(pgrep -c -x -f -- 'sleep 1000 922[12]\\.$TAG') -eq 2 ]"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=""
 check "the run's group outlives the daemon" alive "$rpid"
@@ -99,7 +115,13 @@ check "the run's process group is killed" wait_for 10 group_gone "$rpid"
 check "the sleeps in the group are gone" wait_for 10 sh -c \
     "! pgrep -f -- 'sleep 1000 920[12]\\.$TAG'"
 check "the escaped sleep is gone too" wait_for 10 gone "$escaped"
-check "nothing of the run is left" all_marked_gone
+check "nothing of the run is left" sh -c \
+    "! pgrep -f -- 'sleep 1000 920[0-9]\\.$TAG'"
+check "the decoy in a session of its own lives on" alive "$(marked 21)"
+check "the decoy of another user (or session) lives on" alive "$(marked 22)"
+like "the daemon says why it left a decoy alone" "$(cat "$T/daemon.log")" \
+    "not killing pid $(marked 21): it carries the marks of run $rid, but"
+kill_marked
 is "history: the run is abandoned" "$(h "$HANG" '[.run, .result] | tostring')" \
     "[$rid,\"abandoned\"]"
 like "history: it has an end time" "$(h "$HANG" .ended)" '^[0-9]{4}-'
@@ -120,7 +142,7 @@ if have_sqlite3; then
 	is "sqlite3: PRAGMA integrity_check" \
 	    "$(sqlite3 "$T/maintd.db" 'PRAGMA integrity_check' 2>&1)" ok
 	is "sqlite3: PRAGMA user_version" \
-	    "$(sqlite3 "$T/maintd.db" 'PRAGMA user_version' 2>&1)" 1
+	    "$(sqlite3 "$T/maintd.db" 'PRAGMA user_version' 2>&1)" 2
 	is "sqlite3: WAL" "$(sqlite3 "$T/maintd.db" 'PRAGMA journal_mode' 2>&1)" wal
 	is "sqlite3: the row as stored" "$(sqlite3 "$T/maintd.db" \
 	    "SELECT task, pid, result, ended IS NOT NULL FROM runs WHERE id = $rid" 2>&1)" \
@@ -147,13 +169,15 @@ if have_sqlite3; then
 	other=$(marked 11)
 	check "the unmarked one leads its own group" \
 	    test "$(ps -o pgid= -p "$other" | tr -d ' ')" = "$other"
+	# the recorded leader is the unmarked sleep, but it started later
+	# than the run's leader did (start 1 tick after boot): not the run's
 	check "sqlite3: a run left open, pid the unmarked sleep" \
 	    sqlite3 "$T/maintd.db" "INSERT INTO runs (id, task, trigger, pid, \
-	    started) VALUES (9000, '$HANG', 'manual', $other, \
-	    strftime('%s', 'now'))"
+	    uid, pid_start, started) VALUES (9000, '$HANG', 'manual', $other, \
+	    $(id -u), 1, strftime('%s', 'now'))"
 	check "maintd starts" start_fg
-	check "the process marked with the run is killed" \
-	    wait_for 10 marked_gone 12
+	check "a process marked with the run, but outside its session, lives on" \
+	    alive "$(marked 12)"
 	is "the run is abandoned" "$(h "$HANG" '[.run, .result] | tostring')" \
 	    '[9000,"abandoned"]'
 	check "the unmarked group leader lives on" alive "$other"
