@@ -63,7 +63,7 @@ BASH_SCRIPTS	= contrib/completion/maintctl.bash
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libjson-c-dev \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
-		  perl clang logrotate valgrind sqlite3
+		  perl clang logrotate valgrind sqlite3 python3
 
 all: $(BUILD)/maintd $(BUILD)/maintctl
 

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#ifdef __FreeBSD__
+#include <sys/ucred.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +37,9 @@
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
 #define OUT_HIGH	(256 * 1024)	/* stop reading requests above this */
 #define OUT_CAP		(16 * 1024 * 1024)	/* drop a client above this */
+#define OUT_TOTAL	(64 * 1024 * 1024)	/* ... all clients together */
+#define OUT_KEEP	(64 * 1024)	/* a drained buffer above is freed */
+#define ADMIN_RESERVE	4	/* slots of max_clients kept for admins */
 #define ACCEPT_PAUSE_MS	1000
 
 struct client {
@@ -60,6 +66,7 @@ static char			*sock_path;
 static struct control_conf	 cc;
 static struct client		*clients;
 static int			 nclients;
+static size_t			 out_total;	/* bytes of every out buffer */
 static struct ev_timer		 accept_timer;
 
 static void	client_free(struct client *);
@@ -74,37 +81,69 @@ control_nclients(void)
 }
 
 static void
+drop(struct client *c, const char *why)
+{
+	log_warnx("control: client uid %u does not read its replies (%zu "
+	    "bytes queued%s); dropping it", (unsigned)c->uid,
+	    c->outlen - c->outoff, why);
+	c->dead = true;
+	/* nothing more is sent to it: its memory goes back now */
+	out_total -= c->outcap;
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = c->outcap = 0;
+}
+
+/*
+ * Room for need bytes in c's buffer, within the caps: OUT_CAP for one
+ * client, OUT_TOTAL for all (then the one holding most is dropped: it
+ * is the one not reading).  false when c itself is dropped.
+ */
+static bool
+out_room(struct client *c, size_t need)
+{
+	struct client	*o, *big;
+	size_t		 cap;
+
+	if (need - c->outoff > OUT_CAP) {
+		drop(c, "");
+		return false;
+	}
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		need -= c->outoff;
+		c->outoff = 0;
+		if (need <= c->outcap)
+			return true;
+	}
+	for (cap = c->outcap ? c->outcap : 4096; cap < need; cap *= 2)
+		;
+	while (out_total - c->outcap + cap > OUT_TOTAL) {
+		for (big = c, o = clients; o != NULL; o = o->next)
+			if (!o->dead && o->outlen - o->outoff >
+			    big->outlen - big->outoff)
+				big = o;
+		drop(big, ", over the limit for all clients");
+		if (big == c)
+			return false;
+		client_arm(big);
+	}
+	c->out = xreallocarray(c->out, cap, 1);
+	out_total += cap - c->outcap;
+	c->outcap = cap;
+	return true;
+}
+
+static void
 out_append(struct client *c, const char *s, size_t n)
 {
-	size_t	need;
-
 	if (c->dead)
 		return;
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
-	need = c->outlen + n;
-	if (need - c->outoff > OUT_CAP) {
-		log_warnx("control: client uid %u does not read its replies "
-		    "(%zu bytes queued); dropping it", (unsigned)c->uid,
-		    c->outlen - c->outoff);
-		c->dead = true;
+	if (c->outlen + n > c->outcap && !out_room(c, c->outlen + n))
 		return;
-	}
-	if (need > c->outcap) {
-		if (c->outoff > 0) {
-			memmove(c->out, c->out + c->outoff,
-			    c->outlen - c->outoff);
-			c->outlen -= c->outoff;
-			c->outoff = 0;
-			need = c->outlen + n;
-		}
-		if (need > c->outcap) {
-			c->outcap = c->outcap ? c->outcap : 4096;
-			while (c->outcap < need)
-				c->outcap *= 2;
-			c->out = xreallocarray(c->out, c->outcap, 1);
-		}
-	}
 	memcpy(c->out + c->outlen, s, n);
 	c->outlen += n;
 }
@@ -294,6 +333,15 @@ client_flush(struct client *c)
 			break;
 		}
 		c->outoff += (size_t)n;
+		if (cc.idle_ms > 0 && !c->held)
+			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+	}
+	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
+		/* a big reply has gone: so does its buffer */
+		out_total -= c->outcap;
+		free(c->out);
+		c->out = NULL;
+		c->outlen = c->outoff = c->outcap = 0;
 	}
 	if (c->dead || (c->closing && c->outlen == c->outoff && !c->held)) {
 		client_free(c);
@@ -348,6 +396,8 @@ client_input(struct client *c)
 		*nl = '\0';
 		line[len] = '\0';
 		c->json = false;
+		if (cc.idle_ms > 0)
+			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
 		verbs_dispatch(c, line, len);
 		if (c->dead)
 			break;
@@ -400,35 +450,82 @@ client_event(int fd, int revents, void *arg)
 		if (c->held && c->inlen == 0)
 			ev_io_set(c->fd, c->outlen > c->outoff ? EV_WRITE : 0);
 	}
-	if (n > 0) {
+	/*
+	 * Bytes alone do not keep a client: a request must be complete
+	 * within client_timeout of the last one (or of the connection).
+	 */
+	if (n > 0)
 		c->inlen += (size_t)n;
-		if (!c->held && cc.idle_ms > 0)
-			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
-	}
 	client_input(c);
 }
 
+/*
+ * Is gid among the peer's groups, as the kernel has them: SO_PEERGROUPS
+ * on Linux (4.13 and later), the credentials of LOCAL_PEERCRED on
+ * FreeBSD.  Elsewhere, or where those fail, the groups of the peer's
+ * user in the group database.
+ */
 static bool
-uid_is_admin(uid_t uid, gid_t gid)
+peer_in_group(int fd, uid_t uid, gid_t pgid, gid_t gid)
 {
+	gid_t		 buf[256], *groups = buf;
 	struct passwd	*pw;
-	gid_t		 groups[256];
 	int		 n = 256, i;
+	bool		 found = false;
+#if defined(SO_PEERGROUPS)
+	socklen_t	 len = sizeof(buf);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE)
+			goto database;	/* a kernel older than 4.13 */
+		groups = xcalloc(1, len);	/* len: what it needs */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
+		    -1)
+			len = 0;
+	}
+	for (i = 0; i < (int)(len / sizeof(gid_t)); i++)
+		found = found || groups[i] == gid;
+	if (groups != buf)
+		free(groups);
+	return found;
+ database:
+#elif defined(LOCAL_PEERCRED)
+	struct xucred	 xu;
+	socklen_t	 len = sizeof(xu);
+
+	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &xu, &len) == 0 &&
+	    xu.cr_version == XUCRED_VERSION) {
+		for (i = 0; i < xu.cr_ngroups; i++)
+			found = found || xu.cr_groups[i] == gid;
+		return found;
+	}
+#else
+	(void)fd;
+#endif
+	if ((pw = getpwuid(uid)) == NULL ||
+	    getgrouplist(pw->pw_name, pgid, groups, &n) == -1)
+		return false;
+	for (i = 0; i < n; i++)
+		found = found || groups[i] == gid;
+	return found;
+}
+
+/* Root, the daemon's uid, or a process in admin_group. */
+static bool
+peer_is_admin(int fd, uid_t uid, gid_t gid)
+{
 	if (uid == 0 || uid == geteuid())
 		return true;
 	if (cc.admin_gid == (gid_t)-1)
 		return false;
-	if (gid == cc.admin_gid)
-		return true;
-	if ((pw = getpwuid(uid)) == NULL)
-		return false;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
-		return false;
-	for (i = 0; i < n; i++)
-		if (groups[i] == cc.admin_gid)
-			return true;
-	return false;
+	return gid == cc.admin_gid || peer_in_group(fd, uid, gid, cc.admin_gid);
+}
+
+static int
+admin_reserve(void)
+{
+	return cc.max_clients / 2 < ADMIN_RESERVE ? cc.max_clients / 2 :
+	    ADMIN_RESERVE;
 }
 
 static void
@@ -446,6 +543,7 @@ control_accept(int fd, int revents, void *arg)
 	int		 cfd;
 	uid_t		 uid;
 	gid_t		 gid;
+	bool		 admin;
 	static const char busy[] = "ERR busy too many clients\n";
 
 	(void)revents;
@@ -467,7 +565,10 @@ control_accept(int fd, int revents, void *arg)
 			close(cfd);
 			continue;
 		}
-		if (nclients >= cc.max_clients) {
+		admin = peer_is_admin(cfd, uid, gid);
+		/* the last slots are kept: an admin can always get in */
+		if (nclients >= cc.max_clients || (!admin && nclients >=
+		    cc.max_clients - admin_reserve())) {
 			log_warnx("control: too many clients (%d), refusing "
 			    "uid %u", nclients, (unsigned)uid);
 			(void)send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
@@ -478,7 +579,7 @@ control_accept(int fd, int revents, void *arg)
 		c->fd = cfd;
 		c->uid = uid;
 		c->gid = gid;
-		c->admin = uid_is_admin(uid, gid);
+		c->admin = admin;
 		ev_timer_init(&c->idle, client_idle, c);
 		ev_timer_init(&c->resume, client_resume, c);
 		if (ev_io_add(cfd, EV_READ, client_event, c) == -1) {
@@ -512,6 +613,7 @@ client_free(struct client *c)
 	if (c->next != NULL)
 		c->next->prevp = c->prevp;
 	nclients--;
+	out_total -= c->outcap;
 	free(c->out);
 	free(c);
 }

@@ -391,12 +391,12 @@ store_open(const char *path, char *err, size_t errlen)
 	    /* a page cache of 512 KiB, not 2 MiB: the daemon stays small */
 	    exec_sql("PRAGMA cache_size = -512", "cache_size") == -1 ||
 	    migrate() == -1 || prepare() == -1) {
-		seed_ids();
 		healthy = false;
 		log_warnx("database %s: %s; supervision goes on without "
 		    "history", path, lasterr);
 		return 0;
 	}
+	seed_ids();
 	return 0;
 }
 

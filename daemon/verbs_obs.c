@@ -523,6 +523,8 @@ daemon_health(char *why, size_t len)
 	json_object_object_add(o, "halted", json_object_new_boolean(md.halted));
 	json_object_object_add(o, "store", json_object_new_string(
 	    store_ok() ? "ok" : store_error()));
+	json_object_object_add(o, "clients", json_object_new_int(
+	    control_nclients()));
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 	    (int64_t)(time(NULL) - md.started)));
 	json_object_object_add(o, "version",

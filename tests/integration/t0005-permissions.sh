@@ -2,7 +2,8 @@
 # t0005-permissions: who may connect and who may change state.  The
 # socket gets socket_mode and socket_group; anyone who can connect may use
 # read-only verbs; changing verbs need root, the daemon's uid or
-# admin_group (by the peer's gid, or the groups of its user).
+# admin_group (the peer's gid or supplementary groups, as the kernel has
+# them, not the user database).
 # Root only: the clients run as nobody.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +18,7 @@ if ! getent group daemon >/dev/null || ! id nobody >/dev/null 2>&1 ||
 	exit 0
 fi
 
-plan 17
+plan 18
 
 # nobody_as GROUP COMMAND...: run as nobody with primary group GROUP and
 # no supplementary groups.
@@ -100,8 +101,10 @@ r=$(printf 'activate alpha\n' | socat -t 5 - "UNIX-CONNECT:$SOCK")
 not_denied "root may activate" "$r"
 stop_daemon
 
-# The peer's gid is daemon, but nobody's own group (nogroup) is the
-# admin group: membership comes from the user's groups too.
+# Membership is what the kernel says of the peer, not what the user
+# database says of its user: nobody's group in /etc/passwd is nogroup,
+# but a process of nobody's running with gid daemon and no supplementary
+# groups is not in nogroup; one with the supplementary group nogroup is.
 write_conf <<'EOF'
 socket_mode = "0666"
 admin_group = "nogroup"
@@ -110,6 +113,9 @@ EOF
 check "daemon starts (admin_group nogroup)" start_fg
 r=$(printf 'activate alpha\n' | nobody_as daemon socat -t 5 - \
     "UNIX-CONNECT:$SOCK")
-not_denied "a user whose groups include admin_group may activate" "$r"
+denied "nobody's database group does not count: the process is not in it" "$r"
+r=$(printf 'activate alpha\n' | setpriv --reuid=nobody --regid=daemon \
+    --groups=nogroup socat -t 5 - "UNIX-CONNECT:$SOCK")
+not_denied "a process with the supplementary group admin_group may activate" "$r"
 
 done_testing

@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 90
+plan 92
 
 TAG=$$
 KEYS='["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb"]'
@@ -282,5 +282,9 @@ is "restart: the same rows" \
 check "restart: a new run gets a new, larger id" ctl run ok --wait
 is "restart: new id above every old one" \
     "$(ctl --json history -n 2 | jq -s '.[0].run > .[1].run')" true
+is "restart: ... the next one after them (the counter goes on)" \
+    "$(ctl --json history -n 2 | jq -s '.[0].run - .[1].run')" 1
+check_fails "restart: the store stayed healthy" sh -c \
+    "grep -q 'UNIQUE' '$T/daemon.log'"
 
 done_testing
