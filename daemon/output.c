@@ -31,6 +31,28 @@ static size_t	wlen;
 static struct task *wtask;
 static char	ident[128];	/* openlog() keeps the pointer */
 
+/*
+ * Output that cannot be written is kept only in memory: health says so
+ * (t->log_errno) until a write succeeds again.  Logged when it begins and
+ * ends, not at every line.
+ */
+static void
+log_failed(struct task *t, const char *what)
+{
+	if (t->log_errno == 0)
+		log_warn("%s: %s %s/%s.log; its output is kept in memory only",
+		    t->conf->name, what, md.conf->log_dir, t->conf->name);
+	t->log_errno = errno;
+}
+
+static void
+log_worked(struct task *t)
+{
+	if (t->log_errno != 0)
+		log_info("%s: its log file is written again", t->conf->name);
+	t->log_errno = 0;
+}
+
 static int
 log_open(struct task *t)
 {
@@ -42,7 +64,7 @@ log_open(struct task *t)
 	    t->conf->name);
 	t->logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (t->logfd == -1) {
-		log_warn("%s: open %s", t->conf->name, path);
+		log_failed(t, "cannot open");
 		return -1;
 	}
 	return 0;
@@ -63,12 +85,14 @@ wflush(void)
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n == -1) {
-				log_warn("%s: writing its log", wtask->conf->name);
+				log_failed(wtask, "cannot write");
 				break;
 			}
 			p += n;
 			left -= (size_t)n;
 		}
+		if (left == 0)
+			log_worked(wtask);
 	}
 	wlen = 0;
 }

@@ -80,6 +80,7 @@ struct task {
 	bool			 boot_done;	/* @reboot ran since start */
 
 	int			 logfd;		/* -1: not open */
+	int			 log_errno;	/* why its log cannot be written */
 	char			*line;		/* LINE_MAX_OUT, from the first run */
 	size_t			 linelen;
 	struct tail		*tail;		/* from the first output line */

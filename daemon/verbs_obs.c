@@ -505,6 +505,15 @@ daemon_health(char *why, size_t len)
 	if (!store_ok())
 		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
 		    why[0] ? ", " : "", store_error());
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i].log_errno != 0) {
+			ok = false;
+			snprintf(why + strlen(why), len - strlen(why), "%slog_dir "
+			    "%s not writable (task %s): %s", why[0] ? ", " : "",
+			    md.conf->log_dir, md.tasks.v[i].conf->name,
+			    strerror(md.tasks.v[i].log_errno));
+			break;
+		}
 	if (md.halted) {
 		ok = false;
 		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
@@ -548,6 +557,10 @@ task_health(const struct task *t, char *why, size_t len)
 		status = "degraded";
 		snprintf(why, len, "%s: last run %s", t->conf->name,
 		    run_result(t->last, res, sizeof(res)));
+	} else if (t->log_errno != 0) {
+		status = "degraded";
+		snprintf(why, len, "log_dir %s not writable (task %s): %s",
+		    md.conf->log_dir, t->conf->name, strerror(t->log_errno));
 	}
 	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
 	json_object_object_add(o, "status", json_object_new_string(status));
@@ -557,6 +570,8 @@ task_health(const struct task *t, char *why, size_t len)
 	json_object_object_add(o, "last_result", t->last != NULL ?
 	    json_object_new_string(run_result(t->last, res, sizeof(res))) :
 	    NULL);
+	json_object_object_add(o, "log", json_object_new_string(
+	    t->log_errno != 0 ? strerror(t->log_errno) : "ok"));
 	return o;
 }
 

@@ -10,11 +10,11 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 59
+plan 70
 
 TAG=$$
-DKEYS='["status","tasks","active","running","failed","halted","store","uptime_s","version"]'
-TKEYS='["task","status","state","active","last_result"]'
+DKEYS='["status","tasks","active","running","failed","halted","store","clients","uptime_s","version"]'
+TKEYS='["task","status","state","active","last_result","log"]'
 
 hj() {
 	ctl --json health "$@" 2>/dev/null
@@ -53,6 +53,7 @@ trap 'kill_marked; cleanup' EXIT
 write_conf <<EOF
 socket_mode = "0666"
 task good { command = "/bin/true" }
+task talk { command = "echo said" shell = true }
 task bad { command = "exit 3" shell = true }
 task long { command = "exec sleep 9601.$TAG" shell = true }
 task hourly { every = 1h command = "/bin/true" }
@@ -75,14 +76,14 @@ KEYS=$DKEYS
 check "health --json: exactly the documented keys" keys_are
 is "health: status, tasks, active, running, failed, halted, store" \
     "$(hj | jq -c '[.status, .tasks, .active, .running, .failed, .halted, .store]')" \
-    '["ok",5,0,0,0,false,"ok"]'
+    '["ok",6,0,0,0,false,"ok"]'
 is "health: version as maintd -V" "$(hf .version)" \
     "$("$MAINTD" -V | awk '{ print $2 }')"
 is "health: uptime_s a whole number >= 0" "$(hf '.uptime_s | type == "number" and . >= 0 and . == floor')" true
 is "raw health: final line OK ok" "$(raw health | tail -1)" "OK ok"
 is "raw health: one data line per key, then the final line" \
     "$(raw health | sed 's/^- \([a-z_]*\) .*/\1/' | tr '\n' ' ')" \
-    "status tasks active running failed halted store uptime_s version OK ok "
+    "status tasks active running failed halted store clients uptime_s version OK ok "
 like "text: status line" "$(sed -n 1p "$T/o")" '^status +ok$'
 like "text: version line" "$(grep '^version' "$T/o")" '^version +[0-9]'
 is "health --json: one line" "$(hj | wc -l | tr -d ' ')" 1
@@ -173,6 +174,28 @@ like "halted: says why" "$(cat "$T/e")" 'halted by stop-all'
 check "resume" ctl resume
 check "resumed: health ok" wait_for 10 daemon_is ok
 is "resumed: halted false" "$(hf .halted)" false
+
+# --- output that cannot be written --------------------------------------------
+
+# a file where log_dir was (root may write anywhere a mode forbids)
+check "talk: a run, logged" ctl run talk --wait
+mv "$T/log" "$T/log.saved"
+: >"$T/log"
+check "reopen the log files" ctl reopen
+check "talk: a run while log_dir is not a directory" ctl run talk --wait
+ctl --json health >"$T/o" 2>"$T/e"
+is "output lost: health exit 1" "$?" 1
+is "... degraded" "$(jq -r .status "$T/o")" degraded
+is "... naming log_dir and the task" "$(cat "$T/e")" \
+    "maintctl: degraded: log_dir $T/log not writable (task talk): Not a directory"
+is "health talk: degraded, the reason" "$(hf '[.status, .log] | join(" ")' talk)" \
+    "degraded Not a directory"
+is "the line is still kept in memory" "$(ctl logs talk -n 1 | sed 's/.*] //')" said
+rm "$T/log"
+mv "$T/log.saved" "$T/log"
+check "talk: a run once log_dir is back" ctl run talk --wait
+check "health: ok again, once a write has succeeded" wait_for 10 daemon_is ok
+is "health talk: ok" "$(hf .log talk)" ok
 
 # --- uptime -----------------------------------------------------------------
 

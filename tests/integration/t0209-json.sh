@@ -141,9 +141,9 @@ check "events: id, time, task, event, actor, detail" \
     keys_are '["id","time","task","event","actor","detail"]' events
 check "logs: task, time, run, line" keys_are '["task","time","run","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","tasks","active","running","failed","halted","store","uptime_s","version"]' health
+    '["status","tasks","active","running","failed","halted","store","clients","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
-    keys_are '["task","status","state","active","last_result"]' health odd
+    keys_are '["task","status","state","active","last_result","log"]' health odd
 check "preset list: name, description, tasks, source" \
     keyset_is '["name","description","tasks","source"]' preset list
 check "preset show: as preset list" \
