@@ -56,6 +56,26 @@ conflicting(const struct task *t, struct task **skip, size_t nskip,
 	return NULL;
 }
 
+/* Why t may not start beside o, which conflicts with it. */
+static void
+conflict_why(const struct task *t, const struct task *o, struct task **extra,
+    size_t nextra, char *why, size_t len)
+{
+	if (o->active)
+		snprintf(why, len, "%s conflicts with active %s", t->conf->name,
+		    o->conf->name);
+	else if (o->state == ST_STOPPING)
+		snprintf(why, len, "%s conflicts with %s, which is still "
+		    "stopping (pid %d)", t->conf->name, o->conf->name,
+		    (int)o->cur.pid);
+	else if (task_busy(o))
+		snprintf(why, len, "%s conflicts with %s, which is running "
+		    "(pid %d)", t->conf->name, o->conf->name, (int)o->cur.pid);
+	else if (in(extra, nextra, o))
+		snprintf(why, len, "%s and %s conflict: they cannot be active "
+		    "together", o->conf->name, t->conf->name);
+}
+
 const char *
 policy_can_run(const struct task *t, char *why, size_t len)
 {
@@ -68,8 +88,7 @@ policy_can_run(const struct task *t, char *why, size_t len)
 		return "halted";
 	}
 	if ((o = conflicting(t, NULL, 0, NULL, 0)) != NULL) {
-		snprintf(why, len, "%s conflicts with active %s",
-		    t->conf->name, o->conf->name);
+		conflict_why(t, o, NULL, 0, why, len);
 		return "conflict";
 	}
 	used = policy_weight_in_use();
@@ -127,8 +146,8 @@ plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
 		if ((o = conflicting(t, p->stop, p->nstop, p->start,
 		    p->nstart)) != NULL) {
 			p->code = "conflict";
-			snprintf(p->why, sizeof(p->why), "%s conflicts with "
-			    "active %s", t->conf->name, o->conf->name);
+			conflict_why(t, o, p->start, p->nstart, p->why,
+			    sizeof(p->why));
 			return;
 		}
 		if (starts_now(t)) {

@@ -425,10 +425,10 @@ finish(struct task *t)
 		return;
 	}
 	sched_run_ended(t);
-	if (t->restart_pending) {
-		t->restart_pending = false;
-		if (t->active && task_start(t, TR_RESTART, false, "maintd", err,
-		    sizeof(err)) == 0)
+	if (t->start_pending) {
+		t->start_pending = false;
+		if (t->active && task_start(t, t->pending_trigger, false,
+		    "maintd", err, sizeof(err)) == 0)
 			return;
 	}
 	if (t->conf->kind != KIND_SERVICE || !t->active || r->stopped)
@@ -534,6 +534,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	struct json_object	*detail;
 	char			 err[256], d[64];
 	int64_t			 ms = for_ms;
+	enum trigger		 trig;
 
 	if (t->active)
 		return 1;
@@ -564,10 +565,16 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	switch (t->conf->kind) {
 	case KIND_SERVICE:
 	case KIND_ONESHOT:
+		trig = strncmp(actor, "window:", 7) == 0 ? TR_WINDOW :
+		    TR_ACTIVATE;
 		if (!task_busy(t))
-			(void)task_start(t, strncmp(actor, "window:", 7) == 0 ?
-			    TR_WINDOW : TR_ACTIVATE, false, actor, err,
+			(void)task_start(t, trig, false, actor, err,
 			    sizeof(err));
+		else if (t->state == ST_STOPPING) {
+			/* the last run is on its way out: start once it is */
+			t->start_pending = true;
+			t->pending_trigger = trig;
+		}
 		break;
 	case KIND_PERIODIC:
 		sched_activated(t);
@@ -584,7 +591,7 @@ deactivate(struct task *t, const char *actor, const char *event)
 		return;
 	t->active = false;
 	t->active_until = 0;
-	t->restart_pending = false;
+	t->start_pending = false;
 	sched_deactivated(t);
 	ev_timer_del(&t->until_timer);
 	ev_timer_del(&t->restart_timer);
@@ -621,7 +628,8 @@ task_restart(struct task *t, const char *actor, char *err, size_t errlen)
 	t->crashes = 0;
 	if (task_busy(t)) {
 		/* finish() starts it again once this run has ended */
-		t->restart_pending = true;
+		t->start_pending = true;
+		t->pending_trigger = TR_RESTART;
 		t->restarts++;
 		(void)task_stop(t, actor);
 		return 1;

@@ -57,7 +57,8 @@ struct task {
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
-	bool			 restart_pending;	/* start again when ended */
+	bool			 start_pending;	/* start again when ended, */
+	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */
 	bool			 waiting;	/* a scheduled run waits for budget */
 	struct task		**conflicts;	/* both directions */

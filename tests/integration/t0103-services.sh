@@ -15,7 +15,7 @@ ctl() {
 	timeout 60 "$MAINTCTL" -s "$SOCK" "$@"
 }
 
-plan 69
+plan 83
 
 TAG=$$
 
@@ -74,6 +74,15 @@ kill_marked() {
 trap 'kill_marked; cleanup' EXIT
 
 write_conf <<EOF
+task slowstop {
+	kind = service
+	command = "trap '' TERM; sleep 9131.$TAG"
+	shell = true
+}
+task slowone {
+	command = "trap '' TERM; echo go; sleep 9132.$TAG"
+	shell = true
+}
 task crash {
 	kind = service
 	command = "date +%s.%N; exit 1"
@@ -265,5 +274,33 @@ check "auto_deactivate = 2s: everything is gone" wait_for 20 none 911
 t1=$(now_ms)
 check "auto_deactivate = 2s: not before 2 s ($((t1 - t0)) ms)" \
     test $((t1 - t0)) -ge 1900
+
+# --- activated again while its last process is still stopping --------------
+
+check "slowstop: activate (its process ignores TERM)" ctl activate slowstop
+check "slowstop: running" wait_for 20 pid_of 9131
+old=$(pid_of 9131)
+is "slowstop: deactivate and activate, pipelined: both OK" \
+    "$(finals "$(raw 'deactivate slowstop' 'activate slowstop')" | cut -c1-2 |
+    tr '\n' ' ')" "OK OK "
+check "slowstop: the old process ends (KILL after kill_grace)" \
+    wait_for 20 gone "$old"
+check "slowstop: and a new one is started" wait_for 20 sh -c \
+    "p=\$(pgrep -x -f -- 'sleep 9131\\.$TAG') && [ \"\$p\" != $old ]"
+is "slowstop: active and running" "$(st slowstop '[.active, .state] | join(" ")')" \
+    "true running"
+check "slowstop: deactivate" ctl deactivate slowstop
+check "slowstop: gone" wait_for 20 none 913
+
+check "slowone: activate (a oneshot that ignores TERM)" ctl activate slowone
+check "slowone: running" wait_for 20 pid_of 9132
+n0=$(ctl --json history slowone | wc -l)
+raw 'deactivate slowone' 'activate slowone' >/dev/null
+check "slowone: activated in the stopping window, it runs again" \
+    wait_for 20 sh -c "[ \$($MAINTCTL -s $SOCK --json history slowone | wc -l) -eq $((n0 + 1)) ]"
+is "slowone: that run was started by the activation" \
+    "$(ctl --json history slowone -n 1 | jq -r .trigger)" activate
+check "slowone: deactivate" ctl deactivate slowone
+check "slowone: gone" wait_for 20 none 913
 
 done_testing

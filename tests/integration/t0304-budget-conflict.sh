@@ -6,14 +6,16 @@
 # refused with "ERR budget <in use>/<max>, <task> needs <w>", a periodic
 # task's activation needs no budget, a refused request changes nothing
 # and writes no event, the default max_weight is 8.  Conflicts are
-# symmetric and count active and running tasks: "ERR conflict <task>
-# conflicts with active <other>", for activate and for run.  Activating
+# symmetric and count active, running and stopping tasks: "ERR conflict
+# <task> conflicts with active <other>" (or "with <other>, which is
+# running / still stopping (pid N)"; two named in one request "conflict:
+# they cannot be active together"), for activate and for run.  Activating
 # an active task (or deactivating an inactive one) is OK "already ..."
 # and writes no second event.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 77
+plan 83
 
 st() {
 	ctl --json status "$1" | jq -r "$2"
@@ -62,6 +64,14 @@ task cb { kind = service $SVC weight = 0 }
 task cc { $SVC weight = 0 conflicts = { "cd" } }
 task cd { $SVC weight = 0 }
 task free { kind = service $SVC weight = 0 }
+task cs {
+	kind = service
+	command = "trap '' TERM; sleep 600"
+	shell = true
+	weight = 0
+	conflicts = { "ce" }
+}
+task ce { kind = service $SVC weight = 0 }
 EOF
 check "daemon starts" start_fg
 
@@ -139,32 +149,45 @@ is "symmetric: raw activate ca while cb is active" "$(raw 'activate ca')" \
 is "ca stays inactive" "$(st ca .active)" false
 check "deactivate cb" ctl deactivate cb
 check "cb ends" wait_for 20 idle cb
-is "both in one request" "$(raw 'activate ca cb --confirm')" \
-    "ERR conflict cb conflicts with active ca"
+is "both in one request: neither is called active" \
+    "$(raw 'activate ca cb --confirm')" \
+    "ERR conflict ca and cb conflict: they cannot be active together"
 is "both stay inactive" "$(st ca .active) $(st cb .active)" "false false"
 is "dry run of both: the plan says why" "$(raw 'activate ca cb --dry-run')" \
     "- would activate ca (and start it)
 - budget after: 0/5
-- refused: conflict cb conflicts with active ca
-ERR conflict cb conflicts with active ca"
+- refused: conflict ca and cb conflict: they cannot be active together
+ERR conflict ca and cb conflict: they cannot be active together"
+
+# a task that is stopping counts too, and is called so
+check "activate cs (it ignores TERM)" ctl activate cs
+check "cs runs" wait_for 10 busy cs
+cspid=$(st cs .pid)
+is "deactivate cs, then activate ce at once: cs is still stopping" \
+    "$(finals "$(raw 'deactivate cs' 'activate ce')" | tail -n 1)" \
+    "ERR conflict ce conflicts with cs, which is still stopping (pid $cspid)"
+check "cs ends (KILL after kill_grace)" wait_for 20 idle cs
+check "then ce may be activated" ctl activate ce
+check "deactivate ce" ctl deactivate ce
 
 # a running (not active) task counts too
 check "run cc" ctl run cc
 check "cc runs" wait_for 10 busy cc
+ccpid=$(st cc .pid)
 is "raw: run cd while cc runs" "$(raw 'run cd')" \
-    "ERR conflict cd conflicts with active cc"
+    "ERR conflict cd conflicts with cc, which is running (pid $ccpid)"
 is "maintctl run: stderr and exit 1" "$(ctl_err run cd)" \
-    "maintctl: conflict: cd conflicts with active cc
+    "maintctl: conflict: cd conflicts with cc, which is running (pid $ccpid)
 rc=1"
 is "raw: activate cd while cc runs" "$(raw 'activate cd')" \
-    "ERR conflict cd conflicts with active cc"
+    "ERR conflict cd conflicts with cc, which is running (pid $ccpid)"
 is "cd has not run" "$(st cd .last)" null
 check "stop cc" ctl stop cc
 check "cc ends" wait_for 20 idle cc
 check "now run cd" ctl run cd
 check "cd runs" wait_for 10 busy cd
 is "symmetric: raw run cc while cd runs" "$(raw 'run cc')" \
-    "ERR conflict cc conflicts with active cd"
+    "ERR conflict cc conflicts with cd, which is running (pid $(st cd .pid))"
 check "stop cd" ctl stop cd
 check "cd ends" wait_for 20 idle cd
 
