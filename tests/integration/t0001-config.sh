@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 43
 
 # nconf NAME: stdin becomes $T/NAME.conf (its line 1 is $TASK_USER, so
 # the text given starts at line 2); run maintd -n on it.  Sets F (the
@@ -93,6 +93,15 @@ nconf unknown-global <<'EOF'
 bogus_option = 1
 EOF
 has_err "unknown global option" 3 "no such option 'bogus_option'"
+
+nconf unknown-event <<'EOF'
+notify n { url = "http://127.0.0.1:1/"  events = { "run-failed", "bogus" } }
+preset p { tasks = { "a b" } }
+EOF
+has_err "an unknown event in a list" 2 "events: unknown event 'bogus'"
+is "... said once" "$(printf '%s\n' "$ERR" | grep -c "unknown event 'bogus'")" 1
+is "a bad name in a list: said once" \
+    "$(printf '%s\n' "$ERR" | grep -c "tasks: bad name 'a b'")" 1
 
 nconf unknown-in-task <<'EOF'
 /* lines 2
