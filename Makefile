@@ -40,7 +40,9 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/output.c daemon/osdep.c daemon/store.c daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
-		  daemon/trust.c
+		  daemon/trust.c daemon/run.c daemon/feed.c \
+		  daemon/conf_err.c daemon/conf_opts.c \
+		  daemon/verbs_common.c
 CLIENT_SRCS	= client/maintctl.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
@@ -49,14 +51,15 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf cron proto util log trust
+T_conf		= conf conf_err conf_opts cron proto util log trust
 T_cron		= cron
 T_cron_table	= cron
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
-		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh
+		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh \
+		  tests/layers.sh
 BASH_SCRIPTS	= contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
@@ -126,6 +129,7 @@ check: deps
 	@$(MAKE) test
 
 test: lint
+	sh tests/layers.sh $(BUILD)
 	sh tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	MAINTD=$(CURDIR)/$(BUILD)/maintd MAINTCTL=$(CURDIR)/$(BUILD)/maintctl \
 	    prove -f tests/integration/t*.sh

@@ -1,6 +1,7 @@
 /*
  * control.c: the Unix control socket.  Accepts clients, reads request
- * lines, hands each to verbs_dispatch() in order, and buffers replies.
+ * lines, hands each to the dispatcher it was given, in order, and
+ * buffers replies; it knows no verb.
  * Every client is bounded: request length, output held for it, idle time.
  * A request may hold the client (a streaming reply); the following
  * pipelined requests wait until its final line.
@@ -32,7 +33,6 @@
 #include "log.h"
 #include "proto.h"
 #include "util.h"
-#include "verbs.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
 #define OUT_HIGH	(256 * 1024)	/* stop reading requests above this */
@@ -398,7 +398,7 @@ client_input(struct client *c)
 		c->json = false;
 		if (cc.idle_ms > 0)
 			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
-		verbs_dispatch(c, line, len);
+		cc.dispatch(c, line, len);
 		if (c->dead)
 			break;
 		memmove(c->in, c->in + used, c->inlen - used);
@@ -604,7 +604,7 @@ control_accept(int fd, int revents, void *arg)
 static void
 client_free(struct client *c)
 {
-	verbs_client_gone(c);
+	cc.gone(c);
 	ev_io_del(c->fd);
 	close(c->fd);
 	ev_timer_del(&c->idle);
@@ -701,10 +701,12 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 void
 control_update(const struct control_conf *conf)
 {
-	const char	*path = cc.path;
+	struct control_conf	old = cc;
 
 	cc = *conf;
-	cc.path = path;
+	cc.path = old.path;
+	cc.dispatch = old.dispatch;
+	cc.gone = old.gone;
 }
 
 void

@@ -9,6 +9,10 @@ struct client;
 struct json_object;
 
 struct control_conf {
+	/* what to do with a request line, and when a client has gone */
+	void		(*dispatch)(struct client *, const char *line,
+			    size_t len);
+	void		(*gone)(struct client *);
 	const char	*path;
 	mode_t		 mode;
 	gid_t		 gid;		/* (gid_t)-1: leave as is */

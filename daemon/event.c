@@ -1,23 +1,25 @@
 /*
- * event.c: one event of the activity log: recorded in the store, sent to
- * the clients following the log, and it marks the metrics as changed.
+ * event.c: one event of the activity log: recorded in the store, and
+ * published on the feed for whoever follows the log (clients, the
+ * metrics file).
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #include "event.h"
-#include "metrics.h"
+#include "feed.h"
 #include "store.h"
 #include "util.h"
-#include "verbs.h"
 
 void
 event_emit(const char *task, const char *event, const char *actor,
     struct json_object *detail)
 {
 	struct json_object	*o;
+	struct feed_msg		 m;
 	struct timespec		 ts;
 	const char		*ds = NULL;
 	double			 when;
@@ -30,8 +32,7 @@ event_emit(const char *task, const char *event, const char *actor,
 		ds = json_object_to_json_string_ext(detail,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	id = store_event(when, task, event, actor, ds);
-	metrics_changed();
-	if (verbs_event_followers() == 0) {
+	if (!feed_wanted(FEED_EVENT)) {
 		json_object_put(detail);
 		return;
 	}
@@ -45,6 +46,9 @@ event_emit(const char *task, const char *event, const char *actor,
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "actor", json_object_new_string(actor));
 	json_object_object_add(o, "detail", detail);
-	verbs_event(o);
+	memset(&m, 0, sizeof(m));
+	m.name = task;
+	m.event = o;
+	feed_publish(FEED_EVENT, &m);
 	json_object_put(o);
 }

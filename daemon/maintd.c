@@ -42,8 +42,6 @@
 
 extern char		**environ;
 
-struct maintd		 md;
-
 #define PRUNE_MS	(24 * 3600 * 1000)
 
 static struct pidfh	*pfh;
@@ -206,6 +204,7 @@ on_term(int signo, void *arg)
 	(void)arg;
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
+	sched_stop();
 	supervise_shutdown();
 }
 
@@ -417,6 +416,8 @@ main(int argc, char *argv[])
 	prune_fire(NULL);
 
 	memset(&ccf, 0, sizeof(ccf));
+	ccf.dispatch = verbs_dispatch;
+	ccf.gone = verbs_client_gone;
 	ccf.path = md.socket_path;
 	ccf.mode = md.conf->socket_mode;
 	ccf.gid = md.conf->socket_gid;

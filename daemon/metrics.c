@@ -12,30 +12,21 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "metrics.h"
 #include "store.h"
-#include "supervise.h"
 #include "task.h"
 
 static struct ev_timer	write_timer;
 static uint64_t		last_write;	/* mono ms */
 static int		write_failed;
 
-static const char *classes[] = { "ok", "failed", "timeout", "stopped",
-	"error" };
-#define NCLASSES	(sizeof(classes) / sizeof(classes[0]))
-
 void
 metrics_run_ended(struct task *t, const struct run *r)
 {
-	const char	*c = run_class(r);
-	size_t		 i;
-
-	for (i = 0; i < NCLASSES; i++)
-		if (strcmp(c, classes[i]) == 0)
-			t->runs_total[i]++;
+	t->runs_total[run_classify(r)]++;
 }
 
 /* A label value with \, " and newline escaped. */
@@ -130,10 +121,11 @@ metrics_print(FILE *fp, int up)
 	head(fp, "maintd_task_runs_total", "counter",
 	    "Finished runs since maintd started, by result.");
 	for (i = 0; i < md.tasks.n; i++)
-		for (j = 0; j < NCLASSES; j++) {
+		for (j = 0; j < RC_MAX; j++) {
 			fprintf(fp, "maintd_task_runs_total{task=\"");
 			label(fp, md.tasks.v[i].conf->name);
-			fprintf(fp, "\",result=\"%s\"} %llu\n", classes[j],
+			fprintf(fp, "\",result=\"%s\"} %llu\n",
+			    run_class_name((enum run_class)j),
 			    (unsigned long long)md.tasks.v[i].runs_total[j]);
 		}
 	per_task(fp, "maintd_task_last_run_timestamp_seconds", "gauge",
@@ -194,10 +186,24 @@ metrics_changed(void)
 	    last_write + 1000 - now : 0);
 }
 
+/* Every event of the activity log is a change the file should show. */
+static struct feed_sub	event_sub;
+
+static void
+on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	(void)st;
+	(void)m;
+	(void)arg;
+	metrics_changed();
+}
+
 void
 metrics_init(void)
 {
 	ev_timer_init(&write_timer, write_fire, NULL);
+	if (md.conf->metrics_file != NULL && *md.conf->metrics_file != '\0')
+		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
 	write_file(1);
 }
 
@@ -206,5 +212,6 @@ void
 metrics_final(void)
 {
 	ev_timer_del(&write_timer);
+	feed_unsubscribe(&event_sub);
 	write_file(0);
 }

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "output.h"
 #include "task.h"
 #include "util.h"
-#include "verbs.h"
 
 #define CHUNK		65536
 #define WBUF		(CHUNK * 2)
@@ -175,12 +175,19 @@ prefix_now(const struct task *t)
 static void
 emit(struct task *t, const char *line, size_t len)
 {
-	char	*full;
+	struct feed_msg	 m;
+	char		*full;
 
-	verbs_run_line(t, line, len);
 	/* "TIME [RUN] text": as in the log file, for the tail and followers */
 	full = tail_put(t, pfx, pfxlen, line, len);
-	verbs_log_line(t, full);
+	if (feed_wanted(FEED_LINE)) {
+		memset(&m, 0, sizeof(m));
+		m.task = t;
+		m.text = line;
+		m.len = len;
+		m.line = full;
+		feed_publish(FEED_LINE, &m);
+	}
 	switch (t->conf->output) {
 	case OUTPUT_DISCARD:
 		return;

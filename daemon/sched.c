@@ -18,6 +18,7 @@
 
 #include "cron.h"
 #include "event.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "policy.h"
@@ -132,8 +133,8 @@ tick_fire(void *arg)
 	arm(t);
 }
 
-void
-sched_activated(struct task *t)
+static void
+activated(struct task *t)
 {
 	time_t	last, missed;
 	char	err[256];
@@ -159,8 +160,8 @@ sched_activated(struct task *t)
 	arm(t);
 }
 
-void
-sched_deactivated(struct task *t)
+static void
+deactivated(struct task *t)
 {
 	t->next_tick = 0;
 	t->queued = t->waiting = false;
@@ -168,12 +169,14 @@ sched_deactivated(struct task *t)
 }
 
 /* A run ended: a queued tick may go, and capacity may have freed up. */
-void
-sched_run_ended(struct task *t)
+static void
+run_ended(struct task *t)
 {
 	char	err[256];
 	size_t	i;
 
+	if (md.shutting_down)
+		return;
 	if (t->queued && t->active) {
 		t->queued = false;
 		try_start(t);
@@ -191,6 +194,31 @@ sched_run_ended(struct task *t)
 	}
 }
 
+/*
+ * Supervision tells the scheduler what happened through the feed;
+ * the scheduler decides when to start runs and asks supervision to.
+ */
+static struct feed_sub	activation_sub, end_sub;
+
+static void
+on_activation(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	(void)st;
+	(void)arg;
+	if (!m->active)
+		deactivated(m->task);
+	else if (m->task->conf->kind == KIND_PERIODIC)
+		activated(m->task);
+}
+
+static void
+on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	(void)st;
+	(void)arg;
+	run_ended(m->task);
+}
+
 void
 sched_init(void)
 {
@@ -199,4 +227,18 @@ sched_init(void)
 	for (i = 0; i < md.tasks.n; i++)
 		ev_timer_init(&md.tasks.v[i].tick_timer, tick_fire,
 		    &md.tasks.v[i]);
+	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
+	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
+}
+
+/* Shutting down: no tick fires any more. */
+void
+sched_stop(void)
+{
+	size_t	i;
+
+	for (i = 0; i < md.tasks.n; i++)
+		deactivated(&md.tasks.v[i]);
+	feed_unsubscribe(&activation_sub);
+	feed_unsubscribe(&end_sub);
 }

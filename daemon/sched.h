@@ -8,9 +8,7 @@ struct task;
 struct task_conf;
 
 void	sched_init(void);
-void	sched_activated(struct task *);
-void	sched_deactivated(struct task *);
-void	sched_run_ended(struct task *);
+void	sched_stop(void);
 time_t	sched_next(const struct task_conf *, time_t after);
 
 #endif

@@ -561,21 +561,6 @@ store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start)
 	(void)step_done(st_run_pid, "recording a run's pid");
 }
 
-/* ok, failed, timeout, stopped or error (it never ran). */
-const char *
-run_class(const struct run *r)
-{
-	if (r->failure[0] != '\0')
-		return "error";
-	if (r->timed_out)
-		return "timeout";
-	if (run_ok(r))
-		return "ok";
-	if (r->stopped)
-		return "stopped";
-	return "failed";
-}
-
 /* 0 written (or in the open transaction), -1 not. */
 static int
 run_end_write(const char *task, const struct run *r)

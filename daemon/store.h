@@ -18,7 +18,6 @@ const char *store_error(void);
 uint64_t store_run_start(const char *task, const struct run *);
 void	 store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start);
 void	 store_run_end(const char *task, const struct run *);
-const char *run_class(const struct run *);
 int64_t	 store_event(double when, const char *task, const char *event,
 	    const char *actor, const char *detail_json);
 void	 store_recover(void);

@@ -25,17 +25,16 @@
 #include "cron.h"
 #include "ev.h"
 #include "event.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
-#include "sched.h"
 #include "spawn.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
-#include "verbs.h"
 
 #define STABLE_MS	10000	/* a service up this long is not crashing */
 #define RECHECK_MS	1000	/* look again for leftovers after SIGKILL */
@@ -46,6 +45,18 @@ static struct ev_timer	title_timer;
 static struct ev_timer	shutdown_timer;
 
 static void	finish(struct task *);
+
+/* Tell the feed that t is now active, or not. */
+static void
+activation(struct task *t)
+{
+	struct feed_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.task = t;
+	m.active = t->active;
+	feed_publish(FEED_ACTIVATION, &m);
+}
 static void	deactivate(struct task *, const char *, const char *);
 
 size_t
@@ -82,36 +93,6 @@ run_keep_last(struct task *t)
 	if (t->last == NULL)
 		t->last = xcalloc(1, sizeof(*t->last));
 	*t->last = t->cur;
-}
-
-bool
-run_ok(const struct run *r)
-{
-	return r->failure[0] == '\0' && !r->timed_out &&
-	    WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
-}
-
-char *
-run_result(const struct run *r, char *buf, size_t len)
-{
-	if (!r->done)
-		snprintf(buf, len, "running");
-	else if (r->failure[0] != '\0')
-		snprintf(buf, len, "%s", r->failure);
-	else if (r->timed_out && WIFSIGNALED(r->status))
-		snprintf(buf, len, "timeout (signal %s)",
-		    signal_name(WTERMSIG(r->status)));
-	else if (r->timed_out)
-		snprintf(buf, len, "timeout (exit %d)", WEXITSTATUS(r->status));
-	else if (WIFEXITED(r->status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(r->status));
-	else if (WIFSIGNALED(r->status))
-		snprintf(buf, len, "signal %s%s",
-		    signal_name(WTERMSIG(r->status)),
-		    r->stopped ? " (stopped)" : "");
-	else
-		snprintf(buf, len, "status %d", r->status);
-	return buf;
 }
 
 static struct json_object *
@@ -410,6 +391,7 @@ finish(struct task *t)
 {
 	struct run		*r = &t->cur;
 	struct json_object	*detail;
+	struct feed_msg		 m;
 	bool			 again;
 	uint64_t		 up;
 	char			 err[256];
@@ -417,14 +399,16 @@ finish(struct task *t)
 	if (task_busy(t))
 		nbusy--;
 	t->state = ST_IDLE;
-	verbs_run_end(t);
 	supervise_title();
+	memset(&m, 0, sizeof(m));
+	m.task = t;
+	m.run = t->last;	/* its copy: a follower may start the next */
+	feed_publish(FEED_RUN_END, &m);
 	if (md.shutting_down) {
 		if (nbusy == 0)
 			ev_break();
 		return;
 	}
-	sched_run_ended(t);
 	if (t->start_pending) {
 		t->start_pending = false;
 		if (t->active && task_start(t, t->pending_trigger, false,
@@ -560,6 +544,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 		    fmt_rfc3339(t->active_until, d, sizeof(d))));
 	}
 	event_emit(t->conf->name, "activated", actor, detail);
+	activation(t);
 	if (t->state == ST_FAILED)
 		t->state = ST_IDLE;
 	switch (t->conf->kind) {
@@ -577,8 +562,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 		}
 		break;
 	case KIND_PERIODIC:
-		sched_activated(t);
-		break;
+		break;	/* sched.c follows activations */
 	}
 	supervise_title();
 	return 0;
@@ -592,7 +576,7 @@ deactivate(struct task *t, const char *actor, const char *event)
 	t->active = false;
 	t->active_until = 0;
 	t->start_pending = false;
-	sched_deactivated(t);
+	activation(t);
 	ev_timer_del(&t->until_timer);
 	ev_timer_del(&t->restart_timer);
 	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
@@ -659,7 +643,6 @@ supervise_shutdown(void)
 		t = &md.tasks.v[i];
 		ev_timer_del(&t->until_timer);
 		ev_timer_del(&t->restart_timer);
-		sched_deactivated(t);
 		if (task_busy(t))
 			(void)task_stop(t, "shutdown");
 	}

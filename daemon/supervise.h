@@ -20,7 +20,5 @@ int	task_restart(struct task *, const char *actor, char *err,
 void	supervise_shutdown(void);
 size_t	supervise_running(void);
 void	supervise_title(void);
-bool	run_ok(const struct run *);
-char	*run_result(const struct run *, char *buf, size_t len);
 
 #endif

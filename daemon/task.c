@@ -1,10 +1,17 @@
-/* task.c: the task table: one entry per configured task, looked up by name. */
+/*
+ * task.c: the task table: one entry per configured task, looked up by
+ * name; and the daemon's state that holds it (maintd.h), here so that
+ * every layer above may read it.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "maintd.h"
 #include "task.h"
 #include "util.h"
+
+struct maintd	md;
 
 static int
 byname_cmp(const void *a, const void *b)
@@ -107,15 +114,6 @@ state_name(enum task_state s)
 	return names[s];
 }
 
-const char *
-trigger_name(enum trigger t)
-{
-	static const char	*names[] = {
-		"manual", "schedule", "activate", "restart", "window"
-	};
-
-	return names[t];
-}
 
 /* A run or its clean-up is under way. */
 bool

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "ev.h"
+#include "run.h"
 
 #define TAIL_LINES	200	/* output lines kept in memory per task */
 #define LINE_MAX_OUT	4096	/* longer output lines are split */
@@ -17,27 +18,6 @@ enum task_state {
 	ST_IDLE, ST_STARTING, ST_RUNNING, ST_STOPPING, ST_BACKOFF, ST_FAILED
 };
 
-/* Why a run was started. */
-enum trigger { TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW };
-
-/* One execution of a task. */
-struct run {
-	uint64_t	 id;
-	pid_t		 pid;		/* also its process group */
-	enum trigger	 trigger;
-	bool		 dry_run;
-	struct timespec	 start;		/* wall clock */
-	uint64_t	 start_mono;
-	uint64_t	 end_mono;
-	time_t		 end;
-	bool		 done;
-	int		 status;	/* from wait4 */
-	bool		 timed_out;
-	bool		 stopped;	/* ended by stop/deactivate/shutdown */
-	char		 failure[256];	/* pre-exec failure, or "" */
-	int64_t		 utime_ms, stime_ms;
-	long		 maxrss_kb;
-};
 
 struct tail {
 	char		*line[TAIL_LINES];	/* reused: a slot grows, never shrinks */
@@ -66,7 +46,7 @@ struct task {
 	pid_t			 sweep_pgid;
 
 	unsigned		 restarts;	/* since activation */
-	uint64_t		 runs_total[5];	/* by result, see metrics.c */
+	uint64_t		 runs_total[RC_MAX];	/* by class */
 	unsigned		 crashes;	/* consecutive, for backoff */
 	uint64_t		 crash_window;	/* mono ms of the first crash */
 	uint64_t		 backoff_ms;
@@ -98,7 +78,6 @@ void		 tasks_free(struct tasks *);
 struct task	*task_find(const struct tasks *, const char *name);
 const char	*task_suggest(const struct tasks *, const char *name);
 const char	*state_name(enum task_state);
-const char	*trigger_name(enum trigger);
 bool		 task_busy(const struct task *);
 
 #endif

@@ -188,51 +188,12 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 	request_free(&r);
 }
 
-/*
- * Denied attempts are events too, but a flood must not fill the store:
- * a bucket of DENY_BURST events, one more every DENY_EVERY_MS; what it
- * holds back is counted in the next one ("suppressed").
- */
-#define DENY_BURST	10
-#define DENY_EVERY_MS	6000
-
+/* A client has gone: so do its waits and streams. */
 void
-verbs_deny(struct client *c, const char *what)
+verbs_client_gone(struct client *c)
 {
-	static uint64_t		 last;
-	static double		 tokens = DENY_BURST;
-	static unsigned		 suppressed;
-	struct json_object	*d;
-	uint64_t		 now = ev_now();
-	char			 who[160] = "", actor[32];
-
-	tokens += (double)(now - last) / DENY_EVERY_MS;
-	if (tokens > DENY_BURST)
-		tokens = DENY_BURST;
-	last = now;
-	log_info("control: uid %u denied %s", (unsigned)client_uid(c), what);
-	if (tokens >= 1) {
-		tokens -= 1;
-		d = json_object_new_object();
-		json_object_object_add(d, "verb", json_object_new_string(what));
-		if (suppressed > 0)
-			json_object_object_add(d, "suppressed",
-			    json_object_new_int((int)suppressed));
-		suppressed = 0;
-		event_emit(NULL, "denied", verbs_actor(c, actor, sizeof(actor)),
-		    d);
-	} else
-		suppressed++;
-	if (geteuid() != 0)
-		snprintf(who, sizeof(who), ", the daemon's user (uid %u)",
-		    (unsigned)geteuid());
-	if (md.conf->admin_gid != (gid_t)-1)
-		client_err(c, "denied", "%s changes state: only root%s or "
-		    "members of admin_group %s may use it", what, who,
-		    md.conf->admin_group);
-	else
-		client_err(c, "denied", "%s changes state: only root%s may use "
-		    "it (no admin_group is set)", what, who);
+	verbs_ctl_client_gone(c);
+	verbs_obs_client_gone(c);
 }
 
 static void
@@ -433,47 +394,6 @@ last_text(const struct task *t, char *buf, size_t len)
 	    t->last->start_mono), d, sizeof(d)), fmt_duration((int64_t)
 	    (time(NULL) - t->last->end) * 1000, ago, sizeof(ago)));
 	return buf;
-}
-
-/* The task named name, or NULL with ERR unknown-task (and a suggestion). */
-struct task *
-verbs_task(struct client *c, const char *name)
-{
-	struct task	*t;
-	const char	*guess;
-
-	if ((t = task_find(&md.tasks, name)) != NULL)
-		return t;
-	if ((guess = task_suggest(&md.tasks, name)) != NULL)
-		client_err(c, "unknown-task", "no task named '%s' (did you mean "
-		    "'%s'?)", name, guess);
-	else
-		client_err(c, "unknown-task", "no task named '%s'", name);
-	return NULL;
-}
-
-/* Resolve the named tasks (all when none); ERR unknown-task on a bad name. */
-struct task **
-verbs_tasks_named(struct client *c, struct request *r, size_t *np)
-{
-	struct task	**v;
-	size_t		  i;
-
-	if (r->nargs == 0) {
-		v = xcalloc(md.tasks.n, sizeof(*v));
-		for (i = 0; i < md.tasks.n; i++)
-			v[i] = &md.tasks.v[i];
-		*np = md.tasks.n;
-		return v;
-	}
-	v = xcalloc((size_t)r->nargs, sizeof(*v));
-	for (i = 0; i < (size_t)r->nargs; i++)
-		if ((v[i] = verbs_task(c, r->args[i])) == NULL) {
-			free(v);
-			return NULL;
-		}
-	*np = (size_t)r->nargs;
-	return v;
 }
 
 static void

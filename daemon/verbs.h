@@ -12,12 +12,8 @@ struct task;
 
 void	verbs_dispatch(struct client *, const char *line, size_t len);
 void	verbs_client_gone(struct client *);
-void	verbs_run_line(struct task *, const char *text, size_t len);
-void	verbs_run_end(struct task *);
-void	verbs_log_line(struct task *, const char *line);
-void	verbs_event(struct json_object *);
-size_t	verbs_event_followers(void);
 void	verbs_obs_client_gone(struct client *);
+void	verbs_ctl_client_gone(struct client *);
 void	verbs_obs_shutdown(void);
 
 /* Handlers of the changing verbs (verbs_ctl.c). */
@@ -41,7 +37,7 @@ void	verb_resume(struct client *, struct request *);
 void	verb_preset(struct client *, struct request *);
 void	verb_window(struct client *, struct request *);
 
-/* Shared by the handlers. */
+/* Shared by the handlers (verbs_common.c). */
 struct plan;
 void	verbs_plan_report(struct client *, const struct plan *);
 void	verbs_task_line(struct client *, const struct task *, const char *);

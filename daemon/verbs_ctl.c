@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "output.h"
@@ -31,13 +32,22 @@ struct waiter {
 };
 
 static struct waiter	*waiters;
+static struct feed_sub	 line_sub, end_sub;
 
-/* Who made a change, as the activity log records it: "uid 1000". */
-const char *
-verbs_actor(struct client *c, char *buf, size_t len)
+static void	on_line(enum feed_stream, const struct feed_msg *, void *);
+static void	on_end(enum feed_stream, const struct feed_msg *, void *);
+
+/* Follow run output and ends only while someone waits for them. */
+static void
+waiters_changed(void)
 {
-	snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
-	return buf;
+	if (waiters != NULL && !feed_subscribed(&end_sub)) {
+		feed_subscribe(&line_sub, FEED_LINE, on_line, NULL);
+		feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
+	} else if (waiters == NULL && feed_subscribed(&end_sub)) {
+		feed_unsubscribe(&line_sub);
+		feed_unsubscribe(&end_sub);
+	}
 }
 
 /* --for DUR, or 0; -1 with ERR sent on a bad value. */
@@ -73,94 +83,6 @@ names(struct task **v, size_t n, char *buf, size_t len)
 		    v[i]->conf->name);
 	}
 	return buf;
-}
-
-/* --dry-run: what the plan would do, and whether it would be refused. */
-void
-verbs_plan_report(struct client *c, const struct plan *p)
-{
-	struct json_object	*o, *a;
-	size_t			 i;
-
-	if (client_json_mode(c)) {
-		o = json_object_new_object();
-		a = json_object_new_array();
-		for (i = 0; i < p->nstart; i++)
-			json_object_array_add(a, json_object_new_string(
-			    p->start[i]->conf->name));
-		json_object_object_add(o, "activate", a);
-		a = json_object_new_array();
-		for (i = 0; i < p->nstop; i++)
-			json_object_array_add(a, json_object_new_string(
-			    p->stop[i]->conf->name));
-		json_object_object_add(o, "deactivate", a);
-		json_object_object_add(o, "unchanged",
-		    json_object_new_int((int)p->nalready));
-		json_object_object_add(o, "weight_after",
-		    json_object_new_int(p->weight_after));
-		json_object_object_add(o, "max_weight",
-		    json_object_new_int(md.conf->max_weight));
-		json_object_object_add(o, "refused", p->code == NULL ? NULL :
-		    json_object_new_string(p->code));
-		json_object_object_add(o, "why", p->code == NULL ? NULL :
-		    json_object_new_string(p->why));
-		client_json(c, o);
-		json_object_put(o);
-	} else {
-		for (i = 0; i < p->nstart; i++)
-			client_data(c, "would activate %s%s",
-			    p->start[i]->conf->name,
-			    p->start[i]->conf->kind != KIND_PERIODIC ?
-			    " (and start it)" : "");
-		for (i = 0; i < p->nstop; i++)
-			client_data(c, "would deactivate %s%s",
-			    p->stop[i]->conf->name, task_busy(p->stop[i]) ?
-			    " (and stop it)" : "");
-		if (p->nalready > 0)
-			client_data(c, "%zu unchanged", p->nalready);
-		client_data(c, "budget after: %d/%d", p->weight_after,
-		    md.conf->max_weight);
-		if (p->code != NULL)
-			client_data(c, "refused: %s %s", p->code, p->why);
-	}
-	if (p->code != NULL)
-		client_err(c, p->code, "%s", p->why);
-	else
-		client_ok(c, "dry run: nothing changed");
-}
-
-/* "TASK: what" for people, {"task": TASK, "result": what} for scripts. */
-void
-verbs_task_line(struct client *c, const struct task *t, const char *what)
-{
-	struct json_object	*o;
-
-	if (!client_json_mode(c)) {
-		client_data(c, "%s: %s", t->conf->name, what);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
-	json_object_object_add(o, "result", json_object_new_string(what));
-	client_json(c, o);
-	json_object_put(o);
-}
-
-/* Carry out a checked plan. */
-void
-verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
-    const char *actor)
-{
-	size_t	i;
-
-	for (i = 0; i < p->nstop; i++) {
-		task_deactivate(p->stop[i], actor);
-		verbs_task_line(c, p->stop[i], "deactivated");
-	}
-	for (i = 0; i < p->nstart; i++) {
-		(void)task_activate(p->start[i], ms, actor);
-		verbs_task_line(c, p->start[i], "activated");
-	}
 }
 
 void
@@ -273,6 +195,7 @@ verb_run(struct client *c, struct request *r)
 	w->json = client_json_mode(c);
 	w->next = waiters;
 	waiters = w;
+	waiters_changed();
 	client_hold(c);
 }
 
@@ -351,13 +274,18 @@ verb_reopen(struct client *c, struct request *r)
 }
 
 /* Output of a run goes to the clients waiting for it. */
-void
-verbs_run_line(struct task *t, const char *text, size_t len)
+static void
+on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
+	struct task		*t = m->task;
+	const char		*text = m->text;
+	size_t			 len = m->len;
 	struct waiter		*w;
 	struct json_object	*o;
 	char			*line = NULL;
 
+	(void)st;
+	(void)arg;
 	for (w = waiters; w != NULL; w = w->next) {
 		if (w->t != t || w->run_id != t->cur.id)
 			continue;
@@ -381,13 +309,16 @@ verbs_run_line(struct task *t, const char *text, size_t len)
 	free(line);
 }
 
-void
-verbs_run_end(struct task *t)
+static void
+on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
+	struct task	 *t = m->task;
 	struct waiter	**wp, *w;
-	const struct run *r = &t->cur;
+	const struct run *r = m->run;
 	char		  res[300], d[32];
 
+	(void)st;
+	(void)arg;
 	fmt_duration((int64_t)(r->end_mono - r->start_mono), d, sizeof(d));
 	for (wp = &waiters; (w = *wp) != NULL; ) {
 		if (w->t != t || w->run_id != r->id) {
@@ -404,14 +335,14 @@ verbs_run_end(struct task *t)
 			client_err(w->c, "failed", "%s after %s", res, d);
 		free(w);
 	}
+	waiters_changed();
 }
 
 void
-verbs_client_gone(struct client *c)
+verbs_ctl_client_gone(struct client *c)
 {
 	struct waiter	**wp, *w;
 
-	verbs_obs_client_gone(c);
 	for (wp = &waiters; (w = *wp) != NULL; ) {
 		if (w->c == c) {
 			*wp = w->next;
@@ -419,4 +350,5 @@ verbs_client_gone(struct client *c)
 		} else
 			wp = &w->next;
 	}
+	waiters_changed();
 }

@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "ev.h"
+#include "feed.h"
 #include "log.h"
 #include "maintd.h"
 #include "metrics.h"
@@ -43,7 +44,28 @@ struct follower {
 };
 
 static struct follower	*followers;
-static size_t		 nevent_followers;
+static size_t		 nfollow[2];	/* of events, of task output */
+static struct feed_sub	 event_sub, line_sub;
+
+static void	on_event(enum feed_stream, const struct feed_msg *, void *);
+static void	on_line(enum feed_stream, const struct feed_msg *, void *);
+
+/* Follow a stream only while a client follows it: else it costs nothing. */
+static void
+follow(struct feed_sub *s, enum feed_stream st, feed_cb cb, size_t n)
+{
+	if (n > 0 && !feed_subscribed(s))
+		feed_subscribe(s, st, cb, NULL);
+	else if (n == 0 && feed_subscribed(s))
+		feed_unsubscribe(s);
+}
+
+static void
+followers_changed(void)
+{
+	follow(&event_sub, FEED_EVENT, on_event, nfollow[0]);
+	follow(&line_sub, FEED_LINE, on_line, nfollow[1]);
+}
 
 /* -n N (default def), --since TIME; -1 with ERR sent. */
 static int
@@ -91,16 +113,16 @@ follower_add(struct client *c, struct task *t, const char *task, bool json,
 	}
 	f->next = followers;
 	followers = f;
-	if (t == NULL)
-		nevent_followers++;
+	nfollow[t != NULL]++;
+	followers_changed();
 	client_hold(c);
 }
 
 static void
 follower_free(struct follower *f)
 {
-	if (f->t == NULL)
-		nevent_followers--;
+	nfollow[f->t != NULL]--;
+	followers_changed();
 	if (f->has_re)
 		regfree(&f->re);
 	free(f->task);
@@ -134,12 +156,6 @@ verbs_obs_shutdown(void)
 	}
 }
 
-size_t
-verbs_event_followers(void)
-{
-	return nevent_followers;
-}
-
 static void
 event_text(struct client *c, struct json_object *o)
 {
@@ -158,15 +174,15 @@ event_text(struct client *c, struct json_object *o)
 	    *detail ? "  " : "", detail);
 }
 
-void
-verbs_event(struct json_object *o)
+static void
+on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
 	struct follower		*f;
-	struct json_object	*v;
-	const char		*task = NULL;
+	struct json_object	*o = m->event;
+	const char		*task = m->name;
 
-	if (json_object_object_get_ex(o, "task", &v) && v != NULL)
-		task = json_object_get_string(v);
+	(void)st;
+	(void)arg;
 	for (f = followers; f != NULL; f = f->next) {
 		if (f->t != NULL)
 			continue;
@@ -342,11 +358,15 @@ grep_line(regex_t *re, const char *line)
 }
 
 /* Output lines as they are written, to the clients following the task. */
-void
-verbs_log_line(struct task *t, const char *line)
+static void
+on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
+	struct task	*t = m->task;
+	const char	*line = m->line;
 	struct follower	*f;
 
+	(void)st;
+	(void)arg;
 	for (f = followers; f != NULL; f = f->next)
 		if (f->t == t && (!f->has_re || grep_line(&f->re, line)))
 			log_payload(f->c, f->json, t, line);

@@ -1,0 +1,185 @@
+/*
+ * conf_err.c: the errors of one configuration load, and where each option
+ * was seen.  libconfuse's callbacks take no argument of ours, hence one
+ * load at a time, in file-level state.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define LIBBSD_OPENBSD_VIS
+#include <vis.h>
+
+#include "conf_err.h"
+#include "log.h"
+#include "util.h"
+
+#define MAX_ERRORS	100
+
+struct seen {
+	const cfg_t	*sec;
+	const char	*option;
+	int		 line;
+};
+
+static char		**errors;
+static size_t		  nerrors;
+static struct seen	 *seen;
+static size_t		  nseen, seencap;
+static int		  sorted;
+static const char	 *cur_path, *cur_text;
+
+void
+conf_err_begin(void)
+{
+	errors = NULL;
+	nerrors = 0;
+	nseen = 0;
+	sorted = 0;
+	cur_path = cur_text = NULL;
+}
+
+char **
+conf_err_end(void)
+{
+	char	**e = errors;
+
+	errors = NULL;
+	nerrors = 0;
+	free(seen);
+	seen = NULL;
+	nseen = seencap = 0;
+	cur_path = cur_text = NULL;
+	return e;
+}
+
+size_t
+conf_err_count(void)
+{
+	return nerrors;
+}
+
+void
+conf_err_file(const char *path, const char *text)
+{
+	cur_path = path;
+	cur_text = text;
+}
+
+void
+conf_err_vadd(const char *file, int line, const char *fmt, va_list ap)
+{
+	char	raw[512], msg[sizeof(raw) * 4], *s;
+	size_t	i;
+
+	if (nerrors >= MAX_ERRORS)
+		return;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* values are quoted as written: no raw newline or escape reaches a tty */
+	strvis(msg, raw, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL |
+	    VIS_NOSLASH);
+	/* cfg_parse_buf() calls every file "[buf]" */
+	if (file == NULL || strcmp(file, "[buf]") == 0)
+		file = cur_path != NULL ? cur_path : "?";
+	if (line > 0) {
+		if (asprintf(&s, "%s:%d: %s", file, line, msg) == -1)
+			fatal("asprintf");
+	} else if (asprintf(&s, "%s: %s", file, msg) == -1)
+		fatal("asprintf");
+	/* libconfuse validates a list twice: say each thing once */
+	for (i = 0; i < nerrors; i++)
+		if (strcmp(errors[i], s) == 0) {
+			free(s);
+			return;
+		}
+	errors = xreallocarray(errors, nerrors + 2, sizeof(*errors));
+	errors[nerrors++] = s;
+	errors[nerrors] = NULL;
+}
+
+void
+conf_err_add(const char *file, int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_err_vadd(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+conf_err_confuse(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	conf_err_vadd(cfg->filename, cfg->line, fmt, ap);
+}
+
+void
+conf_err_seen(const cfg_t *sec, const char *option, int line)
+{
+	if (nseen == seencap) {
+		seencap = seencap ? seencap * 2 : 256;
+		seen = xreallocarray(seen, seencap, sizeof(*seen));
+	}
+	seen[nseen].sec = sec;
+	seen[nseen].option = option;
+	seen[nseen].line = line;
+	nseen++;
+	sorted = 0;
+}
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+	const struct seen	*x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return (uintptr_t)x->sec < (uintptr_t)y->sec ? -1 : 1;
+	return x->line - y->line;
+}
+
+int
+conf_err_line(const cfg_t *sec, const char *option)
+{
+	size_t	lo = 0, hi, mid;
+
+	if (!sorted) {
+		qsort(seen, nseen, sizeof(*seen), seen_cmp);
+		sorted = 1;
+	}
+	hi = nseen;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((uintptr_t)seen[mid].sec < (uintptr_t)sec)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nseen && seen[lo].sec == sec; lo++)
+		if (option == NULL || strcmp(seen[lo].option, option) == 0)
+			return seen[lo].line;
+	return sec->line;
+}
+
+int
+conf_err_unquoted(int line, const char *option)
+{
+	const char	*p = cur_text;
+	size_t		 n = strlen(option);
+
+	if (p == NULL)
+		return 0;
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	for (; p != NULL && *p && *p != '\n'; p++) {
+		if (strncmp(p, option, n) != 0)
+			continue;
+		p += n;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		p++;
+		p += strspn(p, " \t");
+		return *p != '"' && *p != '\'' && *p != '\n' && *p != '\0';
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* run.h: one execution of a task: what is known of it, and how it ended. */
+#ifndef MAINTD_RUN_H
+#define MAINTD_RUN_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Why a run was started. */
+enum trigger { TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW };
+
+/* One execution of a task. */
+struct run {
+	uint64_t	 id;
+	pid_t		 pid;		/* also its process group */
+	enum trigger	 trigger;
+	bool		 dry_run;
+	struct timespec	 start;		/* wall clock */
+	uint64_t	 start_mono;
+	uint64_t	 end_mono;
+	time_t		 end;
+	bool		 done;
+	int		 status;	/* from wait4 */
+	bool		 timed_out;
+	bool		 stopped;	/* ended by stop/deactivate/shutdown */
+	char		 failure[256];	/* pre-exec failure, or "" */
+	int64_t		 utime_ms, stime_ms;
+	long		 maxrss_kb;
+};
+
+/* How a run ended, as history and metrics count it. */
+enum run_class { RC_OK, RC_FAILED, RC_TIMEOUT, RC_STOPPED, RC_ERROR, RC_MAX };
+
+bool		 run_ok(const struct run *);
+enum run_class	 run_classify(const struct run *);
+const char	*run_class(const struct run *);
+const char	*run_class_name(enum run_class);
+/* "exit 0", "signal TERM (stopped)", "timeout (exit 1)", ... */
+char		*run_result(const struct run *, char *buf, size_t len);
+const char	*trigger_name(enum trigger);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * verbs_common.c: what the handlers of verbs_*.c share: finding the
+ * tasks a request names, who asks, the answer to one who may not, and
+ * plans (what a change would do) as replies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "ev.h"
+#include "event.h"
+#include "log.h"
+#include "maintd.h"
+#include "policy.h"
+#include "proto.h"
+#include "supervise.h"
+#include "util.h"
+#include "verbs.h"
+
+/* Who made a change, as the activity log records it: "uid 1000". */
+const char *
+verbs_actor(struct client *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
+	return buf;
+}
+
+/* The task named name, or NULL with ERR unknown-task (and a suggestion). */
+struct task *
+verbs_task(struct client *c, const char *name)
+{
+	struct task	*t;
+	const char	*guess;
+
+	if ((t = task_find(&md.tasks, name)) != NULL)
+		return t;
+	if ((guess = task_suggest(&md.tasks, name)) != NULL)
+		client_err(c, "unknown-task", "no task named '%s' (did you mean "
+		    "'%s'?)", name, guess);
+	else
+		client_err(c, "unknown-task", "no task named '%s'", name);
+	return NULL;
+}
+
+/* Resolve the named tasks (all when none); ERR unknown-task on a bad name. */
+struct task **
+verbs_tasks_named(struct client *c, struct request *r, size_t *np)
+{
+	struct task	**v;
+	size_t		  i;
+
+	if (r->nargs == 0) {
+		v = xcalloc(md.tasks.n, sizeof(*v));
+		for (i = 0; i < md.tasks.n; i++)
+			v[i] = &md.tasks.v[i];
+		*np = md.tasks.n;
+		return v;
+	}
+	v = xcalloc((size_t)r->nargs, sizeof(*v));
+	for (i = 0; i < (size_t)r->nargs; i++)
+		if ((v[i] = verbs_task(c, r->args[i])) == NULL) {
+			free(v);
+			return NULL;
+		}
+	*np = (size_t)r->nargs;
+	return v;
+}
+
+/*
+ * Denied attempts are events too, but a flood must not fill the store:
+ * a bucket of DENY_BURST events, one more every DENY_EVERY_MS; what it
+ * holds back is counted in the next one ("suppressed").
+ */
+#define DENY_BURST	10
+#define DENY_EVERY_MS	6000
+
+void
+verbs_deny(struct client *c, const char *what)
+{
+	static uint64_t		 last;
+	static double		 tokens = DENY_BURST;
+	static unsigned		 suppressed;
+	struct json_object	*d;
+	uint64_t		 now = ev_now();
+	char			 who[160] = "", actor[32];
+
+	tokens += (double)(now - last) / DENY_EVERY_MS;
+	if (tokens > DENY_BURST)
+		tokens = DENY_BURST;
+	last = now;
+	log_info("control: uid %u denied %s", (unsigned)client_uid(c), what);
+	if (tokens >= 1) {
+		tokens -= 1;
+		d = json_object_new_object();
+		json_object_object_add(d, "verb", json_object_new_string(what));
+		if (suppressed > 0)
+			json_object_object_add(d, "suppressed",
+			    json_object_new_int((int)suppressed));
+		suppressed = 0;
+		event_emit(NULL, "denied", verbs_actor(c, actor, sizeof(actor)),
+		    d);
+	} else
+		suppressed++;
+	if (geteuid() != 0)
+		snprintf(who, sizeof(who), ", the daemon's user (uid %u)",
+		    (unsigned)geteuid());
+	if (md.conf->admin_gid != (gid_t)-1)
+		client_err(c, "denied", "%s changes state: only root%s or "
+		    "members of admin_group %s may use it", what, who,
+		    md.conf->admin_group);
+	else
+		client_err(c, "denied", "%s changes state: only root%s may use "
+		    "it (no admin_group is set)", what, who);
+}
+
+/* --dry-run: what the plan would do, and whether it would be refused. */
+void
+verbs_plan_report(struct client *c, const struct plan *p)
+{
+	struct json_object	*o, *a;
+	size_t			 i;
+
+	if (client_json_mode(c)) {
+		o = json_object_new_object();
+		a = json_object_new_array();
+		for (i = 0; i < p->nstart; i++)
+			json_object_array_add(a, json_object_new_string(
+			    p->start[i]->conf->name));
+		json_object_object_add(o, "activate", a);
+		a = json_object_new_array();
+		for (i = 0; i < p->nstop; i++)
+			json_object_array_add(a, json_object_new_string(
+			    p->stop[i]->conf->name));
+		json_object_object_add(o, "deactivate", a);
+		json_object_object_add(o, "unchanged",
+		    json_object_new_int((int)p->nalready));
+		json_object_object_add(o, "weight_after",
+		    json_object_new_int(p->weight_after));
+		json_object_object_add(o, "max_weight",
+		    json_object_new_int(md.conf->max_weight));
+		json_object_object_add(o, "refused", p->code == NULL ? NULL :
+		    json_object_new_string(p->code));
+		json_object_object_add(o, "why", p->code == NULL ? NULL :
+		    json_object_new_string(p->why));
+		client_json(c, o);
+		json_object_put(o);
+	} else {
+		for (i = 0; i < p->nstart; i++)
+			client_data(c, "would activate %s%s",
+			    p->start[i]->conf->name,
+			    p->start[i]->conf->kind != KIND_PERIODIC ?
+			    " (and start it)" : "");
+		for (i = 0; i < p->nstop; i++)
+			client_data(c, "would deactivate %s%s",
+			    p->stop[i]->conf->name, task_busy(p->stop[i]) ?
+			    " (and stop it)" : "");
+		if (p->nalready > 0)
+			client_data(c, "%zu unchanged", p->nalready);
+		client_data(c, "budget after: %d/%d", p->weight_after,
+		    md.conf->max_weight);
+		if (p->code != NULL)
+			client_data(c, "refused: %s %s", p->code, p->why);
+	}
+	if (p->code != NULL)
+		client_err(c, p->code, "%s", p->why);
+	else
+		client_ok(c, "dry run: nothing changed");
+}
+
+/* "TASK: what" for people, {"task": TASK, "result": what} for scripts. */
+void
+verbs_task_line(struct client *c, const struct task *t, const char *what)
+{
+	struct json_object	*o;
+
+	if (!client_json_mode(c)) {
+		client_data(c, "%s: %s", t->conf->name, what);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "result", json_object_new_string(what));
+	client_json(c, o);
+	json_object_put(o);
+}
+
+/* Carry out a checked plan. */
+void
+verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
+    const char *actor)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nstop; i++) {
+		task_deactivate(p->stop[i], actor);
+		verbs_task_line(c, p->stop[i], "deactivated");
+	}
+	for (i = 0; i < p->nstart; i++) {
+		(void)task_activate(p->start[i], ms, actor);
+		verbs_task_line(c, p->start[i], "activated");
+	}
+}
