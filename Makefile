@@ -16,7 +16,7 @@ CC		?= cc
 # make V=1 shows the compiler command lines
 Q		= $(if $(V),,@)
 BUILD		?= build
-PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c
+PKGS		= libconfuse libbsd-overlay sqlite3 libcurl json-c libcrypto
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # maintctl needs only libc: it starts fast and stays small; linked
@@ -41,7 +41,9 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
-		  daemon/conf_err.c daemon/conf_opts.c \
+		  daemon/conf_err.c daemon/conf_opts.c daemon/http.c \
+		  daemon/health.c daemon/guard.c daemon/notify.c \
+		  daemon/verbs_health.c \
 		  daemon/verbs_common.c
 CLIENT_SRCS	= client/maintctl.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
@@ -64,7 +66,7 @@ BASH_SCRIPTS	= contrib/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
-		  libsqlite3-dev libcurl4-openssl-dev libjson-c-dev \
+		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3
 
@@ -87,18 +89,18 @@ $(BUILD)/maintctl: $(CLIENT_OBJS)
 $(BUILD)/client/paths.o: daemon/paths.c daemon/*.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (for maintctl)"
-	$(Q)$(CC) $(ALL_CFLAGS) -DPATHS_HOME_ONLY -Idaemon -c -o $@ daemon/paths.c
+	$(Q)$(CC) $(ALL_CFLAGS) -DPATHS_HOME_ONLY -iquote daemon -c -o $@ daemon/paths.c
 
 $(BUILD)/%.o: %.c daemon/*.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote daemon -c -o $@ $<
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c \
     $$(addprefix $(BUILD)/daemon/,$$(addsuffix .o,$$(T_$$*)))
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) -Idaemon -o $@ \
+	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags cmocka) -iquote daemon -o $@ \
 	    $< $(addprefix $(BUILD)/daemon/,$(addsuffix .o,$(T_$*))) $(PKG_LIBS) \
 	    $$(pkg-config --libs cmocka) $(ALL_LDFLAGS)
 

@@ -63,8 +63,13 @@ getdur(cfg_t *sec, const char *name)
 	return ms;
 }
 
+/*
+ * The argv of sec's "command": a list of two or more words as it is, a
+ * string split into words (or given to /bin/sh -c with shell); -1 if
+ * there is none.
+ */
 static int
-task_command(struct task_conf *t, cfg_t *sec)
+command_argv(cfg_t *sec, const char *who, bool shell, char ***argvp)
 {
 	char	**words;
 	int	  nwords;
@@ -73,26 +78,90 @@ task_command(struct task_conf *t, cfg_t *sec)
 	if (cfg_size(sec, "command") == 0)
 		return -1;
 	if (cfg_size(sec, "command") > 1) {
-		if (t->shell)
+		if (shell)
 			conf_err_add(sec->filename, conf_err_line(sec, "command"),
-			    "task %s: shell = true takes the command as one "
-			    "string", t->name);
-		t->argv = getlist(sec, "command");
+			    "%s: shell = true takes the command as one "
+			    "string", who);
+		*argvp = getlist(sec, "command");
 		return 0;
 	}
-	if (t->shell) {
-		t->argv = xcalloc(4, sizeof(char *));
-		t->argv[0] = xstrdup("/bin/sh");
-		t->argv[1] = xstrdup("-c");
-		t->argv[2] = xstrdup(cfg_getnstr(sec, "command", 0));
+	if (shell) {
+		*argvp = xcalloc(4, sizeof(char *));
+		(*argvp)[0] = xstrdup("/bin/sh");
+		(*argvp)[1] = xstrdup("-c");
+		(*argvp)[2] = xstrdup(cfg_getnstr(sec, "command", 0));
 		return 0;
 	}
 	if (proto_split(cfg_getnstr(sec, "command", 0),
 	    strlen(cfg_getnstr(sec, "command", 0)), &words, &nwords,
 	    &errstr) == -1)
 		return -1;
-	t->argv = words;	/* NULL-terminated by proto_split */
+	*argvp = words;	/* NULL-terminated by proto_split */
 	return 0;
+}
+
+/* start_when: the conditions of sec, or none. */
+static void
+guard_load(struct guard *g, cfg_t *sec)
+{
+	size_t	i;
+	char	err[256];
+
+	g->n = cfg_size(sec, "start_when");
+	g->cond = g->n > 0 ? xcalloc(g->n, sizeof(*g->cond)) : NULL;
+	for (i = 0; i < g->n; i++)
+		(void)conf_parse_cond(cfg_getnstr(sec, "start_when",
+		    (unsigned int)i), &g->cond[i], err, sizeof(err));
+}
+
+static void
+guard_copy(struct guard *to, const struct guard *from)
+{
+	to->n = from->n;
+	to->cond = NULL;
+	if (from->n > 0) {
+		to->cond = xcalloc(from->n, sizeof(*to->cond));
+		memcpy(to->cond, from->cond, from->n * sizeof(*to->cond));
+	}
+}
+
+static void
+task_health(struct task_conf *t, cfg_t *h)
+{
+	const char	*file = h->filename;
+	char		 who[100];
+
+	t->has_health = true;
+	t->health.url = getstr(h, "url");
+	snprintf(who, sizeof(who), "task %s: health", t->name);
+	if (command_argv(h, who, false, &t->health.command) == -1)
+		t->health.command = xcalloc(1, sizeof(char *));
+	t->health.interval_ms = getdur(h, "interval");
+	t->health.timeout_ms = getdur(h, "timeout");
+	t->health.start_period_ms = cfg_getstr(h, "start_period") != NULL ?
+	    getdur(h, "start_period") : t->health.interval_ms;
+	t->health.failures = (int)cfg_getint(h, "failures");
+	t->health.restart = cfg_getbool(h, "restart");
+	t->health.expect_status = (int)cfg_getint(h, "expect_status");
+	if ((t->health.url == NULL) == (t->health.command[0] == NULL))
+		conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
+		    "needs url or command (one of them)", t->name);
+	else if (t->health.command[0] != NULL &&
+	    t->health.command[0][0] != '/')
+		conf_err_add(file, conf_err_line(h, "command"), "task %s: "
+		    "health command '%s' must be an absolute path", t->name,
+		    t->health.command[0]);
+	if (t->health.interval_ms < 1000)
+		conf_err_add(file, conf_err_line(h, "interval"), "task %s: "
+		    "health interval must be at least 1s", t->name);
+	if (t->health.timeout_ms < 100 || t->health.timeout_ms >
+	    t->health.interval_ms)
+		conf_err_add(file, conf_err_line(h, "timeout"), "task %s: "
+		    "health timeout must be at least 100ms and at most the "
+		    "interval", t->name);
+	if (t->health.command[0] != NULL && t->health.expect_status != 0)
+		conf_err_add(file, conf_err_line(h, "expect_status"), "task "
+		    "%s: expect_status is for a health url", t->name);
 }
 
 static void
@@ -128,8 +197,9 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 	struct passwd	*pw;
 	struct group	*gr;
 	mode_t		 mask = 022;
-	cfg_t		*h;
+	cfg_t		*h = NULL;
 	int		 line;
+	char		 who[100];
 
 	t->name = xstrdup(cfg_title(sec));
 	t->file = xstrdup(conf->path);
@@ -139,7 +209,8 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 		    "'-', '_', '.', at most 64)", t->name);
 	t->description = getstr(sec, "description");
 	t->shell = cfg_getbool(sec, "shell");
-	if (task_command(t, sec) == -1) {
+	snprintf(who, sizeof(who), "task %s", t->name);
+	if (command_argv(sec, who, t->shell, &t->argv) == -1) {
 		conf_err_add(file, line, "task %s: no command", t->name);
 		t->argv = xcalloc(1, sizeof(char *));
 	}
@@ -216,18 +287,18 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
 	t->umask = mask;
 	task_limits(&t->limits, cfg_getsec(sec, "limits"));
 	if (cfg_size(sec, "health") > 0 &&
-	    (h = cfg_getsec(sec, "health")) != NULL) {
-		t->has_health = true;
-		t->health.url = getstr(h, "url");
-		t->health.command = getlist(h, "command");
-		t->health.interval_ms = getdur(h, "interval");
-		t->health.timeout_ms = getdur(h, "timeout");
-		t->health.failures = (int)cfg_getint(h, "failures");
-		t->health.restart = cfg_getbool(h, "restart");
-		if ((t->health.url == NULL) == (t->health.command[0] == NULL))
-			conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
-			    "needs url or command (one of them)", t->name);
-	}
+	    (h = cfg_getsec(sec, "health")) != NULL)
+		task_health(t, h);
+	else
+		t->health.command = xcalloc(1, sizeof(char *));
+	if (t->has_health && t->health.restart && t->kind != KIND_SERVICE)
+		conf_err_add(file, conf_err_line(h, "restart"), "task %s: "
+		    "health restart is for services, not %s", t->name,
+		    kind_name(t->kind));
+	if (cfg_size(sec, "start_when") > 0)
+		guard_load(&t->start_when, sec);
+	else
+		guard_copy(&t->start_when, &conf->start_when);
 	s = cfg_getstr(sec, "restart");
 	t->restart = strcmp(s, "always") == 0 ? RESTART_ALWAYS :
 	    strcmp(s, "never") == 0 ? RESTART_NEVER : RESTART_ON_FAILURE;
@@ -336,6 +407,7 @@ load_globals(struct config *conf, cfg_t *cfg)
 	conf->max_clients = (int)cfg_getint(cfg, "max_clients");
 	conf->client_timeout_ms = getdur(cfg, "client_timeout");
 	conf->path_env = getstr(cfg, "path");
+	guard_load(&conf->start_when, cfg);
 	s = cfg_getstr(cfg, "lang");
 	conf->lang = s ? xstrdup(s) : NULL;
 }
@@ -407,7 +479,13 @@ load_sections(struct config *conf, cfg_t *cfg)
 		n->url = getstr(sec, "url");
 		n->events = getlist(sec, "events");
 		n->timeout_ms = getdur(sec, "timeout");
+		n->throttle_ms = getdur(sec, "throttle");
 		n->retries = (int)cfg_getint(sec, "retries");
+		n->headers = getlist(sec, "headers");
+		n->secret = getstr(sec, "secret");
+		if (n->events[0] == NULL)
+			conf_err_add(sec->filename, n->line, "notify %s: no "
+			    "events (give some, or \"*\" for all)", n->name);
 		if (n->url == NULL)
 			conf_err_add(sec->filename, n->line, "notify %s: no url",
 			    n->name);
@@ -566,6 +644,7 @@ task_conf_free(struct task_conf *t)
 	strv_free(t->conflicts);
 	free(t->health.url);
 	strv_free(t->health.command);
+	free(t->start_when.cond);
 }
 
 void
@@ -595,6 +674,8 @@ conf_free(struct config *conf)
 		free(conf->notifies[i].name);
 		free(conf->notifies[i].url);
 		strv_free(conf->notifies[i].events);
+		strv_free(conf->notifies[i].headers);
+		free(conf->notifies[i].secret);
 	}
 	free(conf->notifies);
 	free(conf->path);
@@ -608,6 +689,7 @@ conf_free(struct config *conf)
 	free(conf->discover_tag);
 	free(conf->metrics_file);
 	free(conf->path_env);
+	free(conf->start_when.cond);
 	free(conf->lang);
 	free(conf);
 }

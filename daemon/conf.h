@@ -24,11 +24,28 @@ struct task_limits {
 
 struct task_health {
 	char		*url;
-	char		**command;
+	char		**command;	/* argv, NULL-terminated; empty: url */
 	int64_t		 interval_ms;
 	int64_t		 timeout_ms;
+	int64_t		 start_period_ms;
 	int		 failures;
+	int		 expect_status;	/* 0: any 2xx */
 	bool		 restart;
+};
+
+/* One condition of start_when: "load1 < 4.0", "mem_available > 512M". */
+enum guard_metric { GM_LOAD1, GM_LOAD5, GM_LOAD15, GM_MEM_AVAILABLE };
+enum guard_op { GO_LT, GO_LE, GO_GT, GO_GE };
+
+struct guard_cond {
+	enum guard_metric metric;
+	enum guard_op	  op;
+	double		  value;	/* load, or bytes */
+};
+
+struct guard {
+	struct guard_cond *cond;	/* all must hold */
+	size_t		   n;
 };
 
 struct task_conf {
@@ -62,6 +79,7 @@ struct task_conf {
 	struct task_limits limits;
 	bool		 has_health;
 	struct task_health health;
+	struct guard	 start_when;	/* its own, or the global one */
 	enum task_restart restart;
 	int64_t		 backoff_min_ms;
 	int64_t		 backoff_max_ms;
@@ -91,8 +109,11 @@ struct window_conf {
 struct notify_conf {
 	char		*name;
 	char		*url;
-	char		**events;
+	char		**events;	/* names, or "*" */
+	char		**headers;	/* "Name: value" */
+	char		*secret;	/* NULL: no signature */
 	int64_t		 timeout_ms;
+	int64_t		 throttle_ms;
 	int		 retries;
 	int		 line;
 };
@@ -120,6 +141,7 @@ struct config {
 	int		 max_clients;
 	int64_t		 client_timeout_ms;
 	char		*path_env;	/* PATH given to tasks */
+	struct guard	 start_when;	/* the default of tasks */
 	char		*lang;		/* LANG given to tasks; NULL: none */
 
 	struct task_conf	*tasks;
@@ -138,6 +160,11 @@ void		 conf_free(struct config *);
 struct task_conf *conf_task(const struct config *, const char *name);
 /* Task, preset, window names: letters, digits, - _ . (at most 64). */
 int		 conf_valid_name(const char *);
+/* "METRIC OP VALUE" of start_when; -1 with the reason in err. */
+int		 conf_parse_cond(const char *, struct guard_cond *, char *err,
+		    size_t len);
+const char	*guard_metric_name(enum guard_metric);
+const char	*guard_op_name(enum guard_op);
 const char	*kind_name(enum task_kind);
 const char	*output_name(enum task_output);
 const char	*restart_name(enum task_restart);

@@ -18,6 +18,7 @@
 #include "conf_opts.h"
 #include "cron.h"
 #include "log.h"
+#include "osdep.h"
 #include "proto.h"
 #include "util.h"
 
@@ -37,7 +38,7 @@ static const char *events[] = {
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
-	"denied", NULL
+	"denied", "unhealthy", "healthy", "health-restart", "test", "*", NULL
 };
 
 int
@@ -52,6 +53,70 @@ conf_valid_name(const char *s)
 		    *p != '.')
 			return 0;
 	return 1;
+}
+
+static const char *metric_names[] = { "load1", "load5", "load15",
+	"mem_available" };
+static const char *op_names[] = { "<", "<=", ">", ">=" };
+
+const char *
+guard_metric_name(enum guard_metric m)
+{
+	return metric_names[m];
+}
+
+const char *
+guard_op_name(enum guard_op o)
+{
+	return op_names[o];
+}
+
+int
+conf_parse_cond(const char *s, struct guard_cond *c, char *err, size_t len)
+{
+	char		 m[32], op[8], v[64];
+	const char	*errstr;
+	uint64_t	 bytes;
+	char		*end;
+	size_t		 i;
+
+	if (sscanf(s, " %31s %7s %63s %*s", m, op, v) != 3 ||
+	    strchr(s, '\n') != NULL) {
+		snprintf(err, len, "'%s': expected METRIC OP VALUE, as in "
+		    "\"load1 < 4.0\" or \"mem_available > 512M\"", s);
+		return -1;
+	}
+	for (i = 0; i < 4 && strcmp(m, metric_names[i]) != 0; i++)
+		;
+	if (i == 4) {
+		snprintf(err, len, "'%s': unknown metric '%s' (load1, load5, "
+		    "load15 or mem_available)", s, m);
+		return -1;
+	}
+	c->metric = (enum guard_metric)i;
+	for (i = 0; i < 4 && strcmp(op, op_names[i]) != 0; i++)
+		;
+	if (i == 4) {
+		snprintf(err, len, "'%s': unknown comparison '%s' (<, <=, > or "
+		    ">=)", s, op);
+		return -1;
+	}
+	c->op = (enum guard_op)i;
+	if (c->metric == GM_MEM_AVAILABLE) {
+		if (parse_size(v, &bytes, &errstr) == -1) {
+			snprintf(err, len, "'%s': bad size '%s': %s", s, v,
+			    errstr);
+			return -1;
+		}
+		c->value = (double)bytes;
+	} else {
+		c->value = strtod(v, &end);
+		if (*end != '\0' || end == v || c->value < 0) {
+			snprintf(err, len, "'%s': bad load '%s'", s, v);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -322,6 +387,44 @@ v_command(const char *v, char *buf, size_t len)
 }
 
 static const char *
+v_cond(const char *v, char *buf, size_t len)
+{
+	struct guard_cond	c;
+	uint64_t		mem;
+
+	if (conf_parse_cond(v, &c, buf, len) == -1)
+		return buf;
+	if (c.metric == GM_MEM_AVAILABLE && os_mem_available(&mem) == -1) {
+		snprintf(buf, len, "'%s': mem_available cannot be read on this "
+		    "system", v);
+		return buf;
+	}
+	return NULL;
+}
+
+static const char *
+v_status(const char *v, char *buf, size_t len)
+{
+	return number(v, "HTTP status", 100, 599, "", buf, len);
+}
+
+/* "Name: value", one line */
+static const char *
+v_header(const char *v, char *buf, size_t len)
+{
+	const char	*c = strchr(v, ':');
+	const char	*p;
+
+	for (p = v; c != NULL && p < c; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			break;
+	if (c != NULL && p == c && c > v && strpbrk(v, "\r\n") == NULL)
+		return NULL;
+	snprintf(buf, len, "bad header '%s' (Name: value)", v);
+	return buf;
+}
+
+static const char *
 v_url(const char *v, char *buf, size_t len)
 {
 	if (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
@@ -364,6 +467,7 @@ static const struct row rows[] = {
 	{ "root", CFG_STR("path", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
 	    "/usr/bin:/sbin:/bin", CFGF_NONE), v_nonempty },
 	{ "root", CFG_STR("lang", NULL, ND), NULL },
+	{ "root", CFG_STR_LIST("start_when", NULL, ND), v_cond },
 	{ "root", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
@@ -398,6 +502,7 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("jitter", "0", CFGF_NONE), v_duration },
 	{ "task", CFG_BOOL("catch_up", cfg_false, CFGF_NONE), NULL },
 	{ "task", CFG_STR("overlap", "skip", CFGF_NONE), v_overlap },
+	{ "task", CFG_STR_LIST("start_when", NULL, ND), v_cond },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },
@@ -412,6 +517,8 @@ static const struct row rows[] = {
 	{ "health", CFG_STR("timeout", "5s", CFGF_NONE), v_duration },
 	{ "health", CFG_INT("failures", 3, CFGF_NONE), v_posint },
 	{ "health", CFG_BOOL("restart", cfg_false, CFGF_NONE), NULL },
+	{ "health", CFG_INT("expect_status", 0, CFGF_NONE), v_status },
+	{ "health", CFG_STR("start_period", NULL, ND), v_duration },
 
 	{ "preset", CFG_STR("description", "", CFGF_NONE), NULL },
 	{ "preset", CFG_STR_LIST("tasks", NULL, ND), v_name },
@@ -425,6 +532,9 @@ static const struct row rows[] = {
 	{ "notify", CFG_STR_LIST("events", NULL, ND), v_event },
 	{ "notify", CFG_STR("timeout", "5s", CFGF_NONE), v_duration },
 	{ "notify", CFG_INT("retries", 3, CFGF_NONE), v_count },
+	{ "notify", CFG_STR("throttle", "5m", CFGF_NONE), v_duration },
+	{ "notify", CFG_STR_LIST("headers", NULL, ND), v_header },
+	{ "notify", CFG_STR("secret", NULL, ND), v_nonempty },
 };
 #define NROWS	(sizeof(rows) / sizeof(rows[0]))
 

@@ -15,6 +15,7 @@ struct task;
 
 enum feed_stream {
 	FEED_LINE,		/* a line of a run's output */
+	FEED_RUN_START,		/* a run's process exists */
 	FEED_RUN_END,		/* a run and what it left are gone */
 	FEED_EVENT,		/* an event of the activity log */
 	FEED_ACTIVATION,	/* a task was activated or deactivated */

@@ -28,8 +28,11 @@
 #include "ev.h"
 #include "log.h"
 #include "event.h"
+#include "health.h"
+#include "http.h"
 #include "maintd.h"
 #include "metrics.h"
+#include "notify.h"
 #include "output.h"
 #include "paths.h"
 #include "preset.h"
@@ -205,6 +208,7 @@ on_term(int signo, void *arg)
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
 	sched_stop();
+	health_stop();
 	supervise_shutdown();
 }
 
@@ -402,6 +406,8 @@ main(int argc, char *argv[])
 	json_c_set_serialization_double_format("%.3f", JSON_C_OPTION_GLOBAL);
 	if (ev_init() == -1)
 		startup_fail("event loop: %s", strerror(errno));
+	if (http_init() == -1)
+		startup_fail("libcurl: cannot be initialised");
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal(SIGTERM, on_term, NULL);
 	ev_signal(SIGINT, on_term, NULL);
@@ -411,6 +417,8 @@ main(int argc, char *argv[])
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
 	sched_init();
+	health_init();
+	notify_init();
 	store_recover();
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
@@ -452,12 +460,15 @@ maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
+	health_stop();
+	notify_stop();
 	verbs_obs_shutdown();
 	control_close();
 	output_reopen();	/* closes the log files */
 	metrics_final();
 	ev_timer_del(&prune_timer);
 	store_close();
+	http_shutdown();
 	spawn_forget();
 	pidfile_remove(pfh);
 	pfh = NULL;

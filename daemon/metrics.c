@@ -14,6 +14,7 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
+#include "osdep.h"
 #include "maintd.h"
 #include "metrics.h"
 #include "store.h"
@@ -63,17 +64,43 @@ static double v_last_dur(const struct task *t) {
 	    (double)(t->last->end_mono - t->last->start_mono) / 1000 : 0; }
 static double v_last_ok(const struct task *t) {
 	return t->last != NULL && run_ok(t->last); }
+static double v_waiting(const struct task *t) {
+	return t->waiting && !task_busy(t); }
+static double v_healthy(const struct task *t) {
+	return t->probe->status == HS_HEALTHY; }
+static double v_probe_s(const struct task *t) {
+	return (double)t->probe->last_ms / 1000; }
+static double v_probe_fail(const struct task *t) {
+	return (double)t->probe->failures_total; }
+
+/* Which tasks a metric is about. */
+enum only { ALL, HAS_RUN, PROBED, PROBE_DONE };
+
+static int
+about(const struct task *t, enum only which)
+{
+	switch (which) {
+	case HAS_RUN:
+		return t->last != NULL;
+	case PROBED:
+		return t->probe != NULL;
+	case PROBE_DONE:
+		return t->probe != NULL && t->probe->status != HS_UNKNOWN;
+	default:
+		return 1;
+	}
+}
 
 static void
 per_task(FILE *fp, const char *name, const char *type, const char *help,
-    task_value fn, int only_run)
+    task_value fn, enum only which)
 {
 	size_t	i;
 	double	v;
 
 	head(fp, name, type, help);
 	for (i = 0; i < md.tasks.n; i++) {
-		if (only_run && md.tasks.v[i].last == NULL)
+		if (!about(&md.tasks.v[i], which))
 			continue;
 		fprintf(fp, "%s{task=\"", name);
 		label(fp, md.tasks.v[i].conf->name);
@@ -86,8 +113,10 @@ per_task(FILE *fp, const char *name, const char *type, const char *help,
 void
 metrics_print(FILE *fp, int up)
 {
-	size_t	i, j;
-	int	weight = 0;
+	size_t		i, j;
+	int		weight = 0;
+	double		load[1];
+	uint64_t	mem;
 
 	for (i = 0; i < md.tasks.n; i++)
 		if (task_busy(&md.tasks.v[i]))
@@ -110,14 +139,25 @@ metrics_print(FILE *fp, int up)
 	fprintf(fp, "maintd_weight_in_use %d\n", weight);
 	head(fp, "maintd_weight_max", "gauge", "max_weight from the config.");
 	fprintf(fp, "maintd_weight_max %d\n", md.conf->max_weight);
+	if (getloadavg(load, 1) == 1) {
+		head(fp, "maintd_load1", "gauge", "The host's load average "
+		    "over a minute, as start_when sees it.");
+		fprintf(fp, "maintd_load1 %.2f\n", load[0]);
+	}
+	if (os_mem_available(&mem) == 0) {
+		head(fp, "maintd_mem_available_bytes", "gauge", "Memory "
+		    "available for new work, as start_when sees it.");
+		fprintf(fp, "maintd_mem_available_bytes %llu\n",
+		    (unsigned long long)mem);
+	}
 	per_task(fp, "maintd_task_active", "gauge", "1 while the task is active.",
-	    v_active, 0);
+	    v_active, ALL);
 	per_task(fp, "maintd_task_running", "gauge",
-	    "1 while a run of the task is going.", v_running, 0);
+	    "1 while a run of the task is going.", v_running, ALL);
 	per_task(fp, "maintd_task_failed", "gauge",
-	    "1 when a service gave up after crashing.", v_failed, 0);
+	    "1 when a service gave up after crashing.", v_failed, ALL);
 	per_task(fp, "maintd_task_restarts_total", "counter",
-	    "Restarts of the task since it was activated.", v_restarts, 0);
+	    "Restarts of the task since it was activated.", v_restarts, ALL);
 	head(fp, "maintd_task_runs_total", "counter",
 	    "Finished runs since maintd started, by result.");
 	for (i = 0; i < md.tasks.n; i++)
@@ -129,11 +169,19 @@ metrics_print(FILE *fp, int up)
 			    (unsigned long long)md.tasks.v[i].runs_total[j]);
 		}
 	per_task(fp, "maintd_task_last_run_timestamp_seconds", "gauge",
-	    "When the last run ended.", v_last_end, 1);
+	    "When the last run ended.", v_last_end, HAS_RUN);
 	per_task(fp, "maintd_task_last_duration_seconds", "gauge",
-	    "How long the last run took.", v_last_dur, 1);
+	    "How long the last run took.", v_last_dur, HAS_RUN);
 	per_task(fp, "maintd_task_last_success", "gauge",
-	    "1 when the last run succeeded.", v_last_ok, 1);
+	    "1 when the last run succeeded.", v_last_ok, HAS_RUN);
+	per_task(fp, "maintd_task_waiting", "gauge", "1 while a run waits "
+	    "(budget, start_when).", v_waiting, ALL);
+	per_task(fp, "maintd_task_healthy", "gauge", "1 healthy, 0 unhealthy, "
+	    "by the task's health probes.", v_healthy, PROBE_DONE);
+	per_task(fp, "maintd_probe_duration_seconds", "gauge",
+	    "How long the last health probe took.", v_probe_s, PROBE_DONE);
+	per_task(fp, "maintd_probe_failures_total", "counter",
+	    "Failed health probes since maintd started.", v_probe_fail, PROBED);
 }
 
 static void

@@ -2,7 +2,7 @@
  * policy.c: the rules that decide whether something may start.  Nothing
  * starts while halted; conflicting tasks are never active or running
  * together (conflicts are symmetric); the weights of the running tasks
- * never exceed max_weight.  A plan checks a whole request first, so a
+ * never exceed max_weight; a run waits while start_when does not hold.  A plan checks a whole request first, so a
  * refused request changes nothing, and --dry-run can show it.
  */
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "guard.h"
 #include "maintd.h"
 #include "policy.h"
 #include "task.h"
@@ -77,7 +78,7 @@ conflict_why(const struct task *t, const struct task *o, struct task **extra,
 }
 
 const char *
-policy_can_run(const struct task *t, char *why, size_t len)
+policy_can_run(const struct task *t, bool force, char *why, size_t len)
 {
 	const struct task	*o;
 	int			 used;
@@ -97,6 +98,8 @@ policy_can_run(const struct task *t, char *why, size_t len)
 		    md.conf->max_weight, t->conf->name, t->conf->weight);
 		return "budget";
 	}
+	if (!force && guard_check(&t->conf->start_when, why, len) == -1)
+		return "guard";
 	return NULL;
 }
 

@@ -20,8 +20,12 @@ struct plan {
 };
 
 int	policy_weight_in_use(void);
-/* For a run of t now: NULL, or the ERR code with why filled in. */
-const char *policy_can_run(const struct task *, char *why, size_t len);
+/*
+ * For a run of t now: NULL, or the ERR code with why filled in.  With
+ * force, start_when (the resource guard) is not asked.
+ */
+const char *policy_can_run(const struct task *, bool force, char *why,
+	    size_t len);
 void	plan_activate(struct plan *, struct task **want, size_t n,
 	    bool exclusive);
 void	plan_deactivate(struct plan *, struct task **want, size_t n);

@@ -95,28 +95,81 @@ arm(struct task *t)
 	ev_timer_add(&t->tick_timer, ms > 0 ? (uint64_t)ms : 0);
 }
 
+/*
+ * Runs that wait: for budget (tried again when a run ends) or for
+ * start_when (tried again once a second while one waits, and never
+ * while none does).
+ */
+static struct ev_timer	guard_timer;
+
+static void	retry_waiting(void);
+
+static void
+guard_fire(void *arg)
+{
+	(void)arg;
+	retry_waiting();
+}
+
+static void
+wait_for(struct task *t, enum trigger trig, const char *code,
+    const char *why)
+{
+	if (!t->waiting)
+		log_info("%s: waiting: %s", t->conf->name, why);
+	t->waiting = true;
+	t->wait_trigger = trig;
+	if (strcmp(code, "guard") == 0 && !ev_timer_pending(&guard_timer))
+		ev_timer_add(&guard_timer, 1000);
+}
+
 static void
 try_start(struct task *t)
 {
 	const char	*code;
 	char		 why[512];
 
-	if ((code = policy_can_run(t, why, sizeof(why))) != NULL) {
-		if (strcmp(code, "budget") == 0) {
-			log_info("%s: waiting for budget (%s)", t->conf->name,
-			    why);
-			t->waiting = true;
-		} else
+	if ((code = policy_can_run(t, false, why, sizeof(why))) != NULL) {
+		if (strcmp(code, "budget") == 0 || strcmp(code, "guard") == 0)
+			wait_for(t, TR_SCHEDULE, code, why);
+		else
 			skipped(t, why);
 		return;
 	}
 	(void)task_start(t, TR_SCHEDULE, false, "schedule", why, sizeof(why));
 }
 
+/* Start what waited and may now; keep the guard timer while one waits. */
+static void
+retry_waiting(void)
+{
+	const char	*code;
+	char		 err[512];
+	size_t		 i;
+
+	for (i = 0; i < md.tasks.n; i++) {
+		struct task *w = &md.tasks.v[i];
+
+		if (!w->waiting || !w->active || task_busy(w))
+			continue;
+		if ((code = policy_can_run(w, false, err, sizeof(err))) !=
+		    NULL) {
+			if (strcmp(code, "guard") == 0 &&
+			    !ev_timer_pending(&guard_timer))
+				ev_timer_add(&guard_timer, 1000);
+			continue;
+		}
+		w->waiting = false;
+		(void)task_start(w, w->wait_trigger, false, w->wait_trigger ==
+		    TR_SCHEDULE ? "schedule" : "window", err, sizeof(err));
+	}
+}
+
 static void
 tick_fire(void *arg)
 {
 	struct task	*t = arg;
+	char		 why[512] = "";
 
 	t->next_tick = 0;
 	if (!t->active)
@@ -126,8 +179,12 @@ tick_fire(void *arg)
 			t->queued = true;
 		else
 			skipped(t, "the previous run is still going");
-	} else if (t->waiting)
-		skipped(t, "it waited for budget until its next tick");
+	} else if (t->waiting) {
+		(void)policy_can_run(t, false, why, sizeof(why));
+		skipped(t, why[0] ? why : "it waited until its next tick");
+		t->waiting = false;
+		try_start(t);
+	}
 	else
 		try_start(t);
 	arm(t);
@@ -144,7 +201,7 @@ activated(struct task *t)
 	if (t->conf->cron.reboot && !t->boot_done && !task_busy(t)) {
 		/* @reboot: once, the first time it is activated */
 		t->boot_done = true;
-		if (policy_can_run(t, err, sizeof(err)) == NULL)
+		if (policy_can_run(t, false, err, sizeof(err)) == NULL)
 			(void)task_start(t, TR_SCHEDULE, false, "schedule",
 			    err, sizeof(err));
 	} else if (t->conf->catch_up && !task_busy(t) &&
@@ -153,7 +210,7 @@ activated(struct task *t)
 	    missed <= time(NULL)) {
 		log_info("%s: catching up a tick missed while inactive",
 		    t->conf->name);
-		if (policy_can_run(t, err, sizeof(err)) == NULL)
+		if (policy_can_run(t, false, err, sizeof(err)) == NULL)
 			(void)task_start(t, TR_SCHEDULE, false, "schedule",
 			    err, sizeof(err));
 	}
@@ -172,26 +229,13 @@ deactivated(struct task *t)
 static void
 run_ended(struct task *t)
 {
-	char	err[256];
-	size_t	i;
-
 	if (md.shutting_down)
 		return;
 	if (t->queued && t->active) {
 		t->queued = false;
 		try_start(t);
 	}
-	for (i = 0; i < md.tasks.n; i++) {
-		struct task *w = &md.tasks.v[i];
-
-		if (!w->waiting || !w->active || task_busy(w))
-			continue;
-		if (policy_can_run(w, err, sizeof(err)) != NULL)
-			continue;
-		w->waiting = false;
-		(void)task_start(w, TR_SCHEDULE, false, "schedule", err,
-		    sizeof(err));
-	}
+	retry_waiting();
 }
 
 /*
@@ -209,6 +253,8 @@ on_activation(enum feed_stream st, const struct feed_msg *m, void *arg)
 		deactivated(m->task);
 	else if (m->task->conf->kind == KIND_PERIODIC)
 		activated(m->task);
+	else if (m->task->waiting && !ev_timer_pending(&guard_timer))
+		ev_timer_add(&guard_timer, 1000);	/* a window's start */
 }
 
 static void
@@ -227,6 +273,7 @@ sched_init(void)
 	for (i = 0; i < md.tasks.n; i++)
 		ev_timer_init(&md.tasks.v[i].tick_timer, tick_fire,
 		    &md.tasks.v[i]);
+	ev_timer_init(&guard_timer, guard_fire, NULL);
 	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
 }
@@ -239,6 +286,7 @@ sched_stop(void)
 
 	for (i = 0; i < md.tasks.n; i++)
 		deactivated(&md.tasks.v[i]);
+	ev_timer_del(&guard_timer);
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&end_sub);
 }

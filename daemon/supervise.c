@@ -26,6 +26,7 @@
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
+#include "guard.h"
 #include "log.h"
 #include "maintd.h"
 #include "metrics.h"
@@ -245,6 +246,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
     const char *actor, char *err, size_t errlen)
 {
 	struct spawn_result	res;
+	struct feed_msg		m;
 
 	if (task_busy(t)) {
 		snprintf(err, errlen, "already running (pid %d)",
@@ -295,6 +297,10 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	    (unsigned long long)t->cur.id, (int)res.pid, trigger_name(trig),
 	    dry_run ? ", dry run" : "");
 	event_emit(t->conf->name, "run-started", actor, run_detail(&t->cur));
+	memset(&m, 0, sizeof(m));
+	m.task = t;
+	m.run = &t->cur;
+	feed_publish(FEED_RUN_START, &m);
 	supervise_title();
 	return 0;
 }
@@ -458,6 +464,57 @@ finish(struct task *t)
 	ev_timer_add(&t->restart_timer, t->backoff_ms);
 }
 
+/* Processes that others start (health probes): their ends go to them. */
+struct child {
+	pid_t		 pid;
+	child_cb	 cb;
+	void		*arg;
+};
+static struct child	*children;
+static size_t		 nchildren;
+
+void
+supervise_child(pid_t pid, child_cb cb, void *arg)
+{
+	children = xreallocarray(children, nchildren + 1, sizeof(*children));
+	children[nchildren].pid = pid;
+	children[nchildren].cb = cb;
+	children[nchildren].arg = arg;
+	nchildren++;
+}
+
+void
+supervise_child_forget(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i].pid == pid) {
+			children[i] = children[--nchildren];
+			break;
+		}
+	if (nchildren == 0) {
+		free(children);
+		children = NULL;
+	}
+}
+
+static bool
+child_ended(pid_t pid, int status)
+{
+	struct child	c;
+	size_t		i;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i].pid == pid) {
+			c = children[i];
+			supervise_child_forget(pid);
+			c.cb(pid, status, c.arg);
+			return true;
+		}
+	return false;
+}
+
 static struct task *
 task_by_pid(pid_t pid)
 {
@@ -485,7 +542,7 @@ on_chld(int signo, void *arg)
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if ((t = task_by_pid(pid)) != NULL)
 			run_ended(t, status, &ru);
-		else
+		else if (!child_ended(pid, status))
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
 	for (i = 0; i < md.tasks.n; i++) {
@@ -544,7 +601,6 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 		    fmt_rfc3339(t->active_until, d, sizeof(d))));
 	}
 	event_emit(t->conf->name, "activated", actor, detail);
-	activation(t);
 	if (t->state == ST_FAILED)
 		t->state = ST_IDLE;
 	switch (t->conf->kind) {
@@ -552,7 +608,13 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	case KIND_ONESHOT:
 		trig = strncmp(actor, "window:", 7) == 0 ? TR_WINDOW :
 		    TR_ACTIVATE;
-		if (!task_busy(t))
+		if (!task_busy(t) && trig == TR_WINDOW &&
+		    guard_check(&t->conf->start_when, err, sizeof(err)) == -1) {
+			/* sched.c starts it once start_when holds */
+			log_info("%s: waiting: %s", t->conf->name, err);
+			t->waiting = true;
+			t->wait_trigger = TR_WINDOW;
+		} else if (!task_busy(t))
 			(void)task_start(t, trig, false, actor, err,
 			    sizeof(err));
 		else if (t->state == ST_STOPPING) {
@@ -564,6 +626,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	case KIND_PERIODIC:
 		break;	/* sched.c follows activations */
 	}
+	activation(t);
 	supervise_title();
 	return 0;
 }

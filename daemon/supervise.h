@@ -9,6 +9,10 @@
 #include "task.h"
 
 void	supervise_init(void);
+/* Another process of ours (a health probe): cb gets its wait status. */
+typedef void	(*child_cb)(pid_t, int status, void *arg);
+void	supervise_child(pid_t, child_cb, void *arg);
+void	supervise_child_forget(pid_t);
 /* actor: who asked ("uid 0", "schedule", "timer", "maintd", ...). */
 int	task_start(struct task *, enum trigger, bool dry_run,
 	    const char *actor, char *err, size_t errlen);

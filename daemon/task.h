@@ -25,6 +25,31 @@ struct tail {
 	size_t		 first, count;
 };
 
+/* What health probes found (health.c), for those who show it. */
+enum health_status { HS_UNKNOWN, HS_HEALTHY, HS_UNHEALTHY };
+
+struct http_req;
+
+struct probe {
+	enum health_status	 status;	/* UNKNOWN until a verdict */
+	bool			 probing;	/* active (and running) */
+	time_t			 last;		/* end of the last probe; 0 */
+	bool			 last_ok;
+	int64_t			 last_ms;	/* how long it took */
+	char			 reason[160];	/* of the last failure */
+	unsigned		 failures;	/* in a row */
+	uint64_t		 failures_total;
+	uint64_t		 probes_total;
+	struct ev_timer		 timer;		/* the next probe */
+	struct ev_timer		 deadline;	/* a command probe's timeout */
+	uint64_t		 started;	/* when this probe began */
+	struct http_req		*req;		/* a URL probe under way */
+	pid_t			 pid;		/* a command probe running */
+	int			 outfd;
+	char			 out[160];	/* its last line of output */
+	size_t			 outlen;
+};
+
 struct task {
 	struct task_conf	*conf;
 	bool			 active;
@@ -40,7 +65,8 @@ struct task {
 	bool			 start_pending;	/* start again when ended, */
 	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */
-	bool			 waiting;	/* a scheduled run waits for budget */
+	bool			 waiting;	/* a run waits: budget, start_when */
+	enum trigger		 wait_trigger;	/* ... scheduled, or a window's */
 	struct task		**conflicts;	/* both directions */
 	size_t			 nconflicts;
 	pid_t			 sweep_pgid;
@@ -65,6 +91,7 @@ struct task {
 	char			*line;		/* LINE_MAX_OUT, from the first run */
 	size_t			 linelen;
 	struct tail		*tail;		/* from the first output line */
+	struct probe		*probe;		/* NULL: no health probe */
 };
 
 struct tasks {

@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "guard.h"
+#include "health.h"
 #include "ev.h"
 #include "event.h"
 #include "log.h"
@@ -68,10 +70,11 @@ static const struct verb verbs[] = {
 	{ "deactivate", ADMIN, 1, -1, "dry-run confirm", verb_deactivate,
 	    "deactivate TASK... [--dry-run] [--confirm]",
 	    "deactivate tasks and stop their processes" },
-	{ "run", ADMIN, 1, 1, "wait dry-run", verb_run,
-	    "run TASK [--wait] [--dry-run]",
+	{ "run", ADMIN, 1, 1, "wait dry-run force", verb_run,
+	    "run TASK [--wait] [--dry-run] [--force]",
 	    "run a oneshot or periodic task now; --wait streams its output "
-	    "and ends with its result" },
+	    "and ends with its result; --force runs it although start_when "
+	    "does not hold" },
 	{ "stop", ADMIN, 1, 1, "dry-run", verb_stop, "stop TASK [--dry-run]",
 	    "end the current run of a task (kill_signal, KILL after "
 	    "kill_grace)" },
@@ -106,6 +109,9 @@ static const struct verb verbs[] = {
 	    "the daemon's health (or a task's): OK ok, or ERR degraded" },
 	{ "metrics", READ, 0, 0, "", verb_metrics, "metrics",
 	    "Prometheus text exposition" },
+	{ "notify", READ, 1, 2, "", verb_notify, "notify list | notify test NAME",
+	    "the webhook endpoints: queue, sent, failed, dropped, last error; "
+	    "test sends a test event (admin)" },
 };
 #define NVERBS	(sizeof(verbs) / sizeof(verbs[0]))
 
@@ -298,16 +304,6 @@ jstr_or_null(const char *s)
 }
 
 static struct json_object *
-jstrv(char *const *v)
-{
-	struct json_object	*a = json_object_new_array();
-
-	for (; v != NULL && *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
-}
-
-static struct json_object *
 run_json(const struct run *r)
 {
 	struct json_object	*o = json_object_new_object();
@@ -351,7 +347,8 @@ static struct json_object *
 task_status_json(const struct task *t)
 {
 	struct json_object	*o = json_object_new_object();
-	char			 buf[64];
+	char			 buf[64], why[512];
+	const char		*w;
 
 	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
 	json_object_object_add(o, "kind",
@@ -361,7 +358,11 @@ task_status_json(const struct task *t)
 	    json_object_new_string(fmt_rfc3339(t->active_until, buf,
 	    sizeof(buf))));
 	json_object_object_add(o, "state",
-	    json_object_new_string(state_name(t->state)));
+	    json_object_new_string(verbs_state(t)));
+	json_object_object_add(o, "waiting", (w = verbs_waiting(t, why,
+	    sizeof(why))) != NULL ? json_object_new_string(w) : NULL);
+	json_object_object_add(o, "health", t->probe != NULL ?
+	    json_object_new_string(health_status_name(t)) : NULL);
 	json_object_object_add(o, "pid", task_busy(t) ?
 	    json_object_new_int(t->cur.pid) : NULL);
 	json_object_object_add(o, "uptime_s", task_busy(t) ?
@@ -412,8 +413,8 @@ verb_status(struct client *c, struct request *r)
 		client_data(c, "HALTED by stop-all: nothing starts until "
 		    "resume");
 	if (!client_json_mode(c))
-		table_init(&tb, 9, "TASK", "KIND", "ACTIVATION", "STATE", "PID",
-		    "UPTIME", "LAST", "NEXT", "RESTARTS");
+		table_init(&tb, 10, "TASK", "KIND", "ACTIVATION", "STATE",
+		    "HEALTH", "PID", "UPTIME", "LAST", "NEXT", "RESTARTS");
 	for (i = 0; i < n; i++) {
 		t = v[i];
 		if (t->active)
@@ -435,8 +436,9 @@ verb_status(struct client *c, struct request *r)
 			strftime(next, sizeof(next), "%m-%d %H:%M", &tm);
 		}
 		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
-		    activation_text(t, act, sizeof(act)), state_name(t->state),
-		    task_busy(t) ? pid : "-", task_busy(t) ?
+		    activation_text(t, act, sizeof(act)), verbs_state(t),
+		    health_status_name(t), task_busy(t) ? pid : "-",
+		    task_busy(t) ?
 		    fmt_duration((int64_t)(ev_now() - t->cur.start_mono), up,
 		    sizeof(up)) : "-", last_text(t, last, sizeof(last)),
 		    t->next_tick > 0 ? next : "-", rs);
@@ -479,7 +481,7 @@ verb_list(struct client *c, struct request *r)
 			    jstr_or_null(tc->schedule));
 			json_object_object_add(o, "every_s", tc->every_ms ?
 			    json_object_new_int64(tc->every_ms / 1000) : NULL);
-			json_object_object_add(o, "tags", jstrv(tc->tags));
+			json_object_object_add(o, "tags", verbs_strv(tc->tags));
 			json_object_object_add(o, "description",
 			    json_object_new_string(tc->description));
 			client_json(c, o);
@@ -517,15 +519,15 @@ static struct json_object *
 task_show_json(const struct task *t)
 {
 	const struct task_conf	*tc = t->conf;
-	struct json_object	*o = task_status_json(t), *l, *b;
+	struct json_object	*o = task_status_json(t), *l, *b, *g;
 	int			 i;
-	char			 buf[16];
+	char			 buf[16], cond[64];
 
 	json_object_object_add(o, "description",
 	    json_object_new_string(tc->description));
 	json_object_object_add(o, "file", json_object_new_string(tc->file));
 	json_object_object_add(o, "line", json_object_new_int(tc->line));
-	json_object_object_add(o, "command", jstrv(tc->argv));
+	json_object_object_add(o, "command", verbs_strv(tc->argv));
 	json_object_object_add(o, "shell", json_object_new_boolean(tc->shell));
 	json_object_object_add(o, "user", jstr_or_null(tc->user));
 	json_object_object_add(o, "group", jstr_or_null(tc->group));
@@ -533,8 +535,8 @@ task_show_json(const struct task *t)
 	json_object_object_add(o, "gid", json_object_new_int64(tc->gid));
 	json_object_object_add(o, "directory",
 	    json_object_new_string(tc->directory));
-	json_object_object_add(o, "environment", jstrv(tc->environment));
-	json_object_object_add(o, "tags", jstrv(tc->tags));
+	json_object_object_add(o, "environment", verbs_strv(tc->environment));
+	json_object_object_add(o, "tags", verbs_strv(tc->tags));
 	json_object_object_add(o, "schedule", jstr_or_null(tc->schedule));
 	json_object_object_add(o, "every_s", tc->every_ms ?
 	    json_object_new_int64(tc->every_ms / 1000) : NULL);
@@ -543,7 +545,7 @@ task_show_json(const struct task *t)
 	json_object_object_add(o, "kill_signal",
 	    json_object_new_string(signal_name(tc->kill_signal)));
 	json_object_object_add(o, "weight", json_object_new_int(tc->weight));
-	json_object_object_add(o, "conflicts", jstrv(tc->conflicts));
+	json_object_object_add(o, "conflicts", verbs_strv(tc->conflicts));
 	json_object_object_add(o, "auto_deactivate_s",
 	    tc->auto_deactivate_ms > 0 ?
 	    json_object_new_int64(tc->auto_deactivate_ms / 1000) : NULL);
@@ -576,6 +578,12 @@ task_show_json(const struct task *t)
 	    json_object_new_boolean(tc->catch_up));
 	json_object_object_add(o, "overlap",
 	    json_object_new_string(tc->overlap_queue ? "queue" : "skip"));
+	g = json_object_new_array();
+	for (i = 0; i < (int)tc->start_when.n; i++)
+		json_object_array_add(g, json_object_new_string(guard_cond_text(
+		    &tc->start_when.cond[i], cond, sizeof(cond))));
+	json_object_object_add(o, "start_when", g);
+	json_object_object_add(o, "probe", verbs_probe_json(t));
 	return o;
 }
 

@@ -28,8 +28,11 @@ void	verb_reopen(struct client *, struct request *);
 void	verb_history(struct client *, struct request *);
 void	verb_events(struct client *, struct request *);
 void	verb_logs(struct client *, struct request *);
-void	verb_health(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
+
+/* Health and notifications (verbs_health.c). */
+void	verb_health(struct client *, struct request *);
+void	verb_notify(struct client *, struct request *);
 
 /* The verbs of the activation model (verbs_plan.c). */
 void	verb_stop_all(struct client *, struct request *);
@@ -48,5 +51,9 @@ struct task	**verbs_tasks_named(struct client *, struct request *,
 const char	*verbs_actor(struct client *, char *buf, size_t len);
 struct task	*verbs_task(struct client *, const char *name);
 void		 verbs_deny(struct client *, const char *what);
+const char	*verbs_state(const struct task *);
+const char	*verbs_waiting(const struct task *, char *buf, size_t len);
+struct json_object *verbs_probe_json(const struct task *);
+struct json_object *verbs_strv(char *const *);
 
 #endif

@@ -13,6 +13,8 @@
 #include "control.h"
 #include "ev.h"
 #include "event.h"
+#include "guard.h"
+#include "health.h"
 #include "log.h"
 #include "maintd.h"
 #include "policy.h"
@@ -27,6 +29,76 @@ verbs_actor(struct client *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
 	return buf;
+}
+
+/* STATE as people read it: a scheduled run that waits is "waiting". */
+const char *
+verbs_state(const struct task *t)
+{
+	if (t->waiting && !task_busy(t))
+		return "waiting";
+	return state_name(t->state);
+}
+
+/* Why a waiting run waits (budget, guard, ...), or NULL. */
+const char *
+verbs_waiting(const struct task *t, char *buf, size_t len)
+{
+	if (!t->waiting || task_busy(t) || policy_can_run(t, false, buf, len) == NULL)
+		return NULL;
+	return buf;
+}
+
+/* What the health probes of t found, or NULL without probes. */
+struct json_object *
+verbs_probe_json(const struct task *t)
+{
+	const struct probe	*p = t->probe;
+	const struct task_health *h = &t->conf->health;
+	struct json_object	*o;
+	char			 buf[64];
+
+	if (p == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "status",
+	    json_object_new_string(health_status_name(t)));
+	json_object_object_add(o, "url", h->url != NULL ?
+	    json_object_new_string(h->url) : NULL);
+	json_object_object_add(o, "command", h->command[0] != NULL ?
+	    verbs_strv(h->command) : NULL);
+	json_object_object_add(o, "interval_s", json_object_new_double(
+	    (double)h->interval_ms / 1000));
+	json_object_object_add(o, "timeout_s", json_object_new_double(
+	    (double)h->timeout_ms / 1000));
+	json_object_object_add(o, "failures_allowed",
+	    json_object_new_int(h->failures));
+	json_object_object_add(o, "restart", json_object_new_boolean(h->restart));
+	json_object_object_add(o, "last_probe", p->last == 0 ? NULL :
+	    json_object_new_string(fmt_rfc3339(p->last, buf, sizeof(buf))));
+	json_object_object_add(o, "last_ok", p->last == 0 ? NULL :
+	    json_object_new_boolean(p->last_ok));
+	json_object_object_add(o, "latency_s", p->last == 0 ? NULL :
+	    json_object_new_double((double)p->last_ms / 1000));
+	json_object_object_add(o, "reason", p->reason[0] == '\0' ? NULL :
+	    json_object_new_string(p->reason));
+	json_object_object_add(o, "failures", json_object_new_int(
+	    (int)p->failures));
+	json_object_object_add(o, "failures_total",
+	    json_object_new_int64((int64_t)p->failures_total));
+	json_object_object_add(o, "probes_total",
+	    json_object_new_int64((int64_t)p->probes_total));
+	return o;
+}
+
+struct json_object *
+verbs_strv(char *const *v)
+{
+	struct json_object	*a = json_object_new_array();
+
+	for (; v != NULL && *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
 }
 
 /* The task named name, or NULL with ERR unknown-task (and a suggestion). */
@@ -123,6 +195,7 @@ verbs_plan_report(struct client *c, const struct plan *p)
 {
 	struct json_object	*o, *a;
 	size_t			 i;
+	char			 why[256];
 
 	if (client_json_mode(c)) {
 		o = json_object_new_object();
@@ -142,6 +215,14 @@ verbs_plan_report(struct client *c, const struct plan *p)
 		    json_object_new_int(p->weight_after));
 		json_object_object_add(o, "max_weight",
 		    json_object_new_int(md.conf->max_weight));
+		a = json_object_new_object();
+		for (i = 0; i < p->nstart; i++)
+			if (guard_check(&p->start[i]->conf->start_when, why,
+			    sizeof(why)) == -1)
+				json_object_object_add(a,
+				    p->start[i]->conf->name,
+				    json_object_new_string(why));
+		json_object_object_add(o, "waiting_for_start_when", a);
 		json_object_object_add(o, "refused", p->code == NULL ? NULL :
 		    json_object_new_string(p->code));
 		json_object_object_add(o, "why", p->code == NULL ? NULL :
@@ -162,6 +243,12 @@ verbs_plan_report(struct client *c, const struct plan *p)
 			client_data(c, "%zu unchanged", p->nalready);
 		client_data(c, "budget after: %d/%d", p->weight_after,
 		    md.conf->max_weight);
+		for (i = 0; i < p->nstart; i++)
+			if (guard_check(&p->start[i]->conf->start_when, why,
+			    sizeof(why)) == -1)
+				client_data(c, "start_when of %s does not hold "
+				    "(%s): its runs would wait",
+				    p->start[i]->conf->name, why);
 		if (p->code != NULL)
 			client_data(c, "refused: %s %s", p->code, p->why);
 	}

@@ -174,8 +174,12 @@ verb_run(struct client *c, struct request *r)
 		    t->conf->name, (int)t->cur.pid);
 		return;
 	}
-	if ((code = policy_can_run(t, err, sizeof(err))) != NULL) {
-		client_err(c, code, "%s", err);
+	if ((code = policy_can_run(t, request_has(r, "force"), err,
+	    sizeof(err))) != NULL) {
+		if (strcmp(code, "guard") == 0)
+			client_err(c, code, "%s (--force runs it anyway)", err);
+		else
+			client_err(c, code, "%s", err);
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));

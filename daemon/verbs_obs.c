@@ -1,6 +1,6 @@
 /*
  * verbs_obs.c: the verbs that look back and watch: history, events, logs
- * (with --follow streams), health and metrics.
+ * (with --follow streams) and metrics.
  */
 #include <sys/types.h>
 
@@ -504,120 +504,6 @@ verb_logs(struct client *c, struct request *r)
 	if (pat != NULL)
 		regfree(&re);
 	client_ok(c, "%zu lines", nv);
-}
-
-static struct json_object *
-daemon_health(char *why, size_t len)
-{
-	struct json_object	*o = json_object_new_object();
-	size_t			 i, nactive = 0, nfailed = 0;
-	bool			 ok;
-
-	for (i = 0; i < md.tasks.n; i++) {
-		nactive += md.tasks.v[i].active;
-		nfailed += md.tasks.v[i].state == ST_FAILED;
-	}
-	ok = nfailed == 0 && store_ok();
-	why[0] = '\0';
-	if (nfailed > 0)
-		snprintf(why, len, "%zu failed task%s", nfailed,
-		    nfailed == 1 ? "" : "s");
-	if (!store_ok())
-		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
-		    why[0] ? ", " : "", store_error());
-	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].log_errno != 0) {
-			ok = false;
-			snprintf(why + strlen(why), len - strlen(why), "%slog_dir "
-			    "%s not writable (task %s): %s", why[0] ? ", " : "",
-			    md.conf->log_dir, md.tasks.v[i].conf->name,
-			    strerror(md.tasks.v[i].log_errno));
-			break;
-		}
-	if (md.halted) {
-		ok = false;
-		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
-		    "stop-all", why[0] ? ", " : "");
-	}
-	json_object_object_add(o, "status",
-	    json_object_new_string(ok ? "ok" : "degraded"));
-	json_object_object_add(o, "tasks", json_object_new_int64(
-	    (int64_t)md.tasks.n));
-	json_object_object_add(o, "active", json_object_new_int64(
-	    (int64_t)nactive));
-	json_object_object_add(o, "running", json_object_new_int64(
-	    (int64_t)supervise_running()));
-	json_object_object_add(o, "failed", json_object_new_int64(
-	    (int64_t)nfailed));
-	json_object_object_add(o, "halted", json_object_new_boolean(md.halted));
-	json_object_object_add(o, "store", json_object_new_string(
-	    store_ok() ? "ok" : store_error()));
-	json_object_object_add(o, "clients", json_object_new_int(
-	    control_nclients()));
-	json_object_object_add(o, "uptime_s", json_object_new_int64(
-	    (int64_t)(time(NULL) - md.started)));
-	json_object_object_add(o, "version",
-	    json_object_new_string(MAINTD_VERSION));
-	return o;
-}
-
-static struct json_object *
-task_health(const struct task *t, char *why, size_t len)
-{
-	struct json_object	*o = json_object_new_object();
-	const char		*status = "ok";
-	char			 res[300];
-
-	why[0] = '\0';
-	if (t->state == ST_FAILED) {
-		status = "failed";
-		snprintf(why, len, "%s crashed %u times in a row and is not "
-		    "restarted", t->conf->name, t->crashes);
-	} else if (t->last != NULL && !run_ok(t->last) && !t->last->stopped) {
-		status = "degraded";
-		snprintf(why, len, "%s: last run %s", t->conf->name,
-		    run_result(t->last, res, sizeof(res)));
-	} else if (t->log_errno != 0) {
-		status = "degraded";
-		snprintf(why, len, "log_dir %s not writable (task %s): %s",
-		    md.conf->log_dir, t->conf->name, strerror(t->log_errno));
-	}
-	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
-	json_object_object_add(o, "status", json_object_new_string(status));
-	json_object_object_add(o, "state",
-	    json_object_new_string(state_name(t->state)));
-	json_object_object_add(o, "active", json_object_new_boolean(t->active));
-	json_object_object_add(o, "last_result", t->last != NULL ?
-	    json_object_new_string(run_result(t->last, res, sizeof(res))) :
-	    NULL);
-	json_object_object_add(o, "log", json_object_new_string(
-	    t->log_errno != 0 ? strerror(t->log_errno) : "ok"));
-	return o;
-}
-
-void
-verb_health(struct client *c, struct request *r)
-{
-	struct json_object	*o;
-	struct task		*t = NULL;
-	char			 why[512];
-
-	if (r->nargs == 1 && (t = verbs_task(c, r->args[0])) == NULL)
-		return;
-	o = t != NULL ? task_health(t, why, sizeof(why)) :
-	    daemon_health(why, sizeof(why));
-	if (client_json_mode(c))
-		client_json(c, o);
-	else {
-		json_object_object_foreach(o, key, val)
-			client_data(c, "%-12s %s", key, val == NULL ? "-" :
-			    json_object_get_string(val));
-	}
-	json_object_put(o);
-	if (why[0] != '\0')
-		client_err(c, "degraded", "%s", why);
-	else
-		client_ok(c, "ok");
 }
 
 /* One sample line, name{k="v",...} value, as {"name","labels","value"}. */

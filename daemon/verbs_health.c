@@ -1,0 +1,259 @@
+/*
+ * verbs_health.c: health, of the daemon (for monitoring: OK ok, or ERR
+ * degraded and why) and of one task (its runs, its log, its probes);
+ * notify, the webhook endpoints (list, test).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "health.h"
+#include "log.h"
+#include "maintd.h"
+#include "notify.h"
+#include "proto.h"
+#include "store.h"
+#include "supervise.h"
+#include "table.h"
+#include "util.h"
+#include "verbs.h"
+
+/* A task's probes, as "probe_KEY value" lines for people. */
+static void
+probe_text(struct client *c, const struct task *t)
+{
+	struct json_object	*p = verbs_probe_json(t);
+	const char		*s;
+
+	json_object_object_foreach(p, key, val) {
+		if (val == NULL)
+			s = "-";
+		else if (json_object_is_type(val, json_type_array))
+			s = json_object_to_json_string_ext(val,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE);
+		else
+			s = json_object_get_string(val);
+		client_data(c, "probe_%-16s %s", key, s);
+	}
+	json_object_put(p);
+}
+
+static struct json_object *
+daemon_health(char *why, size_t len)
+{
+	struct json_object	*o = json_object_new_object();
+	size_t			 i, nactive = 0, nfailed = 0, nsick;
+	bool			 ok;
+
+	for (i = 0; i < md.tasks.n; i++) {
+		nactive += md.tasks.v[i].active;
+		nfailed += md.tasks.v[i].state == ST_FAILED;
+	}
+	nsick = health_unhealthy();
+	ok = nfailed == 0 && nsick == 0 && store_ok();
+	why[0] = '\0';
+	if (nfailed > 0)
+		snprintf(why, len, "%zu failed task%s", nfailed,
+		    nfailed == 1 ? "" : "s");
+	if (nsick > 0)
+		snprintf(why + strlen(why), len - strlen(why), "%s%zu unhealthy "
+		    "task%s", why[0] ? ", " : "", nsick, nsick == 1 ? "" : "s");
+	if (!store_ok())
+		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
+		    why[0] ? ", " : "", store_error());
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i].log_errno != 0) {
+			ok = false;
+			snprintf(why + strlen(why), len - strlen(why), "%slog_dir "
+			    "%s not writable (task %s): %s", why[0] ? ", " : "",
+			    md.conf->log_dir, md.tasks.v[i].conf->name,
+			    strerror(md.tasks.v[i].log_errno));
+			break;
+		}
+	if (md.halted) {
+		ok = false;
+		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
+		    "stop-all", why[0] ? ", " : "");
+	}
+	json_object_object_add(o, "status",
+	    json_object_new_string(ok ? "ok" : "degraded"));
+	json_object_object_add(o, "tasks", json_object_new_int64(
+	    (int64_t)md.tasks.n));
+	json_object_object_add(o, "active", json_object_new_int64(
+	    (int64_t)nactive));
+	json_object_object_add(o, "running", json_object_new_int64(
+	    (int64_t)supervise_running()));
+	json_object_object_add(o, "failed", json_object_new_int64(
+	    (int64_t)nfailed));
+	json_object_object_add(o, "unhealthy", json_object_new_int64(
+	    (int64_t)nsick));
+	json_object_object_add(o, "halted", json_object_new_boolean(md.halted));
+	json_object_object_add(o, "store", json_object_new_string(
+	    store_ok() ? "ok" : store_error()));
+	json_object_object_add(o, "clients", json_object_new_int(
+	    control_nclients()));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(
+	    (int64_t)(time(NULL) - md.started)));
+	json_object_object_add(o, "version",
+	    json_object_new_string(MAINTD_VERSION));
+	return o;
+}
+
+static struct json_object *
+task_health(const struct task *t, char *why, size_t len)
+{
+	struct json_object	*o = json_object_new_object();
+	const char		*status = "ok";
+	char			 res[300];
+
+	why[0] = '\0';
+	if (t->state == ST_FAILED) {
+		status = "failed";
+		snprintf(why, len, "%s crashed %u times in a row and is not "
+		    "restarted", t->conf->name, t->crashes);
+	} else if (t->last != NULL && !run_ok(t->last) && !t->last->stopped) {
+		status = "degraded";
+		snprintf(why, len, "%s: last run %s", t->conf->name,
+		    run_result(t->last, res, sizeof(res)));
+	} else if (t->probe != NULL && t->probe->status == HS_UNHEALTHY) {
+		status = "degraded";
+		snprintf(why, len, "%s is unhealthy: %s", t->conf->name,
+		    t->probe->reason);
+	} else if (t->log_errno != 0) {
+		status = "degraded";
+		snprintf(why, len, "log_dir %s not writable (task %s): %s",
+		    md.conf->log_dir, t->conf->name, strerror(t->log_errno));
+	}
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "state",
+	    json_object_new_string(state_name(t->state)));
+	json_object_object_add(o, "active", json_object_new_boolean(t->active));
+	json_object_object_add(o, "last_result", t->last != NULL ?
+	    json_object_new_string(run_result(t->last, res, sizeof(res))) :
+	    NULL);
+	json_object_object_add(o, "log", json_object_new_string(
+	    t->log_errno != 0 ? strerror(t->log_errno) : "ok"));
+	json_object_object_add(o, "health", t->probe != NULL ?
+	    json_object_new_string(health_status_name(t)) : NULL);
+	json_object_object_add(o, "probe", verbs_probe_json(t));
+	return o;
+}
+
+void
+verb_health(struct client *c, struct request *r)
+{
+	struct json_object	*o;
+	struct task		*t = NULL;
+	char			 why[512];
+
+	if (r->nargs == 1 && (t = verbs_task(c, r->args[0])) == NULL)
+		return;
+	o = t != NULL ? task_health(t, why, sizeof(why)) :
+	    daemon_health(why, sizeof(why));
+	if (client_json_mode(c))
+		client_json(c, o);
+	else {
+		json_object_object_foreach(o, key, val)
+			if (!json_object_is_type(val, json_type_object))
+				client_data(c, "%-12s %s", key, val == NULL ?
+				    "-" : json_object_get_string(val));
+		if (t != NULL && t->probe != NULL)
+			probe_text(c, t);
+	}
+	json_object_put(o);
+	if (why[0] != '\0')
+		client_err(c, "degraded", "%s", why);
+	else
+		client_ok(c, "ok");
+}
+
+static void
+notify_list(struct client *c)
+{
+	struct notify_stats	 s;
+	struct table		 tb;
+	struct json_object	*o;
+	char			 q[16], sent[24], failed[24], dropped[24];
+	char			 when[64];
+	size_t			 i;
+
+	if (!client_json_mode(c))
+		table_init(&tb, 7, "NOTIFY", "URL", "QUEUE", "SENT", "FAILED",
+		    "DROPPED", "LAST_ERROR");
+	for (i = 0; i < notify_count(); i++) {
+		notify_stats(i, &s);
+		if (client_json_mode(c)) {
+			o = json_object_new_object();
+			json_object_object_add(o, "notify",
+			    json_object_new_string(s.conf->name));
+			json_object_object_add(o, "url",
+			    json_object_new_string(s.conf->url));
+			json_object_object_add(o, "events",
+			    verbs_strv(s.conf->events));
+			json_object_object_add(o, "queued",
+			    json_object_new_int64((int64_t)s.queued));
+			json_object_object_add(o, "sent",
+			    json_object_new_int64((int64_t)s.sent));
+			json_object_object_add(o, "failed",
+			    json_object_new_int64((int64_t)s.failed));
+			json_object_object_add(o, "dropped",
+			    json_object_new_int64((int64_t)s.dropped));
+			json_object_object_add(o, "suppressed",
+			    json_object_new_int64((int64_t)s.suppressed));
+			json_object_object_add(o, "retrying",
+			    json_object_new_boolean(s.retrying));
+			json_object_object_add(o, "last_sent", s.last_sent == 0 ?
+			    NULL : json_object_new_string(fmt_rfc3339(
+			    s.last_sent, when, sizeof(when))));
+			json_object_object_add(o, "last_error",
+			    s.last_error[0] == '\0' ? NULL :
+			    json_object_new_string(s.last_error));
+			client_json(c, o);
+			json_object_put(o);
+			continue;
+		}
+		snprintf(q, sizeof(q), "%zu", s.queued);
+		snprintf(sent, sizeof(sent), "%llu", (unsigned long long)s.sent);
+		snprintf(failed, sizeof(failed), "%llu",
+		    (unsigned long long)s.failed);
+		snprintf(dropped, sizeof(dropped), "%llu",
+		    (unsigned long long)s.dropped);
+		table_row(&tb, s.conf->name, s.conf->url, q, sent, failed,
+		    dropped, s.last_error[0] ? s.last_error : "-");
+	}
+	if (!client_json_mode(c))
+		table_emit(&tb, c);
+	client_ok(c, "%zu endpoints", notify_count());
+}
+
+void
+verb_notify(struct client *c, struct request *r)
+{
+	char	actor[32];
+
+	if (strcmp(r->args[0], "list") == 0 && r->nargs == 1) {
+		notify_list(c);
+		return;
+	}
+	if (strcmp(r->args[0], "test") != 0 || r->nargs != 2) {
+		client_err(c, "usage", "usage: notify list | notify test NAME");
+		return;
+	}
+	if (!client_admin(c)) {
+		verbs_deny(c, "notify test");
+		return;
+	}
+	if (notify_test(r->args[1], verbs_actor(c, actor, sizeof(actor))) ==
+	    -1) {
+		client_err(c, "unknown-notify", "no notify endpoint named '%s'",
+		    r->args[1]);
+		return;
+	}
+	client_ok(c, "a test event is on its way to %s", r->args[1]);
+}

@@ -1,0 +1,176 @@
+#!/bin/sh
+# t0212-probes: task health probes (DESIGN §8), through libcurl's multi
+# interface in the daemon's loop, against a test HTTP server on
+# 127.0.0.1 (helpers/httpd.py).  A service goes healthy -> unhealthy
+# (after `failures` failed probes, event with the reason) -> restarted
+# (restart = true: health-restart, its pid changes exactly once) ->
+# healthy again (event).  Reasons in words: HTTP 500, timeout after 1s,
+# connect refused, a command's exit and last line.  A hanging probe does
+# not delay status; probes stop with the task; status, show, health,
+# metrics and --json carry it; the daemon's health counts an unhealthy
+# task as degraded.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+plan 41
+
+H=$T/httpd
+mkdir "$H"
+python3 "$(dirname "$0")/helpers/httpd.py" "$H" &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+if ! wait_for 10 test -s "$H/port"; then
+	echo "1..0 # SKIP the test HTTP server did not start"
+	exit 0
+fi
+PORT=$(cat "$H/port")
+# a port nothing listens on: bind one, close it
+DEAD=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+cat >"$T/probe.sh" <<EOF
+#!/bin/sh
+echo "the flag is missing"
+test -e $T/flag
+EOF
+chmod 755 "$T/probe.sh"
+chmod 755 "$T"
+
+write_conf <<EOF
+task web {
+	kind = service
+	command = "/bin/sleep 1000"
+	health {
+		url = "http://127.0.0.1:$PORT/health"
+		interval = 1s
+		timeout = 1s
+		failures = 2
+		restart = true
+		start_period = 1s
+	}
+}
+task slow {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$PORT/slow"  interval = 5s  timeout = 4s  start_period = 1s }
+}
+task refused {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$DEAD/"  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
+}
+task cmd {
+	command = "/bin/true"
+	every = 1h
+	health { command = "$T/probe.sh"  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
+}
+task plain { command = "/bin/true" }
+EOF
+
+st() {
+	ctl --json status "$1" | jq -r "$2"
+}
+
+health_is() {
+	[ "$(st "$1" .health)" = "$2" ]
+}
+
+ev_of() {
+	ctl --json events --task "$1" -n 1000 | jq -r --arg e "$2" \
+	    'select(.event == $e) | .detail.reason // "-"'
+}
+
+nreq() {
+	grep -c "\"path\": \"$1\"" "$H/requests" 2>/dev/null || echo 0
+}
+
+check "daemon starts" start_fg
+is "no probe without activation" "$(nreq /health)" 0
+is "status --json: health null without probes" "$(st plain .health)" null
+
+# --- healthy, unhealthy, restarted, healthy -------------------------------------
+
+check "activate web" ctl activate web
+pid1=$(st web .pid)
+check "web: starting, then healthy" wait_for 10 health_is web healthy
+like "status shows HEALTH" "$(ctl status web)" '^web +service +active +running +healthy '
+echo 500 >"$H/mode.health"
+check "answers 500: web becomes unhealthy" wait_for 10 sh -c \
+    "$MAINTCTL -s $SOCK --json events --task web -n 100 | grep -q '\"event\":\"unhealthy\"'"
+is "the unhealthy event says why" "$(ev_of web unhealthy)" "HTTP 500"
+check "restart = true: a health-restart event" wait_for 10 sh -c \
+    "$MAINTCTL -s $SOCK --json events --task web -n 100 | grep -q '\"event\":\"health-restart\"'"
+echo 200 >"$H/mode.health"
+check "the service runs again with another pid" wait_for 10 sh -c \
+    "p=\$($MAINTCTL -s $SOCK --json status web | jq -r .pid); [ \"\$p\" != null ] && [ \"\$p\" != $pid1 ]"
+pid2=$(st web .pid)
+check "healthy again" wait_for 10 health_is web healthy
+is "... with a healthy event" "$(ev_of web healthy | wc -l | tr -d ' ')" 1
+is "the pid changed exactly once" \
+    "$(ctl --json events --task web -n 100 | jq -r 'select(.event == "run-started") | .detail.pid' | sort -u | wc -l | tr -d ' ')" 2
+is "... and it is the one running" "$(st web .pid)" "$pid2"
+is "health web: ok again" "$(ctl --json health web 2>/dev/null | jq -r '[.status, .health, .probe.last_ok] | join(" ")')" \
+    "ok healthy true"
+like "metrics: maintd_task_healthy 1" "$(ctl metrics)" 'maintd_task_healthy\{task="web"\} 1'
+like "metrics: maintd_probe_failures_total" "$(ctl metrics)" \
+    'maintd_probe_failures_total\{task="web"\} [1-9]'
+like "metrics: maintd_probe_duration_seconds" "$(ctl metrics)" \
+    'maintd_probe_duration_seconds\{task="web"\} [0-9.]+'
+
+# --- a hanging server: a timeout, and status does not wait --------------------
+
+echo hang >"$H/mode.slow"
+check "activate slow (its server hangs)" ctl activate slow
+check "a probe of slow is under way" wait_for 10 sh -c "[ \$(grep -c '/slow' $H/requests) -ge 1 ]"
+best=1000000
+for _ in 1 2 3 4 5; do
+	a=$(date +%s%N)
+	ctl status >/dev/null
+	b=$(date +%s%N)
+	ms=$(((b - a) / 1000000))
+	[ "$ms" -lt "$best" ] && best=$ms
+done
+check "status answers at once while the probe hangs (best of 5: ${best} ms < 50)" \
+    test "$best" -lt 50
+check "slow: the probe times out, with the reason" wait_for 10 sh -c \
+    "[ \"\$($MAINTCTL -s $SOCK --json health slow 2>/dev/null | jq -r .probe.reason)\" = 'timeout after 4s' ]"
+
+# --- connect refused, a command probe ----------------------------------------
+
+check "activate refused" ctl activate refused
+check "refused: unhealthy" wait_for 10 health_is refused unhealthy
+is "... connect refused" "$(ctl --json health refused 2>/dev/null | jq -r .probe.reason)" "connect refused"
+ctl health >"$T/o" 2>&1
+is "the daemon's health: exit 1 with an unhealthy task" "$?" 1
+like "... saying so" "$(cat "$T/o")" 'degraded: .*unhealthy task'
+is "health --json: the count" "$(ctl --json health 2>/dev/null | jq .unhealthy)" 1
+
+check "activate cmd (a periodic task with a command probe)" ctl activate cmd
+check "cmd: unhealthy" wait_for 10 health_is cmd unhealthy
+is "... the exit status and the last line" "$(ctl --json health cmd 2>/dev/null | jq -r .probe.reason)" \
+    "exit 1: the flag is missing"
+touch "$T/flag"
+check "cmd: the flag is there: healthy" wait_for 10 health_is cmd healthy
+like "show: the probe" "$(ctl show cmd)" "probe +\\{.*\"status\": \"healthy\""
+
+# --- probes stop with the task -------------------------------------------------
+
+check "deactivate web and slow" ctl -y deactivate web slow
+n=$(nreq /health)
+sleep 2.5	# the measurement itself: no probe in two and a half intervals
+is "no probe of an inactive task" "$(nreq /health)" "$n"
+is "status: health null while inactive" "$(st web .health)" "-"
+check "deactivate the rest" ctl -y deactivate refused cmd
+is "the daemon is healthy again" "$(ctl --json health | jq -r .status)" ok
+
+# --- the binaries -------------------------------------------------------------
+
+if command -v ldd >/dev/null 2>&1; then
+	like "maintd links libcurl" "$(ldd "$MAINTD" 2>&1)" 'libcurl'
+	check_fails "maintctl does not" sh -c "ldd '$MAINTCTL' 2>&1 | grep -q libcurl"
+else
+	skip "no ldd"
+	skip "no ldd"
+fi
+check "the test server got only GETs from the probes" sh -c \
+    "! grep -v '\"method\": \"GET\"' $H/requests"
+
+done_testing
