@@ -137,7 +137,10 @@ task_health(struct task_conf *t, cfg_t *h)
 	if (command_argv(h, who, false, &t->health.command) == -1)
 		t->health.command = xcalloc(1, sizeof(char *));
 	t->health.interval_ms = getdur(h, "interval");
-	t->health.timeout_ms = getdur(h, "timeout");
+	/* default: 5s, or the interval when that is shorter */
+	t->health.timeout_ms = cfg_getstr(h, "timeout") != NULL ?
+	    getdur(h, "timeout") : t->health.interval_ms < 5000 ?
+	    t->health.interval_ms : 5000;
 	t->health.start_period_ms = cfg_getstr(h, "start_period") != NULL ?
 	    getdur(h, "start_period") : t->health.interval_ms;
 	t->health.failures = (int)cfg_getint(h, "failures");

@@ -514,7 +514,7 @@ static const struct row rows[] = {
 	{ "health", CFG_STR("url", NULL, ND), v_url },
 	{ "health", CFG_STR_LIST("command", NULL, ND), v_command },
 	{ "health", CFG_STR("interval", "30s", CFGF_NONE), v_duration },
-	{ "health", CFG_STR("timeout", "5s", CFGF_NONE), v_duration },
+	{ "health", CFG_STR("timeout", NULL, ND), v_duration },
 	{ "health", CFG_INT("failures", 3, CFGF_NONE), v_posint },
 	{ "health", CFG_BOOL("restart", cfg_false, CFGF_NONE), NULL },
 	{ "health", CFG_INT("expect_status", 0, CFGF_NONE), v_status },

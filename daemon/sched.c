@@ -169,7 +169,7 @@ static void
 tick_fire(void *arg)
 {
 	struct task	*t = arg;
-	char		 why[512] = "";
+	char		 why[512] = "", why2[600];
 
 	t->next_tick = 0;
 	if (!t->active)
@@ -180,8 +180,13 @@ tick_fire(void *arg)
 		else
 			skipped(t, "the previous run is still going");
 	} else if (t->waiting) {
-		(void)policy_can_run(t, false, why, sizeof(why));
-		skipped(t, why[0] ? why : "it waited until its next tick");
+		if (policy_can_run(t, false, why, sizeof(why)) != NULL)
+			snprintf(why2, sizeof(why2), "it waited until its next "
+			    "tick (%s)", why);
+		else
+			snprintf(why2, sizeof(why2), "it waited until its next "
+			    "tick");
+		skipped(t, why2);
 		t->waiting = false;
 		try_start(t);
 	}

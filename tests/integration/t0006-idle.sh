@@ -2,7 +2,8 @@
 # t0006-idle: an idle daemon sleeps in the kernel.  Its voluntary context
 # switches (all threads) must not change over two idle seconds: with no
 # client, with a silent client connected, after that client has left,
-# and when daemonised.  Linux only (/proc/PID/task/*/status).
+# and when daemonised; with health probes, webhooks and start_when
+# configured (on inactive tasks).  Linux only (/proc/PID/task/*/status).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -13,9 +14,23 @@ fi
 
 plan 9
 
+# health probes, webhooks and start_when configured, on inactive tasks:
+# none of them may wake the daemon
 write_conf <<'EOF'
+start_when = { "load1 < 1000" }
 task alpha { command = "/bin/true" }
 task beta { command = "/bin/true"  every = 1h }
+task probed {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:9/health"  interval = 1s  timeout = 1s }
+}
+task probed2 {
+	command = "/bin/true"
+	every = 1h
+	health { command = "/bin/true"  interval = 1s }
+}
+notify hooks { url = "http://127.0.0.1:9/hook"  events = { "run-failed", "unhealthy" } }
 EOF
 
 # switches PID: voluntary context switches summed over PID's threads.

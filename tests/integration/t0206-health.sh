@@ -13,8 +13,8 @@
 plan 70
 
 TAG=$$
-DKEYS='["status","tasks","active","running","failed","halted","store","clients","uptime_s","version"]'
-TKEYS='["task","status","state","active","last_result","log"]'
+DKEYS='["status","tasks","active","running","failed","unhealthy","halted","store","clients","uptime_s","version"]'
+TKEYS='["task","status","state","active","last_result","log","health","probe"]'
 
 hj() {
 	ctl --json health "$@" 2>/dev/null
@@ -83,7 +83,7 @@ is "health: uptime_s a whole number >= 0" "$(hf '.uptime_s | type == "number" an
 is "raw health: final line OK ok" "$(raw health | tail -1)" "OK ok"
 is "raw health: one data line per key, then the final line" \
     "$(raw health | sed 's/^- \([a-z_]*\) .*/\1/' | tr '\n' ' ')" \
-    "status tasks active running failed halted store clients uptime_s version OK ok "
+    "status tasks active running failed unhealthy halted store clients uptime_s version OK ok "
 like "text: status line" "$(sed -n 1p "$T/o")" '^status +ok$'
 like "text: version line" "$(grep '^version' "$T/o")" '^version +[0-9]'
 is "health --json: one line" "$(hj | wc -l | tr -d ' ')" 1

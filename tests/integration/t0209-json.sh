@@ -102,7 +102,7 @@ preset p { tasks = { "hourly" } }
 window w { preset = "p" schedule = "0 3 * * *" duration = 1h }
 EOF
 
-STATUS='["task","kind","active","until","state","pid","uptime_s","restarts","next_run","current","last"]'
+STATUS='["task","kind","active","until","state","waiting","health","pid","uptime_s","restarts","next_run","current","last"]'
 
 check "daemon starts" start_fg
 check "odd: run" ctl run odd --wait
@@ -141,9 +141,9 @@ check "events: id, time, task, event, actor, detail" \
     keys_are '["id","time","task","event","actor","detail"]' events
 check "logs: task, time, run, line" keys_are '["task","time","run","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","tasks","active","running","failed","halted","store","clients","uptime_s","version"]' health
+    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
-    keys_are '["task","status","state","active","last_result","log"]' health odd
+    keys_are '["task","status","state","active","last_result","log","health","probe"]' health odd
 check "preset list: name, description, tasks, source" \
     keyset_is '["name","description","tasks","source"]' preset list
 check "preset show: as preset list" \
@@ -166,7 +166,7 @@ check "long: stopped" wait_for 10 state_is long idle
 check "activate --dry-run: one plan object" payloads_json \
     "activate hourly long --dry-run"
 check "the plan: the documented keys" keys_are \
-    '["activate","deactivate","unchanged","weight_after","max_weight","refused","why"]' \
+    '["activate","deactivate","unchanged","weight_after","max_weight","waiting_for_start_when","refused","why"]' \
     activate hourly --dry-run
 check "activate --json: JSON objects" \
     payloads_json "activate hourly"

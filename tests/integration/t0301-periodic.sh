@@ -206,7 +206,7 @@ check "activate waiter (periodic: nothing starts yet)" ctl activate waiter
 check "a tick that waited until the next one is skipped" \
     wait_for 30 at_least nskips waiter 1
 is "skipped: the reason" "$(skips waiter | sort -u)" \
-    "it waited for budget until its next tick"
+    "it waited until its next tick (3/3, waiter needs 1)"
 is "no run of waiter while the budget is full" "$(nruns waiter)" 0
 check "stop hog" ctl stop hog
 check "waiter runs once the budget frees up" wait_for 20 at_least nruns \
