@@ -222,7 +222,7 @@ verbs_plan_report(struct client *c, const struct plan *p)
 				json_object_object_add(a,
 				    p->start[i]->conf->name,
 				    json_object_new_string(why));
-		json_object_object_add(o, "waiting_for_start_when", a);
+		json_object_object_add(o, "start_when", a);
 		json_object_object_add(o, "refused", p->code == NULL ? NULL :
 		    json_object_new_string(p->code));
 		json_object_object_add(o, "why", p->code == NULL ? NULL :

@@ -166,7 +166,7 @@ check "long: stopped" wait_for 10 state_is long idle
 check "activate --dry-run: one plan object" payloads_json \
     "activate hourly long --dry-run"
 check "the plan: the documented keys" keys_are \
-    '["activate","deactivate","unchanged","weight_after","max_weight","waiting_for_start_when","refused","why"]' \
+    '["activate","deactivate","unchanged","weight_after","max_weight","start_when","refused","why"]' \
     activate hourly --dry-run
 check "activate --json: JSON objects" \
     payloads_json "activate hourly"

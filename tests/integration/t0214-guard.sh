@@ -46,7 +46,7 @@ like "the status table says waiting" "$(ctl status never)" '^never +periodic +ac
 like "metrics: maintd_task_waiting 1" "$(ctl metrics)" 'maintd_task_waiting\{task="never"\} 1'
 like "metrics: the load as the guard sees it" "$(ctl metrics)" 'maintd_load1 [0-9.]+'
 check "the next tick comes first: skipped, with the reason" wait_for 10 sh -c \
-    "$MAINTCTL -s $SOCK --json events --task never | jq -r 'select(.event == \"skipped\") | .detail.reason' | grep -q '^load1 .* >= 0'"
+    "$MAINTCTL -s $SOCK --json events --task never | jq -r 'select(.event == \"skipped\") | .detail.reason' | grep -q 'next tick (load1 .* >= 0)'"
 is "never has not run" "$(nruns never)" 0
 check "always: its runs go" wait_for 10 sh -c "[ \$($MAINTCTL -s $SOCK --json history always | wc -l) -ge 1 ]"
 is "... as scheduled" "$(ctl --json history always -n 1 | jq -r .trigger)" schedule

@@ -15,7 +15,7 @@
 
 plan 75
 
-KEYS='["activate","deactivate","unchanged","weight_after","max_weight","refused","why"]'
+KEYS='["activate","deactivate","unchanged","weight_after","max_weight","start_when","refused","why"]'
 
 st() {
 	ctl --json status "$1" | jq -r "$2"
@@ -90,7 +90,7 @@ is "--dry-run wins over --confirm" "$(finals "$(cat "$T/reply")")" \
     "OK dry run: nothing changed"
 unchanged "activate --dry-run --json" 'activate sb sc --dry-run --json'
 is "activate --dry-run --json: the plan" "$(cat "$T/reply")" \
-    '- {"activate":["sb","sc"],"deactivate":[],"unchanged":0,"weight_after":4,"max_weight":8,"refused":null,"why":null}
+    '- {"activate":["sb","sc"],"deactivate":[],"unchanged":0,"weight_after":4,"max_weight":8,"start_when":{},"refused":null,"why":null}
 OK dry run: nothing changed'
 unchanged "deactivate --dry-run" 'deactivate sa pp sc --dry-run'
 is "deactivate --dry-run: the plan" "$(cat "$T/reply")" \
