@@ -631,7 +631,7 @@ conf_load(const char *path, char ***errors)
 	return NULL;
 }
 
-static void
+void
 task_conf_free(struct task_conf *t)
 {
 	free(t->name);

@@ -157,6 +157,7 @@ struct config {
 /* Errors are "file:line: message" strings, all of them, NULL-terminated. */
 struct config	*conf_load(const char *path, char ***errors);
 void		 conf_free(struct config *);
+void		 task_conf_free(struct task_conf *);	/* its members */
 struct task_conf *conf_task(const struct config *, const char *name);
 /* Task, preset, window names: letters, digits, - _ . (at most 64). */
 int		 conf_valid_name(const char *);

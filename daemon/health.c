@@ -323,7 +323,7 @@ health_init(void)
 	int		 any = 0;
 
 	for (i = 0; i < md.tasks.n; i++) {
-		t = &md.tasks.v[i];
+		t = md.tasks.v[i];
 		if (!t->conf->has_health)
 			continue;
 		t->probe = xcalloc(1, sizeof(*t->probe));
@@ -345,14 +345,14 @@ health_stop(void)
 	size_t	i;
 
 	for (i = 0; i < md.tasks.n; i++) {
-		struct probe *p = md.tasks.v[i].probe;
+		struct probe *p = md.tasks.v[i]->probe;
 
 		if (p == NULL)
 			continue;
 		probe_kill(p);
 		ev_timer_del(&p->timer);
 		free(p);
-		md.tasks.v[i].probe = NULL;
+		md.tasks.v[i]->probe = NULL;
 	}
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&start_sub);
@@ -382,8 +382,8 @@ health_unhealthy(void)
 	size_t	i, n = 0;
 
 	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].probe != NULL &&
-		    md.tasks.v[i].probe->status == HS_UNHEALTHY)
+		if (md.tasks.v[i]->probe != NULL &&
+		    md.tasks.v[i]->probe->status == HS_UNHEALTHY)
 			n++;
 	return n;
 }

@@ -100,11 +100,11 @@ per_task(FILE *fp, const char *name, const char *type, const char *help,
 
 	head(fp, name, type, help);
 	for (i = 0; i < md.tasks.n; i++) {
-		if (!about(&md.tasks.v[i], which))
+		if (!about(md.tasks.v[i], which))
 			continue;
 		fprintf(fp, "%s{task=\"", name);
-		label(fp, md.tasks.v[i].conf->name);
-		v = fn(&md.tasks.v[i]);
+		label(fp, md.tasks.v[i]->conf->name);
+		v = fn(md.tasks.v[i]);
 		fprintf(fp, v == (double)(int64_t)v ? "\"} %.0f\n" :
 		    "\"} %.3f\n", v);
 	}
@@ -119,8 +119,8 @@ metrics_print(FILE *fp, int up)
 	uint64_t	mem;
 
 	for (i = 0; i < md.tasks.n; i++)
-		if (task_busy(&md.tasks.v[i]))
-			weight += md.tasks.v[i].conf->weight;
+		if (task_busy(md.tasks.v[i]))
+			weight += md.tasks.v[i]->conf->weight;
 	head(fp, "maintd_up", "gauge", "1 while maintd runs.");
 	fprintf(fp, "maintd_up %d\n", up);
 	head(fp, "maintd_start_time_seconds", "gauge",
@@ -163,10 +163,10 @@ metrics_print(FILE *fp, int up)
 	for (i = 0; i < md.tasks.n; i++)
 		for (j = 0; j < RC_MAX; j++) {
 			fprintf(fp, "maintd_task_runs_total{task=\"");
-			label(fp, md.tasks.v[i].conf->name);
+			label(fp, md.tasks.v[i]->conf->name);
 			fprintf(fp, "\",result=\"%s\"} %llu\n",
 			    run_class_name((enum run_class)j),
-			    (unsigned long long)md.tasks.v[i].runs_total[j]);
+			    (unsigned long long)md.tasks.v[i]->runs_total[j]);
 		}
 	per_task(fp, "maintd_task_last_run_timestamp_seconds", "gauge",
 	    "When the last run ended.", v_last_end, HAS_RUN);

@@ -339,8 +339,8 @@ output_reopen(void)
 
 	wflush();
 	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].logfd != -1) {
-			close(md.tasks.v[i].logfd);
-			md.tasks.v[i].logfd = -1;
+		if (md.tasks.v[i]->logfd != -1) {
+			close(md.tasks.v[i]->logfd);
+			md.tasks.v[i]->logfd = -1;
 		}
 }

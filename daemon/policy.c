@@ -23,8 +23,8 @@ policy_weight_in_use(void)
 	int	w = 0;
 
 	for (i = 0; i < md.tasks.n; i++)
-		if (task_busy(&md.tasks.v[i]))
-			w += md.tasks.v[i].conf->weight;
+		if (task_busy(md.tasks.v[i]))
+			w += md.tasks.v[i]->conf->weight;
 	return w;
 }
 
@@ -126,9 +126,9 @@ plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
 	memset(p, 0, sizeof(*p));
 	if (exclusive)
 		for (i = 0; i < md.tasks.n; i++)
-			if (md.tasks.v[i].active &&
-			    !in(want, n, &md.tasks.v[i]))
-				push(&p->stop, &p->nstop, &md.tasks.v[i]);
+			if (md.tasks.v[i]->active &&
+			    !in(want, n, md.tasks.v[i]))
+				push(&p->stop, &p->nstop, md.tasks.v[i]);
 	p->weight_after = policy_weight_in_use();
 	for (i = 0; i < p->nstop; i++)
 		if (task_busy(p->stop[i]))

@@ -69,8 +69,8 @@ preset_get(const char *name, struct preset *p)
 				add(p, t);
 		for (j = 0; j < md.tasks.n; j++)
 			for (v = pc->tags; *v; v++)
-				if (strv_contains(md.tasks.v[j].conf->tags, *v))
-					add(p, &md.tasks.v[j]);
+				if (strv_contains(md.tasks.v[j]->conf->tags, *v))
+					add(p, md.tasks.v[j]);
 		return 0;
 	}
 	if ((rc = store_preset_get(name, &desc, &json)) != 0)

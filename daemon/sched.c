@@ -148,7 +148,7 @@ retry_waiting(void)
 	size_t		 i;
 
 	for (i = 0; i < md.tasks.n; i++) {
-		struct task *w = &md.tasks.v[i];
+		struct task *w = md.tasks.v[i];
 
 		if (!w->waiting || !w->active || task_busy(w))
 			continue;
@@ -276,8 +276,8 @@ sched_init(void)
 	size_t	i;
 
 	for (i = 0; i < md.tasks.n; i++)
-		ev_timer_init(&md.tasks.v[i].tick_timer, tick_fire,
-		    &md.tasks.v[i]);
+		ev_timer_init(&md.tasks.v[i]->tick_timer, tick_fire,
+		    md.tasks.v[i]);
 	ev_timer_init(&guard_timer, guard_fire, NULL);
 	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
@@ -290,7 +290,7 @@ sched_stop(void)
 	size_t	i;
 
 	for (i = 0; i < md.tasks.n; i++)
-		deactivated(&md.tasks.v[i]);
+		deactivated(md.tasks.v[i]);
 	ev_timer_del(&guard_timer);
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&end_sub);

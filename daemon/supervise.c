@@ -81,7 +81,7 @@ title_fire(void *arg)
 
 	(void)arg;
 	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].active)
+		if (md.tasks.v[i]->active)
 			nactive++;
 	setproctitle("%zu tasks, %zu active, %zu running", md.tasks.n,
 	    nactive, nbusy);
@@ -145,9 +145,9 @@ kill_escaped(const struct task *t, pid_t pgid, int sig, int *unsure)
 
 	groups = xreallocarray(NULL, md.tasks.n + 1, sizeof(*groups));
 	for (i = 0; i < md.tasks.n; i++)
-		if (&md.tasks.v[i] != t && task_busy(&md.tasks.v[i]) &&
-		    md.tasks.v[i].cur.pid > 0)
-			groups[n++] = md.tasks.v[i].cur.pid;
+		if (md.tasks.v[i] != t && task_busy(md.tasks.v[i]) &&
+		    md.tasks.v[i]->cur.pid > 0)
+			groups[n++] = md.tasks.v[i]->cur.pid;
 	qsort(groups, n, sizeof(*groups), pid_cmp);
 	count = os_kill_run(t->cur.id, pgid, sig, unsure, groups, n);
 	free(groups);
@@ -521,9 +521,9 @@ task_by_pid(pid_t pid)
 	size_t	i;
 
 	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].cur.pid == pid && !md.tasks.v[i].cur.done &&
-		    task_busy(&md.tasks.v[i]))
-			return &md.tasks.v[i];
+		if (md.tasks.v[i]->cur.pid == pid && !md.tasks.v[i]->cur.done &&
+		    task_busy(md.tasks.v[i]))
+			return md.tasks.v[i];
 	return NULL;
 }
 
@@ -546,7 +546,7 @@ on_chld(int signo, void *arg)
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
 	for (i = 0; i < md.tasks.n; i++) {
-		t = &md.tasks.v[i];
+		t = md.tasks.v[i];
 		unsure = 0;
 		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
 		    errno == ESRCH && kill_escaped(t, t->sweep_pgid, 0,
@@ -703,7 +703,7 @@ supervise_shutdown(void)
 
 	md.shutting_down = true;
 	for (i = 0; i < md.tasks.n; i++) {
-		t = &md.tasks.v[i];
+		t = md.tasks.v[i];
 		ev_timer_del(&t->until_timer);
 		ev_timer_del(&t->restart_timer);
 		if (task_busy(t))
@@ -727,7 +727,7 @@ supervise_init(void)
 	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
 	ev_timer_init(&title_timer, title_fire, NULL);
 	for (i = 0; i < md.tasks.n; i++) {
-		struct task *t = &md.tasks.v[i];
+		struct task *t = md.tasks.v[i];
 
 		ev_timer_init(&t->until_timer, until_fire, t);
 		ev_timer_init(&t->kill_timer, kill_fire, t);

@@ -35,51 +35,88 @@ conflict_add(struct task *a, struct task *b)
 	a->conflicts[a->nconflicts++] = b;
 }
 
+struct task *
+task_new(struct task_conf *tc)
+{
+	struct task	*t = xcalloc(1, sizeof(*t));
+
+	t->conf = xcalloc(1, sizeof(*t->conf));
+	*t->conf = *tc;
+	memset(tc, 0, sizeof(*tc));
+	t->state = ST_IDLE;
+	t->outfd = t->errfd = t->logfd = -1;
+	return t;
+}
+
+void
+task_free(struct task *t)
+{
+	size_t	j;
+
+	if (t == NULL)
+		return;
+	free(t->conflicts);
+	for (j = 0; t->tail != NULL && j < TAIL_LINES; j++)
+		free(t->tail->line[j]);
+	free(t->tail);
+	free(t->line);
+	free(t->last);
+	task_conf_free(t->conf);
+	free(t->conf);
+	free(t);
+}
+
+void
+tasks_index(struct tasks *ts)
+{
+	struct task	*t, *o;
+	size_t		 i;
+	char		**c;
+
+	free(ts->byname);
+	ts->byname = xcalloc(ts->n + 1, sizeof(*ts->byname));
+	for (i = 0; i < ts->n; i++)
+		ts->byname[i] = ts->v[i];
+	qsort(ts->byname, ts->n, sizeof(*ts->byname), byname_cmp);
+	for (i = 0; i < ts->n; i++) {
+		free(ts->v[i]->conflicts);
+		ts->v[i]->conflicts = NULL;
+		ts->v[i]->nconflicts = 0;
+	}
+	/* conflicts are symmetric: a conflicts with b means b with a */
+	for (i = 0; i < ts->n; i++) {
+		t = ts->v[i];
+		for (c = t->conf->conflicts; c && *c; c++) {
+			if ((o = task_find(ts, *c)) == NULL)
+				continue;
+			conflict_add(t, o);
+			conflict_add(o, t);
+		}
+	}
+}
+
 void
 tasks_build(struct tasks *ts, struct config *conf)
 {
 	size_t	i;
 
 	ts->n = conf->ntasks;
-	ts->v = xcalloc(ts->n, sizeof(*ts->v));
-	ts->byname = xcalloc(ts->n, sizeof(*ts->byname));
-	for (i = 0; i < ts->n; i++) {
-		ts->v[i].conf = &conf->tasks[i];
-		ts->v[i].state = ST_IDLE;
-		ts->v[i].outfd = ts->v[i].errfd = ts->v[i].logfd = -1;
-		ts->byname[i] = &ts->v[i];
-	}
-	qsort(ts->byname, ts->n, sizeof(*ts->byname), byname_cmp);
-	/* conflicts are symmetric: a conflicts with b means b with a */
-	for (i = 0; i < ts->n; i++) {
-		char	**c;
-		struct task *o;
-
-		for (c = ts->v[i].conf->conflicts; c && *c; c++) {
-			if ((o = task_find(ts, *c)) == NULL)
-				continue;
-			conflict_add(&ts->v[i], o);
-			conflict_add(o, &ts->v[i]);
-		}
-	}
+	ts->v = xcalloc(ts->n + 1, sizeof(*ts->v));
+	for (i = 0; i < ts->n; i++)
+		ts->v[i] = task_new(&conf->tasks[i]);
+	free(conf->tasks);
+	conf->tasks = NULL;
+	conf->ntasks = 0;
+	tasks_index(ts);
 }
 
 void
 tasks_free(struct tasks *ts)
 {
-	size_t	i, j;
+	size_t	i;
 
 	for (i = 0; i < ts->n; i++)
-		free(ts->v[i].conflicts);
-	for (i = 0; i < ts->n; i++) {
-		struct tail *tl = ts->v[i].tail;
-
-		for (j = 0; tl != NULL && j < TAIL_LINES; j++)
-			free(tl->line[j]);
-		free(tl);
-		free(ts->v[i].line);
-		free(ts->v[i].last);
-	}
+		task_free(ts->v[i]);
 	free(ts->v);
 	free(ts->byname);
 	memset(ts, 0, sizeof(*ts));

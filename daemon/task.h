@@ -94,13 +94,22 @@ struct task {
 	struct probe		*probe;		/* NULL: no health probe */
 };
 
+/*
+ * Each task is allocated on its own (timers and streams point at it) and
+ * owns its task_conf: a reload gives a task a new one, or none.
+ */
 struct tasks {
-	struct task	 *v;
+	struct task	**v;		/* in the order of the config */
 	size_t		  n;
 	struct task	**byname;	/* sorted by name for lookup */
 };
 
+/* Tasks for conf's task definitions, which they take over. */
 void		 tasks_build(struct tasks *, struct config *);
+struct task	*task_new(struct task_conf *);	/* takes the conf over */
+void		 task_free(struct task *);
+/* The name index and the conflicts, after tasks came or went. */
+void		 tasks_index(struct tasks *);
 void		 tasks_free(struct tasks *);
 struct task	*task_find(const struct tasks *, const char *name);
 const char	*task_suggest(const struct tasks *, const char *name);

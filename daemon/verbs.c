@@ -467,7 +467,7 @@ verb_list(struct client *c, struct request *r)
 	if (!client_json_mode(c))
 		table_init(&tb, 5, "TASK", "KIND", "WHEN", "TAGS", "DESCRIPTION");
 	for (i = 0; i < md.tasks.n; i++) {
-		tc = md.tasks.v[i].conf;
+		tc = md.tasks.v[i]->conf;
 		if (tag != NULL && !strv_contains(tc->tags, tag))
 			continue;
 		n++;

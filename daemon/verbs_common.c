@@ -128,7 +128,7 @@ verbs_tasks_named(struct client *c, struct request *r, size_t *np)
 	if (r->nargs == 0) {
 		v = xcalloc(md.tasks.n, sizeof(*v));
 		for (i = 0; i < md.tasks.n; i++)
-			v[i] = &md.tasks.v[i];
+			v[i] = md.tasks.v[i];
 		*np = md.tasks.n;
 		return v;
 	}

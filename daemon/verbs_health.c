@@ -51,8 +51,8 @@ daemon_health(char *why, size_t len)
 	bool			 ok;
 
 	for (i = 0; i < md.tasks.n; i++) {
-		nactive += md.tasks.v[i].active;
-		nfailed += md.tasks.v[i].state == ST_FAILED;
+		nactive += md.tasks.v[i]->active;
+		nfailed += md.tasks.v[i]->state == ST_FAILED;
 	}
 	nsick = health_unhealthy();
 	ok = nfailed == 0 && nsick == 0 && store_ok();
@@ -67,12 +67,12 @@ daemon_health(char *why, size_t len)
 		snprintf(why + strlen(why), len - strlen(why), "%sdatabase: %s",
 		    why[0] ? ", " : "", store_error());
 	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i].log_errno != 0) {
+		if (md.tasks.v[i]->log_errno != 0) {
 			ok = false;
 			snprintf(why + strlen(why), len - strlen(why), "%slog_dir "
 			    "%s not writable (task %s): %s", why[0] ? ", " : "",
-			    md.conf->log_dir, md.tasks.v[i].conf->name,
-			    strerror(md.tasks.v[i].log_errno));
+			    md.conf->log_dir, md.tasks.v[i]->conf->name,
+			    strerror(md.tasks.v[i]->log_errno));
 			break;
 		}
 	if (md.halted) {

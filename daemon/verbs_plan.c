@@ -33,9 +33,9 @@ verb_stop_all(struct client *c, struct request *r)
 
 	v = xcalloc(md.tasks.n, sizeof(*v));
 	for (i = 0; i < md.tasks.n; i++) {
-		if (md.tasks.v[i].active || task_busy(&md.tasks.v[i]))
-			v[n++] = &md.tasks.v[i];
-		nrunning += task_busy(&md.tasks.v[i]);
+		if (md.tasks.v[i]->active || task_busy(md.tasks.v[i]))
+			v[n++] = md.tasks.v[i];
+		nrunning += task_busy(md.tasks.v[i]);
 	}
 	plan_deactivate(&p, v, n);
 	if (request_has(r, "dry-run")) {
@@ -327,9 +327,9 @@ preset_create(struct client *c, struct request *r)
 		}
 	} else
 		for (j = 0; j < md.tasks.n; j++)
-			if (md.tasks.v[j].active)
+			if (md.tasks.v[j]->active)
 				json_object_array_add(a, json_object_new_string(
-				    md.tasks.v[j].conf->name));
+				    md.tasks.v[j]->conf->name));
 	if (json_object_array_length(a) == 0) {
 		client_err(c, "invalid", "a preset needs tasks (none named, "
 		    "none active)");
