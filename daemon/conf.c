@@ -1,630 +1,309 @@
 /*
- * conf.c: load maintd.conf into a struct config.  Each value is checked
- * while libconfuse parses it (conf_opts.c, so each error carries the
- * file and line of the value); what needs several values (kind and
- * schedule, a command and shell, ...) and cross references (conflicts,
- * presets, windows) after parsing.  All errors are collected
- * (conf_err.c); a config with any error is not used.
+ * conf.c: the whole configuration: the main file, then what discover
+ * finds (drop-in .conf files, tagged .json manifests), merged; names
+ * defined twice and references between sections (conflicts, presets,
+ * windows) checked last.  At start-up a bad discovered file is reported
+ * and left out; on reload any error fails the whole load.
  */
-#include <sys/stat.h>
-
-#include <ctype.h>
-#include <errno.h>
-#include <grp.h>
-#include <limits.h>
-#include <pwd.h>
-#include <stdarg.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <signal.h>
-#include <syslog.h>
-#include <unistd.h>
-
-#include <confuse.h>
 
 #include "conf.h"
-#include "log.h"
 #include "conf_err.h"
-#include "conf_opts.h"
-#include "proto.h"
-#include "trust.h"
+#include "conf_file.h"
+#include "conf_manifest.h"
+#include "log.h"
 #include "util.h"
 
-static char **
-getlist(cfg_t *sec, const char *name)
+static void
+preset_free(struct preset_conf *p)
 {
-	unsigned int	 i, n = cfg_size(sec, name);
-	char		**v;
-
-	v = xcalloc(n + 1, sizeof(*v));
-	for (i = 0; i < n; i++)
-		v[i] = xstrdup(cfg_getnstr(sec, name, i));
-	return v;
+	free(p->name);
+	free(p->description);
+	strv_free(p->tasks);
+	strv_free(p->tags);
+	free(p->file);
 }
 
-static char *
-getstr(cfg_t *sec, const char *name)
+static void
+window_free(struct window_conf *w)
 {
-	const char	*s = cfg_getstr(sec, name);
-
-	return s != NULL ? xstrdup(s) : NULL;
+	free(w->name);
+	free(w->preset);
+	free(w->schedule);
+	free(w->file);
 }
 
-static int64_t
-getdur(cfg_t *sec, const char *name)
+static bool
+in(char **files, const char *f)
 {
-	const char	*s = cfg_getstr(sec, name), *errstr;
-	int64_t		 ms = 0;
+	return files != NULL && strv_contains(files, f);
+}
 
-	if (s != NULL)
-		(void)parse_duration(s, &ms, &errstr);
-	return ms;
+/* An error in file: a discovered one goes to *bad; the main one counts. */
+static void
+mark(char ***bad, size_t *n, const char *file, const char *main,
+    size_t *nmain)
+{
+	if (strcmp(file, main) == 0) {
+		(*nmain)++;
+		return;
+	}
+	if (in(*bad, file))
+		return;
+	*bad = xreallocarray(*bad, *n + 2, sizeof(**bad));
+	(*bad)[(*n)++] = xstrdup(file);
+	(*bad)[*n] = NULL;
+}
+
+/* Take out what the files of bad defined. */
+static void
+drop_files(struct config *conf, char **bad)
+{
+	size_t	i, n;
+
+	for (i = n = 0; i < conf->ntasks; i++)
+		if (in(bad, conf->tasks[i].file))
+			task_conf_free(&conf->tasks[i]);
+		else
+			conf->tasks[n++] = conf->tasks[i];
+	conf->ntasks = n;
+	for (i = n = 0; i < conf->npresets; i++)
+		if (in(bad, conf->presets[i].file))
+			preset_free(&conf->presets[i]);
+		else
+			conf->presets[n++] = conf->presets[i];
+	conf->npresets = n;
+	for (i = n = 0; i < conf->nwindows; i++)
+		if (in(bad, conf->windows[i].file))
+			window_free(&conf->windows[i]);
+		else
+			conf->windows[n++] = conf->windows[i];
+	conf->nwindows = n;
+	for (i = n = 0; conf->discovered != NULL &&
+	    conf->discovered[i] != NULL; i++)
+		if (in(bad, conf->discovered[i]))
+			free(conf->discovered[i]);
+		else
+			conf->discovered[n++] = conf->discovered[i];
+	if (conf->discovered != NULL)
+		conf->discovered[n] = NULL;
 }
 
 /*
- * The argv of sec's "command": a list of two or more words as it is, a
- * string split into words (or given to /bin/sh -c with shell); -1 if
- * there is none.
+ * Names given twice, and references to what does not exist; the files
+ * of discover where they are go to *bad.  How many errors are the main
+ * file's.
  */
-static int
-command_argv(cfg_t *sec, const char *who, bool shell, char ***argvp)
-{
-	char	**words;
-	int	  nwords;
-	const char *errstr;
-
-	if (cfg_size(sec, "command") == 0)
-		return -1;
-	if (cfg_size(sec, "command") > 1) {
-		if (shell)
-			conf_err_add(sec->filename, conf_err_line(sec, "command"),
-			    "%s: shell = true takes the command as one "
-			    "string", who);
-		*argvp = getlist(sec, "command");
-		return 0;
-	}
-	if (shell) {
-		*argvp = xcalloc(4, sizeof(char *));
-		(*argvp)[0] = xstrdup("/bin/sh");
-		(*argvp)[1] = xstrdup("-c");
-		(*argvp)[2] = xstrdup(cfg_getnstr(sec, "command", 0));
-		return 0;
-	}
-	if (proto_split(cfg_getnstr(sec, "command", 0),
-	    strlen(cfg_getnstr(sec, "command", 0)), &words, &nwords,
-	    &errstr) == -1)
-		return -1;
-	*argvp = words;	/* NULL-terminated by proto_split */
-	return 0;
-}
-
-/* start_when: the conditions of sec, or none. */
-static void
-guard_load(struct guard *g, cfg_t *sec)
-{
-	size_t	i;
-	char	err[256];
-
-	g->n = cfg_size(sec, "start_when");
-	g->cond = g->n > 0 ? xcalloc(g->n, sizeof(*g->cond)) : NULL;
-	for (i = 0; i < g->n; i++)
-		(void)conf_parse_cond(cfg_getnstr(sec, "start_when",
-		    (unsigned int)i), &g->cond[i], err, sizeof(err));
-}
-
-static void
-guard_copy(struct guard *to, const struct guard *from)
-{
-	to->n = from->n;
-	to->cond = NULL;
-	if (from->n > 0) {
-		to->cond = xcalloc(from->n, sizeof(*to->cond));
-		memcpy(to->cond, from->cond, from->n * sizeof(*to->cond));
-	}
-}
-
-static void
-task_health(struct task_conf *t, cfg_t *h)
-{
-	const char	*file = h->filename;
-	char		 who[100];
-
-	t->has_health = true;
-	t->health.url = getstr(h, "url");
-	snprintf(who, sizeof(who), "task %s: health", t->name);
-	if (command_argv(h, who, false, &t->health.command) == -1)
-		t->health.command = xcalloc(1, sizeof(char *));
-	t->health.interval_ms = getdur(h, "interval");
-	/* default: 5s, or the interval when that is shorter */
-	t->health.timeout_ms = cfg_getstr(h, "timeout") != NULL ?
-	    getdur(h, "timeout") : t->health.interval_ms < 5000 ?
-	    t->health.interval_ms : 5000;
-	t->health.start_period_ms = cfg_getstr(h, "start_period") != NULL ?
-	    getdur(h, "start_period") : t->health.interval_ms;
-	t->health.failures = (int)cfg_getint(h, "failures");
-	t->health.restart = cfg_getbool(h, "restart");
-	t->health.expect_status = (int)cfg_getint(h, "expect_status");
-	if ((t->health.url == NULL) == (t->health.command[0] == NULL))
-		conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
-		    "needs url or command (one of them)", t->name);
-	else if (t->health.command[0] != NULL &&
-	    t->health.command[0][0] != '/')
-		conf_err_add(file, conf_err_line(h, "command"), "task %s: "
-		    "health command '%s' must be an absolute path", t->name,
-		    t->health.command[0]);
-	if (t->health.interval_ms < 1000)
-		conf_err_add(file, conf_err_line(h, "interval"), "task %s: "
-		    "health interval must be at least 1s", t->name);
-	if (t->health.timeout_ms < 100 || t->health.timeout_ms >
-	    t->health.interval_ms)
-		conf_err_add(file, conf_err_line(h, "timeout"), "task %s: "
-		    "health timeout must be at least 100ms and at most the "
-		    "interval", t->name);
-	if (t->health.command[0] != NULL && t->health.expect_status != 0)
-		conf_err_add(file, conf_err_line(h, "expect_status"), "task "
-		    "%s: expect_status is for a health url", t->name);
-}
-
-static void
-task_limits(struct task_limits *l, cfg_t *sec)
-{
-	static const char	*names[LIM_MAX] = {
-		"cpu", "memory", "nofile", "nproc", "fsize", "core"
-	};
-	const char		*s, *errstr;
-	int64_t			 ms;
-	int			 i;
-
-	for (i = 0; i < LIM_MAX; i++) {
-		if ((s = cfg_getstr(sec, names[i])) == NULL)
-			continue;
-		l->set[i] = true;
-		if (i == LIM_CPU) {
-			(void)parse_duration(s, &ms, &errstr);
-			l->value[i] = (uint64_t)((ms + 999) / 1000);
-		} else if (i == LIM_NOFILE || i == LIM_NPROC)
-			l->value[i] = (uint64_t)strtonum(s, 0, INT32_MAX,
-			    &errstr);
-		else
-			(void)parse_size(s, &l->value[i], &errstr);
-	}
-}
-
-static void
-load_task(struct config *conf, struct task_conf *t, cfg_t *sec,
-    const char *defuser)
-{
-	const char	*file = sec->filename, *s, *errstr;
-	struct passwd	*pw;
-	struct group	*gr;
-	mode_t		 mask = 022;
-	cfg_t		*h = NULL;
-	int		 line;
-	char		 who[100];
-
-	t->name = xstrdup(cfg_title(sec));
-	t->file = xstrdup(conf->path);
-	t->line = line = conf_err_line(sec, NULL);
-	if (!conf_valid_name(t->name))
-		conf_err_add(file, line, "task '%s': bad name (letters, digits, "
-		    "'-', '_', '.', at most 64)", t->name);
-	t->description = getstr(sec, "description");
-	t->shell = cfg_getbool(sec, "shell");
-	snprintf(who, sizeof(who), "task %s", t->name);
-	if (command_argv(sec, who, t->shell, &t->argv) == -1) {
-		conf_err_add(file, line, "task %s: no command", t->name);
-		t->argv = xcalloc(1, sizeof(char *));
-	}
-	if (t->argv[0] != NULL && t->argv[0][0] != '/' && !t->shell)
-		conf_err_add(file, conf_err_line(sec, "command"), "task %s: command "
-		    "'%s' must be an absolute path (or set shell = true)",
-		    t->name, t->argv[0]);
-	t->allow_root = cfg_getbool(sec, "allow_root");
-	t->user = getstr(sec, "user");
-	if (t->user == NULL && defuser != NULL)
-		t->user = xstrdup(defuser);
-	t->group = getstr(sec, "group");
-	t->uid = geteuid();
-	t->gid = getegid();
-	if (t->user != NULL && (pw = getpwnam(t->user)) != NULL) {
-		t->uid = pw->pw_uid;
-		t->gid = pw->pw_gid;
-	}
-	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
-		t->gid = gr->gr_gid;
-	if (geteuid() == 0 && t->uid == 0 && !t->allow_root &&
-	    (t->user == NULL || getpwnam(t->user) != NULL))
-		conf_err_add(file, t->user ? conf_err_line(sec, "user") : line,
-		    "task %s would run as root: set user = \"...\" or "
-		    "allow_root = true", t->name);
-	t->directory = getstr(sec, "directory");
-	t->environment = getlist(sec, "environment");
-	t->tags = getlist(sec, "tags");
-	t->conflicts = getlist(sec, "conflicts");
-	t->schedule = getstr(sec, "schedule");
-	if (t->schedule != NULL)
-		(void)cron_parse(t->schedule, &t->cron, (char[128]){ 0 }, 128);
-	t->every_ms = getdur(sec, "every");
-	if (cfg_getstr(sec, "every") != NULL && t->every_ms < 1000 &&
-	    parse_duration(cfg_getstr(sec, "every"), &t->every_ms,
-	    &errstr) == 0)
-		conf_err_add(file, conf_err_line(sec, "every"), "task %s: every must "
-		    "be at least 1s", t->name);
-	if (t->schedule != NULL && cfg_getstr(sec, "every") != NULL)
-		conf_err_add(file, conf_err_line(sec, "every"), "task %s: give "
-		    "schedule or every, not both", t->name);
-	if ((s = cfg_getstr(sec, "kind")) != NULL) {
-		if (strcmp(s, "service") == 0)
-			t->kind = KIND_SERVICE;
-		else if (strcmp(s, "periodic") == 0)
-			t->kind = KIND_PERIODIC;
-		else
-			t->kind = KIND_ONESHOT;
-	} else if (t->schedule != NULL || t->every_ms > 0)
-		t->kind = KIND_PERIODIC;
-	else
-		t->kind = KIND_ONESHOT;
-	if (t->kind == KIND_PERIODIC && t->schedule == NULL &&
-	    t->every_ms == 0)
-		conf_err_add(file, conf_err_line(sec, "kind"), "task %s: a periodic "
-		    "task needs schedule or every", t->name);
-	if (t->kind != KIND_PERIODIC && (t->schedule != NULL ||
-	    t->every_ms > 0))
-		conf_err_add(file, conf_err_line(sec, t->schedule ? "schedule" : "every"),
-		    "task %s: schedule and every are for periodic tasks, "
-		    "not %s", t->name, kind_name(t->kind));
-	t->timeout_ms = getdur(sec, "timeout");
-	if (parse_signal(cfg_getstr(sec, "kill_signal"), &t->kill_signal) == -1)
-		t->kill_signal = SIGTERM;
-	t->weight = (int)cfg_getint(sec, "weight");
-	t->auto_deactivate_ms = cfg_getstr(sec, "auto_deactivate") != NULL ?
-	    getdur(sec, "auto_deactivate") : -1;
-	t->dry_run = cfg_getbool(sec, "dry_run");
-	s = cfg_getstr(sec, "output");
-	t->output = strcmp(s, "syslog") == 0 ? OUTPUT_SYSLOG :
-	    strcmp(s, "discard") == 0 ? OUTPUT_DISCARD : OUTPUT_FILE;
-	t->nice = (int)cfg_getint(sec, "nice");
-	(void)conf_parse_mode(cfg_getstr(sec, "umask"), &mask);
-	t->umask = mask;
-	task_limits(&t->limits, cfg_getsec(sec, "limits"));
-	if (cfg_size(sec, "health") > 0 &&
-	    (h = cfg_getsec(sec, "health")) != NULL)
-		task_health(t, h);
-	else
-		t->health.command = xcalloc(1, sizeof(char *));
-	if (t->has_health && t->health.restart && t->kind != KIND_SERVICE)
-		conf_err_add(file, conf_err_line(h, "restart"), "task %s: "
-		    "health restart is for services, not %s", t->name,
-		    kind_name(t->kind));
-	if (cfg_size(sec, "start_when") > 0)
-		guard_load(&t->start_when, sec);
-	else
-		guard_copy(&t->start_when, &conf->start_when);
-	s = cfg_getstr(sec, "restart");
-	t->restart = strcmp(s, "always") == 0 ? RESTART_ALWAYS :
-	    strcmp(s, "never") == 0 ? RESTART_NEVER : RESTART_ON_FAILURE;
-	t->restart_limit = (int)cfg_getint(sec, "restart_limit");
-	t->jitter_ms = getdur(sec, "jitter");
-	t->catch_up = cfg_getbool(sec, "catch_up");
-	t->overlap_queue = strcmp(cfg_getstr(sec, "overlap"), "queue") == 0;
-	t->backoff_min_ms = 1000;
-	t->backoff_max_ms = 60000;
-	if (cfg_size(sec, "backoff") != 0 && cfg_size(sec, "backoff") != 2)
-		conf_err_add(file, conf_err_line(sec, "backoff"), "task %s: backoff: "
-		    "give two delays, { first, largest }", t->name);
-	else if (cfg_size(sec, "backoff") == 2) {
-		(void)parse_duration(cfg_getnstr(sec, "backoff", 0),
-		    &t->backoff_min_ms, &errstr);
-		(void)parse_duration(cfg_getnstr(sec, "backoff", 1),
-		    &t->backoff_max_ms, &errstr);
-		if (t->backoff_min_ms > t->backoff_max_ms)
-			conf_err_add(file, conf_err_line(sec, "backoff"), "task %s: "
-			    "backoff: the first delay is larger than the "
-			    "largest", t->name);
-	}
-}
-
-static void
-check_refs(struct config *conf, cfg_t *cfg)
+static size_t
+check_refs(struct config *conf, char ***bad)
 {
 	struct task_conf	*t;
-	cfg_t			*sec;
-	size_t			 i, j, k;
+	size_t			 i, j, nbad = 0, nmain = 0;
 	char			**v;
 
 	for (i = 0; i < conf->ntasks; i++) {
 		t = &conf->tasks[i];
-		sec = cfg_getnsec(cfg, "task", (unsigned int)i);
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->tasks[j].name, t->name) == 0) {
+				conf_err_add(t->file, t->line, "task %s is "
+				    "defined twice: also at %s:%d", t->name,
+				    conf->tasks[j].file, conf->tasks[j].line);
+				mark(bad, &nbad, t->file, conf->path, &nmain);
+				break;
+			}
 		for (v = t->conflicts; *v; v++) {
 			if (strcmp(*v, t->name) == 0)
-				conf_err_add(sec->filename, conf_err_line(sec,
-				    "conflicts"), "task %s conflicts with "
-				    "itself", t->name);
+				conf_err_add(t->file, t->conflicts_line, "task "
+				    "%s conflicts with itself", t->name);
 			else if (conf_task(conf, *v) == NULL)
-				conf_err_add(sec->filename, conf_err_line(sec,
-				    "conflicts"), "task %s: conflicts with "
-				    "unknown task '%s'", t->name, *v);
+				conf_err_add(t->file, t->conflicts_line, "task "
+				    "%s: conflicts with unknown task '%s'",
+				    t->name, *v);
+			else
+				continue;
+			mark(bad, &nbad, t->file, conf->path, &nmain);
 		}
 	}
 	for (i = 0; i < conf->npresets; i++) {
-		sec = cfg_getnsec(cfg, "preset", (unsigned int)i);
-		for (v = conf->presets[i].tasks; *v; v++)
-			if (conf_task(conf, *v) == NULL)
-				conf_err_add(sec->filename, conf_err_line(sec, "tasks"),
-				    "preset %s: unknown task '%s'",
-				    conf->presets[i].name, *v);
-		if (conf->presets[i].tasks[0] == NULL &&
-		    conf->presets[i].tags[0] == NULL)
-			conf_err_add(sec->filename, conf_err_line(sec, NULL), "preset "
-			    "%s: needs tasks or tags", conf->presets[i].name);
-	}
-	for (i = 0; i < conf->nwindows; i++) {
-		sec = cfg_getnsec(cfg, "window", (unsigned int)i);
-		for (j = 0; j < conf->npresets; j++)
-			if (strcmp(conf->presets[j].name,
-			    conf->windows[i].preset) == 0)
+		struct preset_conf *p = &conf->presets[i];
+
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->presets[j].name, p->name) == 0) {
+				conf_err_add(p->file, p->line, "preset %s is "
+				    "defined twice: also at %s:%d", p->name,
+				    conf->presets[j].file, conf->presets[j].line);
+				mark(bad, &nbad, p->file, conf->path, &nmain);
 				break;
-		if (j == conf->npresets && conf->windows[i].preset[0] != '\0')
-			conf_err_add(sec->filename, conf_err_line(sec, "preset"),
-			    "window %s: unknown preset '%s'",
-			    conf->windows[i].name, conf->windows[i].preset);
+			}
+		for (v = p->tasks; *v; v++)
+			if (conf_task(conf, *v) == NULL) {
+				conf_err_add(p->file, p->tasks_line, "preset %s: "
+				    "unknown task '%s'", p->name, *v);
+				mark(bad, &nbad, p->file, conf->path, &nmain);
+			}
+		if (p->tasks[0] == NULL && p->tags[0] == NULL) {
+			conf_err_add(p->file, p->line, "preset %s: needs tasks "
+			    "or tags", p->name);
+			mark(bad, &nbad, p->file, conf->path, &nmain);
+		}
 	}
-	(void)k;
-}
-
-static void
-load_globals(struct config *conf, cfg_t *cfg)
-{
-	struct group	*gr;
-	mode_t		 mode = 0660;
-	const char	*s;
-
-	conf->socket = getstr(cfg, "socket");
-	(void)conf_parse_mode(cfg_getstr(cfg, "socket_mode"), &mode);
-	conf->socket_mode = mode;
-	conf->socket_group = getstr(cfg, "socket_group");
-	conf->socket_gid = (gid_t)-1;
-	if (*conf->socket_group && (gr = getgrnam(conf->socket_group)) != NULL)
-		conf->socket_gid = gr->gr_gid;
-	conf->admin_group = getstr(cfg, "admin_group");
-	conf->admin_gid = (gid_t)-1;
-	if (*conf->admin_group && (gr = getgrnam(conf->admin_group)) != NULL)
-		conf->admin_gid = gr->gr_gid;
-	conf->pidfile = getstr(cfg, "pidfile");
-	conf->database = getstr(cfg, "database");
-	conf->log_dir = getstr(cfg, "log_dir");
-	conf->syslog_facility = log_facility_byname(cfg_getstr(cfg,
-	    "syslog_facility"));
-	if (conf->syslog_facility == -1)
-		conf->syslog_facility = LOG_DAEMON;
-	conf->max_weight = (int)cfg_getint(cfg, "max_weight");
-	conf->kill_grace_ms = getdur(cfg, "kill_grace");
-	conf->auto_deactivate_ms = getdur(cfg, "auto_deactivate");
-	conf->history_retention_ms = getdur(cfg, "history_retention");
-	conf->discover = getlist(cfg, "discover");
-	conf->discover_tag = getstr(cfg, "discover_tag");
-	conf->discover_interval_ms = getdur(cfg, "discover_interval");
-	conf->metrics_file = getstr(cfg, "metrics_file");
-	conf->max_clients = (int)cfg_getint(cfg, "max_clients");
-	conf->client_timeout_ms = getdur(cfg, "client_timeout");
-	conf->path_env = getstr(cfg, "path");
-	guard_load(&conf->start_when, cfg);
-	s = cfg_getstr(cfg, "lang");
-	conf->lang = s ? xstrdup(s) : NULL;
-}
-
-static void
-load_sections(struct config *conf, cfg_t *cfg)
-{
-	cfg_t		*sec;
-	size_t		 i;
-	const char	*defuser = cfg_getstr(cfg, "user");
-
-	conf->ntasks = cfg_size(cfg, "task");
-	conf->tasks = xcalloc(conf->ntasks, sizeof(*conf->tasks));
-	for (i = 0; i < conf->ntasks; i++)
-		load_task(conf, &conf->tasks[i],
-		    cfg_getnsec(cfg, "task", (unsigned int)i), defuser);
-	conf->npresets = cfg_size(cfg, "preset");
-	conf->presets = xcalloc(conf->npresets, sizeof(*conf->presets));
-	for (i = 0; i < conf->npresets; i++) {
-		sec = cfg_getnsec(cfg, "preset", (unsigned int)i);
-		conf->presets[i].name = xstrdup(cfg_title(sec));
-		conf->presets[i].description = getstr(sec, "description");
-		conf->presets[i].tasks = getlist(sec, "tasks");
-		conf->presets[i].tags = getlist(sec, "tags");
-		conf->presets[i].line = conf_err_line(sec, NULL);
-		if (!conf_valid_name(conf->presets[i].name))
-			conf_err_add(sec->filename, conf->presets[i].line,
-			    "preset '%s': bad name", conf->presets[i].name);
-	}
-	conf->nwindows = cfg_size(cfg, "window");
-	conf->windows = xcalloc(conf->nwindows, sizeof(*conf->windows));
 	for (i = 0; i < conf->nwindows; i++) {
 		struct window_conf *w = &conf->windows[i];
 
-		sec = cfg_getnsec(cfg, "window", (unsigned int)i);
-		w->name = xstrdup(cfg_title(sec));
-		w->line = conf_err_line(sec, NULL);
-		if (!conf_valid_name(w->name))
-			conf_err_add(sec->filename, w->line, "window '%s': bad name",
-			    w->name);
-		w->preset = xstrdup(cfg_getstr(sec, "preset") ?
-		    cfg_getstr(sec, "preset") : "");
-		w->schedule = getstr(sec, "schedule");
-		w->duration_ms = getdur(sec, "duration");
-		if (*w->preset == '\0')
-			conf_err_add(sec->filename, w->line, "window %s: no preset",
-			    w->name);
-		if (w->schedule == NULL)
-			conf_err_add(sec->filename, w->line, "window %s: no "
-			    "schedule", w->name);
-		else
-			(void)cron_parse(w->schedule, &w->cron,
-			    (char[128]){ 0 }, 128);
-		if (w->duration_ms <= 0)
-			conf_err_add(sec->filename, w->line, "window %s: needs a "
-			    "duration", w->name);
+		for (j = 0; j < i; j++)
+			if (strcmp(conf->windows[j].name, w->name) == 0) {
+				conf_err_add(w->file, w->line, "window %s is "
+				    "defined twice: also at %s:%d", w->name,
+				    conf->windows[j].file, conf->windows[j].line);
+				mark(bad, &nbad, w->file, conf->path, &nmain);
+				break;
+			}
+		for (j = 0; j < conf->npresets; j++)
+			if (strcmp(conf->presets[j].name, w->preset) == 0)
+				break;
+		if (j == conf->npresets && w->preset[0] != '\0') {
+			conf_err_add(w->file, w->preset_line, "window %s: "
+			    "unknown preset '%s'", w->name, w->preset);
+			mark(bad, &nbad, w->file, conf->path, &nmain);
+		}
 	}
-	conf->nnotifies = cfg_size(cfg, "notify");
-	conf->notifies = xcalloc(conf->nnotifies, sizeof(*conf->notifies));
-	for (i = 0; i < conf->nnotifies; i++) {
-		struct notify_conf *n = &conf->notifies[i];
-
-		sec = cfg_getnsec(cfg, "notify", (unsigned int)i);
-		n->name = xstrdup(cfg_title(sec));
-		n->line = conf_err_line(sec, NULL);
-		if (!conf_valid_name(n->name))
-			conf_err_add(sec->filename, n->line, "notify '%s': bad name",
-			    n->name);
-		n->url = getstr(sec, "url");
-		n->events = getlist(sec, "events");
-		n->timeout_ms = getdur(sec, "timeout");
-		n->throttle_ms = getdur(sec, "throttle");
-		n->retries = (int)cfg_getint(sec, "retries");
-		n->headers = getlist(sec, "headers");
-		n->secret = getstr(sec, "secret");
-		if (n->events[0] == NULL)
-			conf_err_add(sec->filename, n->line, "notify %s: no "
-			    "events (give some, or \"*\" for all)", n->name);
-		if (n->url == NULL)
-			conf_err_add(sec->filename, n->line, "notify %s: no url",
-			    n->name);
-	}
+	return nmain;
 }
 
-/*
- * Read the file with its comments blanked out (newlines kept), because
- * libconfuse 3.3 miscounts lines after comments and cannot take a comment
- * inside a list.  Also catch braces that libconfuse would let pass at EOF.
- */
-static char *
-read_clean(const char *path)
+/* Note that errors from from on are a left-out file's: warnings. */
+static void
+warn_of(char ***warnings, size_t from)
 {
-	FILE	*fp;
-	char	*buf, *p, *end;
-	size_t	 len = 0, cap = 65536, n;
-	int	 depth = 0, line = 1, openline[64];
-	char	 q, why[PATH_MAX + 128];
-	struct stat st;
+	char	**w = conf_err_take(from);
+	size_t	  n = strv_len(*warnings), k = strv_len(w), i;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		conf_err_add(path, 0, "%s", strerror(errno));
-		return NULL;
+	*warnings = xreallocarray(*warnings, n + k + 1, sizeof(**warnings));
+	for (i = 0; i < k; i++)
+		(*warnings)[n + i] = w[i];
+	(*warnings)[n + k] = NULL;
+	free(w);
+}
+
+static void
+discovered(struct config *conf, const char *path)
+{
+	size_t	n = strv_len(conf->discovered);
+
+	conf->discovered = xreallocarray(conf->discovered, n + 2,
+	    sizeof(*conf->discovered));
+	conf->discovered[n] = xstrdup(path);
+	conf->discovered[n + 1] = NULL;
+}
+
+/* One file of discover: a drop-in or a manifest.  Its errors added. */
+static size_t
+discover_file(struct config *conf, const char *path)
+{
+	struct manifest	 m;
+	size_t		 n0 = conf_err_count(), nt = conf->ntasks, i;
+	size_t		 len = strlen(path);
+	char		 err[512];
+	int		 rc;
+
+	if (len > 5 && strcmp(path + len - 5, ".conf") == 0) {
+		discovered(conf, path);
+		return conf_file_load(conf, path, NULL, false);
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		conf_err_add(path, 0, "not a regular file");
-		fclose(fp);
-		return NULL;
+	if (len <= 5 || strcmp(path + len - 5, ".json") != 0) {
+		conf_err_add(path, 0, "neither a .conf drop-in nor a .json "
+		    "manifest");
+		return 1;
 	}
-	/* running as root: only a file that no one else could have changed */
-	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
-		conf_err_add(path, 0, "%s", why);
-		fclose(fp);
-		return NULL;
+	if ((rc = conf_manifest(path, conf->discover_tag, &m, err,
+	    sizeof(err))) == -1) {
+		conf_err_add(path, 0, "%s", err);
+		return 1;
 	}
-	buf = xcalloc(cap, 1);
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			buf = xreallocarray(buf, cap * 2, 1);
-			cap *= 2;
+	if (rc == 0) {
+		log_debug("%s: not tagged %s: not a manifest for maintd", path,
+		    conf->discover_tag);
+		return 0;
+	}
+	discovered(conf, path);
+	conf_err_labels((const char *const *)m.labels, m.nlabels);
+	(void)conf_file_load(conf, path, m.text, false);
+	conf_err_labels(NULL, 0);
+	for (i = nt; i < conf->ntasks; i++)
+		conf->tasks[i].key = xstrdup("maintenance");
+	conf_manifest_free(&m);
+	return conf_err_count() - n0;
+}
+
+/* Every file of the discover globs, in order, each once. */
+static void
+discover(struct config *conf, bool lenient, char ***warnings)
+{
+	glob_t		 g;
+	char		**seen = NULL, *bad[2] = { NULL, NULL };
+	size_t		 i, j, n0, nseen = 0;
+
+	for (i = 0; conf->discover != NULL && conf->discover[i] != NULL; i++) {
+		memset(&g, 0, sizeof(g));
+		if (glob(conf->discover[i], 0, NULL, &g) != 0) {
+			globfree(&g);
+			continue;	/* nothing there (yet) */
 		}
-	}
-	if (ferror(fp)) {
-		conf_err_add(path, 0, "read: %s", strerror(errno));
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		conf_err_add(path, 0, "contains a NUL byte: not a config file");
-		free(buf);
-		return NULL;
-	}
-	end = buf + len;
-	for (p = buf; p < end; p++) {
-		if (*p == '\n')
-			line++;
-		else if (*p == '"' || *p == '\'') {
-			for (q = *p++; p < end && *p != q; p++) {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				if (*p == '\n')
-					line++;
-			}
-		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
-			while (p < end && *p != '\n')
-				*p++ = ' ';
-			line++;
-		} else if (*p == '/' && p[1] == '*') {
-			for (; p < end && !(*p == '*' && p[1] == '/'); p++)
-				if (*p == '\n')
-					line++;
-				else
-					*p = ' ';
-			if (p < end)
-				p[0] = p[1] = ' ';
-			p++;
-		} else if (*p == '{') {
-			if (depth < 64)
-				openline[depth] = line;
-			depth++;
-		} else if (*p == '}') {
-			if (--depth < 0) {
-				conf_err_add(path, line, "'}' without a '{'");
-				free(buf);
-				return NULL;
+		for (j = 0; j < g.gl_pathc; j++) {
+			if (in(seen, g.gl_pathv[j]))
+				continue;
+			seen = xreallocarray(seen, nseen + 2, sizeof(*seen));
+			seen[nseen++] = xstrdup(g.gl_pathv[j]);
+			seen[nseen] = NULL;
+			n0 = conf_err_count();
+			if (discover_file(conf, g.gl_pathv[j]) > 0 && lenient) {
+				bad[0] = g.gl_pathv[j];
+				drop_files(conf, bad);
+				warn_of(warnings, n0);
 			}
 		}
+		globfree(&g);
 	}
-	if (depth > 0) {
-		conf_err_add(path, depth <= 64 ? openline[depth - 1] : line,
-		    "'{' is never closed");
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	strv_free(seen);
 }
 
 struct config *
-conf_load(const char *path, char ***errors)
+conf_load(const char *path, bool lenient, char ***errors, char ***warnings)
 {
 	struct config	*conf;
-	cfg_t		*cfg;
-	char		*text;
-	int		 rc;
+	char		**bad;
+	size_t		  n0, nmain;
 
 	conf_err_begin();
-	conf_err_file(path, NULL);
 	*errors = NULL;
+	if (warnings != NULL)
+		*warnings = NULL;
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
-	cfg = conf_parser();
-	if ((text = read_clean(path)) == NULL)
-		rc = CFG_FILE_ERROR;
-	else {
-		free(cfg->filename);
-		cfg->filename = xstrdup(path);
-		cfg->line = 1;
-		conf_err_file(path, text);
-		rc = cfg_parse_buf(cfg, text);
-		conf_err_file(path, NULL);
-		free(text);
+	/* every error is reported: those of the main file do not stop it */
+	if (conf_file_load(conf, path, NULL, true) == 0 || !lenient) {
+		discover(conf, lenient && warnings != NULL, warnings);
+		/*
+		 * At start-up a discovered file that refers wrong is left
+		 * out, and what referred to it in turn; errors of the main
+		 * file end the load.
+		 */
+		for (;;) {
+			bad = NULL;
+			n0 = conf_err_count();
+			nmain = check_refs(conf, &bad);
+			if (bad == NULL || !lenient || warnings == NULL ||
+			    nmain > 0) {
+				strv_free(bad);
+				break;
+			}
+			drop_files(conf, bad);
+			warn_of(warnings, n0);
+			strv_free(bad);
+		}
 	}
-	if (rc == CFG_FILE_ERROR)
-		;
-	else if (rc == CFG_SUCCESS) {
-		load_globals(conf, cfg);
-		load_sections(conf, cfg);
-		check_refs(conf, cfg);
-	} else if (conf_err_count() == 0)
-		conf_err_add(path, 0, "syntax error");
-	cfg_free(cfg);
 	if ((*errors = conf_err_end()) == NULL)
 		return conf;
 	conf_free(conf);
@@ -636,6 +315,7 @@ task_conf_free(struct task_conf *t)
 {
 	free(t->name);
 	free(t->file);
+	free(t->key);
 	free(t->description);
 	strv_free(t->argv);
 	free(t->user);
@@ -660,18 +340,11 @@ conf_free(struct config *conf)
 	for (i = 0; i < conf->ntasks; i++)
 		task_conf_free(&conf->tasks[i]);
 	free(conf->tasks);
-	for (i = 0; i < conf->npresets; i++) {
-		free(conf->presets[i].name);
-		free(conf->presets[i].description);
-		strv_free(conf->presets[i].tasks);
-		strv_free(conf->presets[i].tags);
-	}
+	for (i = 0; i < conf->npresets; i++)
+		preset_free(&conf->presets[i]);
 	free(conf->presets);
-	for (i = 0; i < conf->nwindows; i++) {
-		free(conf->windows[i].name);
-		free(conf->windows[i].preset);
-		free(conf->windows[i].schedule);
-	}
+	for (i = 0; i < conf->nwindows; i++)
+		window_free(&conf->windows[i]);
 	free(conf->windows);
 	for (i = 0; i < conf->nnotifies; i++) {
 		free(conf->notifies[i].name);
@@ -689,6 +362,8 @@ conf_free(struct config *conf)
 	free(conf->database);
 	free(conf->log_dir);
 	strv_free(conf->discover);
+	strv_free(conf->discovered);
+	free(conf->default_user);
 	free(conf->discover_tag);
 	free(conf->metrics_file);
 	free(conf->path_env);
@@ -706,31 +381,4 @@ conf_task(const struct config *conf, const char *name)
 		if (strcmp(conf->tasks[i].name, name) == 0)
 			return &conf->tasks[i];
 	return NULL;
-}
-
-const char *
-kind_name(enum task_kind k)
-{
-	switch (k) {
-	case KIND_PERIODIC:
-		return "periodic";
-	case KIND_SERVICE:
-		return "service";
-	default:
-		return "oneshot";
-	}
-}
-
-const char *
-output_name(enum task_output o)
-{
-	return o == OUTPUT_SYSLOG ? "syslog" : o == OUTPUT_DISCARD ?
-	    "discard" : "file";
-}
-
-const char *
-restart_name(enum task_restart r)
-{
-	return r == RESTART_ALWAYS ? "always" : r == RESTART_NEVER ? "never" :
-	    "on-failure";
 }

@@ -50,8 +50,10 @@ struct guard {
 
 struct task_conf {
 	char		*name;
-	char		*file;
+	char		*file;		/* where it is defined */
 	int		 line;
+	char		*key;		/* in a JSON manifest: its key, else NULL */
+	int		 conflicts_line;
 	char		*description;
 	char		**argv;		/* NULL-terminated */
 	bool		 shell;
@@ -94,7 +96,8 @@ struct preset_conf {
 	char		*description;
 	char		**tasks;
 	char		**tags;
-	int		 line;
+	char		*file;
+	int		 line, tasks_line;
 };
 
 struct window_conf {
@@ -103,7 +106,8 @@ struct window_conf {
 	char		*schedule;
 	struct cron	 cron;
 	int64_t		 duration_ms;
-	int		 line;
+	char		*file;
+	int		 line, preset_line;
 };
 
 struct notify_conf {
@@ -137,6 +141,9 @@ struct config {
 	char		**discover;
 	char		*discover_tag;
 	int64_t		 discover_interval_ms;
+	int64_t		 discover_settle_ms;
+	char		**discovered;	/* the files discover found and read */
+	char		*default_user;	/* "user": of tasks that name none */
 	char		*metrics_file;
 	int		 max_clients;
 	int64_t		 client_timeout_ms;
@@ -154,8 +161,14 @@ struct config {
 	size_t			 nnotifies;
 };
 
-/* Errors are "file:line: message" strings, all of them, NULL-terminated. */
-struct config	*conf_load(const char *path, char ***errors);
+/*
+ * The main file and what its discover globs find.  Errors are
+ * "file:line: message" strings, NULL-terminated; with lenient (at
+ * start-up) a bad discovered file is left out, its errors in *warnings,
+ * instead of failing the load.
+ */
+struct config	*conf_load(const char *path, bool lenient, char ***errors,
+		    char ***warnings);
 void		 conf_free(struct config *);
 void		 task_conf_free(struct task_conf *);	/* its members */
 struct task_conf *conf_task(const struct config *, const char *name);

@@ -28,6 +28,8 @@ static struct seen	 *seen;
 static size_t		  nseen, seencap;
 static int		  sorted;
 static const char	 *cur_path, *cur_text;
+static const char *const *labels;
+static size_t		  nlabels;
 
 void
 conf_err_begin(void)
@@ -44,6 +46,10 @@ conf_err_end(void)
 {
 	char	**e = errors;
 
+	if (nerrors == 0) {
+		free(e);
+		e = NULL;
+	}
 	errors = NULL;
 	nerrors = 0;
 	free(seen);
@@ -67,6 +73,28 @@ conf_err_file(const char *path, const char *text)
 }
 
 void
+conf_err_labels(const char *const *l, size_t n)
+{
+	labels = l;
+	nlabels = n;
+}
+
+char **
+conf_err_take(size_t from)
+{
+	char	**v;
+	size_t	  i;
+
+	v = xcalloc(nerrors - from + 1, sizeof(*v));
+	for (i = from; i < nerrors; i++)
+		v[i - from] = errors[i];
+	if (errors != NULL)
+		errors[from] = NULL;
+	nerrors = from;
+	return v;
+}
+
+void
 conf_err_vadd(const char *file, int line, const char *fmt, va_list ap)
 {
 	char	raw[512], msg[sizeof(raw) * 4], *s;
@@ -81,7 +109,10 @@ conf_err_vadd(const char *file, int line, const char *fmt, va_list ap)
 	/* cfg_parse_buf() calls every file "[buf]" */
 	if (file == NULL || strcmp(file, "[buf]") == 0)
 		file = cur_path != NULL ? cur_path : "?";
-	if (line > 0) {
+	if (line > 0 && labels != NULL && (size_t)line <= nlabels) {
+		if (asprintf(&s, "%s:%s: %s", file, labels[line - 1], msg) == -1)
+			fatal("asprintf");
+	} else if (line > 0) {
 		if (asprintf(&s, "%s:%d: %s", file, line, msg) == -1)
 			fatal("asprintf");
 	} else if (asprintf(&s, "%s: %s", file, msg) == -1)

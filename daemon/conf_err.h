@@ -17,6 +17,13 @@ char	**conf_err_end(void);
 size_t	 conf_err_count(void);
 /* The file being parsed (its name for "[buf]", its text for hints). */
 void	 conf_err_file(const char *path, const char *text);
+/*
+ * Text made from a JSON manifest: its line n is labels[n - 1] of the
+ * file (a key path), which errors name instead of the line.
+ */
+void	 conf_err_labels(const char *const *labels, size_t n);
+/* Take the errors from the from-th on out of the load (a file left out). */
+char	**conf_err_take(size_t from);
 void	 conf_err_add(const char *file, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 conf_err_vadd(const char *file, int line, const char *fmt, va_list)

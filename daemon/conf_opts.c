@@ -437,6 +437,7 @@ v_url(const char *v, char *buf, size_t len)
 
 #define MAXOPTS		48
 static cfg_opt_t	limits_opts[MAXOPTS], health_opts[MAXOPTS];
+static cfg_opt_t	dropin_opts[MAXOPTS];
 static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
 static cfg_opt_t	root_opts[MAXOPTS];
@@ -460,6 +461,7 @@ static const struct row rows[] = {
 	{ "root", CFG_STR_LIST("discover", NULL, ND), v_nonempty },
 	{ "root", CFG_STR("discover_tag", "maintenance", CFGF_NONE), NULL },
 	{ "root", CFG_STR("discover_interval", "60s", CFGF_NONE), v_duration },
+	{ "root", CFG_STR("discover_settle", "1s", CFGF_NONE), v_duration },
 	{ "root", CFG_STR("metrics_file", "", CFGF_NONE), NULL },
 	{ "root", CFG_INT("max_clients", 64, CFGF_NONE), v_posint },
 	{ "root", CFG_STR("client_timeout", "60s", CFGF_NONE), v_duration },
@@ -472,6 +474,11 @@ static const struct row rows[] = {
 	{ "root", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("notify", notify_opts, SECTION_FLAGS), NULL },
+
+	/* a drop-in file of discover: sections only */
+	{ "dropin", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
+	{ "dropin", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
+	{ "dropin", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
 
 	{ "task", CFG_STR("description", "", CFGF_NONE), NULL },
 	{ "task", CFG_STR_LIST("command", NULL, ND), v_command },
@@ -545,6 +552,7 @@ static const struct section {
 	cfg_opt_t	*opts;
 } sections[] = {
 	{ "root", "", root_opts },
+	{ "dropin", "", dropin_opts },
 	{ "task", "task|", task_opts },
 	{ "limits", "task|limits|", limits_opts },
 	{ "health", "task|health|", health_opts },
@@ -630,18 +638,21 @@ build(void)
 	built = 1;
 }
 
-cfg_t *
-conf_parser(void)
+static cfg_t *
+parser(cfg_opt_t *opts)
 {
 	cfg_t	*cfg;
 	char	 path[64];
 	size_t	 i, j;
 
 	build();
-	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL)
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
 		fatal("cfg_init");
 	cfg_set_error_function(cfg, conf_err_confuse);
-	for (i = 0; i < NSECTIONS; i++)
+	for (i = 0; i < NSECTIONS; i++) {
+		/* the other root's options are not there to validate */
+		if (sections[i].path[0] == '\0' && sections[i].opts != opts)
+			continue;
 		for (j = 0; j < NROWS; j++) {
 			if (strcmp(rows[j].section, sections[i].name) != 0 ||
 			    rows[j].opt.type == CFGT_SEC)
@@ -650,5 +661,45 @@ conf_parser(void)
 			    rows[j].opt.name);
 			cfg_set_validate_func(cfg, path, validate_cb);
 		}
+	}
 	return cfg;
+}
+
+cfg_t *
+conf_parser(void)
+{
+	return parser(root_opts);
+}
+
+cfg_t *
+conf_parser_dropin(void)
+{
+	return parser(dropin_opts);
+}
+
+const char *
+kind_name(enum task_kind k)
+{
+	switch (k) {
+	case KIND_PERIODIC:
+		return "periodic";
+	case KIND_SERVICE:
+		return "service";
+	default:
+		return "oneshot";
+	}
+}
+
+const char *
+output_name(enum task_output o)
+{
+	return o == OUTPUT_SYSLOG ? "syslog" : o == OUTPUT_DISCARD ?
+	    "discard" : "file";
+}
+
+const char *
+restart_name(enum task_restart r)
+{
+	return r == RESTART_ALWAYS ? "always" : r == RESTART_NEVER ? "never" :
+	    "on-failure";
 }

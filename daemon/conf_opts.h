@@ -8,6 +8,8 @@
 
 /* A parser for maintd.conf, validating every value as it is read. */
 cfg_t	*conf_parser(void);
+/* One for a drop-in file: task, preset and window sections only. */
+cfg_t	*conf_parser_dropin(void);
 int	 conf_parse_mode(const char *, mode_t *);
 
 #endif

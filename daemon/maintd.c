@@ -293,7 +293,8 @@ main(int argc, char *argv[])
 {
 	const char		*cflag = NULL, *sflag = NULL, *pflag = NULL;
 	int			 ch, checkonly = 0;
-	char			**errors, err[512], buf[1024];
+	char			**errors, **warnings, err[512], buf[1024];
+	size_t			 i;
 	struct control_conf	 ccf;
 	pid_t			 otherpid;
 	mode_t			 mask;
@@ -336,7 +337,9 @@ main(int argc, char *argv[])
 
 	log_init(1, md.debug, LOG_DAEMON);
 	md.config_path = setting(cflag, "MAINTD_CONFIG", NULL, PATH_CONFIG);
-	if ((md.conf = conf_load(md.config_path, &errors)) == NULL) {
+	/* at start-up a bad discovered file is left out; -n checks all */
+	if ((md.conf = conf_load(md.config_path, !checkonly, &errors,
+	    &warnings)) == NULL) {
 		print_errors(errors);
 		free_errors(errors);
 		if (checkonly)
@@ -348,10 +351,14 @@ main(int argc, char *argv[])
 #ifdef __GLIBC__
 	malloc_trim(0);		/* give back what parsing the config used */
 #endif
+	for (i = 0; warnings != NULL && warnings[i] != NULL; i++)
+		log_warnx("%s (the file is left out)", warnings[i]);
+	strv_free(warnings);
 	if (checkonly) {
 		printf("%s: configuration OK (%zu tasks, %zu presets, "
-		    "%zu windows)\n", md.config_path, md.conf->ntasks,
-		    md.conf->npresets, md.conf->nwindows);
+		    "%zu windows, %zu files discovered)\n", md.config_path,
+		    md.conf->ntasks, md.conf->npresets, md.conf->nwindows,
+		    strv_len(md.conf->discovered));
 		conf_free(md.conf);
 		return 0;
 	}

@@ -526,7 +526,10 @@ task_show_json(const struct task *t)
 	json_object_object_add(o, "description",
 	    json_object_new_string(tc->description));
 	json_object_object_add(o, "file", json_object_new_string(tc->file));
-	json_object_object_add(o, "line", json_object_new_int(tc->line));
+	json_object_object_add(o, "line", tc->key == NULL ?
+	    json_object_new_int(tc->line) : NULL);
+	json_object_object_add(o, "key", tc->key != NULL ?
+	    json_object_new_string(tc->key) : NULL);
 	json_object_object_add(o, "command", verbs_strv(tc->argv));
 	json_object_object_add(o, "shell", json_object_new_boolean(tc->shell));
 	json_object_object_add(o, "user", jstr_or_null(tc->user));

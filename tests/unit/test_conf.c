@@ -45,7 +45,7 @@ load_errors(const char *text, struct config **confp)
 	size_t		  i, len = 1;
 
 	write_file(text);
-	conf = conf_load(path, &errors);
+	conf = conf_load(path, false, &errors, NULL);
 	if (confp != NULL)
 		*confp = conf;
 	else
@@ -297,12 +297,12 @@ test_root_rules(void **state)
 	fputs("task a {\n command = \"/bin/true\"\n}\n", fp);
 	fclose(fp);
 	chmod(path, 0644);
-	assert_null(conf = conf_load(path, &errors));
+	assert_null(conf = conf_load(path, false, &errors, NULL));
 	assert_non_null(strstr(errors[0], "would run as root"));
 	strv_free(errors);
 	write_file("task a { command = \"/bin/true\" }\n");
 	chmod(path, 0646);
-	assert_null(conf = conf_load(path, &errors));
+	assert_null(conf = conf_load(path, false, &errors, NULL));
 	assert_non_null(strstr(errors[0], "writable by others"));
 	strv_free(errors);
 }

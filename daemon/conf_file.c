@@ -1,0 +1,607 @@
+/*
+ * conf_file.c: one file of the configuration, read into a struct config:
+ * the main file (global options and sections) or a drop-in (sections
+ * only), whose tasks take their defaults from the globals read before.
+ * Each value is checked while libconfuse parses it (conf_opts.c, so each
+ * error carries the file and line of the value); what needs several
+ * values (kind and schedule, a command and shell, ...) after parsing.
+ * Errors go to conf_err.c.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <signal.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <confuse.h>
+
+#include "conf.h"
+#include "conf_err.h"
+#include "conf_file.h"
+#include "conf_opts.h"
+#include "log.h"
+#include "proto.h"
+#include "trust.h"
+#include "util.h"
+
+/* The file being read: libconfuse names every buffer "[buf]". */
+static const char	*cur_file;
+
+static char **
+getlist(cfg_t *sec, const char *name)
+{
+	unsigned int	 i, n = cfg_size(sec, name);
+	char		**v;
+
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = xstrdup(cfg_getnstr(sec, name, i));
+	return v;
+}
+
+static char *
+getstr(cfg_t *sec, const char *name)
+{
+	const char	*s = cfg_getstr(sec, name);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int64_t
+getdur(cfg_t *sec, const char *name)
+{
+	const char	*s = cfg_getstr(sec, name), *errstr;
+	int64_t		 ms = 0;
+
+	if (s != NULL)
+		(void)parse_duration(s, &ms, &errstr);
+	return ms;
+}
+
+/*
+ * The argv of sec's "command": a list of two or more words as it is, a
+ * string split into words (or given to /bin/sh -c with shell); -1 if
+ * there is none.
+ */
+static int
+command_argv(cfg_t *sec, const char *who, bool shell, char ***argvp)
+{
+	char	**words;
+	int	  nwords;
+	const char *errstr;
+
+	if (cfg_size(sec, "command") == 0)
+		return -1;
+	if (cfg_size(sec, "command") > 1) {
+		if (shell)
+			conf_err_add(cur_file, conf_err_line(sec, "command"),
+			    "%s: shell = true takes the command as one "
+			    "string", who);
+		*argvp = getlist(sec, "command");
+		return 0;
+	}
+	if (shell) {
+		*argvp = xcalloc(4, sizeof(char *));
+		(*argvp)[0] = xstrdup("/bin/sh");
+		(*argvp)[1] = xstrdup("-c");
+		(*argvp)[2] = xstrdup(cfg_getnstr(sec, "command", 0));
+		return 0;
+	}
+	if (proto_split(cfg_getnstr(sec, "command", 0),
+	    strlen(cfg_getnstr(sec, "command", 0)), &words, &nwords,
+	    &errstr) == -1)
+		return -1;
+	*argvp = words;	/* NULL-terminated by proto_split */
+	return 0;
+}
+
+/* start_when: the conditions of sec, or none. */
+static void
+guard_load(struct guard *g, cfg_t *sec)
+{
+	size_t	i;
+	char	err[256];
+
+	g->n = cfg_size(sec, "start_when");
+	g->cond = g->n > 0 ? xcalloc(g->n, sizeof(*g->cond)) : NULL;
+	for (i = 0; i < g->n; i++)
+		(void)conf_parse_cond(cfg_getnstr(sec, "start_when",
+		    (unsigned int)i), &g->cond[i], err, sizeof(err));
+}
+
+static void
+guard_copy(struct guard *to, const struct guard *from)
+{
+	to->n = from->n;
+	to->cond = NULL;
+	if (from->n > 0) {
+		to->cond = xcalloc(from->n, sizeof(*to->cond));
+		memcpy(to->cond, from->cond, from->n * sizeof(*to->cond));
+	}
+}
+
+static void
+task_health(struct task_conf *t, cfg_t *h)
+{
+	const char	*file = cur_file;
+	char		 who[100];
+
+	t->has_health = true;
+	t->health.url = getstr(h, "url");
+	snprintf(who, sizeof(who), "task %s: health", t->name);
+	if (command_argv(h, who, false, &t->health.command) == -1)
+		t->health.command = xcalloc(1, sizeof(char *));
+	t->health.interval_ms = getdur(h, "interval");
+	/* default: 5s, or the interval when that is shorter */
+	t->health.timeout_ms = cfg_getstr(h, "timeout") != NULL ?
+	    getdur(h, "timeout") : t->health.interval_ms < 5000 ?
+	    t->health.interval_ms : 5000;
+	t->health.start_period_ms = cfg_getstr(h, "start_period") != NULL ?
+	    getdur(h, "start_period") : t->health.interval_ms;
+	t->health.failures = (int)cfg_getint(h, "failures");
+	t->health.restart = cfg_getbool(h, "restart");
+	t->health.expect_status = (int)cfg_getint(h, "expect_status");
+	if ((t->health.url == NULL) == (t->health.command[0] == NULL))
+		conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
+		    "needs url or command (one of them)", t->name);
+	else if (t->health.command[0] != NULL &&
+	    t->health.command[0][0] != '/')
+		conf_err_add(file, conf_err_line(h, "command"), "task %s: "
+		    "health command '%s' must be an absolute path", t->name,
+		    t->health.command[0]);
+	if (t->health.interval_ms < 1000)
+		conf_err_add(file, conf_err_line(h, "interval"), "task %s: "
+		    "health interval must be at least 1s", t->name);
+	if (t->health.timeout_ms < 100 || t->health.timeout_ms >
+	    t->health.interval_ms)
+		conf_err_add(file, conf_err_line(h, "timeout"), "task %s: "
+		    "health timeout must be at least 100ms and at most the "
+		    "interval", t->name);
+	if (t->health.command[0] != NULL && t->health.expect_status != 0)
+		conf_err_add(file, conf_err_line(h, "expect_status"), "task "
+		    "%s: expect_status is for a health url", t->name);
+}
+
+static void
+task_limits(struct task_limits *l, cfg_t *sec)
+{
+	static const char	*names[LIM_MAX] = {
+		"cpu", "memory", "nofile", "nproc", "fsize", "core"
+	};
+	const char		*s, *errstr;
+	int64_t			 ms;
+	int			 i;
+
+	for (i = 0; i < LIM_MAX; i++) {
+		if ((s = cfg_getstr(sec, names[i])) == NULL)
+			continue;
+		l->set[i] = true;
+		if (i == LIM_CPU) {
+			(void)parse_duration(s, &ms, &errstr);
+			l->value[i] = (uint64_t)((ms + 999) / 1000);
+		} else if (i == LIM_NOFILE || i == LIM_NPROC)
+			l->value[i] = (uint64_t)strtonum(s, 0, INT32_MAX,
+			    &errstr);
+		else
+			(void)parse_size(s, &l->value[i], &errstr);
+	}
+}
+
+static void
+load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
+{
+	const char	*defuser = conf->default_user;
+	const char	*file = cur_file, *s, *errstr;
+	struct passwd	*pw;
+	struct group	*gr;
+	mode_t		 mask = 022;
+	cfg_t		*h = NULL;
+	int		 line;
+	char		 who[100];
+
+	t->name = xstrdup(cfg_title(sec));
+	t->file = xstrdup(file);
+	t->line = line = conf_err_line(sec, NULL);
+	t->conflicts_line = conf_err_line(sec, "conflicts");
+	if (!conf_valid_name(t->name))
+		conf_err_add(file, line, "task '%s': bad name (letters, digits, "
+		    "'-', '_', '.', at most 64)", t->name);
+	t->description = getstr(sec, "description");
+	t->shell = cfg_getbool(sec, "shell");
+	snprintf(who, sizeof(who), "task %s", t->name);
+	if (command_argv(sec, who, t->shell, &t->argv) == -1) {
+		conf_err_add(file, line, "task %s: no command", t->name);
+		t->argv = xcalloc(1, sizeof(char *));
+	}
+	if (t->argv[0] != NULL && t->argv[0][0] != '/' && !t->shell)
+		conf_err_add(file, conf_err_line(sec, "command"), "task %s: command "
+		    "'%s' must be an absolute path (or set shell = true)",
+		    t->name, t->argv[0]);
+	t->allow_root = cfg_getbool(sec, "allow_root");
+	t->user = getstr(sec, "user");
+	if (t->user == NULL && defuser != NULL)
+		t->user = xstrdup(defuser);
+	t->group = getstr(sec, "group");
+	t->uid = geteuid();
+	t->gid = getegid();
+	if (t->user != NULL && (pw = getpwnam(t->user)) != NULL) {
+		t->uid = pw->pw_uid;
+		t->gid = pw->pw_gid;
+	}
+	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
+		t->gid = gr->gr_gid;
+	if (geteuid() == 0 && t->uid == 0 && !t->allow_root &&
+	    (t->user == NULL || getpwnam(t->user) != NULL))
+		conf_err_add(file, t->user ? conf_err_line(sec, "user") : line,
+		    "task %s would run as root: set user = \"...\" or "
+		    "allow_root = true", t->name);
+	t->directory = getstr(sec, "directory");
+	t->environment = getlist(sec, "environment");
+	t->tags = getlist(sec, "tags");
+	t->conflicts = getlist(sec, "conflicts");
+	t->schedule = getstr(sec, "schedule");
+	if (t->schedule != NULL)
+		(void)cron_parse(t->schedule, &t->cron, (char[128]){ 0 }, 128);
+	t->every_ms = getdur(sec, "every");
+	if (cfg_getstr(sec, "every") != NULL && t->every_ms < 1000 &&
+	    parse_duration(cfg_getstr(sec, "every"), &t->every_ms,
+	    &errstr) == 0)
+		conf_err_add(file, conf_err_line(sec, "every"), "task %s: every must "
+		    "be at least 1s", t->name);
+	if (t->schedule != NULL && cfg_getstr(sec, "every") != NULL)
+		conf_err_add(file, conf_err_line(sec, "every"), "task %s: give "
+		    "schedule or every, not both", t->name);
+	if ((s = cfg_getstr(sec, "kind")) != NULL) {
+		if (strcmp(s, "service") == 0)
+			t->kind = KIND_SERVICE;
+		else if (strcmp(s, "periodic") == 0)
+			t->kind = KIND_PERIODIC;
+		else
+			t->kind = KIND_ONESHOT;
+	} else if (t->schedule != NULL || t->every_ms > 0)
+		t->kind = KIND_PERIODIC;
+	else
+		t->kind = KIND_ONESHOT;
+	if (t->kind == KIND_PERIODIC && t->schedule == NULL &&
+	    t->every_ms == 0)
+		conf_err_add(file, conf_err_line(sec, "kind"), "task %s: a periodic "
+		    "task needs schedule or every", t->name);
+	if (t->kind != KIND_PERIODIC && (t->schedule != NULL ||
+	    t->every_ms > 0))
+		conf_err_add(file, conf_err_line(sec, t->schedule ? "schedule" : "every"),
+		    "task %s: schedule and every are for periodic tasks, "
+		    "not %s", t->name, kind_name(t->kind));
+	t->timeout_ms = getdur(sec, "timeout");
+	if (parse_signal(cfg_getstr(sec, "kill_signal"), &t->kill_signal) == -1)
+		t->kill_signal = SIGTERM;
+	t->weight = (int)cfg_getint(sec, "weight");
+	t->auto_deactivate_ms = cfg_getstr(sec, "auto_deactivate") != NULL ?
+	    getdur(sec, "auto_deactivate") : -1;
+	t->dry_run = cfg_getbool(sec, "dry_run");
+	s = cfg_getstr(sec, "output");
+	t->output = strcmp(s, "syslog") == 0 ? OUTPUT_SYSLOG :
+	    strcmp(s, "discard") == 0 ? OUTPUT_DISCARD : OUTPUT_FILE;
+	t->nice = (int)cfg_getint(sec, "nice");
+	(void)conf_parse_mode(cfg_getstr(sec, "umask"), &mask);
+	t->umask = mask;
+	task_limits(&t->limits, cfg_getsec(sec, "limits"));
+	if (cfg_size(sec, "health") > 0 &&
+	    (h = cfg_getsec(sec, "health")) != NULL)
+		task_health(t, h);
+	else
+		t->health.command = xcalloc(1, sizeof(char *));
+	if (t->has_health && t->health.restart && t->kind != KIND_SERVICE)
+		conf_err_add(file, conf_err_line(h, "restart"), "task %s: "
+		    "health restart is for services, not %s", t->name,
+		    kind_name(t->kind));
+	if (cfg_size(sec, "start_when") > 0)
+		guard_load(&t->start_when, sec);
+	else
+		guard_copy(&t->start_when, &conf->start_when);
+	s = cfg_getstr(sec, "restart");
+	t->restart = strcmp(s, "always") == 0 ? RESTART_ALWAYS :
+	    strcmp(s, "never") == 0 ? RESTART_NEVER : RESTART_ON_FAILURE;
+	t->restart_limit = (int)cfg_getint(sec, "restart_limit");
+	t->jitter_ms = getdur(sec, "jitter");
+	t->catch_up = cfg_getbool(sec, "catch_up");
+	t->overlap_queue = strcmp(cfg_getstr(sec, "overlap"), "queue") == 0;
+	t->backoff_min_ms = 1000;
+	t->backoff_max_ms = 60000;
+	if (cfg_size(sec, "backoff") != 0 && cfg_size(sec, "backoff") != 2)
+		conf_err_add(file, conf_err_line(sec, "backoff"), "task %s: backoff: "
+		    "give two delays, { first, largest }", t->name);
+	else if (cfg_size(sec, "backoff") == 2) {
+		(void)parse_duration(cfg_getnstr(sec, "backoff", 0),
+		    &t->backoff_min_ms, &errstr);
+		(void)parse_duration(cfg_getnstr(sec, "backoff", 1),
+		    &t->backoff_max_ms, &errstr);
+		if (t->backoff_min_ms > t->backoff_max_ms)
+			conf_err_add(file, conf_err_line(sec, "backoff"), "task %s: "
+			    "backoff: the first delay is larger than the "
+			    "largest", t->name);
+	}
+}
+
+static void
+load_globals(struct config *conf, cfg_t *cfg)
+{
+	struct group	*gr;
+	mode_t		 mode = 0660;
+	const char	*s;
+
+	conf->socket = getstr(cfg, "socket");
+	(void)conf_parse_mode(cfg_getstr(cfg, "socket_mode"), &mode);
+	conf->socket_mode = mode;
+	conf->socket_group = getstr(cfg, "socket_group");
+	conf->socket_gid = (gid_t)-1;
+	if (*conf->socket_group && (gr = getgrnam(conf->socket_group)) != NULL)
+		conf->socket_gid = gr->gr_gid;
+	conf->admin_group = getstr(cfg, "admin_group");
+	conf->admin_gid = (gid_t)-1;
+	if (*conf->admin_group && (gr = getgrnam(conf->admin_group)) != NULL)
+		conf->admin_gid = gr->gr_gid;
+	conf->pidfile = getstr(cfg, "pidfile");
+	conf->database = getstr(cfg, "database");
+	conf->log_dir = getstr(cfg, "log_dir");
+	conf->syslog_facility = log_facility_byname(cfg_getstr(cfg,
+	    "syslog_facility"));
+	if (conf->syslog_facility == -1)
+		conf->syslog_facility = LOG_DAEMON;
+	conf->max_weight = (int)cfg_getint(cfg, "max_weight");
+	conf->kill_grace_ms = getdur(cfg, "kill_grace");
+	conf->auto_deactivate_ms = getdur(cfg, "auto_deactivate");
+	conf->history_retention_ms = getdur(cfg, "history_retention");
+	conf->discover = getlist(cfg, "discover");
+	conf->discover_tag = getstr(cfg, "discover_tag");
+	conf->discover_interval_ms = getdur(cfg, "discover_interval");
+	conf->metrics_file = getstr(cfg, "metrics_file");
+	conf->max_clients = (int)cfg_getint(cfg, "max_clients");
+	conf->client_timeout_ms = getdur(cfg, "client_timeout");
+	conf->path_env = getstr(cfg, "path");
+	guard_load(&conf->start_when, cfg);
+	s = cfg_getstr(cfg, "lang");
+	conf->lang = s ? xstrdup(s) : NULL;
+	conf->default_user = getstr(cfg, "user");
+	conf->discover_settle_ms = getdur(cfg, "discover_settle");
+}
+
+/* Room for n more in the array *v of *count items of size sz. */
+static void *
+grow(void *v, size_t count, size_t n, size_t sz)
+{
+	v = xreallocarray(v, count + n + 1, sz);
+	memset((char *)v + count * sz, 0, (n + 1) * sz);
+	return v;
+}
+
+/* The sections of cfg, after those conf has (drop-ins come after). */
+static void
+load_sections(struct config *conf, cfg_t *cfg, bool main)
+{
+	cfg_t		*sec;
+	size_t		 i, n, at;
+
+	n = cfg_size(cfg, "task");
+	conf->tasks = grow(conf->tasks, conf->ntasks, n, sizeof(*conf->tasks));
+	for (i = 0; i < n; i++)
+		load_task(conf, &conf->tasks[conf->ntasks++],
+		    cfg_getnsec(cfg, "task", (unsigned int)i));
+	n = cfg_size(cfg, "preset");
+	conf->presets = grow(conf->presets, conf->npresets, n,
+	    sizeof(*conf->presets));
+	for (i = 0; i < n; i++) {
+		struct preset_conf *p = &conf->presets[conf->npresets++];
+
+		sec = cfg_getnsec(cfg, "preset", (unsigned int)i);
+		p->name = xstrdup(cfg_title(sec));
+		p->file = xstrdup(cur_file);
+		p->description = getstr(sec, "description");
+		p->tasks = getlist(sec, "tasks");
+		p->tags = getlist(sec, "tags");
+		p->line = conf_err_line(sec, NULL);
+		p->tasks_line = conf_err_line(sec, "tasks");
+		if (!conf_valid_name(p->name))
+			conf_err_add(cur_file, p->line, "preset '%s': bad "
+			    "name", p->name);
+	}
+	n = cfg_size(cfg, "window");
+	conf->windows = grow(conf->windows, conf->nwindows, n,
+	    sizeof(*conf->windows));
+	for (i = 0; i < n; i++) {
+		struct window_conf *w = &conf->windows[conf->nwindows++];
+
+		sec = cfg_getnsec(cfg, "window", (unsigned int)i);
+		w->name = xstrdup(cfg_title(sec));
+		w->file = xstrdup(cur_file);
+		w->line = conf_err_line(sec, NULL);
+		w->preset_line = conf_err_line(sec, "preset");
+		if (!conf_valid_name(w->name))
+			conf_err_add(cur_file, w->line, "window '%s': bad name",
+			    w->name);
+		w->preset = xstrdup(cfg_getstr(sec, "preset") ?
+		    cfg_getstr(sec, "preset") : "");
+		w->schedule = getstr(sec, "schedule");
+		w->duration_ms = getdur(sec, "duration");
+		if (*w->preset == '\0')
+			conf_err_add(cur_file, w->line, "window %s: no preset",
+			    w->name);
+		if (w->schedule == NULL)
+			conf_err_add(cur_file, w->line, "window %s: no "
+			    "schedule", w->name);
+		else
+			(void)cron_parse(w->schedule, &w->cron,
+			    (char[128]){ 0 }, 128);
+		if (w->duration_ms <= 0)
+			conf_err_add(cur_file, w->line, "window %s: needs a "
+			    "duration", w->name);
+	}
+	if (!main)
+		return;
+	at = conf->nnotifies;
+	conf->nnotifies += cfg_size(cfg, "notify");
+	conf->notifies = grow(conf->notifies, at, conf->nnotifies - at,
+	    sizeof(*conf->notifies));
+	for (i = at; i < conf->nnotifies; i++) {
+		struct notify_conf *nc = &conf->notifies[i];
+
+		sec = cfg_getnsec(cfg, "notify", (unsigned int)(i - at));
+		nc->name = xstrdup(cfg_title(sec));
+		nc->line = conf_err_line(sec, NULL);
+		if (!conf_valid_name(nc->name))
+			conf_err_add(cur_file, nc->line, "notify '%s': bad name",
+			    nc->name);
+		nc->url = getstr(sec, "url");
+		nc->events = getlist(sec, "events");
+		nc->timeout_ms = getdur(sec, "timeout");
+		nc->throttle_ms = getdur(sec, "throttle");
+		nc->retries = (int)cfg_getint(sec, "retries");
+		nc->headers = getlist(sec, "headers");
+		nc->secret = getstr(sec, "secret");
+		if (nc->events[0] == NULL)
+			conf_err_add(cur_file, nc->line, "notify %s: no "
+			    "events (give some, or \"*\" for all)", nc->name);
+		if (nc->url == NULL)
+			conf_err_add(cur_file, nc->line, "notify %s: no url",
+			    nc->name);
+	}
+}
+
+/*
+ * Read the file with its comments blanked out (newlines kept), because
+ * libconfuse 3.3 miscounts lines after comments and cannot take a comment
+ * inside a list.  Also catch braces that libconfuse would let pass at EOF.
+ */
+static char *
+read_clean(const char *path)
+{
+	FILE	*fp;
+	char	*buf, *p, *end;
+	size_t	 len = 0, cap = 65536, n;
+	int	 depth = 0, line = 1, openline[64];
+	char	 q, why[PATH_MAX + 128];
+	struct stat st;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		conf_err_add(path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		conf_err_add(path, 0, "not a regular file");
+		fclose(fp);
+		return NULL;
+	}
+	/* running as root: only a file that no one else could have changed */
+	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
+		conf_err_add(path, 0, "%s", why);
+		fclose(fp);
+		return NULL;
+	}
+	buf = xcalloc(cap, 1);
+	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			buf = xreallocarray(buf, cap * 2, 1);
+			cap *= 2;
+		}
+	}
+	if (ferror(fp)) {
+		conf_err_add(path, 0, "read: %s", strerror(errno));
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		conf_err_add(path, 0, "contains a NUL byte: not a config file");
+		free(buf);
+		return NULL;
+	}
+	end = buf + len;
+	for (p = buf; p < end; p++) {
+		if (*p == '\n')
+			line++;
+		else if (*p == '"' || *p == '\'') {
+			for (q = *p++; p < end && *p != q; p++) {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				if (*p == '\n')
+					line++;
+			}
+		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+			while (p < end && *p != '\n')
+				*p++ = ' ';
+			line++;
+		} else if (*p == '/' && p[1] == '*') {
+			for (; p < end && !(*p == '*' && p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+				else
+					*p = ' ';
+			if (p < end)
+				p[0] = p[1] = ' ';
+			p++;
+		} else if (*p == '{') {
+			if (depth < 64)
+				openline[depth] = line;
+			depth++;
+		} else if (*p == '}') {
+			if (--depth < 0) {
+				conf_err_add(path, line, "'}' without a '{'");
+				free(buf);
+				return NULL;
+			}
+		}
+	}
+	if (depth > 0) {
+		conf_err_add(path, depth <= 64 ? openline[depth - 1] : line,
+		    "'{' is never closed");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+
+size_t
+conf_file_load(struct config *conf, const char *path, const char *given,
+    bool main)
+{
+	cfg_t		*cfg;
+	char		*text;
+	size_t		 n0 = conf_err_count();
+	int		 rc;
+
+	cur_file = path;
+	cfg = main ? conf_parser() : conf_parser_dropin();
+	if ((text = given != NULL ? xstrdup(given) : read_clean(path)) == NULL)
+		rc = CFG_FILE_ERROR;
+	else {
+		free(cfg->filename);
+		cfg->filename = xstrdup(path);
+		cfg->line = 1;
+		conf_err_file(path, text);
+		rc = cfg_parse_buf(cfg, text);
+		conf_err_file(path, NULL);
+		free(text);
+	}
+	if (rc == CFG_SUCCESS) {
+		if (main)
+			load_globals(conf, cfg);
+		load_sections(conf, cfg, main);
+	} else if (rc != CFG_FILE_ERROR && conf_err_count() == n0)
+		conf_err_add(path, 0, "syntax error");
+	cfg_free(cfg);
+	cur_file = NULL;
+	return conf_err_count() - n0;
+}

@@ -1,0 +1,18 @@
+/* conf_file.h: one file of the configuration, read into a struct config. */
+#ifndef MAINTD_CONF_FILE_H
+#define MAINTD_CONF_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+
+/*
+ * Read path (or, if text is not NULL, that text under path's name) into
+ * conf: the main file (globals and sections) or a drop-in (task, preset
+ * and window sections, appended).  How many errors it found.
+ */
+size_t	conf_file_load(struct config *conf, const char *path,
+	    const char *text, bool main);
+
+#endif

@@ -1,0 +1,21 @@
+/* conf_manifest.h: a JSON manifest of discover, as the text of a drop-in. */
+#ifndef MAINTD_CONF_MANIFEST_H
+#define MAINTD_CONF_MANIFEST_H
+
+#include <stddef.h>
+
+struct manifest {
+	char	 *text;		/* "task NAME { ... }" */
+	char	**labels;	/* line n of text came from key labels[n - 1] */
+	size_t	  nlabels;
+};
+
+/*
+ * 1: the manifest, as text, in *m; 0: not tagged with tag (not for
+ * maintd); -1: refused, with the reason in err.
+ */
+int	conf_manifest(const char *path, const char *tag, struct manifest *m,
+	    char *err, size_t errlen);
+void	conf_manifest_free(struct manifest *);
+
+#endif
