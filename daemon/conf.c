@@ -382,3 +382,64 @@ conf_task(const struct config *conf, const char *name)
 			return &conf->tasks[i];
 	return NULL;
 }
+
+static bool
+streq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+strveq(char *const *a, char *const *b)
+{
+	for (; a != NULL && b != NULL && *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return (a == NULL || *a == NULL) && (b == NULL || *b == NULL);
+}
+
+/*
+ * Every field that says what the task does (a new field of task_conf
+ * belongs here too, or a reload would not see it change).
+ */
+bool
+conf_task_same(const struct task_conf *a, const struct task_conf *b)
+{
+	const struct task_health *h = &a->health, *k = &b->health;
+
+	return streq(a->name, b->name) &&
+	    streq(a->description, b->description) &&
+	    strveq(a->argv, b->argv) && a->shell == b->shell &&
+	    streq(a->user, b->user) && streq(a->group, b->group) &&
+	    a->uid == b->uid && a->gid == b->gid &&
+	    a->allow_root == b->allow_root &&
+	    streq(a->directory, b->directory) &&
+	    strveq(a->environment, b->environment) &&
+	    strveq(a->tags, b->tags) && a->kind == b->kind &&
+	    streq(a->schedule, b->schedule) && a->every_ms == b->every_ms &&
+	    a->timeout_ms == b->timeout_ms &&
+	    a->kill_signal == b->kill_signal && a->weight == b->weight &&
+	    strveq(a->conflicts, b->conflicts) &&
+	    a->auto_deactivate_ms == b->auto_deactivate_ms &&
+	    a->dry_run == b->dry_run && a->output == b->output &&
+	    a->nice == b->nice && a->umask == b->umask &&
+	    memcmp(&a->limits, &b->limits, sizeof(a->limits)) == 0 &&
+	    a->has_health == b->has_health && streq(h->url, k->url) &&
+	    strveq(h->command, k->command) &&
+	    h->interval_ms == k->interval_ms &&
+	    h->timeout_ms == k->timeout_ms &&
+	    h->start_period_ms == k->start_period_ms &&
+	    h->failures == k->failures &&
+	    h->expect_status == k->expect_status &&
+	    h->restart == k->restart &&
+	    a->start_when.n == b->start_when.n && (a->start_when.n == 0 ||
+	    memcmp(a->start_when.cond, b->start_when.cond,
+	    a->start_when.n * sizeof(*a->start_when.cond)) == 0) &&
+	    a->restart == b->restart &&
+	    a->backoff_min_ms == b->backoff_min_ms &&
+	    a->backoff_max_ms == b->backoff_max_ms &&
+	    a->restart_limit == b->restart_limit &&
+	    a->jitter_ms == b->jitter_ms && a->catch_up == b->catch_up &&
+	    a->overlap_queue == b->overlap_queue &&
+	    a->restart_on_change == b->restart_on_change;
+}

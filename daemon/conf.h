@@ -89,6 +89,7 @@ struct task_conf {
 	int64_t		 jitter_ms;	/* 0: none */
 	bool		 catch_up;
 	bool		 overlap_queue;	/* overlap = queue (else skip) */
+	bool		 restart_on_change;	/* a reload that changes it */
 };
 
 struct preset_conf {
@@ -172,6 +173,9 @@ struct config	*conf_load(const char *path, bool lenient, char ***errors,
 void		 conf_free(struct config *);
 void		 task_conf_free(struct task_conf *);	/* its members */
 struct task_conf *conf_task(const struct config *, const char *name);
+/* Do a and b define the same task (where they are written aside)? */
+bool		 conf_task_same(const struct task_conf *a,
+		    const struct task_conf *b);
 /* Task, preset, window names: letters, digits, - _ . (at most 64). */
 int		 conf_valid_name(const char *);
 /* "METRIC OP VALUE" of start_when; -1 with the reason in err. */

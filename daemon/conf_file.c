@@ -314,6 +314,11 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 	t->restart_limit = (int)cfg_getint(sec, "restart_limit");
 	t->jitter_ms = getdur(sec, "jitter");
 	t->catch_up = cfg_getbool(sec, "catch_up");
+	t->restart_on_change = cfg_getbool(sec, "restart_on_change");
+	if (t->restart_on_change && t->kind != KIND_SERVICE)
+		conf_err_add(file, conf_err_line(sec, "restart_on_change"),
+		    "task %s: restart_on_change is for services, not %s",
+		    t->name, kind_name(t->kind));
 	t->overlap_queue = strcmp(cfg_getstr(sec, "overlap"), "queue") == 0;
 	t->backoff_min_ms = 1000;
 	t->backoff_max_ms = 60000;

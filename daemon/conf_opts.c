@@ -38,7 +38,8 @@ static const char *events[] = {
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
-	"denied", "unhealthy", "healthy", "health-restart", "test", "*", NULL
+	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
+	"*", NULL
 };
 
 int
@@ -510,6 +511,7 @@ static const struct row rows[] = {
 	{ "task", CFG_BOOL("catch_up", cfg_false, CFGF_NONE), NULL },
 	{ "task", CFG_STR("overlap", "skip", CFGF_NONE), v_overlap },
 	{ "task", CFG_STR_LIST("start_when", NULL, ND), v_cond },
+	{ "task", CFG_BOOL("restart_on_change", cfg_false, CFGF_NONE), NULL },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },

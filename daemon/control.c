@@ -30,7 +30,9 @@
 
 #include "control.h"
 #include "ev.h"
+#include "feed.h"
 #include "log.h"
+#include "maintd.h"
 #include "proto.h"
 #include "util.h"
 
@@ -68,6 +70,9 @@ static struct client		*clients;
 static int			 nclients;
 static size_t			 out_total;	/* bytes of every out buffer */
 static struct ev_timer		 accept_timer;
+static struct feed_sub		 config_sub;
+
+static void	on_config(enum feed_stream, const struct feed_msg *, void *);
 
 static void	client_free(struct client *);
 static void	client_flush(struct client *);
@@ -683,6 +688,7 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		goto fail;
 	}
 	listen_fd = fd;
+	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
 	sock_path = xstrdup(conf->path);
 	cc.path = sock_path;
 	ev_timer_init(&accept_timer, accept_resume, NULL);
@@ -697,16 +703,19 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 	return -1;
 }
 
-/* New limits and admin group after a reload; the socket stays. */
-void
-control_update(const struct control_conf *conf)
+/*
+ * A reload: new limits and admin group; the socket, its mode and its
+ * group stay as they are until a restart.
+ */
+static void
+on_config(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
-	struct control_conf	old = cc;
-
-	cc = *conf;
-	cc.path = old.path;
-	cc.dispatch = old.dispatch;
-	cc.gone = old.gone;
+	(void)st;
+	(void)m;
+	(void)arg;
+	cc.admin_gid = md.conf->admin_gid;
+	cc.max_clients = md.conf->max_clients;
+	cc.idle_ms = md.conf->client_timeout_ms;
 }
 
 void
@@ -728,6 +737,7 @@ control_close(void)
 		(void)unlink(sock_path);
 	}
 	ev_timer_del(&accept_timer);
+	feed_unsubscribe(&config_sub);
 	free(sock_path);
 	sock_path = NULL;
 }

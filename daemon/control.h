@@ -22,7 +22,6 @@ struct control_conf {
 };
 
 int	control_listen(const struct control_conf *, char *err, size_t errlen);
-void	control_update(const struct control_conf *);
 void	control_close(void);
 int	control_nclients(void);
 

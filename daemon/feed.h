@@ -19,6 +19,8 @@ enum feed_stream {
 	FEED_RUN_END,		/* a run and what it left are gone */
 	FEED_EVENT,		/* an event of the activity log */
 	FEED_ACTIVATION,	/* a task was activated or deactivated */
+	FEED_TASK,		/* a reload added, changed or removed a task */
+	FEED_CONFIG,		/* a reload put a new config in force */
 	FEED_NSTREAMS
 };
 
@@ -31,7 +33,10 @@ struct feed_msg {
 	struct json_object	*event;	/* EVENT: id, time, task, event, ... */
 	const struct run	*run;	/* RUN_END: the run that ended */
 	bool			 active;	/* ACTIVATION */
+	int			 change;	/* TASK: TASK_ADDED, ... */
 };
+
+enum { TASK_ADDED, TASK_CHANGED, TASK_REMOVED };
 
 typedef void	(*feed_cb)(enum feed_stream, const struct feed_msg *, void *);
 

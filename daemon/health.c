@@ -34,7 +34,7 @@
 #include "supervise.h"
 #include "util.h"
 
-static struct feed_sub	activation_sub, start_sub, end_sub;
+static struct feed_sub	activation_sub, start_sub, end_sub, task_sub;
 
 static void	probe_start(void *);
 
@@ -315,28 +315,61 @@ on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 	follow(m->task, false);
 }
 
+static void
+probe_new(struct task *t)
+{
+	t->probe = xcalloc(1, sizeof(*t->probe));
+	t->probe->outfd = -1;
+	ev_timer_init(&t->probe->timer, probe_start, t);
+	ev_timer_init(&t->probe->deadline, cmd_timeout, t);
+}
+
+static void
+probe_free(struct task *t)
+{
+	if (t->probe == NULL)
+		return;
+	probe_kill(t->probe);
+	ev_timer_del(&t->probe->timer);
+	free(t->probe);
+	t->probe = NULL;
+}
+
+/*
+ * A reload came: a probe for a task that has health now, none for one
+ * that has not; a changed probe starts again (start_period, new
+ * settings), as for a new process.
+ */
+static void
+on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	struct task	*t = m->task;
+
+	(void)st;
+	(void)arg;
+	if (m->change == TASK_REMOVED || !t->conf->has_health) {
+		probe_free(t);
+		return;
+	}
+	if (t->probe == NULL)
+		probe_new(t);
+	else if (m->change == TASK_CHANGED && t->probe->probing)
+		follow(t, true);
+	follow(t, false);
+}
+
 void
 health_init(void)
 {
-	size_t		 i;
-	struct task	*t;
-	int		 any = 0;
+	size_t	i;
 
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
-		if (!t->conf->has_health)
-			continue;
-		t->probe = xcalloc(1, sizeof(*t->probe));
-		t->probe->outfd = -1;
-		ev_timer_init(&t->probe->timer, probe_start, t);
-		ev_timer_init(&t->probe->deadline, cmd_timeout, t);
-		any = 1;
-	}
-	if (!any)
-		return;
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i]->conf->has_health)
+			probe_new(md.tasks.v[i]);
 	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
 	feed_subscribe(&start_sub, FEED_RUN_START, on_start, NULL);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
+	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
 }
 
 void
@@ -344,19 +377,12 @@ health_stop(void)
 {
 	size_t	i;
 
-	for (i = 0; i < md.tasks.n; i++) {
-		struct probe *p = md.tasks.v[i]->probe;
-
-		if (p == NULL)
-			continue;
-		probe_kill(p);
-		ev_timer_del(&p->timer);
-		free(p);
-		md.tasks.v[i]->probe = NULL;
-	}
+	for (i = 0; i < md.tasks.n; i++)
+		probe_free(md.tasks.v[i]);
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&start_sub);
 	feed_unsubscribe(&end_sub);
+	feed_unsubscribe(&task_sub);
 }
 
 const char *

@@ -36,6 +36,7 @@
 #include "output.h"
 #include "paths.h"
 #include "preset.h"
+#include "reload.h"
 #include "sched.h"
 #include "spawn.h"
 #include "store.h"
@@ -215,10 +216,23 @@ on_term(int signo, void *arg)
 static void
 on_hup(int signo, void *arg)
 {
+	struct reload_report	 r;
+	char			**errors = NULL;
+	size_t			 i;
+
 	(void)signo;
 	(void)arg;
-	log_info("SIGHUP received: reload is not available yet; "
-	    "restart maintd to apply config changes");
+	log_info("SIGHUP received: reloading %s", md.config_path);
+	store_batch_begin();
+	if (reload(false, "SIGHUP", &r, &errors) == -1) {
+		for (i = 0; errors[i] != NULL; i++)
+			log_warnx("reload: %s", errors[i]);
+		log_warnx("reload: %zu errors; the configuration in force is "
+		    "unchanged", i);
+		strv_free(errors);
+	} else
+		reload_report_free(&r);
+	store_batch_end();
 }
 
 static void
@@ -475,6 +489,7 @@ maintd_shutdown(void)
 	metrics_final();
 	ev_timer_del(&prune_timer);
 	store_close();
+	supervise_free();
 	http_shutdown();
 	spawn_forget();
 	pidfile_remove(pfh);

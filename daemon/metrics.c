@@ -235,7 +235,13 @@ metrics_changed(void)
 }
 
 /* Every event of the activity log is a change the file should show. */
-static struct feed_sub	event_sub;
+static struct feed_sub	event_sub, config_sub;
+
+static int
+file_wanted(void)
+{
+	return md.conf->metrics_file != NULL && *md.conf->metrics_file != '\0';
+}
 
 static void
 on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
@@ -246,12 +252,27 @@ on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 	metrics_changed();
 }
 
+/* A reload: metrics_file may be another file, or none. */
+static void
+on_config(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	(void)st;
+	(void)m;
+	(void)arg;
+	if (file_wanted() && !feed_subscribed(&event_sub))
+		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
+	else if (!file_wanted() && feed_subscribed(&event_sub))
+		feed_unsubscribe(&event_sub);
+	metrics_changed();
+}
+
 void
 metrics_init(void)
 {
 	ev_timer_init(&write_timer, write_fire, NULL);
-	if (md.conf->metrics_file != NULL && *md.conf->metrics_file != '\0')
+	if (file_wanted())
 		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
+	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
 	write_file(1);
 }
 
@@ -261,5 +282,6 @@ metrics_final(void)
 {
 	ev_timer_del(&write_timer);
 	feed_unsubscribe(&event_sub);
+	feed_unsubscribe(&config_sub);
 	write_file(0);
 }

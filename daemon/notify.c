@@ -44,6 +44,7 @@ struct hold {
 
 struct endpoint {
 	const struct notify_conf *conf;
+	char		*name;		/* its conf changes at a reload */
 	struct note	 queue[QUEUE_MAX];
 	size_t		 head, n;
 	struct http_req	*req;
@@ -55,7 +56,7 @@ struct endpoint {
 	size_t		 nholds;
 };
 
-static struct endpoint	*eps;
+static struct endpoint	**eps;	/* each on its own: a reload keeps it */
 static size_t		 neps;
 static struct feed_sub	 event_sub;
 static char		 hostname[256];
@@ -283,8 +284,47 @@ on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 		return;
 	event = json_object_get_string(v);
 	for (i = 0; i < neps; i++)
-		if (subscribes(eps[i].conf, event))
-			note(&eps[i], m->event, m->name, event, true);
+		if (subscribes(eps[i]->conf, event))
+			note(eps[i], m->event, m->name, event, true);
+}
+
+/* The activity log is followed only while there is an endpoint. */
+static void
+follow_events(void)
+{
+	if (neps > 0 && !feed_subscribed(&event_sub))
+		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
+	else if (neps == 0 && feed_subscribed(&event_sub))
+		feed_unsubscribe(&event_sub);
+}
+
+static struct endpoint *
+endpoint_new(const struct notify_conf *nc)
+{
+	struct endpoint	*e = xcalloc(1, sizeof(*e));
+
+	e->conf = nc;
+	e->name = xstrdup(nc->name);
+	ev_timer_init(&e->retry, retry_fire, e);
+	return e;
+}
+
+/* The notes not sent; how many. */
+static size_t
+endpoint_free(struct endpoint *e)
+{
+	size_t	j, left = e->n;
+
+	http_cancel(e->req);
+	ev_timer_del(&e->retry);
+	while (e->n > 0)
+		note_pop(e);
+	for (j = 0; j < e->nholds; j++)
+		free(e->holds[j].key);
+	free(e->holds);
+	free(e->name);
+	free(e);
+	return left;
 }
 
 void
@@ -292,33 +332,55 @@ notify_init(void)
 {
 	size_t	i;
 
-	if ((neps = md.conf->nnotifies) == 0)
-		return;
 	(void)gethostname(hostname, sizeof(hostname) - 1);
-	eps = xcalloc(neps, sizeof(*eps));
+	neps = md.conf->nnotifies;
+	eps = xcalloc(neps + 1, sizeof(*eps));
+	for (i = 0; i < neps; i++)
+		eps[i] = endpoint_new(&md.conf->notifies[i]);
+	follow_events();
+}
+
+/*
+ * A reload: an endpoint still there (by name) keeps its queue, counts
+ * and throttle, with its new settings; one gone drops what it holds.
+ */
+void
+notify_reload(void)
+{
+	struct endpoint	**old = eps;
+	size_t		  nold = neps, i, j, left = 0;
+
+	neps = md.conf->nnotifies;
+	eps = xcalloc(neps + 1, sizeof(*eps));
 	for (i = 0; i < neps; i++) {
-		eps[i].conf = &md.conf->notifies[i];
-		ev_timer_init(&eps[i].retry, retry_fire, &eps[i]);
+		for (j = 0; j < nold; j++)
+			if (old[j] != NULL && strcmp(old[j]->name,
+			    md.conf->notifies[i].name) == 0)
+				break;
+		if (j < nold) {
+			eps[i] = old[j];
+			eps[i]->conf = &md.conf->notifies[i];
+			old[j] = NULL;
+		} else
+			eps[i] = endpoint_new(&md.conf->notifies[i]);
 	}
-	feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
+	for (j = 0; j < nold; j++)
+		if (old[j] != NULL)
+			left += endpoint_free(old[j]);
+	free(old);
+	follow_events();
+	if (left > 0)
+		log_info("notify: %zu notes of removed endpoints dropped", left);
 }
 
 void
 notify_stop(void)
 {
-	size_t	i, j, left = 0;
+	size_t	i, left = 0;
 
 	feed_unsubscribe(&event_sub);
-	for (i = 0; i < neps; i++) {
-		http_cancel(eps[i].req);
-		ev_timer_del(&eps[i].retry);
-		left += eps[i].n;
-		while (eps[i].n > 0)
-			note_pop(&eps[i]);
-		for (j = 0; j < eps[i].nholds; j++)
-			free(eps[i].holds[j].key);
-		free(eps[i].holds);
-	}
+	for (i = 0; i < neps; i++)
+		left += endpoint_free(eps[i]);
 	if (left > 0)
 		log_info("notify: %zu notes not sent at shutdown", left);
 	free(eps);
@@ -335,7 +397,7 @@ notify_count(void)
 void
 notify_stats(size_t i, struct notify_stats *s)
 {
-	const struct endpoint	*e = &eps[i];
+	const struct endpoint	*e = eps[i];
 
 	s->conf = e->conf;
 	s->queued = e->n;
@@ -358,7 +420,7 @@ notify_test(const char *name, const char *actor)
 	size_t			 i;
 
 	for (i = 0; i < neps; i++)
-		if (strcmp(eps[i].conf->name, name) == 0)
+		if (strcmp(eps[i]->conf->name, name) == 0)
 			break;
 	if (i == neps)
 		return -1;
@@ -370,7 +432,7 @@ notify_test(const char *name, const char *actor)
 	    json_object_new_string(fmt_rfc3339_ms(&ts, buf, sizeof(buf))));
 	json_object_object_add(ev, "actor", json_object_new_string(actor));
 	json_object_object_add(ev, "detail", NULL);
-	note(&eps[i], ev, NULL, "test", false);
+	note(eps[i], ev, NULL, "test", false);
 	json_object_put(ev);
 	return 0;
 }

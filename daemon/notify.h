@@ -20,6 +20,7 @@ struct notify_stats {
 
 void	notify_init(void);
 void	notify_stop(void);
+void	notify_reload(void);
 size_t	notify_count(void);
 void	notify_stats(size_t i, struct notify_stats *);
 /* Queue a test event for the endpoint name; -1 if there is none. */

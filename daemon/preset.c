@@ -25,6 +25,7 @@
 
 struct window_rt {
 	struct window_conf	*conf;
+	char			*name;		/* kept across a reload */
 	struct ev_timer		 open_timer;
 	struct ev_timer		 close_timer;
 	time_t			 next;
@@ -206,6 +207,7 @@ windows_init(void)
 	windows = xcalloc(nwindows, sizeof(*windows));
 	for (i = 0; i < nwindows; i++) {
 		windows[i].conf = &md.conf->windows[i];
+		windows[i].name = xstrdup(md.conf->windows[i].name);
 		ev_timer_init(&windows[i].open_timer, window_open, &windows[i]);
 		ev_timer_init(&windows[i].close_timer, window_close,
 		    &windows[i]);
@@ -221,10 +223,42 @@ windows_stop(void)
 	for (i = 0; i < nwindows; i++) {
 		ev_timer_del(&windows[i].open_timer);
 		ev_timer_del(&windows[i].close_timer);
+		free(windows[i].name);
 	}
 	free(windows);
 	windows = NULL;
 	nwindows = 0;
+}
+
+/*
+ * A reload: the windows of the new config; one that is open now and is
+ * still there (by name) stays open until its end.
+ */
+void
+windows_reload(void)
+{
+	struct window_rt	*old = windows;
+	size_t			 nold = nwindows, i, j;
+	time_t			 now = time(NULL);
+
+	for (i = 0; i < nold; i++) {
+		ev_timer_del(&old[i].open_timer);
+		ev_timer_del(&old[i].close_timer);
+	}
+	windows = NULL;
+	nwindows = 0;
+	windows_init();
+	for (i = 0; i < nwindows; i++)
+		for (j = 0; j < nold; j++)
+			if (old[j].open_until > now &&
+			    strcmp(old[j].name, windows[i].conf->name) == 0) {
+				windows[i].open_until = old[j].open_until;
+				ev_timer_add(&windows[i].close_timer,
+				    (uint64_t)(old[j].open_until - now) * 1000);
+			}
+	for (j = 0; j < nold; j++)
+		free(old[j].name);
+	free(old);
 }
 
 size_t

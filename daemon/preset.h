@@ -24,6 +24,7 @@ struct json_object *preset_json(const struct preset *);
 
 void	windows_init(void);
 void	windows_stop(void);
+void	windows_reload(void);
 /* For "window list": the i-th window's next opening and open-until. */
 size_t	windows_count(void);
 void	window_state(size_t i, time_t *next, time_t *open_until);

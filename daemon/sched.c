@@ -247,7 +247,29 @@ run_ended(struct task *t)
  * Supervision tells the scheduler what happened through the feed;
  * the scheduler decides when to start runs and asks supervision to.
  */
-static struct feed_sub	activation_sub, end_sub;
+static struct feed_sub	activation_sub, end_sub, task_sub;
+
+/* A reload came: a new task's timer; a changed one's schedule anew. */
+static void
+on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	struct task	*t = m->task;
+
+	(void)st;
+	(void)arg;
+	switch (m->change) {
+	case TASK_ADDED:
+		ev_timer_init(&t->tick_timer, tick_fire, t);
+		break;
+	case TASK_CHANGED:
+		ev_timer_del(&t->tick_timer);
+		t->tick_base = 0;
+		arm(t);		/* nothing unless an active periodic task */
+		break;
+	default:
+		deactivated(t);
+	}
+}
 
 static void
 on_activation(enum feed_stream st, const struct feed_msg *m, void *arg)
@@ -281,6 +303,7 @@ sched_init(void)
 	ev_timer_init(&guard_timer, guard_fire, NULL);
 	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
+	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
 }
 
 /* Shutting down: no tick fires any more. */
@@ -294,4 +317,5 @@ sched_stop(void)
 	ev_timer_del(&guard_timer);
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&end_sub);
+	feed_unsubscribe(&task_sub);
 }

@@ -46,6 +46,27 @@ static struct ev_timer	title_timer;
 static struct ev_timer	shutdown_timer;
 
 static void	finish(struct task *);
+static void	forget(struct task *);
+
+/*
+ * Tasks a reload removed while a run of theirs was still going: they
+ * are supervised until it has ended, then freed.  all(i) walks the
+ * configured tasks, then these.
+ */
+static struct task	**retired;
+static size_t		  nretired;
+
+static size_t
+nall(void)
+{
+	return md.tasks.n + nretired;
+}
+
+static struct task *
+all(size_t i)
+{
+	return i < md.tasks.n ? md.tasks.v[i] : retired[i - md.tasks.n];
+}
 
 /* Tell the feed that t is now active, or not. */
 static void
@@ -143,11 +164,10 @@ kill_escaped(const struct task *t, pid_t pgid, int sig, int *unsure)
 	size_t	 i, n = 0;
 	int	 count;
 
-	groups = xreallocarray(NULL, md.tasks.n + 1, sizeof(*groups));
-	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i] != t && task_busy(md.tasks.v[i]) &&
-		    md.tasks.v[i]->cur.pid > 0)
-			groups[n++] = md.tasks.v[i]->cur.pid;
+	groups = xreallocarray(NULL, nall() + 1, sizeof(*groups));
+	for (i = 0; i < nall(); i++)
+		if (all(i) != t && task_busy(all(i)) && all(i)->cur.pid > 0)
+			groups[n++] = all(i)->cur.pid;
 	qsort(groups, n, sizeof(*groups), pid_cmp);
 	count = os_kill_run(t->cur.id, pgid, sig, unsure, groups, n);
 	free(groups);
@@ -410,6 +430,12 @@ finish(struct task *t)
 	m.task = t;
 	m.run = t->last;	/* its copy: a follower may start the next */
 	feed_publish(FEED_RUN_END, &m);
+	if (t->retired) {
+		forget(t);
+		if (md.shutting_down && nbusy == 0)
+			ev_break();
+		return;
+	}
 	if (md.shutting_down) {
 		if (nbusy == 0)
 			ev_break();
@@ -520,10 +546,10 @@ task_by_pid(pid_t pid)
 {
 	size_t	i;
 
-	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i]->cur.pid == pid && !md.tasks.v[i]->cur.done &&
-		    task_busy(md.tasks.v[i]))
-			return md.tasks.v[i];
+	for (i = 0; i < nall(); i++)
+		if (all(i)->cur.pid == pid && !all(i)->cur.done &&
+		    task_busy(all(i)))
+			return all(i);
 	return NULL;
 }
 
@@ -545,8 +571,9 @@ on_chld(int signo, void *arg)
 		else if (!child_ended(pid, status))
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
+	/* backwards: finish() may free a retired task */
+	for (i = nall(); i-- > 0; ) {
+		t = all(i);
 		unsure = 0;
 		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
 		    errno == ESRCH && kill_escaped(t, t->sweep_pgid, 0,
@@ -702,8 +729,8 @@ supervise_shutdown(void)
 	struct task	*t;
 
 	md.shutting_down = true;
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
+	for (i = 0; i < nall(); i++) {
+		t = all(i);
 		ev_timer_del(&t->until_timer);
 		ev_timer_del(&t->restart_timer);
 		if (task_busy(t))
@@ -717,6 +744,65 @@ supervise_shutdown(void)
 	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
 }
 
+static void
+timers_init(struct task *t)
+{
+	ev_timer_init(&t->until_timer, until_fire, t);
+	ev_timer_init(&t->kill_timer, kill_fire, t);
+	ev_timer_init(&t->timeout_timer, timeout_fire, t);
+	ev_timer_init(&t->restart_timer, restart_fire, t);
+}
+
+/* A retired task whose run has ended: nothing refers to it any more. */
+static void
+forget(struct task *t)
+{
+	size_t	i;
+
+	for (i = 0; i < nretired; i++)
+		if (retired[i] == t) {
+			memmove(retired + i, retired + i + 1,
+			    (nretired - i - 1) * sizeof(*retired));
+			nretired--;
+			break;
+		}
+	ev_timer_del(&t->until_timer);
+	ev_timer_del(&t->kill_timer);
+	ev_timer_del(&t->timeout_timer);
+	ev_timer_del(&t->restart_timer);
+	task_free(t);
+}
+
+/*
+ * A reload removed t (it is out of md.tasks already): deactivated, and
+ * freed once no run of it is left.
+ */
+void
+task_retire(struct task *t)
+{
+	deactivate(t, "reload", "deactivated");
+	ev_timer_del(&t->until_timer);
+	ev_timer_del(&t->restart_timer);
+	if (!task_busy(t)) {
+		forget(t);
+		return;
+	}
+	t->retired = true;
+	retired = xreallocarray(retired, nretired + 1, sizeof(*retired));
+	retired[nretired++] = t;
+}
+
+static struct feed_sub	task_sub;
+
+static void
+on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	(void)st;
+	(void)arg;
+	if (m->change == TASK_ADDED)
+		timers_init(m->task);
+}
+
 void
 supervise_init(void)
 {
@@ -726,12 +812,18 @@ supervise_init(void)
 	ev_signal(SIGCHLD, on_chld, NULL);
 	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
 	ev_timer_init(&title_timer, title_fire, NULL);
-	for (i = 0; i < md.tasks.n; i++) {
-		struct task *t = md.tasks.v[i];
+	for (i = 0; i < md.tasks.n; i++)
+		timers_init(md.tasks.v[i]);
+	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
+}
 
-		ev_timer_init(&t->until_timer, until_fire, t);
-		ev_timer_init(&t->kill_timer, kill_fire, t);
-		ev_timer_init(&t->timeout_timer, timeout_fire, t);
-		ev_timer_init(&t->restart_timer, restart_fire, t);
-	}
+/* At exit: what is left of retired tasks. */
+void
+supervise_free(void)
+{
+	while (nretired > 0)
+		forget(retired[nretired - 1]);
+	free(retired);
+	retired = NULL;
+	feed_unsubscribe(&task_sub);
 }

@@ -22,6 +22,9 @@ void	task_deactivate(struct task *, const char *actor);
 int	task_restart(struct task *, const char *actor, char *err,
 	    size_t errlen);
 void	supervise_shutdown(void);
+void	supervise_free(void);
+/* A reload removed the task (out of md.tasks): stop it, then free it. */
+void	task_retire(struct task *);
 size_t	supervise_running(void);
 void	supervise_title(void);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "maintd.h"
 #include "task.h"
@@ -55,6 +56,8 @@ task_free(struct task *t)
 
 	if (t == NULL)
 		return;
+	if (t->logfd != -1)
+		close(t->logfd);
 	free(t->conflicts);
 	for (j = 0; t->tail != NULL && j < TAIL_LINES; j++)
 		free(t->tail->line[j]);

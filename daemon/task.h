@@ -62,6 +62,7 @@ struct task {
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
+	bool			 retired;	/* removed by a reload, its run goes on */
 	bool			 start_pending;	/* start again when ended, */
 	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */

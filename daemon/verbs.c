@@ -83,6 +83,9 @@ static const struct verb verbs[] = {
 	    "restart an active service, also one that has failed" },
 	{ "reopen", ADMIN, 0, 0, "", verb_reopen, "reopen",
 	    "reopen the task log files (after log rotation)" },
+	{ "reload", ADMIN, 0, 0, "dry-run", verb_reload, "reload [--dry-run]",
+	    "read the configuration again and apply what changed; --dry-run "
+	    "only says what would change" },
 	{ "stop-all", ADMIN, 0, 0, "dry-run confirm", verb_stop_all,
 	    "stop-all [--dry-run] [--confirm]",
 	    "emergency stop: deactivate everything, stop every run, start "

@@ -23,6 +23,7 @@ void	verb_run(struct client *, struct request *);
 void	verb_stop(struct client *, struct request *);
 void	verb_restart(struct client *, struct request *);
 void	verb_reopen(struct client *, struct request *);
+void	verb_reload(struct client *, struct request *);
 
 /* Handlers of the verbs that look back and watch (verbs_obs.c). */
 void	verb_history(struct client *, struct request *);

@@ -18,6 +18,7 @@
 #include "output.h"
 #include "policy.h"
 #include "proto.h"
+#include "reload.h"
 #include "supervise.h"
 #include "util.h"
 #include "verbs.h"
@@ -355,4 +356,77 @@ verbs_ctl_client_gone(struct client *c)
 			wp = &w->next;
 	}
 	waiters_changed();
+}
+
+/* "added: a, b" for people; one object for scripts. */
+static void
+report_line(struct client *c, const char *what, char **v)
+{
+	char	buf[2048];
+	size_t	o = 0, i;
+
+	if (v == NULL)
+		return;
+	buf[0] = '\0';
+	for (i = 0; v[i] != NULL && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+		    i ? ", " : "", v[i]);
+	client_data(c, "%s: %s", what, buf);
+}
+
+static struct json_object *
+jnames(char **v)
+{
+	return verbs_strv(v);
+}
+
+void
+verb_reload(struct client *c, struct request *r)
+{
+	struct reload_report	 rep;
+	struct json_object	*o;
+	bool			 dry = request_has(r, "dry-run");
+	char			 actor[64], **errors = NULL;
+	size_t			 i;
+
+	verbs_actor(c, actor, sizeof(actor));
+	if (reload(dry, actor, &rep, &errors) == -1) {
+		for (i = 0; errors != NULL && errors[i] != NULL; i++) {
+			log_warnx("reload: %s", errors[i]);
+			if (client_json_mode(c)) {
+				o = json_object_new_object();
+				json_object_object_add(o, "error",
+				    json_object_new_string(errors[i]));
+				client_json(c, o);
+				json_object_put(o);
+			} else
+				client_raw(c, errors[i]);
+		}
+		client_err(c, "config", "%zu error%s in the configuration; "
+		    "nothing changed", i, i == 1 ? "" : "s");
+		strv_free(errors);
+		return;
+	}
+	if (client_json_mode(c)) {
+		o = json_object_new_object();
+		json_object_object_add(o, "added", jnames(rep.added));
+		json_object_object_add(o, "removed", jnames(rep.removed));
+		json_object_object_add(o, "changed", jnames(rep.changed));
+		json_object_object_add(o, "needs_restart", jnames(rep.restart));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+		client_json(c, o);
+		json_object_put(o);
+	} else {
+		report_line(c, dry ? "would add" : "added", rep.added);
+		report_line(c, dry ? "would remove" : "removed", rep.removed);
+		report_line(c, dry ? "would change" : "changed", rep.changed);
+		report_line(c, "needs a restart (kept as it was)", rep.restart);
+	}
+	if (dry)
+		client_ok(c, "dry run: nothing changed");
+	else
+		client_ok(c, "reloaded: %zu added, %zu removed, %zu changed",
+		    strv_len(rep.added), strv_len(rep.removed),
+		    strv_len(rep.changed));
+	reload_report_free(&rep);
 }

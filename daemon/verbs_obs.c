@@ -60,11 +60,15 @@ follow(struct feed_sub *s, enum feed_stream st, feed_cb cb, size_t n)
 		feed_unsubscribe(s);
 }
 
+static struct feed_sub	 task_sub;
+static void	on_task(enum feed_stream, const struct feed_msg *, void *);
+
 static void
 followers_changed(void)
 {
 	follow(&event_sub, FEED_EVENT, on_event, nfollow[0]);
 	follow(&line_sub, FEED_LINE, on_line, nfollow[1]);
+	follow(&task_sub, FEED_TASK, on_task, nfollow[1]);
 }
 
 /* -n N (default def), --since TIME; -1 with ERR sent. */
@@ -137,6 +141,29 @@ verbs_obs_client_gone(struct client *c)
 	for (fp = &followers; (f = *fp) != NULL; ) {
 		if (f->c == c) {
 			*fp = f->next;
+			follower_free(f);
+		} else
+			fp = &f->next;
+	}
+}
+
+static void	follower_free(struct follower *);
+
+/* A reload removed a task: the streams of its output end. */
+static void
+on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
+{
+	struct follower	**fp, *f;
+
+	(void)st;
+	(void)arg;
+	if (m->change != TASK_REMOVED)
+		return;
+	for (fp = &followers; (f = *fp) != NULL; ) {
+		if (f->t == m->task) {
+			*fp = f->next;
+			client_ok(f->c, "%s was removed by a reload",
+			    m->task->conf->name);
 			follower_free(f);
 		} else
 			fp = &f->next;

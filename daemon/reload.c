@@ -1,0 +1,217 @@
+/*
+ * reload.c: read the whole configuration again (the main file and what
+ * discover finds) and apply the difference (DESIGN §6).  Everything is
+ * parsed and checked first: any error leaves the old configuration as
+ * it is.  Then new tasks appear inactive; removed tasks are deactivated,
+ * their runs stopped, and they go once nothing of them runs; a changed
+ * task keeps its activation and its running child (the next run uses the
+ * new definition), and a changed service with restart_on_change is
+ * restarted; an unchanged task is not touched at all.  Windows and
+ * notify endpoints are kept by name.  Settings that need a restart
+ * (socket, pidfile, database, socket_mode, socket_group) keep their old
+ * value and are reported.  Those who must learn of it follow the feed
+ * (FEED_TASK, FEED_CONFIG).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "conf.h"
+#include "event.h"
+#include "feed.h"
+#include "log.h"
+#include "maintd.h"
+#include "notify.h"
+#include "output.h"
+#include "preset.h"
+#include "reload.h"
+#include "supervise.h"
+#include "util.h"
+
+static void
+add(char ***v, const char *s)
+{
+	size_t	n = strv_len(*v);
+
+	*v = xreallocarray(*v, n + 2, sizeof(**v));
+	(*v)[n] = xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+static bool
+streq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* A setting that needs a restart: the old value stays in force. */
+static void
+keep(char **newv, char **oldv, const char *name, struct reload_report *r)
+{
+	if (streq(*newv, *oldv))
+		return;
+	add(&r->restart, name);
+	free(*newv);
+	*newv = *oldv != NULL ? xstrdup(*oldv) : NULL;
+}
+
+void
+reload_report_free(struct reload_report *r)
+{
+	strv_free(r->added);
+	strv_free(r->removed);
+	strv_free(r->changed);
+	strv_free(r->restart);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+tell(struct task *t, int change)
+{
+	struct feed_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.task = t;
+	m.change = change;
+	feed_publish(FEED_TASK, &m);
+}
+
+static struct json_object *
+names(char **v)
+{
+	struct json_object	*a = json_object_new_array();
+
+	for (; v != NULL && *v != NULL; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+int
+reload(bool dry_run, const char *actor, struct reload_report *r,
+    char ***errors)
+{
+	struct config	*nc, *old = md.conf;
+	struct task	*t, **keepv;
+	struct feed_msg	 m;
+	struct json_object *d;
+	size_t		 i, j, nkeep = 0;
+	char		 err[256], *olddir;
+	bool		*claimed, mode_changed;
+
+	memset(r, 0, sizeof(*r));
+	if ((nc = conf_load(old->path, false, errors, NULL)) == NULL)
+		return -1;
+	if (nc->database == NULL)
+		nc->database = xstrdup(old->database);
+	if (nc->log_dir == NULL)
+		nc->log_dir = xstrdup(old->log_dir);
+	keep(&nc->socket, &old->socket, "socket", r);
+	keep(&nc->pidfile, &old->pidfile, "pidfile", r);
+	keep(&nc->database, &old->database, "database", r);
+	keep(&nc->socket_group, &old->socket_group, "socket_group", r);
+	mode_changed = nc->socket_mode != old->socket_mode;
+	if (mode_changed)
+		add(&r->restart, "socket_mode");
+	nc->socket_mode = old->socket_mode;
+	nc->socket_gid = old->socket_gid;
+
+	claimed = xcalloc(nc->ntasks + 1, sizeof(*claimed));
+	for (i = 0; i < md.tasks.n; i++) {
+		t = md.tasks.v[i];
+		for (j = 0; j < nc->ntasks; j++)
+			if (strcmp(nc->tasks[j].name, t->conf->name) == 0)
+				break;
+		if (j == nc->ntasks)
+			add(&r->removed, t->conf->name);
+		else {
+			claimed[j] = true;
+			if (!conf_task_same(t->conf, &nc->tasks[j]))
+				add(&r->changed, t->conf->name);
+		}
+	}
+	for (j = 0; j < nc->ntasks; j++)
+		if (!claimed[j])
+			add(&r->added, nc->tasks[j].name);
+	free(claimed);
+	if (dry_run) {
+		conf_free(nc);
+		return 0;
+	}
+
+	/* the new config in force; tasks take what is theirs from it */
+	olddir = xstrdup(old->log_dir);
+	md.conf = nc;
+	keepv = xcalloc(md.tasks.n + nc->ntasks + 1, sizeof(*keepv));
+	for (i = 0; i < md.tasks.n; i++) {
+		t = md.tasks.v[i];
+		if (strv_contains(r->removed, t->conf->name)) {
+			tell(t, TASK_REMOVED);
+			task_retire(t);
+			continue;
+		}
+		keepv[nkeep++] = t;
+		for (j = 0; nc->tasks[j].name == NULL ||
+		    strcmp(nc->tasks[j].name, t->conf->name) != 0; j++)
+			;	/* it is there: the diff found it */
+		if (!strv_contains(r->changed, t->conf->name)) {
+			/* the same task; only where it is written may differ */
+			free(t->conf->file);
+			free(t->conf->key);
+			t->conf->file = nc->tasks[j].file;
+			t->conf->key = nc->tasks[j].key;
+			t->conf->line = nc->tasks[j].line;
+			nc->tasks[j].file = nc->tasks[j].key = NULL;
+			task_conf_free(&nc->tasks[j]);
+			memset(&nc->tasks[j], 0, sizeof(nc->tasks[j]));
+			continue;
+		}
+		task_conf_free(t->conf);
+		*t->conf = nc->tasks[j];
+		memset(&nc->tasks[j], 0, sizeof(nc->tasks[j]));
+		tell(t, TASK_CHANGED);
+		if (t->conf->kind == KIND_SERVICE && t->conf->restart_on_change &&
+		    t->active && task_busy(t) &&
+		    task_restart(t, actor, err, sizeof(err)) == -1)
+			log_warnx("%s: restart after reload: %s", t->conf->name,
+			    err);
+	}
+	for (j = 0; j < nc->ntasks; j++)
+		if (nc->tasks[j].name != NULL) {	/* not taken: new */
+			t = task_new(&nc->tasks[j]);
+			keepv[nkeep++] = t;
+			tell(t, TASK_ADDED);
+		}
+	free(md.tasks.v);
+	md.tasks.v = keepv;
+	md.tasks.n = nkeep;
+	free(nc->tasks);
+	nc->tasks = NULL;
+	nc->ntasks = 0;
+	tasks_index(&md.tasks);
+
+	windows_reload();
+	notify_reload();
+	log_setfacility(md.conf->syslog_facility);
+	if (strcmp(olddir, md.conf->log_dir) != 0)
+		output_reopen();	/* the next lines go to the new place */
+	free(olddir);
+	memset(&m, 0, sizeof(m));
+	feed_publish(FEED_CONFIG, &m);
+	conf_free(old);
+
+	log_info("reloaded by %s: %zu added, %zu removed, %zu changed%s",
+	    actor, strv_len(r->added), strv_len(r->removed),
+	    strv_len(r->changed), r->restart != NULL ?
+	    " (some settings need a restart)" : "");
+	d = json_object_new_object();
+	json_object_object_add(d, "added", names(r->added));
+	json_object_object_add(d, "removed", names(r->removed));
+	json_object_object_add(d, "changed", names(r->changed));
+	if (r->restart != NULL)
+		json_object_object_add(d, "needs_restart", names(r->restart));
+	event_emit(NULL, "reloaded", actor, d);
+	supervise_title();
+	return 0;
+}
