@@ -44,7 +44,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/conf_err.c daemon/conf_opts.c daemon/conf_file.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
-		  daemon/verbs_health.c daemon/reload.c \
+		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c
 CLIENT_SRCS	= client/maintctl.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table

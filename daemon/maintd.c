@@ -27,6 +27,7 @@
 #include "control.h"
 #include "ev.h"
 #include "log.h"
+#include "discover.h"
 #include "event.h"
 #include "health.h"
 #include "http.h"
@@ -440,6 +441,7 @@ main(int argc, char *argv[])
 	sched_init();
 	health_init();
 	notify_init();
+	discover_init();
 	store_recover();
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
@@ -481,6 +483,7 @@ maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
+	discover_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();
