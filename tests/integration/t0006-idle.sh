@@ -3,7 +3,7 @@
 # switches (all threads) must not change over two idle seconds: with no
 # client, with a silent client connected, after that client has left,
 # and when daemonised; with health probes, webhooks and start_when
-# configured (on inactive tasks).  Linux only (/proc/PID/task/*/status).
+# configured (on inactive tasks) and discovery on.  Linux only (/proc/PID/task/*/status).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -14,9 +14,13 @@ fi
 
 plan 9
 
-# health probes, webhooks and start_when configured, on inactive tasks:
-# none of them may wake the daemon
-write_conf <<'EOF'
+# health probes, webhooks and start_when configured, on inactive tasks,
+# and discovery watching a directory: none of them may wake the daemon
+mkdir "$T/tasks.d"
+printf 'task dropped { command = "/bin/true" }\n' >"$T/tasks.d/a.conf"
+chmod 644 "$T/tasks.d/a.conf"
+write_conf <<EOF
+discover = { "$T/tasks.d/*.conf", "$T/tasks.d/*.json" }
 start_when = { "load1 < 1000" }
 task alpha { command = "/bin/true" }
 task beta { command = "/bin/true"  every = 1h }
