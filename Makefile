@@ -122,6 +122,7 @@ run: deps
 	   echo 'pidfile = "$(CURDIR)/run/maintd.pid"'; \
 	   echo 'database = "$(CURDIR)/run/maintd.db"'; \
 	   echo 'log_dir = "$(CURDIR)/run/log"'; \
+	   echo 'discover = { "$(CURDIR)/conf/tasks.d/*.conf", "$(CURDIR)/conf/tasks.d/*.json" }'; \
 	   if [ "$$(id -u)" = 0 ]; then echo 'user = "nobody"'; fi; \
 	 } > run/maintd.conf
 	@echo "maintd: in another shell: $(BUILD)/maintctl -s run/maintd.sock status"
@@ -185,6 +186,9 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 conf/maintd.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 conf/maintd.conf $(DESTDIR)$(DOCDIR)/maintd.conf.example
+	install -d $(DESTDIR)$(DOCDIR)/tasks.d
+	install -m 0644 conf/tasks.d/cache-trim.conf conf/tasks.d/image-prune.json \
+	    $(DESTDIR)$(DOCDIR)/tasks.d
 	[ -f $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf ] || \
 	    install -m 0644 conf/maintd.conf $(DESTDIR)$(SYSCONFDIR)/maintd
 	for f in rc/maintd.service rc/maintd.init rc/maintd.openrc \
