@@ -27,10 +27,11 @@ CLIENT_LDFLAGS	?= -static
 WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		  -Wmissing-prototypes -Wstrict-prototypes
 OPT		?= -O2 -g
+# The version and the paths the programs know are in $(BUILD)/paths.h,
+# written again only when one changes: then what includes it is rebuilt
+# (make install with another PREFIX or SYSCONFDIR).
 ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
-		  -DSYSCONFDIR='"$(SYSCONFDIR)"' -DRUNSTATEDIR='"$(RUNSTATEDIR)"' \
-		  -DLOCALSTATEDIR='"$(LOCALSTATEDIR)"' -DSTATEDIR='"$(STATEDIR)"' \
-		  $(CFLAGS)
+		  -include $(BUILD)/paths.h $(CFLAGS)
 ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
@@ -46,7 +47,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c
-CLIENT_SRCS	= client/maintctl.c daemon/proto.c
+CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -63,7 +64,7 @@ SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh \
 		  tests/layers.sh
-BASH_SCRIPTS	= contrib/completion/maintctl.bash
+BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
@@ -71,7 +72,33 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3
 
-all: $(BUILD)/maintd $(BUILD)/maintctl
+# The completion scripts, made from the daemon's verb and option tables.
+COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
+
+all: $(BUILD)/maintd $(BUILD)/maintctl $(COMPLETION)
+$(BUILD)/gencomp: client/gencomp.c client/help.c client/help.h daemon/*.def \
+    $(BUILD)/paths.h
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote daemon -iquote client -o $@ \
+	    client/gencomp.c client/help.c
+$(BUILD)/completion/maintctl.bash: $(BUILD)/gencomp
+	@mkdir -p $(@D)
+	$(Q)$(BUILD)/gencomp bash >$@
+$(BUILD)/completion/_maintctl: $(BUILD)/gencomp
+	@mkdir -p $(@D)
+	$(Q)$(BUILD)/gencomp zsh >$@
+
+$(BUILD)/paths.h: FORCE
+	@mkdir -p $(BUILD)
+	@{ echo '#define MAINT_VERSION "$(VERSION)"'; \
+	   echo '#define SYSCONFDIR "$(SYSCONFDIR)"'; \
+	   echo '#define RUNSTATEDIR "$(RUNSTATEDIR)"'; \
+	   echo '#define LOCALSTATEDIR "$(LOCALSTATEDIR)"'; \
+	   echo '#define STATEDIR "$(STATEDIR)"'; \
+	   echo '#define SBINDIR "$(SBINDIR)"'; } >$@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+FORCE:
 
 $(BUILD)/maintd: $(DAEMON_OBJS)
 	@echo "  LD      $@"
@@ -87,15 +114,15 @@ $(BUILD)/maintctl: $(CLIENT_OBJS)
 
 # maintctl's copy of paths.c takes ~ from $$HOME only: no NSS, which a
 # static program could not load.
-$(BUILD)/client/paths.o: daemon/paths.c daemon/*.h
+$(BUILD)/client/paths.o: daemon/paths.c daemon/*.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (for maintctl)"
 	$(Q)$(CC) $(ALL_CFLAGS) -DPATHS_HOME_ONLY -iquote daemon -c -o $@ daemon/paths.c
 
-$(BUILD)/%.o: %.c daemon/*.h
+$(BUILD)/%.o: %.c daemon/*.h daemon/*.def client/*.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -iquote daemon -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote daemon -iquote client -c -o $@ $<
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c \
@@ -200,9 +227,9 @@ install: all
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
-	install -m 0644 contrib/completion/maintctl.bash \
+	install -m 0644 $(BUILD)/completion/maintctl.bash \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
-	install -m 0644 contrib/completion/_maintctl \
+	install -m 0644 $(BUILD)/completion/_maintctl \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
 	install -m 0644 conf/logrotate.d/maintd $(DESTDIR)$(DOCDIR)/logrotate.maintd
 	install -m 0644 conf/newsyslog.conf.d/maintd.conf \
@@ -222,4 +249,4 @@ clean:
 	rm -rf build build-asan run
 
 .PHONY: all units deps run check test lint asan valgrind bench install \
-	uninstall clean
+	uninstall clean FORCE

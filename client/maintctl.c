@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "help.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -26,15 +27,89 @@
 #define EX_CONFIRM	-1	/* internal: the daemon asks for --confirm */
 
 static int	jflag, qflag, yflag;
+static const char *prog;
+
+static void
+usage_text(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: maintctl [-jqy] [-s socket] [--json] verb [arg ...]\n"
+	    "       -j, --json   JSON Lines out (errors too)\n"
+	    "       -q, --quiet  no data lines, only the exit status\n"
+	    "       -y, --yes    answer yes when maintd asks to confirm\n"
+	    "       -s, --socket the socket (default: $MAINTD_SOCKET, or the "
+	    "default path)\n"
+	    "       maintctl help [VERB], maintctl --version\n");
+}
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: maintctl [-jqy] [-s socket] [--json] verb [arg ...]\n"
-	    "       -y answers yes when maintd asks to confirm a bulk change\n"
-	    "       maintctl help        list the verbs the daemon knows\n");
+	usage_text(stderr);
 	exit(EX_USAGE_);
+}
+
+/*
+ * maintctl top, shell, and maintctl alone on a terminal are in
+ * maintctl-tty (it needs json-c and libedit; maintctl itself, libc only,
+ * stays fast to start): next to this program, or where it was installed.
+ */
+static void __attribute__((noreturn))
+run_tty(const char *sock, int argc, char **argv)
+{
+	char		 path[1024], *slash;
+	char		*args[8];
+	int		 n = 0;
+
+	args[n++] = "maintctl-tty";
+	args[n++] = "-s";
+	args[n++] = (char *)sock;
+	args[n++] = argc > 0 ? argv[0] : "shell";
+	args[n] = NULL;
+	if (prog != NULL && (slash = strrchr(prog, '/')) != NULL) {
+		snprintf(path, sizeof(path), "%.*s/maintctl-tty",
+		    (int)(slash - prog), prog);
+		execv(path, args);
+	}
+	execv(SBINDIR "/maintctl-tty", args);
+	execvp("maintctl-tty", args);
+	fprintf(stderr, "maintctl: %s needs maintctl-tty, which is not "
+	    "installed (%s)\n", argc > 0 ? argv[0] : "shell", strerror(errno));
+	exit(EX_ERR);
+}
+
+/*
+ * "preset import FILE" or "preset import -": the JSON of the file, on
+ * one line (newlines are blanks to JSON), as the request's argument.
+ */
+static void
+import_file(char **argv)
+{
+	static char	buf[PROTO_MAXLINE];
+	FILE		*fp;
+	size_t		 n, i;
+
+	if (argv[2][0] == '{')
+		return;
+	if (strcmp(argv[2], "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(argv[2], "r")) == NULL) {
+		fprintf(stderr, "maintctl: %s: %s\n", argv[2], strerror(errno));
+		exit(EX_USAGE_);
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	if (fp != stdin)
+		fclose(fp);
+	if (n == sizeof(buf) - 1) {
+		fprintf(stderr, "maintctl: %s: too large for a request\n",
+		    argv[2]);
+		exit(EX_USAGE_);
+	}
+	buf[n] = '\0';
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
+			buf[i] = ' ';
+	argv[2] = buf;
 }
 
 static int
@@ -241,15 +316,26 @@ main(int argc, char *argv[])
 		{ "yes", no_argument, NULL, 'y' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*sock = NULL, *e;
 	char		 buf[1024], *req, *confirmed;
 	int		 ch, rc;
 
+	prog = argv[0];
 	/* '+': stop at the verb, so "status --json" reaches the daemon. */
-	while ((ch = getopt_long(argc, argv, "+hjqs:y", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hjqs:Vy", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_text(stdout);
+			printf("\n");
+			help_all(stdout);
+			return EX_OK;
+		case 'V':
+			printf("maintctl %s (protocol %d)\n", MAINT_VERSION,
+			    PROTO_VERSION);
+			return EX_OK;
 		case 'j':
 			jflag = 1;
 			break;
@@ -268,15 +354,35 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		usage();
-	for (ch = 1; ch < argc; ch++)
-		if (strcmp(argv[ch], "--json") == 0)
-			jflag = 2;	/* already in the request */
 	if (sock == NULL && (e = getenv("MAINTD_SOCKET")) != NULL && *e)
 		sock = e;
 	if (sock == NULL)
 		sock = path_default(PATH_SOCKET, buf, sizeof(buf));
+	if (argc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		run_tty(sock, argc, argv);
+	if (argc == 0)
+		usage();
+	/* what needs no daemon */
+	if (strcmp(argv[0], "help") == 0 && argc <= 2 && !jflag) {
+		if (argc == 1) {
+			help_all(stdout);
+			return EX_OK;
+		}
+		if (help_verb(stdout, argv[1]) == -1) {
+			fprintf(stderr, "maintctl: unknown verb '%s' (try "
+			    "maintctl help)\n", argv[1]);
+			return EX_USAGE_;
+		}
+		return EX_OK;
+	}
+	if (strcmp(argv[0], "top") == 0 || strcmp(argv[0], "shell") == 0)
+		run_tty(sock, argc, argv);
+	if (argc == 3 && strcmp(argv[0], "preset") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		import_file(argv);
+	for (ch = 1; ch < argc; ch++)
+		if (strcmp(argv[ch], "--json") == 0)
+			jflag = 2;	/* already in the request */
 	signal(SIGPIPE, SIG_IGN);
 	req = build_request(argc, argv);
 	if ((rc = request(sock, req)) != EX_CONFIRM) {

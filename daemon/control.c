@@ -226,6 +226,18 @@ final_line(struct client *c, const char *word, const char *code,
 	int	n;
 
 	n = fmt != NULL ? vsnprintf(text, sizeof(text), fmt, ap) : 0;
+	if (code != NULL && c->json && strcmp(code, "confirm") != 0) {
+		/* --json: the error is a JSON object too, for scripts */
+		struct json_object *o = json_object_new_object(), *e;
+
+		e = json_object_new_object();
+		json_object_object_add(e, "code", json_object_new_string(code));
+		json_object_object_add(e, "message",
+		    json_object_new_string(text));
+		json_object_object_add(o, "error", e);
+		client_json(c, o);
+		json_object_put(o);
+	}
 	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 	out_append(c, word, strlen(word));
 	if (code != NULL) {

@@ -274,7 +274,8 @@ probe_start(void *arg)
 	tc = *t->conf;
 	tc.argv = t->conf->health.command;
 	tc.shell = false;
-	if (spawn_run(&tc, md.conf, 0, false, &res, err, sizeof(err)) == -1) {
+	if (spawn_run(&tc, md.conf, 0, false, false, &res, err,
+	    sizeof(err)) == -1) {
 		verdict(t, false, err, 0);
 		return;
 	}

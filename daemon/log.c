@@ -1,4 +1,8 @@
-/* log.c: logging to syslog, and to stderr as well when in the foreground. */
+/*
+ * log.c: logging to syslog, and to stderr as well when in the foreground;
+ * the last LOG_RING messages are also kept in memory ("maintctl log",
+ * for hosts without a syslog daemon), and given to a tap if one is set.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,11 @@
 
 static int	log_foreground = 1;
 static int	log_debugging;
+
+static struct log_entry	ring[LOG_RING];
+static size_t		ring_first, ring_count;
+static log_tap_fn	tap;
+static int		in_tap;	/* a tap that logs does not loop */
 
 static const struct {
 	const char	*name;
@@ -56,37 +65,89 @@ log_setdebug(int debug)
 }
 
 void
+log_set_tap(log_tap_fn fn)
+{
+	tap = fn;
+}
+
+size_t
+log_ring_get(size_t n, const struct log_entry **v)
+{
+	size_t	i, skip;
+
+	if (n > ring_count)
+		n = ring_count;
+	skip = ring_count - n;
+	for (i = 0; i < n; i++)
+		v[i] = &ring[(ring_first + skip + i) % LOG_RING];
+	return n;
+}
+
+void
+log_ring_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < LOG_RING; i++) {
+		free(ring[i].text);
+		ring[i].text = NULL;
+	}
+	ring_first = ring_count = 0;
+}
+
+static void
+emit(int pri, const char *msg)
+{
+	struct log_entry	*e;
+	char			*copy;
+
+	if (log_foreground) {
+		fprintf(stderr, "maintd: %s\n", msg);
+		fflush(stderr);
+	}
+	syslog(pri, "%s", msg);
+	if ((copy = strdup(msg)) == NULL)
+		return;
+	if (ring_count == LOG_RING) {
+		e = &ring[ring_first];
+		ring_first = (ring_first + 1) % LOG_RING;
+	} else
+		e = &ring[(ring_first + ring_count++) % LOG_RING];
+	free(e->text);
+	e->text = copy;
+	e->pri = pri;
+	clock_gettime(CLOCK_REALTIME, &e->when);
+	if (tap != NULL && !in_tap) {
+		in_tap = 1;
+		tap(e);
+		in_tap = 0;
+	}
+}
+
+void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	va_list	ap2;
+	char	buf[1024];
 	int	saved = errno;
 
 	if (pri == LOG_DEBUG && !log_debugging) {
 		errno = saved;
 		return;
 	}
-	if (log_foreground) {
-		va_copy(ap2, ap);
-		fprintf(stderr, "maintd: ");
-		vfprintf(stderr, fmt, ap2);
-		fprintf(stderr, "\n");
-		fflush(stderr);
-		va_end(ap2);
-	}
-	vsyslog(pri, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	emit(pri, buf);
 	errno = saved;
 }
 
 static void
 vlog_errno(int pri, const char *fmt, va_list ap)
 {
-	char	buf[1024];
+	char	buf[1024], msg[1200];
 	int	saved = errno;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	syslog(pri, "%s: %s", buf, strerror(saved));
-	if (log_foreground)
-		fprintf(stderr, "maintd: %s: %s\n", buf, strerror(saved));
+	snprintf(msg, sizeof(msg), "%s: %s", buf, strerror(saved));
+	emit(pri, msg);
 	errno = saved;
 }
 

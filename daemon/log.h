@@ -4,7 +4,24 @@
 
 #include <stdarg.h>
 
+#include <stddef.h>
+#include <time.h>
+
+#define LOG_RING	1000	/* messages kept in memory */
+
+struct log_entry {
+	struct timespec	 when;
+	int		 pri;		/* LOG_ERR ... LOG_DEBUG */
+	char		*text;
+};
+typedef void	(*log_tap_fn)(const struct log_entry *);
+
 void	log_init(int foreground, int debug, int facility);
+/* The last n messages kept, oldest first; how many. */
+size_t	log_ring_get(size_t n, const struct log_entry **);
+void	log_ring_free(void);
+/* Each new message is also given to fn (NULL: none). */
+void	log_set_tap(log_tap_fn fn);
 void	log_setfacility(int facility);
 void	log_setdebug(int debug);
 int	log_facility_byname(const char *name);

@@ -487,6 +487,7 @@ maintd_shutdown(void)
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();
+	verbs_health_shutdown();
 	control_close();
 	output_reopen();	/* closes the log files */
 	metrics_final();
@@ -503,4 +504,5 @@ maintd_shutdown(void)
 	free(md.socket_path);
 	free(md.pidfile_path);
 	log_info("stopped");
+	log_ring_free();
 }

@@ -9,7 +9,7 @@
 #include "conf.h"
 #include "task.h"
 
-#define MAINTD_VERSION	"0.1.0"
+#define MAINTD_VERSION	MAINT_VERSION	/* from the Makefile (paths.h) */
 
 struct maintd {
 	struct config	*conf;

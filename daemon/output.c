@@ -146,14 +146,15 @@ output_tail(const struct task *t, size_t n, const char **lines)
 }
 
 /*
- * "TIME [RUN] " for the lines read now: made once per chunk read (and the
- * time formatted once per millisecond), not once per line.
+ * "TIME [RUN] " (stdout) or "TIME [RUN stderr] " for the lines read
+ * now: made once per chunk read (and the time formatted once per
+ * millisecond), not once per line.
  */
 static char	pfx[96];
 static size_t	pfxlen;
 
 static void
-prefix_now(const struct task *t)
+prefix_now(const struct task *t, int stream)
 {
 	static char		stamp[64];
 	static struct timespec	last;
@@ -166,14 +167,14 @@ prefix_now(const struct task *t)
 		fmt_rfc3339_ms(&ts, stamp, sizeof(stamp));
 		last = ts;
 	}
-	n = snprintf(pfx, sizeof(pfx), "%s [%llu] ", stamp,
-	    (unsigned long long)t->cur.id);
+	n = snprintf(pfx, sizeof(pfx), "%s [%llu%s] ", stamp,
+	    (unsigned long long)t->cur.id, stream ? " stderr" : "");
 	pfxlen = n > 0 && (size_t)n < sizeof(pfx) ? (size_t)n : 0;
 }
 
 /* One line of the run's output, prefix_now() already called. */
 static void
-emit(struct task *t, const char *line, size_t len)
+emit(struct task *t, int stream, const char *line, size_t len)
 {
 	struct feed_msg	 m;
 	char		*full;
@@ -186,6 +187,7 @@ emit(struct task *t, const char *line, size_t len)
 		m.text = line;
 		m.len = len;
 		m.line = full;
+		m.stream = stream;
 		feed_publish(FEED_LINE, &m);
 	}
 	switch (t->conf->output) {
@@ -194,8 +196,8 @@ emit(struct task *t, const char *line, size_t len)
 	case OUTPUT_SYSLOG:
 		snprintf(ident, sizeof(ident), "maintd/%s", t->conf->name);
 		openlog(ident, LOG_NDELAY, md.conf->syslog_facility);
-		syslog(LOG_INFO, "[%llu] %.*s", (unsigned long long)t->cur.id,
-		    (int)len, line);
+		syslog(stream ? LOG_WARNING : LOG_INFO, "[%llu] %.*s",
+		    (unsigned long long)t->cur.id, (int)len, line);
 		openlog("maintd", LOG_PID | LOG_NDELAY,
 		    md.conf->syslog_facility);
 		return;
@@ -231,46 +233,50 @@ output_note(struct task *t, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	prefix_now(t);
-	emit(t, buf, (size_t)n);
+	prefix_now(t, 0);
+	emit(t, 0, buf, (size_t)n);
 	wflush();
 }
 
 static void
-take(struct task *t, const char *p, size_t n)
+take(struct ostream *o, const char *p, size_t n)
 {
+	struct task	*t = o->task;
 	const char	*nl;
 	size_t		 k;
 
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		k = nl != NULL ? (size_t)(nl - p) : n;
-		if (t->linelen == 0 && nl != NULL && k <= LINE_MAX_OUT) {
+		if (o->len == 0 && nl != NULL && k <= LINE_MAX_OUT) {
 			/* a whole line in the chunk: no copy */
-			emit(t, p, k > 0 && p[k - 1] == '\r' ? k - 1 : k);
+			emit(t, o->stream, p, k > 0 && p[k - 1] == '\r' ? k - 1 :
+			    k);
 			p += k + 1;
 			n -= k + 1;
 			continue;
 		}
-		if (t->linelen + k > LINE_MAX_OUT) {
+		if (o->line == NULL)
+			o->line = xcalloc(LINE_MAX_OUT, 1);
+		if (o->len + k > LINE_MAX_OUT) {
 			/* Split: fill the line up and emit it. */
-			k = LINE_MAX_OUT - t->linelen;
-			memcpy(t->line + t->linelen, p, k);
-			emit(t, t->line, LINE_MAX_OUT);
-			t->linelen = 0;
+			k = LINE_MAX_OUT - o->len;
+			memcpy(o->line + o->len, p, k);
+			emit(t, o->stream, o->line, LINE_MAX_OUT);
+			o->len = 0;
 			p += k;
 			n -= k;
 			continue;
 		}
-		memcpy(t->line + t->linelen, p, k);
-		t->linelen += k;
+		memcpy(o->line + o->len, p, k);
+		o->len += k;
 		p += k;
 		n -= k;
 		if (nl != NULL) {
-			if (t->linelen > 0 && t->line[t->linelen - 1] == '\r')
-				t->linelen--;
-			emit(t, t->line, t->linelen);
-			t->linelen = 0;
+			if (o->len > 0 && o->line[o->len - 1] == '\r')
+				o->len--;
+			emit(t, o->stream, o->line, o->len);
+			o->len = 0;
 			p++;
 			n--;
 		}
@@ -278,57 +284,67 @@ take(struct task *t, const char *p, size_t n)
 }
 
 static void
+close_stream(struct ostream *o)
+{
+	static char	buf[CHUNK];
+	ssize_t		n;
+	int		rounds = 64;
+
+	if (o->fd == -1)
+		return;
+	prefix_now(o->task, o->stream);
+	while (rounds-- > 0 && (n = read(o->fd, buf, sizeof(buf))) > 0)
+		take(o, buf, (size_t)n);
+	if (o->len > 0) {
+		emit(o->task, o->stream, o->line, o->len);
+		o->len = 0;
+	}
+	wflush();
+	ev_io_del(o->fd);
+	close(o->fd);
+	o->fd = -1;
+}
+
+static void
 output_event(int fd, int revents, void *arg)
 {
-	struct task	*t = arg;
+	struct ostream	*o = arg;
 	static char	 buf[CHUNK];
 	ssize_t		 n;
 
 	(void)revents;
 	n = read(fd, buf, sizeof(buf));
 	if (n > 0) {
-		prefix_now(t);
-		take(t, buf, (size_t)n);
+		prefix_now(o->task, o->stream);
+		take(o, buf, (size_t)n);
 		wflush();
 		return;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	/* EOF: every writer is gone. */
-	output_close(t);
+	close_stream(o);
 }
 
 void
 output_watch(struct task *t)
 {
-	if (t->line == NULL)
-		t->line = xcalloc(LINE_MAX_OUT, 1);
-	t->linelen = 0;
-	if (ev_io_add(t->outfd, EV_READ, output_event, t) == -1)
-		log_warn("%s: watching output", t->conf->name);
+	int	i;
+
+	for (i = 0; i < 2; i++) {
+		t->out[i].len = 0;
+		if (t->out[i].fd != -1 && ev_io_add(t->out[i].fd, EV_READ,
+		    output_event, &t->out[i]) == -1)
+			log_warn("%s: watching output", t->conf->name);
+	}
 }
 
-/* Drain what is left in the pipe, flush a partial line, close it. */
+/* Drain what is left in the pipes, flush a partial line, close them. */
 void
 output_close(struct task *t)
 {
-	static char	buf[CHUNK];
-	ssize_t		n;
-	int		rounds = 64;
-
-	if (t->outfd == -1)
-		return;
-	prefix_now(t);
-	while (rounds-- > 0 && (n = read(t->outfd, buf, sizeof(buf))) > 0)
-		take(t, buf, (size_t)n);
-	if (t->linelen > 0) {
-		emit(t, t->line, t->linelen);
-		t->linelen = 0;
-	}
-	wflush();
-	ev_io_del(t->outfd);
-	close(t->outfd);
-	t->outfd = -1;
+	close_stream(&t->out[0]);
+	close_stream(&t->out[1]);
 }
 
 /* Close every log file; each is opened again at its next line. */

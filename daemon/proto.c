@@ -10,18 +10,20 @@
 
 #include "proto.h"
 
-/* Options that take a value; every other option is a flag. */
+/* Options that take a value (options.def); every other one is a flag. */
 static const char *valued[] = {
-	"for", "tag", "since", "task", "grep", "n", NULL
+#define OPTION(name, value, help) value != NULL ? name : NULL,
+#include "options.def"
+#undef OPTION
 };
 
 int
 proto_opt_takes_value(const char *name)
 {
-	int	i;
+	size_t	i;
 
-	for (i = 0; valued[i] != NULL; i++)
-		if (strcmp(name, valued[i]) == 0)
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		if (valued[i] != NULL && strcmp(name, valued[i]) == 0)
 			return 1;
 	return 0;
 }

@@ -210,7 +210,7 @@ child_fail(int fd, int stage, int detail)
 /* In the child, between vfork and exec: system calls only. */
 static void __attribute__((noreturn))
 child(const struct task_conf *tc, char **argv, char **envp, int outw,
-    int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids)
+    int stderrw, int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids)
 {
 	struct sigaction	sa;
 	struct rlimit		rl;
@@ -258,7 +258,7 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 		child_fail(errw, SP_CHDIR, 0);
 	if (dup2(devnull, STDIN_FILENO) == -1 ||
 	    dup2(outw, STDOUT_FILENO) == -1 ||
-	    dup2(outw, STDERR_FILENO) == -1 ||
+	    dup2(stderrw, STDERR_FILENO) == -1 ||
 	    dup2(errw, 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
 		child_fail(errw, SP_STDIO, 0);
 	closefrom(4);
@@ -268,24 +268,26 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
-start_child(const struct task_conf *tc, char **envp, int outw, int errw,
+start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
+    int errw,
     int devnull, const gid_t *groups, int ngroups, bool switch_ids)
 {
 	pid_t	pid;
 
 	if ((pid = vfork()) == 0)
-		child(tc, tc->argv, envp, outw, errw, devnull, groups, ngroups,
+		child(tc, tc->argv, envp, outw, stderrw, errw, devnull, groups,
+		    ngroups,
 		    switch_ids);
 	return pid;
 }
 
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
-    uint64_t run_id, bool dry_run, struct spawn_result *res, char *err,
-    size_t errlen)
+    uint64_t run_id, bool dry_run, bool split_stderr,
+    struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
-	int		 ngroups, outp[2] = { -1, -1 };
+	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
 	int		 errp[2] = { -1, -1 }, devnull = -1;
 	char		**envp;
 	bool		 switch_ids;
@@ -316,6 +318,7 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 		}
 	}
 	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    (split_stderr && pipe2(sep, O_CLOEXEC) == -1) ||
 	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
@@ -324,7 +327,8 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = start_child(tc, envp, outp[1], errp[1], devnull, id->groups,
+	pid = start_child(tc, envp, outp[1], split_stderr ? sep[1] : outp[1],
+	    errp[1], devnull, id->groups,
 	    ngroups, switch_ids);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	strv_free(envp);
@@ -335,16 +339,25 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	close(outp[1]);
 	close(errp[1]);
 	close(devnull);
+	if (sep[1] != -1)
+		close(sep[1]);
+	if (sep[0] != -1)
+		(void)fcntl(sep[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	res->pid = pid;
 	res->outfd = outp[0];
+	res->stderrfd = sep[0];
 	res->errfd = errp[0];
 	return 0;
  fail:
 	if (outp[0] != -1) {
 		close(outp[0]);
 		close(outp[1]);
+	}
+	if (sep[0] != -1) {
+		close(sep[0]);
+		close(sep[1]);
 	}
 	if (errp[0] != -1) {
 		close(errp[0]);

@@ -10,7 +10,8 @@
 
 struct spawn_result {
 	pid_t	pid;
-	int	outfd;		/* read end of the child's stdout+stderr */
+	int	outfd;		/* read end of the child's stdout (and stderr) */
+	int	stderrfd;	/* ... of its stderr when split, else -1 */
 	int	errfd;		/* read end of the exec report pipe */
 };
 
@@ -27,8 +28,8 @@ struct spawn_report {
 };
 
 int	spawn_run(const struct task_conf *, const struct config *,
-	    uint64_t run_id, bool dry_run, struct spawn_result *,
-	    char *err, size_t errlen);
+	    uint64_t run_id, bool dry_run, bool split_stderr,
+	    struct spawn_result *, char *err, size_t errlen);
 void	spawn_forget(void);
 void	spawn_describe(const struct task_conf *, const struct spawn_report *,
 	    char *buf, size_t len);

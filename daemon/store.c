@@ -783,7 +783,8 @@ add_col(struct json_object *o, sqlite3_stmt *st, int col, const char *key)
 }
 
 static int
-query(const char *sql, const char *task, int limit, time_t since,
+query(const char *sql, const char *task, int limit, double since,
+    double until,
     store_row_cb cb, void *arg)
 {
 	sqlite3_stmt		*st;
@@ -798,7 +799,8 @@ query(const char *sql, const char *task, int limit, time_t since,
 	}
 	if (task != NULL)
 		sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 2, (double)since);
+	sqlite3_bind_double(st, 2, since);
+	sqlite3_bind_double(st, 4, until > 0 ? until : 1e18);
 	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_object_new_object();
@@ -818,23 +820,25 @@ query(const char *sql, const char *task, int limit, time_t since,
 }
 
 int
-store_history(const char *task, int limit, time_t since, store_row_cb cb,
+store_history(const char *task, int limit, double since, double until,
+    store_row_cb cb,
     void *arg)
 {
 	return query("SELECT id AS run, task, trigger, pid, dry_run, started, "
 	    "ended, duration AS duration_s, result, exit_code AS exit, signal, "
 	    "detail AS summary, cpu AS cpu_s, maxrss_kb FROM runs WHERE (?1 IS NULL OR "
-	    "task = ?1) AND started >= ?2 ORDER BY id DESC LIMIT ?3",
-	    task, limit, since, cb, arg);
+	    "task = ?1) AND started >= ?2 AND started <= ?4 ORDER BY id DESC "
+	    "LIMIT ?3", task, limit, since, until, cb, arg);
 }
 
 int
-store_events(const char *task, int limit, time_t since, store_row_cb cb,
+store_events(const char *task, int limit, double since, double until,
+    store_row_cb cb,
     void *arg)
 {
 	return query("SELECT id, time, task, event, actor, detail FROM events "
-	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 ORDER BY id DESC "
-	    "LIMIT ?3", task, limit, since, cb, arg);
+	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 AND time <= ?4 "
+	    "ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
 }
 
 /* 0 stored, 1 exists already, -1 store error. */
@@ -923,6 +927,6 @@ int
 store_preset_list(store_row_cb cb, void *arg)
 {
 	return query("SELECT name, description, tasks FROM presets WHERE "
-	    "?1 IS NULL AND ?2 IS NOT NULL ORDER BY name LIMIT ?3", NULL, 0, 0,
-	    cb, arg);
+	    "?1 IS NULL AND ?2 IS NOT NULL AND ?4 IS NOT NULL ORDER BY name "
+	    "LIMIT ?3", NULL, 0, 0, 0, cb, arg);
 }

@@ -28,10 +28,10 @@ void	 store_prune(int64_t retention_ms);
 
 /* Rows for history and events, newest first; cb returns 0 to go on. */
 typedef int (*store_row_cb)(struct json_object *row, void *arg);
-int	 store_history(const char *task, int limit, time_t since,
-	    store_row_cb, void *arg);
-int	 store_events(const char *task, int limit, time_t since,
-	    store_row_cb, void *arg);
+int	 store_history(const char *task, int limit, double since,
+	    double until, store_row_cb, void *arg);
+int	 store_events(const char *task, int limit, double since,
+	    double until, store_row_cb, void *arg);
 
 /* Presets made at run time: tasks is a JSON array of task names. */
 int	 store_preset_put(const char *name, const char *description,

@@ -290,7 +290,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
 	t->cur.start_mono = ev_now();
 	t->cur.id = store_run_start(t->conf->name, &t->cur);
-	if (spawn_run(t->conf, md.conf, t->cur.id, dry_run, &res, err,
+	if (spawn_run(t->conf, md.conf, t->cur.id, dry_run, true, &res, err,
 	    errlen) == -1) {
 		log_warnx("%s: cannot start: %s", t->conf->name, err);
 		snprintf(t->cur.failure, sizeof(t->cur.failure), "%s", err);
@@ -304,7 +304,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	t->cur.pid = res.pid;
 	store_run_pid(t->cur.id, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
-	t->outfd = res.outfd;
+	t->out[0].fd = res.outfd;
+	t->out[1].fd = res.stderrfd;
 	t->errfd = res.errfd;
 	t->state = ST_STARTING;
 	nbusy++;

@@ -45,7 +45,9 @@ task_new(struct task_conf *tc)
 	*t->conf = *tc;
 	memset(tc, 0, sizeof(*tc));
 	t->state = ST_IDLE;
-	t->outfd = t->errfd = t->logfd = -1;
+	t->out[0].fd = t->out[1].fd = t->errfd = t->logfd = -1;
+	t->out[0].task = t->out[1].task = t;
+	t->out[1].stream = 1;
 	return t;
 }
 
@@ -62,7 +64,8 @@ task_free(struct task *t)
 	for (j = 0; t->tail != NULL && j < TAIL_LINES; j++)
 		free(t->tail->line[j]);
 	free(t->tail);
-	free(t->line);
+	free(t->out[0].line);
+	free(t->out[1].line);
 	free(t->last);
 	task_conf_free(t->conf);
 	free(t->conf);

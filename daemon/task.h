@@ -19,6 +19,15 @@ enum task_state {
 };
 
 
+/* One output stream of a run: its pipe, and a line not yet ended. */
+struct ostream {
+	int		 fd;		/* -1 when closed */
+	int		 stream;	/* 0 stdout, 1 stderr */
+	struct task	*task;
+	char		*line;		/* LINE_MAX_OUT, at the first partial line */
+	size_t		 len;
+};
+
 struct tail {
 	char		*line[TAIL_LINES];	/* reused: a slot grows, never shrinks */
 	uint32_t	 cap[TAIL_LINES];
@@ -58,7 +67,7 @@ struct task {
 
 	struct run		 cur;		/* valid unless ST_IDLE etc. */
 	struct run		*last;		/* the last finished run, or NULL */
-	int			 outfd;		/* -1 when closed */
+	struct ostream		 out[2];	/* its stdout, its stderr */
 	int			 errfd;
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
@@ -89,8 +98,6 @@ struct task {
 
 	int			 logfd;		/* -1: not open */
 	int			 log_errno;	/* why its log cannot be written */
-	char			*line;		/* LINE_MAX_OUT, from the first run */
-	size_t			 linelen;
 	struct tail		*tail;		/* from the first output line */
 	struct probe		*probe;		/* NULL: no health probe */
 };

@@ -201,29 +201,54 @@ fmt_rfc3339_ms(const struct timespec *ts, char *buf, size_t len)
 }
 
 /*
- * TIME: RFC 3339 ("2026-11-22T10:00:00Z", with an offset or fraction),
- * local "YYYY-MM-DD HH:MM:SS", or a duration meaning that long ago.
+ * A time as people type it, as journalctl takes it: RFC 3339
+ * (2026-11-22T10:00:00.250Z, with an offset or Z), "YYYY-MM-DD
+ * [HH:MM[:SS[.fff]]]" in local time, "now", "today" and "yesterday"
+ * (local midnight), or a duration ago: "1h", "-1h", "1h ago", "90m".
+ * Seconds since the epoch, with the fraction kept.
  */
 int
-parse_time(const char *s, time_t now, time_t *out)
+parse_time(const char *s, double now, double *out)
 {
 	struct tm	 tm;
 	const char	*p, *errstr;
+	char		 buf[64], *ago;
 	int64_t		 ms;
 	long		 off = 0;
+	double		 frac = 0, scale = 0.1;
 	int		 utc = 0, sign;
+	time_t		 t;
 
-	if (parse_duration(s, &ms, &errstr) == 0) {
-		*out = now - (time_t)(ms / 1000);
+	snprintf(buf, sizeof(buf), "%s", s[0] == '-' ? s + 1 : s);
+	if ((ago = strstr(buf, " ago")) != NULL && ago[4] == '\0')
+		*ago = '\0';
+	if (parse_duration(buf, &ms, &errstr) == 0) {
+		*out = now - (double)ms / 1000;
+		return 0;
+	}
+	if (strcmp(s, "now") == 0) {
+		*out = now;
 		return 0;
 	}
 	memset(&tm, 0, sizeof(tm));
+	if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0) {
+		t = (time_t)now;
+		localtime_r(&t, &tm);
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		if (s[0] == 'y')
+			tm.tm_mday--;
+		tm.tm_isdst = -1;
+		*out = (double)mktime(&tm);
+		return 0;
+	}
 	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL &&
-	    (p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL)
+	    (p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL &&
+	    ((p = strptime(s, "%Y-%m-%d %H:%M", &tm)) == NULL || *p != '\0') &&
+	    ((p = strptime(s, "%Y-%m-%d", &tm)) == NULL || *p != '\0'))
 		return -1;
 	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
 	if (*p == 'Z' || *p == 'z') {
 		utc = 1;
 		p++;
@@ -240,13 +265,16 @@ parse_time(const char *s, time_t now, time_t *out)
 	}
 	if (*p != '\0')
 		return -1;
-	if (utc) {
-		*out = timegm(&tm) - off;
-	} else {
+	if (utc)
+		t = timegm(&tm) - off;
+	else {
 		tm.tm_isdst = -1;
-		*out = mktime(&tm);
+		t = mktime(&tm);
 	}
-	return *out == (time_t)-1 ? -1 : 0;
+	if (t == (time_t)-1)
+		return -1;
+	*out = (double)t + frac;
+	return 0;
 }
 
 void *

@@ -13,7 +13,7 @@ const char *signal_name(int signo);
 char	*fmt_duration(int64_t ms, char *buf, size_t len);
 char	*fmt_rfc3339(time_t, char *buf, size_t len);
 char	*fmt_rfc3339_ms(const struct timespec *, char *buf, size_t len);
-int	 parse_time(const char *, time_t now, time_t *out);
+int	 parse_time(const char *, double now, double *out);
 
 char	**strv_dup(char *const *v, size_t n);
 void	 strv_free(char **v);

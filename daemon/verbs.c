@@ -38,6 +38,7 @@ struct verb {
 	void		(*fn)(struct client *, struct request *);
 	const char	*usage;
 	const char	*help;
+	const char	*details;
 };
 
 static void	verb_ping(struct client *, struct request *);
@@ -49,72 +50,10 @@ static void	verb_list(struct client *, struct request *);
 static void	verb_show(struct client *, struct request *);
 
 static const struct verb verbs[] = {
-	{ "ping", READ, 0, 0, "", verb_ping, "ping",
-	    "check that the daemon answers" },
-	{ "version", READ, 0, 0, "", verb_version, "version",
-	    "daemon and protocol version" },
-	{ "help", READ, 0, 1, "", verb_help, "help [VERB]",
-	    "list the verbs, or explain one" },
-	{ "quit", READ, 0, 0, "", verb_quit, "quit",
-	    "close the connection" },
-	{ "status", READ, 0, -1, "", verb_status, "status [TASK...]",
-	    "activation and state of every task, or of the named ones" },
-	{ "list", READ, 0, 0, "tag", verb_list, "list [--tag TAG]",
-	    "the configured tasks, optionally only those with a tag" },
-	{ "show", READ, 1, 1, "", verb_show, "show TASK",
-	    "everything about one task: its configuration and state" },
-	{ "activate", ADMIN, 1, -1, "for dry-run confirm", verb_activate,
-	    "activate TASK... [--for DUR] [--dry-run] [--confirm]",
-	    "activate tasks: services start, oneshots run once, periodic "
-	    "tasks follow their schedule; --for deactivates them after DUR" },
-	{ "deactivate", ADMIN, 1, -1, "dry-run confirm", verb_deactivate,
-	    "deactivate TASK... [--dry-run] [--confirm]",
-	    "deactivate tasks and stop their processes" },
-	{ "run", ADMIN, 1, 1, "wait dry-run force", verb_run,
-	    "run TASK [--wait] [--dry-run] [--force]",
-	    "run a oneshot or periodic task now; --wait streams its output "
-	    "and ends with its result; --force runs it although start_when "
-	    "does not hold" },
-	{ "stop", ADMIN, 1, 1, "dry-run", verb_stop, "stop TASK [--dry-run]",
-	    "end the current run of a task (kill_signal, KILL after "
-	    "kill_grace)" },
-	{ "restart", ADMIN, 1, 1, "dry-run", verb_restart,
-	    "restart TASK [--dry-run]",
-	    "restart an active service, also one that has failed" },
-	{ "reopen", ADMIN, 0, 0, "", verb_reopen, "reopen",
-	    "reopen the task log files (after log rotation)" },
-	{ "reload", ADMIN, 0, 0, "dry-run", verb_reload, "reload [--dry-run]",
-	    "read the configuration again and apply what changed; --dry-run "
-	    "only says what would change" },
-	{ "stop-all", ADMIN, 0, 0, "dry-run confirm", verb_stop_all,
-	    "stop-all [--dry-run] [--confirm]",
-	    "emergency stop: deactivate everything, stop every run, start "
-	    "nothing until resume" },
-	{ "resume", ADMIN, 0, 0, "dry-run", verb_resume, "resume [--dry-run]",
-	    "end the emergency stop (tasks stay inactive)" },
-	{ "preset", READ, 1, -1, "for exclusive dry-run confirm", verb_preset,
-	    "preset list|show P|apply P|create P [TASK...]|delete P|export P|"
-	    "import JSON",
-	    "named sets of tasks; apply [--for DUR] [--exclusive] activates "
-	    "one (admin for apply, create, delete, import)" },
-	{ "window", READ, 1, 1, "", verb_window, "window list",
-	    "maintenance windows: next opening, open now or not" },
-	{ "history", READ, 0, 1, "n since", verb_history,
-	    "history [TASK] [-n N] [--since TIME]",
-	    "finished and running runs, newest first" },
-	{ "events", READ, 0, 0, "n since task follow", verb_events,
-	    "events [-n N] [--since TIME] [--task T] [--follow]",
-	    "the activity log: who changed what; --follow streams new events" },
-	{ "logs", READ, 1, 1, "n since grep follow", verb_logs,
-	    "logs TASK [-n N] [--since TIME] [--grep RE] [--follow]",
-	    "a task's output lines; --follow streams new ones" },
-	{ "health", READ, 0, 1, "", verb_health, "health [TASK]",
-	    "the daemon's health (or a task's): OK ok, or ERR degraded" },
-	{ "metrics", READ, 0, 0, "", verb_metrics, "metrics",
-	    "Prometheus text exposition" },
-	{ "notify", READ, 1, 2, "", verb_notify, "notify list | notify test NAME",
-	    "the webhook endpoints: queue, sent, failed, dropped, last error; "
-	    "test sends a test event (admin)" },
+#define VERB(name, level, min, max, opts, fn, args, usage, help, details) \
+	{ name, level, min, max, opts, fn, usage, help, details },
+#include "verbs.def"
+#undef VERB
 };
 #define NVERBS	(sizeof(verbs) / sizeof(verbs[0]))
 
@@ -170,6 +109,7 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 			client_err(c, "usage", "%s", errstr);
 		return;
 	}
+	client_set_json(c, request_has(&r, "json"));	/* errors too */
 	if ((v = verb_find(r.verb)) == NULL) {
 		client_err(c, "unknown-verb", "unknown verb '%s' (try help)",
 		    r.verb);
@@ -189,7 +129,6 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		verbs_deny(c, v->name);
 		goto done;
 	}
-	client_set_json(c, request_has(&r, "json"));
 	store_batch_begin();
 	v->fn(c, &r);
 	store_batch_end();
@@ -203,6 +142,7 @@ verbs_client_gone(struct client *c)
 {
 	verbs_ctl_client_gone(c);
 	verbs_obs_client_gone(c);
+	verbs_health_client_gone(c);
 }
 
 static void
@@ -233,9 +173,10 @@ verb_version(struct client *c, struct request *r)
 }
 
 static void
-help_one(struct client *c, const struct verb *v)
+help_one(struct client *c, const struct verb *v, bool details)
 {
 	struct json_object	*o;
+	char			*d, *line, *nl;
 
 	if (client_json_mode(c)) {
 		o = json_object_new_object();
@@ -245,11 +186,28 @@ help_one(struct client *c, const struct verb *v)
 		json_object_object_add(o, "help", json_object_new_string(v->help));
 		json_object_object_add(o, "admin",
 		    json_object_new_boolean(v->level == ADMIN));
+		if (details)
+			json_object_object_add(o, "details",
+			    json_object_new_string(v->details));
 		client_json(c, o);
 		json_object_put(o);
-	} else
+		return;
+	}
+	if (!details) {
 		client_data(c, "%-52s %s%s", v->usage, v->help,
 		    v->level == ADMIN ? " (admin)" : "");
+		return;
+	}
+	client_data(c, "usage: %s%s", v->usage, v->level == ADMIN ?
+	    "  (admin: root, the daemon's user or admin_group)" : "");
+	client_data(c, "%s", v->help);
+	d = xstrdup(v->details);
+	for (line = d; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		client_data(c, "%s", line);
+	}
+	free(d);
 }
 
 static void
@@ -264,12 +222,12 @@ verb_help(struct client *c, struct request *r)
 			    r->args[0]);
 			return;
 		}
-		help_one(c, v);
+		help_one(c, v, true);
 		client_ok(c, NULL);
 		return;
 	}
 	for (i = 0; i < NVERBS; i++)
-		help_one(c, &verbs[i]);
+		help_one(c, &verbs[i], false);
 	if (!client_json_mode(c))
 		client_data(c, "options: --json on every verb; a word may be "
 		    "\"double quoted\"");
@@ -289,13 +247,24 @@ activation_text(const struct task *t, char *buf, size_t len)
 {
 	struct tm	tm;
 
+	time_t		now = time(NULL);
+	struct tm	today;
+	char		d[32];
+
 	if (!t->active)
 		snprintf(buf, len, "inactive");
 	else if (t->active_until == 0)
 		snprintf(buf, len, "active");
 	else {
+		/* the time left today, the end on another day */
 		localtime_r(&t->active_until, &tm);
-		strftime(buf, len, "active until %H:%M", &tm);
+		localtime_r(&now, &today);
+		if (tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year)
+			snprintf(buf, len, "active for %s", fmt_duration(
+			    (int64_t)(t->active_until > now ? t->active_until -
+			    now : 0) * 1000, d, sizeof(d)));
+		else
+			strftime(buf, len, "active until %m-%d %H:%M", &tm);
 	}
 	return buf;
 }

@@ -314,6 +314,28 @@ on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 	free(line);
 }
 
+/* run --wait --json: the last object is the run's result. */
+static void
+run_result_json(struct client *c, const struct task *t, const struct run *r,
+    const char *res)
+{
+	struct json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
+	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
+	json_object_object_add(o, "result", json_object_new_string(res));
+	json_object_object_add(o, "ok", json_object_new_boolean(run_ok(r)));
+	json_object_object_add(o, "class",
+	    json_object_new_string(run_class(r)));
+	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
+	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
+	    NULL);
+	json_object_object_add(o, "duration_s", json_object_new_double(
+	    (double)(r->end_mono - r->start_mono) / 1000));
+	client_json(c, o);
+	json_object_put(o);
+}
+
 static void
 on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
@@ -332,6 +354,8 @@ on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 		}
 		*wp = w->next;
 		run_result(r, res, sizeof(res));
+		if (w->json)
+			run_result_json(w->c, t, r, res);
 		if (run_ok(r))
 			client_ok(w->c, "%s after %s", res, d);
 		else if (r->timed_out)

@@ -1,9 +1,11 @@
 /*
  * verbs_health.c: health, of the daemon (for monitoring: OK ok, or ERR
  * degraded and why) and of one task (its runs, its log, its probes);
- * notify, the webhook endpoints (list, test).
+ * notify, the webhook endpoints (list, test); log, the daemon's own
+ * messages (kept by log.c), with --follow.
  */
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -256,4 +258,132 @@ verb_notify(struct client *c, struct request *r)
 		return;
 	}
 	client_ok(c, "a test event is on its way to %s", r->args[1]);
+}
+
+/* The daemon's own messages. */
+
+struct log_follower {
+	struct client		*c;
+	int			 minpri;
+	bool			 json;
+	struct log_follower	*next;
+};
+
+static struct log_follower	*log_followers;
+
+static const char *
+level_name(int pri)
+{
+	return pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
+	    pri == LOG_DEBUG ? "debug" : "info";
+}
+
+static void
+log_line(struct client *c, bool json, const struct log_entry *e)
+{
+	struct json_object	*o;
+	char			 ts[64];
+
+	fmt_rfc3339_ms(&e->when, ts, sizeof(ts));
+	if (!json) {
+		client_data(c, "%s %-7s %s", ts, level_name(e->pri), e->text);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "time", json_object_new_string(ts));
+	json_object_object_add(o, "level",
+	    json_object_new_string(level_name(e->pri)));
+	json_object_object_add(o, "message", json_object_new_string(e->text));
+	client_json(c, o);
+	json_object_put(o);
+}
+
+static void
+log_tap(const struct log_entry *e)
+{
+	struct log_follower	*f;
+
+	for (f = log_followers; f != NULL; f = f->next)
+		if (e->pri <= f->minpri)
+			log_line(f->c, f->json, e);
+}
+
+void
+verb_log(struct client *c, struct request *r)
+{
+	const struct log_entry	*v[LOG_RING];
+	struct log_follower	*f;
+	const char		*s, *errstr;
+	int			 minpri = LOG_DEBUG;
+	size_t			 n = 50, got, i, shown = 0;
+
+	if ((s = request_opt(r, "n")) != NULL) {
+		n = (size_t)strtonum(s, 1, LOG_RING, &errstr);
+		if (errstr != NULL) {
+			client_err(c, "usage", "-n %s: %s (1 to %d)", s, errstr,
+			    LOG_RING);
+			return;
+		}
+	}
+	if ((s = request_opt(r, "level")) != NULL) {
+		if (strcmp(s, "error") == 0)
+			minpri = LOG_ERR;
+		else if (strcmp(s, "warning") == 0)
+			minpri = LOG_WARNING;
+		else if (strcmp(s, "info") == 0)
+			minpri = LOG_INFO;
+		else if (strcmp(s, "debug") != 0) {
+			client_err(c, "usage", "--level %s: debug, info, warning "
+			    "or error", s);
+			return;
+		}
+	}
+	got = log_ring_get(LOG_RING, v);
+	for (i = 0; i < got; i++)
+		if (v[i]->pri <= minpri)
+			shown++;
+	for (i = 0; i < got; i++)
+		if (v[i]->pri <= minpri && shown-- <= n)
+			log_line(c, client_json_mode(c), v[i]);
+	if (!request_has(r, "follow")) {
+		client_ok(c, NULL);
+		return;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->c = c;
+	f->minpri = minpri;
+	f->json = client_json_mode(c);
+	f->next = log_followers;
+	log_followers = f;
+	log_set_tap(log_tap);
+	client_hold(c);
+}
+
+void
+verbs_health_client_gone(struct client *c)
+{
+	struct log_follower	**fp, *f;
+
+	for (fp = &log_followers; (f = *fp) != NULL; ) {
+		if (f->c == c) {
+			*fp = f->next;
+			free(f);
+		} else
+			fp = &f->next;
+	}
+	if (log_followers == NULL)
+		log_set_tap(NULL);
+}
+
+void
+verbs_health_shutdown(void)
+{
+	struct log_follower	*f;
+
+	log_set_tap(NULL);
+	while ((f = log_followers) != NULL) {
+		log_followers = f->next;
+		client_ok(f->c, "maintd is stopping");
+		free(f);
+	}
 }

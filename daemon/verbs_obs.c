@@ -40,6 +40,7 @@ struct follower {
 	bool		 json;
 	bool		 has_re;
 	regex_t		 re;
+	int		 stream;	/* -1 both, 0 stdout, 1 stderr */
 	struct follower	*next;
 };
 
@@ -71,42 +72,75 @@ followers_changed(void)
 	follow(&task_sub, FEED_TASK, on_task, nfollow[1]);
 }
 
-/* -n N (default def), --since TIME; -1 with ERR sent. */
+/* What part of the past a request asks for. */
+struct window {
+	int	 n;
+	double	 since, until;	/* 0: no bound */
+	int	 stream;	/* logs --stream: 0 stdout, 1 stderr, -1 both */
+};
+
 static int
-opt_window(struct client *c, struct request *r, int def, int *n,
-    time_t *since)
+opt_time(struct client *c, struct request *r, const char *name, double *t)
+{
+	const char	*v = request_opt(r, name);
+	struct timespec	 now;
+
+	*t = 0;
+	if (v == NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (parse_time(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9,
+	    t) == -1) {
+		client_err(c, "usage", "--%s %s: not a time (RFC 3339, "
+		    "YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or a "
+		    "duration ago such as 1h, -1h, 1h ago)", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* -n N (default def), --since TIME, --until TIME; -1 with ERR sent. */
+static int
+opt_window(struct client *c, struct request *r, int def, struct window *w)
 {
 	const char	*v, *errstr;
 
-	*n = def;
-	*since = 0;
+	w->n = def;
+	w->stream = -1;
 	if ((v = request_opt(r, "n")) != NULL) {
-		*n = (int)strtonum(v, 1, MAX_LINES, &errstr);
+		w->n = (int)strtonum(v, 1, MAX_LINES, &errstr);
 		if (errstr != NULL) {
 			client_err(c, "usage", "-n %s: %s (1 to %d)", v, errstr,
 			    MAX_LINES);
 			return -1;
 		}
 	}
-	if ((v = request_opt(r, "since")) != NULL) {
-		if (parse_time(v, time(NULL), since) == -1) {
-			client_err(c, "usage", "--since %s: not a time (RFC "
-			    "3339, YYYY-MM-DD HH:MM:SS, or a duration ago such "
-			    "as 1h)", v);
+	if (opt_time(c, r, "since", &w->since) == -1 ||
+	    opt_time(c, r, "until", &w->until) == -1)
+		return -1;
+	if ((w->since > 0 || w->until > 0) && request_opt(r, "n") == NULL)
+		w->n = MAX_LINES;
+	if ((v = request_opt(r, "stream")) != NULL) {
+		if (strcmp(v, "stdout") == 0)
+			w->stream = 0;
+		else if (strcmp(v, "stderr") == 0)
+			w->stream = 1;
+		else {
+			client_err(c, "usage", "--stream %s: stdout or stderr",
+			    v);
 			return -1;
 		}
-		if (request_opt(r, "n") == NULL)
-			*n = MAX_LINES;
 	}
 	return 0;
 }
 
 static void
 follower_add(struct client *c, struct task *t, const char *task, bool json,
-    regex_t *re)
+    regex_t *re, int stream)
 {
 	struct follower	*f = xcalloc(1, sizeof(*f));
 
+	f->stream = stream;
 	f->c = c;
 	f->t = t;
 	f->task = task != NULL ? xstrdup(task) : NULL;
@@ -244,15 +278,14 @@ verb_events(struct client *c, struct request *r)
 {
 	struct rows	 rs = { NULL, 0 };
 	const char	*task = request_opt(r, "task");
-	time_t		 since;
-	int		 n;
+	struct window	 w;
 	size_t		 i;
 
-	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
+	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	if (store_events(task, n, since, collect, &rs) == -1 && !store_ok()) {
+	if (store_events(task, w.n, w.since, w.until, collect, &rs) == -1 && !store_ok()) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
 		return;
@@ -266,7 +299,7 @@ verb_events(struct client *c, struct request *r)
 	}
 	free(rs.v);
 	if (request_has(r, "follow")) {
-		follower_add(c, NULL, task, client_json_mode(c), NULL);
+		follower_add(c, NULL, task, client_json_mode(c), NULL, -1);
 		return;
 	}
 	client_ok(c, "%zu events", rs.n);
@@ -293,16 +326,15 @@ verb_history(struct client *c, struct request *r)
 	struct rows	 rs = { NULL, 0 };
 	struct table	 tb;
 	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
-	time_t		 since;
-	int		 n;
+	struct window	 w;
 	size_t		 i;
 	char		 b[8][128];
 
-	if (opt_window(c, r, 20, &n, &since) == -1)
+	if (opt_window(c, r, 20, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	if (store_history(task, n, since, collect, &rs) == -1 && !store_ok()) {
+	if (store_history(task, w.n, w.since, w.until, collect, &rs) == -1 && !store_ok()) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
 		return;
@@ -331,18 +363,44 @@ verb_history(struct client *c, struct request *r)
 }
 
 /* "TS [RUN] text": the time stamp, or -1. */
-static time_t
+static double
 line_time(const char *line)
 {
 	char	ts[64];
 	size_t	n = strcspn(line, " ");
-	time_t	t;
+	double	t;
 
 	if (n == 0 || n >= sizeof(ts))
 		return -1;
 	memcpy(ts, line, n);
 	ts[n] = '\0';
 	return parse_time(ts, 0, &t) == 0 ? t : -1;
+}
+
+/* 1 for "TIME [RUN stderr] text", else 0. */
+static int
+line_stream(const char *line)
+{
+	const char	*b = strchr(line, '['), *e = b ? strchr(b, ']') : NULL;
+
+	return e != NULL && e - b > 7 && strncmp(e - 7, " stderr", 7) == 0;
+}
+
+static int	grep_line(regex_t *, const char *);
+
+/* Is the line in the window (time, stream) and does it match re? */
+static bool
+line_wanted(const char *line, const struct window *w, regex_t *re)
+{
+	double	t = w->since > 0 || w->until > 0 ? line_time(line) : 0;
+
+	if (w->since > 0 && t != -1 && t < w->since)
+		return false;
+	if (w->until > 0 && t != -1 && t > w->until)
+		return false;
+	if (w->stream != -1 && line_stream(line) != w->stream)
+		return false;
+	return re == NULL || grep_line(re, line);
 }
 
 static void
@@ -368,6 +426,8 @@ log_payload(struct client *c, bool json, const struct task *t,
 		json_object_object_add(o, "time", json_object_new_string(ts));
 		json_object_object_add(o, "run",
 		    json_object_new_int64(strtoll(line + n + 2, NULL, 10)));
+		json_object_object_add(o, "stream", json_object_new_string(
+		    line_stream(line) ? "stderr" : "stdout"));
 		json_object_object_add(o, "line", json_object_new_string(p + 2));
 	} else
 		json_object_object_add(o, "line", json_object_new_string(line));
@@ -395,7 +455,8 @@ on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 	(void)st;
 	(void)arg;
 	for (f = followers; f != NULL; f = f->next)
-		if (f->t == t && (!f->has_re || grep_line(&f->re, line)))
+		if (f->t == t && (f->stream == -1 || f->stream == m->stream) &&
+		    (!f->has_re || grep_line(&f->re, line)))
 			log_payload(f->c, f->json, t, line);
 }
 
@@ -405,7 +466,7 @@ on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
  * only what is shown.
  */
 static char **
-file_lines(const char *path, int n, time_t since, regex_t *re, size_t *np)
+file_lines(const char *path, const struct window *w, regex_t *re, size_t *np)
 {
 	char		**v = NULL, *buf = NULL, *carry = NULL, *p, *end, *line;
 	size_t		  nv = 0, carrylen = 0, i;
@@ -447,15 +508,15 @@ file_lines(const char *path, int n, time_t since, regex_t *re, size_t *np)
 			if (q == buf && pos > 0)
 				break;	/* partial: keep for the next chunk */
 			line = q;
-			if (since > 0 && line_time(line) != -1 &&
-			    line_time(line) < since) {
+			if (w->since > 0 && line_time(line) != -1 &&
+			    line_time(line) < w->since) {
 				done = 1;
 				break;
 			}
-			if (re == NULL || grep_line(re, line)) {
+			if (line_wanted(line, w, re)) {
 				v = xreallocarray(v, nv + 1, sizeof(*v));
 				v[nv++] = xstrdup(line);
-				if ((int)nv >= n) {
+				if ((int)nv >= w->n) {
 					done = 1;
 					break;
 				}
@@ -491,13 +552,13 @@ verb_logs(struct client *c, struct request *r)
 	const char	*tail[TAIL_LINES];
 	regex_t		 re;
 	char		 path[1024], errbuf[256], **v;
-	time_t		 since;
+	struct window	 w;
 	size_t		 nv = 0, i, nt;
-	int		 n, rc;
+	int		 rc;
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	if (opt_window(c, r, DEFAULT_LINES, &n, &since) == -1)
+	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
 		return;
 	if (pat != NULL && (rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB))
 	    != 0) {
@@ -508,7 +569,7 @@ verb_logs(struct client *c, struct request *r)
 	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
 	    t->conf->name);
 	if (t->conf->output == OUTPUT_FILE &&
-	    (v = file_lines(path, n, since, pat ? &re : NULL, &nv)) != NULL) {
+	    (v = file_lines(path, &w, pat ? &re : NULL, &nv)) != NULL) {
 		for (i = 0; i < nv; i++) {
 			log_payload(c, client_json_mode(c), t, v[i]);
 			free(v[i]);
@@ -518,14 +579,14 @@ verb_logs(struct client *c, struct request *r)
 		/* syslog, discard, or no file yet: the lines in memory */
 		nt = output_tail(t, TAIL_LINES, tail);
 		for (i = 0; i < nt; i++)
-			if ((since == 0 || line_time(tail[i]) >= since) &&
-			    (pat == NULL || grep_line(&re, tail[i])))
+			if (line_wanted(tail[i], &w, pat ? &re : NULL))
 				tail[nv++] = tail[i];
-		for (i = nv > (size_t)n ? nv - (size_t)n : 0; i < nv; i++)
+		for (i = nv > (size_t)w.n ? nv - (size_t)w.n : 0; i < nv; i++)
 			log_payload(c, client_json_mode(c), t, tail[i]);
 	}
 	if (request_has(r, "follow")) {
-		follower_add(c, t, NULL, client_json_mode(c), pat ? &re : NULL);
+		follower_add(c, t, NULL, client_json_mode(c), pat ? &re : NULL,
+		    w.stream);
 		return;
 	}
 	if (pat != NULL)

@@ -13,7 +13,7 @@
 
 plan 83
 
-KEYS='["task","time","run","line"]'
+KEYS='["task","time","run","stream","line"]'
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})'
 
 # text LINES: the text after "] " of each log line.

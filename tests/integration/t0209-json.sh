@@ -9,7 +9,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 66
+plan 67
 
 TAG=$$
 
@@ -122,7 +122,8 @@ is "logs --json: the line with a tab, quotes and a backslash, as written" \
     "$(printf 'tab\there "quoted" back\\slash')"
 ctl --json status nosuch >"$T/o" 2>"$T/e"
 is "an error with --json: exit 1" "$?" 1
-is "an error with --json: nothing on stdout" "$(cat "$T/o")" ""
+is "an error with --json: a JSON error object on stdout" \
+    "$(jq -c . "$T/o")" '{"error":{"code":"unknown-task","message":"no task named '"'nosuch'"'"}}'
 
 check "version: version, protocol" keys_are '["version","protocol"]' version
 check "help: verb, usage, help, admin" keys_are '["verb","usage","help","admin"]' help
@@ -139,7 +140,8 @@ check "history: the documented keys" keys_are \
     '["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb"]' history
 check "events: id, time, task, event, actor, detail" \
     keys_are '["id","time","task","event","actor","detail"]' events
-check "logs: task, time, run, line" keys_are '["task","time","run","line"]' logs odd
+check "logs: task, time, run, stream, line" keys_are \
+    '["task","time","run","stream","line"]' logs odd
 check "health: the documented keys" keys_are \
     '["status","tasks","active","running","failed","unhealthy","halted","store","clients","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
@@ -157,8 +159,12 @@ check "window list: the documented keys" keys_are \
 
 check "run --dry-run --wait --json: JSON objects" payloads_json \
     "run odd --dry-run --wait"
-check "run --wait: task, run, line" keys_are '["task","run","line"]' \
-    run odd --wait
+ctl --json run odd --wait >"$T/w"
+is "run --wait: the lines: task, run, line" \
+    "$(head -n -1 "$T/w" | jq -c keys_unsorted | sort -u)" '["task","run","line"]'
+is "run --wait: the last object is the result" \
+    "$(tail -n 1 "$T/w" | jq -c keys_unsorted)" \
+    '["task","run","result","ok","class","exit","duration_s"]'
 check "run (no wait) --json" payloads_json "run long"
 check "long: running" wait_for 10 state_is long running
 check "stop --json" payloads_json "stop long"

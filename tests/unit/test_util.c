@@ -114,25 +114,43 @@ test_fmt_duration(void **state)
 static void
 test_parse_time(void **state)
 {
-	time_t	t, now = 1800000000;
+	double	t, now = 1800000000.5;	/* 2027-01-15T08:00:00.5Z */
 
 	(void)state;
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
 	assert_int_equal(parse_time("2026-11-22T10:00:00Z", now, &t), 0);
-	assert_int_equal(t, 1795341600);
+	assert_true(t == 1795341600);
 	assert_int_equal(parse_time("2026-11-22T11:00:00+01:00", now, &t), 0);
-	assert_int_equal(t, 1795341600);
+	assert_true(t == 1795341600);
+	/* the fraction is kept */
 	assert_int_equal(parse_time("2026-11-22T10:00:00.250Z", now, &t), 0);
-	assert_int_equal(t, 1795341600);
+	assert_true(t == 1795341600.25);
 	/* local time: Berlin is UTC+1 in November */
 	assert_int_equal(parse_time("2026-11-22 11:00:00", now, &t), 0);
-	assert_int_equal(t, 1795341600);
+	assert_true(t == 1795341600);
+	assert_int_equal(parse_time("2026-11-22 11:00", now, &t), 0);
+	assert_true(t == 1795341600);
+	assert_int_equal(parse_time("2026-11-22", now, &t), 0);
+	assert_true(t == 1795302000);
+	/* a duration ago, as journalctl takes it */
 	assert_int_equal(parse_time("1h", now, &t), 0);
-	assert_int_equal(t, now - 3600);
-	assert_int_equal(parse_time("yesterday", now, &t), -1);
+	assert_true(t == now - 3600);
+	assert_int_equal(parse_time("-1h", now, &t), 0);
+	assert_true(t == now - 3600);
+	assert_int_equal(parse_time("90m ago", now, &t), 0);
+	assert_true(t == now - 5400);
+	assert_int_equal(parse_time("now", now, &t), 0);
+	assert_true(t == now);
+	/* local midnight: 2027-01-15 00:00 in Berlin is 23:00Z the day before */
+	assert_int_equal(parse_time("today", now, &t), 0);
+	assert_true(t == 1800000000 - 8 * 3600 - 3600);
+	assert_int_equal(parse_time("yesterday", now, &t), 0);
+	assert_true(t == 1800000000 - 8 * 3600 - 3600 - 86400);
+	assert_int_equal(parse_time("tomorrow", now, &t), -1);
 	assert_int_equal(parse_time("2026-11-22T10:00:00+1", now, &t), -1);
 	assert_int_equal(parse_time("2026-11-22T10:00:00Zjunk", now, &t), -1);
+	assert_int_equal(parse_time("1h ago junk", now, &t), -1);
 }
 
 static void
