@@ -69,13 +69,22 @@ BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
+		  libedit-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
 
-all: $(BUILD)/maintd $(BUILD)/maintctl $(COMPLETION)
+all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION)
+
+# maintctl top and shell: json-c and libedit, in a program of their own
+TTY_PKGS	= json-c libedit libbsd-overlay
+$(BUILD)/maintctl-tty: client/tty.c daemon/proto.h $(BUILD)/paths.h
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(TTY_PKGS)) \
+	    -iquote daemon -o $@ client/tty.c \
+	    $$(pkg-config --libs $(TTY_PKGS)) $(ALL_LDFLAGS)
 $(BUILD)/gencomp: client/gencomp.c client/help.c client/help.h daemon/*.def \
     $(BUILD)/paths.h
 	@echo "  LD      $@"
@@ -208,7 +217,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/maintd/tasks.d \
 	    $(DESTDIR)$(DOCDIR)
-	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty \
+	    $(DESTDIR)$(SBINDIR)
 	install -m 0644 daemon/maintd.8 client/maintctl.8 \
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 conf/maintd.conf.5 $(DESTDIR)$(MANDIR)/man5

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "maintd.h"
 #include "notify.h"
+#include "policy.h"
 #include "proto.h"
 #include "store.h"
 #include "supervise.h"
@@ -50,6 +51,7 @@ daemon_health(char *why, size_t len)
 {
 	struct json_object	*o = json_object_new_object();
 	size_t			 i, nactive = 0, nfailed = 0, nsick;
+	double			 load[1];
 	bool			 ok;
 
 	for (i = 0; i < md.tasks.n; i++) {
@@ -99,6 +101,12 @@ daemon_health(char *why, size_t len)
 	    store_ok() ? "ok" : store_error()));
 	json_object_object_add(o, "clients", json_object_new_int(
 	    control_nclients()));
+	json_object_object_add(o, "weight_in_use", json_object_new_int(
+	    policy_weight_in_use()));
+	json_object_object_add(o, "max_weight",
+	    json_object_new_int(md.conf->max_weight));
+	json_object_object_add(o, "load1", getloadavg(load, 1) == 1 ?
+	    json_object_new_double(load[0]) : NULL);
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 	    (int64_t)(time(NULL) - md.started)));
 	json_object_object_add(o, "version",

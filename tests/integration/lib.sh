@@ -216,6 +216,13 @@ is_root() {
 	[ "$(id -u)" -eq 0 ]
 }
 
+# sanitized: the programs are built with a sanitizer (make asan) or run
+# under valgrind (make valgrind): slower, bigger, with more libraries;
+# figures of speed and memory do not apply.
+sanitized() {
+	[ -n "${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-}${VG_LOGDIR:-}" ]
+}
+
 # todo DESCRIPTION REASON: a point known to fail for now (TAP TODO);
 # prove reports it but it does not fail the file.
 todo() {

@@ -1,0 +1,134 @@
+#!/bin/sh
+# t0010-client: maintctl as a new user meets it.  help, --help and
+# --version with no daemon, from the daemon's own verb table (the same
+# usage lines as the daemon's help); the completion scripts, made from
+# that table, know every verb and option, and complete task names from
+# the daemon on the socket given; times as journalctl takes them
+# (--since today, --until, 1h ago); a run's stderr apart (--stream); the
+# daemon's own messages (log); preset import from a file or stdin;
+# maintctl shell; maintctl top in tmux: an activation made from another
+# shell shows within a second, and q gives the terminal back.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+plan 38
+
+COMP=$(dirname "$MAINTCTL")/completion
+
+# --- without a daemon ----------------------------------------------------------
+
+"$MAINTCTL" -s "$T/nothing.sock" help >"$T/help" 2>&1
+is "help with no daemon: exit 0" "$?" 0
+like "... lists the verbs" "$(cat "$T/help")" '^activate TASK\.\.\. \[--for DUR\]'
+"$MAINTCTL" -s "$T/nothing.sock" help run >"$T/o" 2>&1
+is "help VERB with no daemon: exit 0" "$?" 0
+like "... the usage" "$(cat "$T/o")" '^usage: maintctl run TASK \[--wait\] \[--dry-run\] \[--force\]'
+like "... its options, each explained" "$(cat "$T/o")" '--force +run although start_when does not hold'
+like "... the exit codes" "$(cat "$T/o")" '^exit status: 0 OK, 1 .*77 denied'
+like "... an example" "$(cat "$T/o")" '^example: maintctl run'
+"$MAINTCTL" help frobnicate >"$T/o" 2>&1
+is "help of an unknown verb: exit 2" "$?" 2
+like "--version" "$("$MAINTCTL" --version)" '^maintctl [0-9.]+ \(protocol 1\)$'
+like "--help" "$("$MAINTCTL" --help)" '^usage: maintctl'
+
+# --- completion ---------------------------------------------------------------
+
+write_conf <<'EOF'
+task alpha { command = "/bin/sh -c 'echo out; echo err >&2'"  shell = false }
+task beta { command = "echo to-stdout; echo to-stderr >&2"  shell = true }
+preset both { tasks = { "alpha", "beta" } }
+EOF
+check "daemon starts" start_fg
+verbs=$(ctl --json help | jq -r .verb | sort)
+missing=""
+for v in $verbs top shell; do
+	grep -q -- "$v" "$COMP/maintctl.bash" || missing="$missing bash:$v"
+	grep -q -- "$v" "$COMP/_maintctl" || missing="$missing zsh:$v"
+done
+is "every verb of the daemon's help is in both completion scripts" "$missing" ""
+is "... and the daemon's help is maintctl's, line for line" \
+    "$(raw help | sed -n 's/^- //p')" \
+    "$("$MAINTCTL" -s "$T/nothing.sock" help | grep -v '^top \|^shell ')"
+missing=""
+for o in $(sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def"); do
+	[ "$o" = n ] && o="-n" || o="--$o"
+	grep -q -- "$o" "$COMP/maintctl.bash" || missing="$missing bash:$o"
+	grep -q -- "$o" "$COMP/_maintctl" || missing="$missing zsh:$o"
+done
+is "every option is in both completion scripts" "$missing" ""
+# complete WORDS...: what bash completion offers for the last word
+complete_words() {
+	PATH=$(dirname "$MAINTCTL"):$PATH bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_maintctl; printf "%s\n" "${COMPREPLY[@]}"' sh \
+	    "$COMP/maintctl.bash" "$@" | sort | tr '\n' ' '
+}
+is "bash: a verb" "$(complete_words maintctl acti)" "activate "
+is "bash: task names from the daemon on -s" \
+    "$(complete_words maintctl -s "$SOCK" activate '')" "alpha beta "
+is "bash: a verb's options" "$(complete_words maintctl run --d)" "--dry-run "
+is "bash: --stream values" "$(complete_words maintctl logs alpha --stream '')" \
+    "stderr stdout "
+
+# --- times, streams, the daemon's messages ---------------------------------------
+
+check "run beta" ctl run beta --wait
+is "logs --stream stdout" "$(ctl logs beta --stream stdout | sed 's/.*] //')" to-stdout
+is "logs --stream stderr" "$(ctl logs beta --stream stderr | sed 's/.*] //')" to-stderr
+like "a stderr line says so in the log file" "$(cat "$T/log/beta.log")" \
+    '\[[0-9]+ stderr\] to-stderr'
+is "logs --json: the stream" "$(ctl --json logs beta | jq -r .stream | tr '\n' ' ')" \
+    "stdout stderr "
+is "history --since today" "$(ctl --json history --since today | wc -l | tr -d ' ')" 1
+is "history --until an hour ago: nothing" \
+    "$(ctl --json history --until '1h ago' | wc -l | tr -d ' ')" 0
+is "events --since 10m ago --until now" \
+    "$(ctl --json events --since '10m ago' --until now | jq -r .event | grep -c run-)" 2
+like "log: the daemon's own messages" "$(ctl log -n 50)" 'info +beta: run [0-9]+ started'
+is "log --level warning: not the info ones" "$(ctl log --level warning | grep -c 'run .* started')" 0
+
+# --- preset import from a file, from stdin ----------------------------------------
+
+printf '{\n  "name": "fromfile",\n  "tasks": ["alpha"]\n}\n' >"$T/p.json"
+check "preset import FILE" ctl preset import "$T/p.json"
+check "preset import -" sh -c "printf '{\"name\": \"fromstdin\", \"tasks\": [\"beta\"]}' | \
+    $MAINTCTL -s $SOCK preset import -"
+is "both are there" "$(ctl --json preset list | jq -r .name | sort | tr '\n' ' ')" \
+    "both fromfile fromstdin "
+
+# --- shell -------------------------------------------------------------------
+
+r=$(printf 'ping\nstatus alpha\nnosuchverb\nquit\n' | "$MAINTCTL" -s "$SOCK" shell 2>&1)
+like "shell: each line is a request" "$r" 'pong'
+like "shell: replies as maintctl prints them" "$r" '^alpha +oneshot +inactive'
+like "shell: errors as maintctl prints them" "$r" "maintctl: unknown-verb"
+
+# --- top, in tmux ----------------------------------------------------------------
+
+if command -v tmux >/dev/null 2>&1; then
+	TS="maintd-t0010-$$"
+	tmux -L "$TS" new-session -d -s t -x 160 -y 30 sh
+	pane() {
+		tmux -L "$TS" capture-pane -t t -p
+	}
+	tmux -L "$TS" send-keys -t t "$MAINTCTL -s $SOCK top" Enter
+	check "top: the dashboard is drawn" wait_for 10 sh -c \
+	    "tmux -L $TS capture-pane -t t -p | grep -q '^TASK .*KIND .*ACTIVATION'"
+	ctl activate alpha >/dev/null
+	check "an activation from another shell shows within a second" \
+	    wait_for 1 sh -c "tmux -L $TS capture-pane -t t -p | grep -q 'alpha .*activated'"
+	tmux -L "$TS" send-keys -t t q
+	check "q: the dashboard is gone, the shell is back" wait_for 5 sh -c \
+	    "! tmux -L $TS capture-pane -t t -p | grep -q '^TASK .*ACTIVATION'"
+	tmux -L "$TS" send-keys -t t "stty -a | tr ' ' '\\n' | grep -x -- '-*icanon' >$T/stty" Enter
+	check "... with the terminal as it was (canonical mode)" wait_for 5 \
+	    grep -qx icanon "$T/stty"
+	tmux -L "$TS" kill-server
+else
+	for _ in 1 2 3 4; do
+		skip "no tmux"
+	done
+fi
+
+done_testing
