@@ -50,11 +50,12 @@ is "... and the daemon's help is maintctl's, line for line" \
     "$(raw help | sed -n 's/^- //p')" \
     "$("$MAINTCTL" -s "$T/nothing.sock" help | grep -v '^top \|^shell ')"
 missing=""
-for o in $(sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def"); do
+sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def" >"$T/opts"
+while read -r o; do
 	[ "$o" = n ] && o="-n" || o="--$o"
 	grep -q -- "$o" "$COMP/maintctl.bash" || missing="$missing bash:$o"
 	grep -q -- "$o" "$COMP/_maintctl" || missing="$missing zsh:$o"
-done
+done <"$T/opts"
 is "every option is in both completion scripts" "$missing" ""
 # complete WORDS...: what bash completion offers for the last word
 complete_words() {
