@@ -213,27 +213,40 @@ valgrind: deps
 bench: all
 	sh tests/bench/run.sh PEERS=$(PEERS) BUILD=$(BUILD)
 
+# What make install fills in: the rc scripts and the log rotation files
+# hold @SBINDIR@, @SYSCONFDIR@, @RUNSTATEDIR@, @STATEDIR@ and
+# @LOCALSTATEDIR@; the example configuration and the manual pages show the
+# default paths of this build.
+SUBST		= -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		  -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+		  -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g'
+SUBST_DEFAULTS	= -e 's|/etc/maintd/|$(SYSCONFDIR)/maintd/|g' \
+		  -e 's|/run/maintd|$(RUNSTATEDIR)/maintd|g' \
+		  -e 's|/var/lib/maintd|$(STATEDIR)/maintd|g' \
+		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g'
+# The installed example configuration is for a daemon running as root.
+SUBST_ROOT	= -e 's|^\# user \( *\)= "maint" |user  \1= "nobody"|'
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/maintd/tasks.d \
 	    $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty \
 	    $(DESTDIR)$(SBINDIR)
-	install -m 0644 daemon/maintd.8 client/maintctl.8 \
-	    $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 conf/maintd.conf.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 conf/maintd.conf $(DESTDIR)$(DOCDIR)/maintd.conf.example
+	for m in daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5; do \
+		sed $(SUBST_DEFAULTS) $$m \
+		    >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
+	sed $(SUBST_DEFAULTS) $(SUBST_ROOT) conf/maintd.conf >$(DESTDIR)$(DOCDIR)/maintd.conf.example
 	install -d $(DESTDIR)$(DOCDIR)/tasks.d
 	install -m 0644 conf/tasks.d/cache-trim.conf conf/tasks.d/image-prune.json \
 	    $(DESTDIR)$(DOCDIR)/tasks.d
 	[ -f $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf ] || \
-	    install -m 0644 conf/maintd.conf $(DESTDIR)$(SYSCONFDIR)/maintd
+	    install -m 0644 $(DESTDIR)$(DOCDIR)/maintd.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf
 	for f in rc/maintd.service rc/maintd.init rc/maintd.openrc \
 	    rc/maintd.freebsd rc/maintd.openbsd; do \
-		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
-		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' $$f \
-		    > $(DESTDIR)$(DOCDIR)/$${f#rc/}; \
+		sed $(SUBST) $$f >$(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
@@ -241,14 +254,16 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
 	install -m 0644 $(BUILD)/completion/_maintctl \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
-	install -m 0644 conf/logrotate.d/maintd $(DESTDIR)$(DOCDIR)/logrotate.maintd
-	install -m 0644 conf/newsyslog.conf.d/maintd.conf \
-	    $(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
+	sed $(SUBST) conf/logrotate.d/maintd >$(DESTDIR)$(DOCDIR)/logrotate.maintd
+	sed $(SUBST) conf/newsyslog.conf.d/maintd.conf \
+	    >$(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
 	@echo "rc scripts and log rotation configs are in $(DOCDIR);" \
 	    "see rc/README for where they go"
 
+# Everything install wrote but the configuration (SYSCONFDIR/maintd).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
+	    $(DESTDIR)$(SBINDIR)/maintctl-tty \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \

@@ -303,6 +303,24 @@ make_dir(const char *path, int mode)
 		startup_fail("cannot create %s: %s", path, strerror(errno));
 }
 
+/* -V: the version and where this build looks when nothing says otherwise */
+static void
+print_version(void)
+{
+	static const struct { enum path_kind kind; const char *name; } d[] = {
+		{ PATH_CONFIG, "config" }, { PATH_SOCKET, "socket" },
+		{ PATH_PIDFILE, "pidfile" }, { PATH_DATABASE, "database" },
+		{ PATH_LOGDIR, "log_dir" },
+	};
+	char	buf[1024];
+	size_t	i;
+
+	printf("maintd %s (protocol %d)\n", MAINTD_VERSION, 1);
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		printf("%-9s %s\n", d[i].name,
+		    path_default(d[i].kind, buf, sizeof(buf)));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -341,7 +359,7 @@ main(int argc, char *argv[])
 			sflag = optarg;
 			break;
 		case 'V':
-			printf("maintd %s (protocol %d)\n", MAINTD_VERSION, 1);
+			print_version();
 			return 0;
 		default:
 			usage();

@@ -78,7 +78,7 @@ is "health: status, tasks, active, running, failed, halted, store" \
     "$(hj | jq -c '[.status, .tasks, .active, .running, .failed, .halted, .store]')" \
     '["ok",6,0,0,0,false,"ok"]'
 is "health: version as maintd -V" "$(hf .version)" \
-    "$("$MAINTD" -V | awk '{ print $2 }')"
+    "$("$MAINTD" -V | awk 'NR == 1 { print $2 }')"
 is "health: uptime_s a whole number >= 0" "$(hf '.uptime_s | type == "number" and . >= 0 and . == floor')" true
 is "raw health: final line OK ok" "$(raw health | tail -1)" "OK ok"
 is "raw health: one data line per key, then the final line" \

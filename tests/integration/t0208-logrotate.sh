@@ -10,7 +10,8 @@
 # stopped, every number is in the files exactly once and in order, from
 # the oldest file to the newest; so it is in a "logs --follow" stream
 # that ran all along.  Also: the shipped logrotate and newsyslog files
-# name the default log_dir and pidfile and signal USR1.
+# name the log_dir and pidfile make install fills in and signal USR1
+# (t0011 checks the filling in).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,8 +19,11 @@ plan 26
 
 ROT=10
 SRC=$(cd "$(dirname "$0")/../.." && pwd)/conf
-LR=$SRC/logrotate.d/maintd
 NS=$SRC/newsyslog.conf.d/maintd.conf
+# as make install writes it with the default paths
+LR=$T/logrotate.maintd
+sed -e 's|@LOCALSTATEDIR@|/var|g' -e 's|@RUNSTATEDIR@|/run|g' \
+    "$SRC/logrotate.d/maintd" >"$LR"
 
 in_file() {
 	grep -Eq -- "$2" "$1"
@@ -51,15 +55,16 @@ state_is() {
 
 # --- the shipped files ------------------------------------------------------
 
-check "conf/logrotate.d/maintd is there" test -r "$LR"
+check "conf/logrotate.d/maintd is there" test -s "$LR"
 check "logrotate: the default log_dir's *.log" grep -q '^/var/log/maintd/\*\.log {' "$LR"
 # shellcheck disable=SC2016 # the literal text of the file
 check "logrotate: USR1 to the pid in the default pidfile" \
     grep -q 'kill -USR1 "$(cat /run/maintd.pid)"' "$LR"
-check "newsyslog: the default log_dir's *.log" grep -q '^/var/log/maintd/\*\.log[[:space:]]' "$NS"
+check "newsyslog: the log_dir's *.log" grep -q '^@LOCALSTATEDIR@/log/maintd/\*\.log[[:space:]]' "$NS"
 # shellcheck disable=SC2016
 check "newsyslog: the pidfile and signal 30 (USR1 on the BSDs)" \
-    awk '$1 == "/var/log/maintd/*.log" && $(NF - 1) == "/var/run/maintd.pid" &&
+    awk '$1 == "@LOCALSTATEDIR@/log/maintd/*.log" &&
+    $(NF - 1) == "@RUNSTATEDIR@/maintd.pid" &&
     $NF == 30 { ok = 1 } END { exit !ok }' "$NS"
 
 # --- the adapted copy -------------------------------------------------------
