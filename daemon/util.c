@@ -201,10 +201,58 @@ fmt_rfc3339_ms(const struct timespec *ts, char *buf, size_t len)
 }
 
 /*
+ * "5 min", "2 hours 30 minutes", "1 h" as "5m", "2h30m", "1h": blanks
+ * dropped, spelled-out units shortened (as systemd.time(7) writes them).
+ * -1 if it does not fit.
+ */
+static int
+compact_duration(const char *s, char *buf, size_t len)
+{
+	static const struct { const char *word, *unit; } units[] = {
+		{ "msec", "ms" }, { "seconds", "s" }, { "second", "s" },
+		{ "secs", "s" }, { "sec", "s" }, { "minutes", "m" },
+		{ "minute", "m" }, { "mins", "m" }, { "min", "m" },
+		{ "hours", "h" }, { "hour", "h" }, { "hr", "h" },
+		{ "days", "d" }, { "day", "d" }, { "weeks", "w" },
+		{ "week", "w" },
+	};
+	size_t	n = 0, i, w;
+
+	while (*s != '\0') {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		for (w = 1, i = 0; isalpha((unsigned char)*s) &&
+		    i < sizeof(units) / sizeof(units[0]); i++) {
+			w = strlen(units[i].word);
+			if (strncmp(s, units[i].word, w) == 0 &&
+			    !isalpha((unsigned char)s[w]))
+				break;
+		}
+		if (isalpha((unsigned char)*s) &&
+		    i < sizeof(units) / sizeof(units[0])) {
+			if (n + strlen(units[i].unit) >= len)
+				return -1;
+			memcpy(buf + n, units[i].unit, strlen(units[i].unit));
+			n += strlen(units[i].unit);
+			s += w;
+			continue;
+		}
+		if (n + 1 >= len)
+			return -1;
+		buf[n++] = *s++;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
  * A time as people type it, as journalctl takes it: RFC 3339
  * (2026-11-22T10:00:00.250Z, with an offset or Z), "YYYY-MM-DD
  * [HH:MM[:SS[.fff]]]" in local time, "now", "today" and "yesterday"
- * (local midnight), or a duration ago: "1h", "-1h", "1h ago", "90m".
+ * (local midnight), or a duration ago: "1h", "-1h", "1h ago", "90m",
+ * "5 min ago", "2 hours 30 minutes ago".
  * Seconds since the epoch, with the fraction kept.
  */
 int
@@ -212,7 +260,7 @@ parse_time(const char *s, double now, double *out)
 {
 	struct tm	 tm;
 	const char	*p, *errstr;
-	char		 buf[64], *ago;
+	char		 buf[64], dur[64], *ago;
 	int64_t		 ms;
 	long		 off = 0;
 	double		 frac = 0, scale = 0.1;
@@ -222,7 +270,8 @@ parse_time(const char *s, double now, double *out)
 	snprintf(buf, sizeof(buf), "%s", s[0] == '-' ? s + 1 : s);
 	if ((ago = strstr(buf, " ago")) != NULL && ago[4] == '\0')
 		*ago = '\0';
-	if (parse_duration(buf, &ms, &errstr) == 0) {
+	if (compact_duration(buf, dur, sizeof(dur)) == 0 &&
+	    parse_duration(dur, &ms, &errstr) == 0) {
 		*out = now - (double)ms / 1000;
 		return 0;
 	}

@@ -304,6 +304,9 @@ on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 			    json_object_new_string(t->conf->name));
 			json_object_object_add(o, "run",
 			    json_object_new_int64((int64_t)w->run_id));
+			json_object_object_add(o, "stream",
+			    json_object_new_string(m->stream ? "stderr" :
+			    "stdout"));
 			json_object_object_add(o, "line",
 			    json_object_new_string(line));
 			client_json(w->c, o);

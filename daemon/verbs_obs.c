@@ -93,7 +93,7 @@ opt_time(struct client *c, struct request *r, const char *name, double *t)
 	    t) == -1) {
 		client_err(c, "usage", "--%s %s: not a time (RFC 3339, "
 		    "YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or a "
-		    "duration ago such as 1h, -1h, 1h ago)", name, v);
+		    "duration ago such as 1h, -1h, 1h ago, 5 min ago)", name, v);
 		return -1;
 	}
 	return 0;

@@ -4,14 +4,15 @@
 # usage lines as the daemon's help); the completion scripts, made from
 # that table, know every verb and option, and complete task names from
 # the daemon on the socket given; times as journalctl takes them
-# (--since today, --until, 1h ago); a run's stderr apart (--stream); the
+# (--since today, --until, 1h ago, 5 min ago); a run's stderr apart
+# (--stream, and in run --wait --json); the
 # daemon's own messages (log); preset import from a file or stdin;
 # maintctl shell; maintctl top in tmux: an activation made from another
 # shell shows within a second, and q gives the terminal back.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 38
+plan 40
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -86,6 +87,11 @@ is "history --until an hour ago: nothing" \
     "$(ctl --json history --until '1h ago' | wc -l | tr -d ' ')" 0
 is "events --since 10m ago --until now" \
     "$(ctl --json events --since '10m ago' --until now | jq -r .event | grep -c run-)" 2
+is "events --since '5 min ago' (spelled out, as journalctl takes it)" \
+    "$(ctl --json events --since '5 min ago' | jq -r .event | grep -c run-)" 2
+is "run --wait --json: each line says its stream" \
+    "$(ctl --json run beta --wait | jq -r 'select(.line) | .stream + ":" + .line' | tr '\n' ' ')" \
+    "stdout:to-stdout stderr:to-stderr "
 like "log: the daemon's own messages" "$(ctl log -n 50)" 'info +beta: run [0-9]+ started'
 is "log --level warning: not the info ones" "$(ctl log --level warning | grep -c 'run .* started')" 0
 

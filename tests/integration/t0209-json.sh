@@ -143,7 +143,7 @@ check "events: id, time, task, event, actor, detail" \
 check "logs: task, time, run, stream, line" keys_are \
     '["task","time","run","stream","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","uptime_s","version"]' health
+    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
     keys_are '["task","status","state","active","last_result","log","health","probe"]' health odd
 check "preset list: name, description, tasks, source" \
@@ -160,8 +160,8 @@ check "window list: the documented keys" keys_are \
 check "run --dry-run --wait --json: JSON objects" payloads_json \
     "run odd --dry-run --wait"
 ctl --json run odd --wait >"$T/w"
-is "run --wait: the lines: task, run, line" \
-    "$(head -n -1 "$T/w" | jq -c keys_unsorted | sort -u)" '["task","run","line"]'
+is "run --wait: the lines: task, run, stream, line" \
+    "$(head -n -1 "$T/w" | jq -c keys_unsorted | sort -u)" '["task","run","stream","line"]'
 is "run --wait: the last object is the result" \
     "$(tail -n 1 "$T/w" | jq -c keys_unsorted)" \
     '["task","run","result","ok","class","exit","duration_s"]'

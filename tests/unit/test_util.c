@@ -140,6 +140,16 @@ test_parse_time(void **state)
 	assert_true(t == now - 3600);
 	assert_int_equal(parse_time("90m ago", now, &t), 0);
 	assert_true(t == now - 5400);
+	/* spelled out, with blanks, as systemd.time(7) writes them */
+	assert_int_equal(parse_time("5 min ago", now, &t), 0);
+	assert_true(t == now - 300);
+	assert_int_equal(parse_time("2 hours 30 minutes ago", now, &t), 0);
+	assert_true(t == now - 9000);
+	assert_int_equal(parse_time("1 day", now, &t), 0);
+	assert_true(t == now - 86400);
+	assert_int_equal(parse_time("500 msec ago", now, &t), 0);
+	assert_true(t == now - 0.5);
+	assert_int_equal(parse_time("3 fortnights ago", now, &t), -1);
 	assert_int_equal(parse_time("now", now, &t), 0);
 	assert_true(t == now);
 	/* local midnight: 2027-01-15 00:00 in Berlin is 23:00Z the day before */
