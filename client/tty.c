@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -625,16 +626,69 @@ top(void)
 
 /* --- shell ----------------------------------------------------------------- */
 
+/*
+ * One request of the shell: the data lines printed as they come, the
+ * final line in final.  Returns the number of data lines, -1 if maintd
+ * is not reachable.
+ */
+static int
+shell_request(const char *req, char *final, size_t len)
+{
+	struct conn	 c;
+	char		*l;
+	int		 ndata = 0;
+
+	memset(&c, 0, sizeof(c));
+	final[0] = '\0';
+	if ((c.fd = dial()) == -1 || send_line(c.fd, req) == -1) {
+		if (c.fd != -1)
+			close(c.fd);
+		return -1;
+	}
+	while ((l = next_line(&c)) != NULL) {
+		if (strncmp(l, "- ", 2) == 0) {
+			puts(l + 2);
+			ndata++;
+			continue;
+		}
+		snprintf(final, len, "%s", l);
+		break;
+	}
+	close(c.fd);
+	return ndata;
+}
+
+/* The history file: ~/.maintctl_history, as a shell keeps its own. */
+static const char *
+history_path(void)
+{
+	static char	 path[1024];
+	const char	*home = getenv("HOME");
+
+	if (home == NULL || *home != '/')
+		return NULL;
+	snprintf(path, sizeof(path), "%s/.maintctl_history", home);
+	return path;
+}
+
+/*
+ * Each line is a request, answered as maintctl answers it: the data
+ * lines, else the text of OK; an ERR on stderr; a bulk change asked to
+ * be confirmed (y sends it again with --confirm).
+ */
 static int
 shell(void)
 {
-	char	*line, final[1024], *p;
-	int	 fd;
-	struct conn c;
-	char	*l;
+	char		*line, *p, final[1024], req[PROTO_MAXLINE + 16];
+	const char	*hist = history_path();
+	int		 ndata;
 
 	printf("maintd shell on %s: each line is a request (help lists the "
 	    "verbs; quit or ^D ends)\n", sock_path);
+	using_history();
+	stifle_history(1000);
+	if (hist != NULL)
+		(void)read_history(hist);
 	while ((line = readline("maintd> ")) != NULL) {
 		for (p = line; *p == ' ' || *p == '\t'; p++)
 			;
@@ -647,35 +701,36 @@ shell(void)
 			free(line);
 			break;
 		}
-		memset(&c, 0, sizeof(c));
-		if ((fd = dial()) == -1 || send_line(fd, p) == -1) {
+		snprintf(req, sizeof(req), "%s", p);
+		free(line);
+		ndata = shell_request(req, final, sizeof(final));
+		if (ndata >= 0 && strncmp(final, "ERR confirm ", 12) == 0) {
+			printf("%s? [y/N] ", final + 12);
+			fflush(stdout);
+			if ((line = readline("")) != NULL &&
+			    (strcasecmp(line, "y") == 0 ||
+			    strcasecmp(line, "yes") == 0)) {
+				strlcat(req, " --confirm", sizeof(req));
+				ndata = shell_request(req, final, sizeof(final));
+			} else
+				snprintf(final, sizeof(final), "ERR confirm "
+				    "not confirmed");
+			free(line);
+		}
+		if (ndata == -1)
 			fprintf(stderr, "maintctl: cannot reach maintd at %s\n",
 			    sock_path);
-			if (fd != -1)
-				close(fd);
-			free(line);
-			continue;
-		}
-		c.fd = fd;
-		final[0] = '\0';
-		while ((l = next_line(&c)) != NULL) {
-			if (strncmp(l, "- ", 2) == 0) {
-				puts(l + 2);
-				continue;
-			}
-			snprintf(final, sizeof(final), "%s", l);
-			break;
-		}
-		close(fd);
-		if (strncmp(final, "OK", 2) == 0) {
-			if (final[2] == ' ')
+		else if (strncmp(final, "OK", 2) == 0) {
+			if (final[2] == ' ' && ndata == 0)
 				puts(final + 3);
 		} else if (strncmp(final, "ERR ", 4) == 0)
 			fprintf(stderr, "maintctl: %s\n", final + 4);
 		else
 			fprintf(stderr, "maintctl: no reply from maintd\n");
-		free(line);
+		fflush(stdout);
 	}
+	if (hist != NULL)
+		(void)write_history(hist);
 	return 0;
 }
 

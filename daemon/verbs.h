@@ -59,5 +59,7 @@ const char	*verbs_state(const struct task *);
 const char	*verbs_waiting(const struct task *, char *buf, size_t len);
 struct json_object *verbs_probe_json(const struct task *);
 struct json_object *verbs_strv(char *const *);
+int		 verbs_opt_time(struct client *, struct request *,
+		    const char *name, double *t);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -290,4 +291,25 @@ verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
 		(void)task_activate(p->start[i], ms, actor);
 		verbs_task_line(c, p->start[i], "activated");
 	}
+}
+
+/* --NAME TIME as parse_time takes it; 0 if absent; -1 with ERR sent. */
+int
+verbs_opt_time(struct client *c, struct request *r, const char *name, double *t)
+{
+	const char	*v = request_opt(r, name);
+	struct timespec	 now;
+
+	*t = 0;
+	if (v == NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (parse_time(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9,
+	    t) == -1) {
+		client_err(c, "usage", "--%s %s: not a time (RFC 3339, "
+		    "YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or a "
+		    "duration ago such as 1h, -1h, 1h ago, 5 min ago)", name, v);
+		return -1;
+	}
+	return 0;
 }

@@ -323,7 +323,8 @@ verb_log(struct client *c, struct request *r)
 	struct log_follower	*f;
 	const char		*s, *errstr;
 	int			 minpri = LOG_DEBUG;
-	size_t			 n = 50, got, i, shown = 0;
+	size_t			 n = 50, got, i, shown = 0, sent = 0;
+	double			 since, until, when;
 
 	if ((s = request_opt(r, "n")) != NULL) {
 		n = (size_t)strtonum(s, 1, LOG_RING, &errstr);
@@ -346,15 +347,28 @@ verb_log(struct client *c, struct request *r)
 			return;
 		}
 	}
+	if (verbs_opt_time(c, r, "since", &since) == -1 ||
+	    verbs_opt_time(c, r, "until", &until) == -1)
+		return;
+	if ((since > 0 || until > 0) && request_opt(r, "n") == NULL)
+		n = LOG_RING;
+	/* what the filters leave out becomes NULL */
 	got = log_ring_get(LOG_RING, v);
-	for (i = 0; i < got; i++)
-		if (v[i]->pri <= minpri)
+	for (i = 0; i < got; i++) {
+		when = (double)v[i]->when.tv_sec + v[i]->when.tv_nsec / 1e9;
+		if (v[i]->pri > minpri || (since > 0 && when < since) ||
+		    (until > 0 && when > until))
+			v[i] = NULL;
+		else
 			shown++;
+	}
 	for (i = 0; i < got; i++)
-		if (v[i]->pri <= minpri && shown-- <= n)
+		if (v[i] != NULL && shown-- <= n) {
 			log_line(c, client_json_mode(c), v[i]);
+			sent++;
+		}
 	if (!request_has(r, "follow")) {
-		client_ok(c, NULL);
+		client_ok(c, "%zu lines", sent);
 		return;
 	}
 	f = xcalloc(1, sizeof(*f));

@@ -79,26 +79,6 @@ struct window {
 	int	 stream;	/* logs --stream: 0 stdout, 1 stderr, -1 both */
 };
 
-static int
-opt_time(struct client *c, struct request *r, const char *name, double *t)
-{
-	const char	*v = request_opt(r, name);
-	struct timespec	 now;
-
-	*t = 0;
-	if (v == NULL)
-		return 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (parse_time(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9,
-	    t) == -1) {
-		client_err(c, "usage", "--%s %s: not a time (RFC 3339, "
-		    "YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or a "
-		    "duration ago such as 1h, -1h, 1h ago, 5 min ago)", name, v);
-		return -1;
-	}
-	return 0;
-}
-
 /* -n N (default def), --since TIME, --until TIME; -1 with ERR sent. */
 static int
 opt_window(struct client *c, struct request *r, int def, struct window *w)
@@ -115,8 +95,8 @@ opt_window(struct client *c, struct request *r, int def, struct window *w)
 			return -1;
 		}
 	}
-	if (opt_time(c, r, "since", &w->since) == -1 ||
-	    opt_time(c, r, "until", &w->until) == -1)
+	if (verbs_opt_time(c, r, "since", &w->since) == -1 ||
+	    verbs_opt_time(c, r, "until", &w->until) == -1)
 		return -1;
 	if ((w->since > 0 || w->until > 0) && request_opt(r, "n") == NULL)
 		w->n = MAX_LINES;

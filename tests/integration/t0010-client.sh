@@ -12,7 +12,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 45
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -93,6 +93,8 @@ is "run --wait --json: each line says its stream" \
     "$(ctl --json run beta --wait | jq -r 'select(.line) | .stream + ":" + .line' | tr '\n' ' ')" \
     "stdout:to-stdout stderr:to-stderr "
 like "log: the daemon's own messages" "$(ctl log -n 50)" 'info +beta: run [0-9]+ started'
+is "log --until an hour ago: nothing" "$(ctl log --until '1 hour ago')" "0 lines"
+like "log --since 10m ago: the run" "$(ctl log --since '10m ago')" 'beta: run [0-9]+ started'
 is "log --level warning: not the info ones" "$(ctl log --level warning | grep -c 'run .* started')" 0
 
 # --- preset import from a file, from stdin ----------------------------------------
@@ -106,10 +108,17 @@ is "both are there" "$(ctl --json preset list | jq -r .name | sort | tr '\n' ' '
 
 # --- shell -------------------------------------------------------------------
 
-r=$(printf 'ping\nstatus alpha\nnosuchverb\nquit\n' | "$MAINTCTL" -s "$SOCK" shell 2>&1)
+r=$(printf 'ping\nstatus alpha\nnosuchverb\nactivate alpha beta\ny\nquit\n' |
+    HOME=$T "$MAINTCTL" -s "$SOCK" shell 2>&1)
 like "shell: each line is a request" "$r" 'pong'
 like "shell: replies as maintctl prints them" "$r" '^alpha +oneshot +inactive'
 like "shell: errors as maintctl prints them" "$r" "maintctl: unknown-verb"
+like "shell: a bulk change is asked, y sends it confirmed" "$r" \
+    'activate 2 tasks: alpha, beta\? \[y/N\] alpha: activated'
+is "shell: both active" "$(ctl --json status | jq -r .active | sort -u)" true
+check "shell: the history is kept in ~/.maintctl_history" \
+    grep -q 'nosuchverb' "$T/.maintctl_history"
+ctl -y deactivate alpha beta >/dev/null
 
 # --- top, in tmux ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ ctl() {
 	timeout 60 "$MAINTCTL" -s "$SOCK" "$@"
 }
 
-plan 63
+plan 65
 
 # st TASK FILTER: a field of the task's status --json.
 st() {
@@ -257,12 +257,15 @@ is "only fds 0, 1, 2 reach the child (3 is ls's own directory)" \
 check "stdio: run succeeds" ctl run stdio --wait
 is "stdin is /dev/null" "$(out stdio | sed -n 1p)" /dev/null
 like "stdout is a pipe" "$(out stdio | sed -n 2p)" '^pipe:\[[0-9]+\]$'
-is "stderr is the same pipe" "$(out stdio | sed -n 3p)" \
-    "$(out stdio | sed -n 2p)"
+like "stderr is a pipe" "$(out stdio | sed -n 3p)" '^pipe:\[[0-9]+\]$'
+check_fails "... of its own (logs --stream tells them apart)" \
+    test "$(out stdio | sed -n 3p)" = "$(out stdio | sed -n 2p)"
 
 check "mixed: run succeeds" ctl run mixed --wait
-is "stdout and stderr lines arrive in the order written" \
-    "$(out mixed | tr '\n' ' ')" "one two three "
+is "stdout lines arrive in the order written" "$(out mixed | tr '\n' ' ')" \
+    "one three "
+is "... and the stderr line, marked so" \
+    "$(sed -n "s/^[^ ]* \\[$(st mixed .last.run) stderr\\] //p" "$T/log/mixed.log")" two
 
 # --- the global lang and path -----------------------------------------------
 

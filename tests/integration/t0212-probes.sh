@@ -107,7 +107,7 @@ is "... with a healthy event" "$(ev_of web healthy | wc -l | tr -d ' ')" 1
 is "the pid changed exactly once" \
     "$(ctl --json events --task web -n 100 | jq -r 'select(.event == "run-started") | .detail.pid' | sort -u | wc -l | tr -d ' ')" 2
 is "... and it is the one running" "$(st web .pid)" "$pid2"
-is "health web: ok again" "$(ctl --json health web 2>/dev/null | jq -r '[.status, .health, .probe.last_ok] | join(" ")')" \
+is "health web: ok again" "$(ctl --json health web 2>/dev/null | head -n 1 | jq -r '[.status, .health, .probe.last_ok] | join(" ")')" \
     "ok healthy true"
 like "metrics: maintd_task_healthy 1" "$(ctl metrics)" 'maintd_task_healthy\{task="web"\} 1'
 like "metrics: maintd_probe_failures_total" "$(ctl metrics)" \
@@ -133,21 +133,21 @@ sanitized && limit=500
 check "status answers at once while the probe hangs (best of 5: ${best} ms < $limit)" \
     test "$best" -lt "$limit"
 check "slow: the probe times out, with the reason" wait_for 10 sh -c \
-    "[ \"\$($MAINTCTL -s $SOCK --json health slow 2>/dev/null | jq -r .probe.reason)\" = 'timeout after 4s' ]"
+    "[ \"\$($MAINTCTL -s $SOCK --json health slow 2>/dev/null | head -n 1 | jq -r .probe.reason)\" = 'timeout after 4s' ]"
 
 # --- connect refused, a command probe ----------------------------------------
 
 check "activate refused" ctl activate refused
 check "refused: unhealthy" wait_for 10 health_is refused unhealthy
-is "... connect refused" "$(ctl --json health refused 2>/dev/null | jq -r .probe.reason)" "connect refused"
+is "... connect refused" "$(ctl --json health refused 2>/dev/null | head -n 1 | jq -r .probe.reason)" "connect refused"
 ctl health >"$T/o" 2>&1
 is "the daemon's health: exit 1 with an unhealthy task" "$?" 1
 like "... saying so" "$(cat "$T/o")" 'degraded: .*unhealthy task'
-is "health --json: the count" "$(ctl --json health 2>/dev/null | jq .unhealthy)" 1
+is "health --json: the count" "$(ctl --json health 2>/dev/null | head -n 1 | jq .unhealthy)" 1
 
 check "activate cmd (a periodic task with a command probe)" ctl activate cmd
 check "cmd: unhealthy" wait_for 10 health_is cmd unhealthy
-is "... the exit status and the last line" "$(ctl --json health cmd 2>/dev/null | jq -r .probe.reason)" \
+is "... the exit status and the last line" "$(ctl --json health cmd 2>/dev/null | head -n 1 | jq -r .probe.reason)" \
     "exit 1: the flag is missing"
 touch "$T/flag"
 check "cmd: the flag is there: healthy" wait_for 10 health_is cmd healthy
@@ -161,7 +161,7 @@ sleep 2.5	# the measurement itself: no probe in two and a half intervals
 is "no probe of an inactive task" "$(nreq /health)" "$n"
 is "status: health null while inactive" "$(st web .health)" "-"
 check "deactivate the rest" ctl -y deactivate refused cmd
-is "the daemon is healthy again" "$(ctl --json health | jq -r .status)" ok
+is "the daemon is healthy again" "$(ctl --json health | head -n 1 | jq -r .status)" ok
 
 # --- the binaries -------------------------------------------------------------
 

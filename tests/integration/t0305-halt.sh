@@ -141,7 +141,7 @@ is "health: exit 1" "$?" 1
 is "health: why" "$(cat "$T/e")" "maintctl: degraded: halted by stop-all"
 is "raw health: ERR degraded" "$(finals "$(raw health)")" \
     "ERR degraded halted by stop-all"
-is "health --json" "$(ctl --json health 2>/dev/null |
+is "health --json" "$(ctl --json health 2>/dev/null | head -n 1 |
     jq -c '[.status, .halted]')" '["degraded",true]'
 is "metrics: maintd_halted 1" "$(metric maintd_halted)" 1
 like "window list says so" "$(finals "$(raw 'window list')")" \
