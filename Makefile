@@ -1,6 +1,6 @@
 # maintd: build, install, test.  GNU make or BSD make with the usual
 # variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
-# RUNSTATEDIR, MANDIR.
+# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -11,6 +11,7 @@ LOCALSTATEDIR	?= /var
 RUNSTATEDIR	?= /run
 STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
+LIBEXECDIR	?= $(PREFIX)/libexec/maintd
 
 CC		?= cc
 # make V=1 shows the compiler command lines
@@ -63,8 +64,12 @@ MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh \
-		  tests/layers.sh
+		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
+
+# The example maintenance scripts, installed in LIBEXECDIR.
+CONTRIB_TASKS	= contrib/tasks/cleanup-old-files contrib/tasks/log-cleanup \
+		  contrib/tasks/sqlite-vacuum contrib/tasks/disk-space-check
 
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
@@ -223,7 +228,8 @@ SUBST		= -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 SUBST_DEFAULTS	= -e 's|/etc/maintd/|$(SYSCONFDIR)/maintd/|g' \
 		  -e 's|/run/maintd|$(RUNSTATEDIR)/maintd|g' \
 		  -e 's|/var/lib/maintd|$(STATEDIR)/maintd|g' \
-		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g'
+		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g' \
+		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g'
 # The installed example configuration is for a daemon running as root.
 SUBST_ROOT	= -e 's|^\# user \( *\)= "maint" |user  \1= "nobody"|'
 
@@ -257,6 +263,16 @@ install: all
 	sed $(SUBST) conf/logrotate.d/maintd >$(DESTDIR)$(DOCDIR)/logrotate.maintd
 	sed $(SUBST) conf/newsyslog.conf.d/maintd.conf \
 	    >$(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/contrib
+	for f in $(CONTRIB_TASKS); do \
+		sed $(SUBST_DEFAULTS) $$f >$(DESTDIR)$(LIBEXECDIR)/$${f##*/} && \
+		chmod 0755 $(DESTDIR)$(LIBEXECDIR)/$${f##*/}; \
+	done
+	sed $(SUBST_DEFAULTS) contrib/tasks/tasks.conf \
+	    >$(DESTDIR)$(DOCDIR)/contrib/tasks.conf
+	install -m 0755 contrib/tmux-monitor $(DESTDIR)$(DOCDIR)/contrib
+	install -m 0644 contrib/README contrib/WRITING-TASKS \
+	    contrib/cron/maintd-health $(DESTDIR)$(DOCDIR)/contrib
 	@echo "rc scripts and log rotation configs are in $(DOCDIR);" \
 	    "see rc/README for where they go"
 
@@ -268,7 +284,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 
 clean:
 	rm -rf build build-asan run

@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 42
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$T/build
@@ -99,6 +99,11 @@ check "first: maintd(8) FILES names this install's configuration" \
     has "$A$PA/share/man/man8/maintd.8" ".It Pa $PA/etc/maintd/maintd.conf"
 check "first: the installed maintd reads the installed configuration" \
     "$A$PA/sbin/maintd" -n -c "$A$PA/etc/maintd/maintd.conf"
+check "first: the example task scripts in LIBEXECDIR, executable" \
+    test -x "$A$PA/libexec/maintd/cleanup-old-files" -a \
+    -x "$A$PA/libexec/maintd/disk-space-check"
+check "first: the example drop-in runs them from there" \
+    has "$DOC/contrib/tasks.conf" "command     = \"$PA/libexec/maintd/cleanup-old-files"
 
 # --- a second install, the same build directory, other paths --------------
 
