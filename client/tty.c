@@ -541,6 +541,7 @@ top(void)
 	struct json_object	*o;
 	struct timeval		 tv = { 0, 0 };
 	char			 c, *line;
+	ssize_t			 n;
 	time_t			 last_retry = 0;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -584,8 +585,17 @@ top(void)
 		}
 		if (quit_flag)
 			break;
-		if (pfd[0].revents & POLLIN && read(STDIN_FILENO, &c, 1) == 1)
-			key((unsigned char)c);
+		/* a terminal that hung up: quit, even without a SIGHUP */
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		if (pfd[0].revents & POLLIN) {
+			n = read(STDIN_FILENO, &c, 1);
+			if (n == 0 || (n == -1 && errno != EINTR &&
+			    errno != EAGAIN))
+				break;
+			if (n == 1)
+				key((unsigned char)c);
+		}
 		if (ev.fd != -1 && pfd[1].revents & (POLLIN | POLLHUP)) {
 			/* a read won't block: the fd said so */
 			(void)setsockopt(ev.fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -618,6 +628,8 @@ top(void)
 			}
 		}
 		draw();
+		if (ferror(stdout))
+			break;
 	}
 	restore();
 	free(rows);

@@ -12,7 +12,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 45
+plan 46
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -119,6 +119,35 @@ is "shell: both active" "$(ctl --json status | jq -r .active | sort -u)" true
 check "shell: the history is kept in ~/.maintctl_history" \
     grep -q 'nosuchverb' "$T/.maintctl_history"
 ctl -y deactivate alpha beta >/dev/null
+
+# --- top on a terminal that hangs up, SIGHUP blocked: it ends all the same
+
+cat >"$T/hup.py" <<'PYEOF'
+import os, pty, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    os.execv(sys.argv[1], [sys.argv[1], "-s", sys.argv[2], "top"])
+buf = b""
+deadline = time.time() + 10
+while b"TASK" not in buf and time.time() < deadline:
+    try:
+        buf += os.read(fd, 4096)
+    except OSError:
+        break
+if b"TASK" not in buf:
+    print("top did not draw"); os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); sys.exit(1)
+os.close(fd)
+deadline = time.time() + 5
+while time.time() < deadline:
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p == pid:
+        print("gone"); sys.exit(0)
+    time.sleep(0.05)
+print("still running after the hang-up"); os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0); sys.exit(1)
+PYEOF
+r=$(python3 "$T/hup.py" "$MAINTCTL" "$SOCK" 2>&1)
+is "top ends when its terminal hangs up, even with no SIGHUP" "$r" gone
 
 # --- top, in tmux ----------------------------------------------------------------
 
