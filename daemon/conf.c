@@ -366,6 +366,7 @@ conf_free(struct config *conf)
 	free(conf->default_user);
 	free(conf->discover_tag);
 	free(conf->metrics_file);
+	free(conf->cgroup);
 	free(conf->path_env);
 	free(conf->start_when.cond);
 	free(conf->lang);
@@ -424,6 +425,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    a->dry_run == b->dry_run && a->output == b->output &&
 	    a->nice == b->nice && a->umask == b->umask &&
 	    memcmp(&a->limits, &b->limits, sizeof(a->limits)) == 0 &&
+	    memcmp(&a->cg, &b->cg, sizeof(a->cg)) == 0 &&
 	    a->has_health == b->has_health && streq(h->url, k->url) &&
 	    strveq(h->command, k->command) &&
 	    h->interval_ms == k->interval_ms &&

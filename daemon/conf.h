@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "cron.h"
 
 enum task_kind { KIND_ONESHOT, KIND_PERIODIC, KIND_SERVICE };
@@ -90,6 +91,7 @@ struct task_conf {
 	bool		 catch_up;
 	bool		 overlap_queue;	/* overlap = queue (else skip) */
 	bool		 restart_on_change;	/* a reload that changes it */
+	struct cg_limits cg;		/* memory_max, cpu_max, ... */
 };
 
 struct preset_conf {
@@ -151,6 +153,7 @@ struct config {
 	char		*path_env;	/* PATH given to tasks */
 	struct guard	 start_when;	/* the default of tasks */
 	char		*lang;		/* LANG given to tasks; NULL: none */
+	char		*cgroup;	/* "auto", "off" or a directory */
 
 	struct task_conf	*tasks;
 	size_t			 ntasks;

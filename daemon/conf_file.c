@@ -197,6 +197,50 @@ task_limits(struct task_limits *l, cfg_t *sec)
 	}
 }
 
+/*
+ * memory_max, cpu_max, ...: the values, and whether the cgroup that runs
+ * would be in can have the controllers they need; refused when not.
+ */
+static void
+task_cgroup(const struct config *conf, struct task_conf *t, cfg_t *sec)
+{
+	static const char *const opts[] = { "memory_max", "memory_high",
+	    "cpu_max", "pids_max", "io_weight" };
+	static const enum cg_ctl ctl[] = { CG_MEMORY, CG_MEMORY, CG_CPU,
+	    CG_PIDS, CG_IO };
+	int64_t		*val[] = { &t->cg.memory_max, &t->cg.memory_high,
+	    &t->cg.cpu_max, &t->cg.pids_max, &t->cg.io_weight };
+	const char	*s, *errstr;
+	char		 where[PATH_MAX], why[512];
+	uint64_t	 sz;
+	size_t		 i;
+	int		 located = 0;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		*val[i] = -1;
+		if ((s = cfg_getstr(sec, opts[i])) == NULL)
+			continue;
+		if (i < 2 && parse_size(s, &sz, &errstr) == 0)
+			*val[i] = (int64_t)sz;
+		else if (i == 2)
+			(void)conf_parse_percent(s, val[i]);
+		else if (i > 2)
+			*val[i] = strtonum(s, 1, INT32_MAX, &errstr);
+		if (located == 0)
+			located = cg_locate(conf->cgroup ? conf->cgroup : "auto",
+			    "maintd", where, sizeof(where), why,
+			    sizeof(why)) == 0 ? 1 : -1;
+		if (located == -1)
+			conf_err_add(cur_file, conf_err_line(sec, opts[i]),
+			    "task %s: %s needs runs in cgroup v2, which are not "
+			    "possible here: %s", t->name, opts[i], why);
+		else if (!cg_can(where, ctl[i], why, sizeof(why)))
+			conf_err_add(cur_file, conf_err_line(sec, opts[i]),
+			    "task %s: %s needs the cgroup v2 %s controller: %s",
+			    t->name, opts[i], cg_ctl_name(ctl[i]), why);
+	}
+}
+
 static void
 load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 {
@@ -295,6 +339,7 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 	(void)conf_parse_mode(cfg_getstr(sec, "umask"), &mask);
 	t->umask = mask;
 	task_limits(&t->limits, cfg_getsec(sec, "limits"));
+	task_cgroup(conf, t, sec);
 	if (cfg_size(sec, "health") > 0 &&
 	    (h = cfg_getsec(sec, "health")) != NULL)
 		task_health(t, h);
@@ -343,6 +388,7 @@ load_globals(struct config *conf, cfg_t *cfg)
 	struct group	*gr;
 	mode_t		 mode = 0660;
 	const char	*s;
+	char		 where[PATH_MAX], why[512];
 
 	conf->socket = getstr(cfg, "socket");
 	(void)conf_parse_mode(cfg_getstr(cfg, "socket_mode"), &mode);
@@ -378,6 +424,11 @@ load_globals(struct config *conf, cfg_t *cfg)
 	conf->lang = s ? xstrdup(s) : NULL;
 	conf->default_user = getstr(cfg, "user");
 	conf->discover_settle_ms = getdur(cfg, "discover_settle");
+	conf->cgroup = getstr(cfg, "cgroup");
+	if (conf->cgroup[0] == '/' && cg_locate(conf->cgroup, "maintd", where,
+	    sizeof(where), why, sizeof(why)) == -1)
+		conf_err_add(cur_file, conf_err_line(cfg, "cgroup"), "cgroup "
+		    "%s: %s", conf->cgroup, why);
 }
 
 /* Room for n more in the array *v of *count items of size sz. */

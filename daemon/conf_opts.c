@@ -271,6 +271,50 @@ v_posint(const char *v, char *buf, size_t len)
 	return number(v, "number", 1, INT32_MAX, "", buf, len);
 }
 
+/* cpu_max: a share of one CPU, "50%", "250%" (two and a half CPUs) */
+int
+conf_parse_percent(const char *v, int64_t *pct)
+{
+	const char	*errstr;
+	char		 num[16];
+	size_t		 n = strlen(v);
+
+	if (n < 2 || n >= sizeof(num) || v[n - 1] != '%')
+		return -1;
+	memcpy(num, v, n - 1);
+	num[n - 1] = '\0';
+	*pct = strtonum(num, 1, 100000, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+static const char *
+v_percent(const char *v, char *buf, size_t len)
+{
+	int64_t	pct;
+
+	if (conf_parse_percent(v, &pct) == 0)
+		return NULL;
+	snprintf(buf, len, "bad cpu_max '%s': a share of one CPU, 1%% to "
+	    "100000%%, such as 50%% or 200%%", v);
+	return buf;
+}
+
+static const char *
+v_ioweight(const char *v, char *buf, size_t len)
+{
+	return number(v, "io_weight", 1, 10000, " (1 to 10000)", buf, len);
+}
+
+static const char *
+v_cgroup(const char *v, char *buf, size_t len)
+{
+	if (strcmp(v, "auto") == 0 || strcmp(v, "off") == 0 || v[0] == '/')
+		return NULL;
+	snprintf(buf, len, "bad cgroup '%s': auto, off, or the absolute path "
+	    "of a directory in the cgroup v2 hierarchy", v);
+	return buf;
+}
+
 static const char *
 v_weight(const char *v, char *buf, size_t len)
 {
@@ -471,6 +515,7 @@ static const struct row rows[] = {
 	    "/usr/bin:/sbin:/bin", CFGF_NONE), v_nonempty },
 	{ "root", CFG_STR("lang", NULL, ND), NULL },
 	{ "root", CFG_STR_LIST("start_when", NULL, ND), v_cond },
+	{ "root", CFG_STR("cgroup", "auto", CFGF_NONE), v_cgroup },
 	{ "root", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
@@ -512,6 +557,11 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("overlap", "skip", CFGF_NONE), v_overlap },
 	{ "task", CFG_STR_LIST("start_when", NULL, ND), v_cond },
 	{ "task", CFG_BOOL("restart_on_change", cfg_false, CFGF_NONE), NULL },
+	{ "task", CFG_STR("memory_max", NULL, ND), v_size },
+	{ "task", CFG_STR("memory_high", NULL, ND), v_size },
+	{ "task", CFG_STR("cpu_max", NULL, ND), v_percent },
+	{ "task", CFG_STR("pids_max", NULL, ND), v_posint },
+	{ "task", CFG_STR("io_weight", NULL, ND), v_ioweight },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },

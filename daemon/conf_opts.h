@@ -11,5 +11,6 @@ cfg_t	*conf_parser(void);
 /* One for a drop-in file: task, preset and window sections only. */
 cfg_t	*conf_parser_dropin(void);
 int	 conf_parse_mode(const char *, mode_t *);
+int	 conf_parse_percent(const char *, int64_t *pct);
 
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libutil.h>
+#include <limits.h>
 #include <locale.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -23,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "conf.h"
 #include "control.h"
 #include "ev.h"
@@ -303,6 +305,46 @@ make_dir(const char *path, int mode)
 		startup_fail("cannot create %s: %s", path, strerror(errno));
 }
 
+/*
+ * Runs in cgroup v2 where it can be (cgroup = auto), or must be (a
+ * path); else by process group.  The cgroup is named for the database,
+ * which one maintd at a time holds: "maintd" for the system's, else
+ * "maintd-HASH", so that two daemons never take each other's runs for
+ * leftovers.
+ */
+static void
+cgroup_setup(void)
+{
+	char		 where[PATH_MAX], why[512], name[32], dflt[1024];
+	const char	*p;
+	uint64_t	 h = 1469598103934665603ULL;	/* FNV-1a */
+	int		 n;
+
+	if (geteuid() == 0 && strcmp(md.conf->database,
+	    path_default(PATH_DATABASE, dflt, sizeof(dflt))) == 0)
+		snprintf(name, sizeof(name), "maintd");
+	else {
+		for (p = md.conf->database; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		snprintf(name, sizeof(name), "maintd-%016llx",
+		    (unsigned long long)h);
+	}
+	if (cg_locate(md.conf->cgroup, name, where, sizeof(where), why,
+	    sizeof(why)) == -1 || cg_open(where, why, sizeof(why)) == -1) {
+		if (strcmp(md.conf->cgroup, "auto") != 0 &&
+		    strcmp(md.conf->cgroup, "off") != 0)
+			startup_fail("cgroup %s: %s", md.conf->cgroup, why);
+		cg_not_used(why);
+		log_info("runs are tracked by their process groups (no cgroup: "
+		    "%s)", why);
+		return;
+	}
+	log_info("runs are tracked in the cgroup %s", where);
+	if ((n = cg_recover()) > 0)
+		log_warnx("killed %d processes that a previous maintd left "
+		    "in %s", n, where);
+}
+
 /* -V: the version and where this build looks when nothing says otherwise */
 static void
 print_version(void)
@@ -454,6 +496,7 @@ main(int argc, char *argv[])
 	ev_signal(SIGHUP, on_hup, NULL);
 	ev_signal(SIGUSR1, on_usr1, NULL);
 
+	cgroup_setup();
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
 	sched_init();
@@ -512,6 +555,7 @@ maintd_shutdown(void)
 	ev_timer_del(&prune_timer);
 	store_close();
 	supervise_free();
+	cg_close();
 	http_shutdown();
 	spawn_forget();
 	pidfile_remove(pfh);

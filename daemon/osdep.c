@@ -324,6 +324,10 @@ os_recover_run(const struct run_mark *m)
 		if (kill(-m->pid, SIGKILL) == 0)
 			count++;
 	}
+	if (nkills > 0)
+		log_warnx("%s: killing %zu processes of run %llu that a previous "
+		    "maintd left running", m->task, nkills,
+		    (unsigned long long)m->run_id);
 	for (i = 0; i < nkills; i++)
 		if (kill(kills[i], SIGKILL) == 0)
 			count++;

@@ -28,6 +28,7 @@ struct run {
 	char		 failure[256];	/* pre-exec failure, or "" */
 	int64_t		 utime_ms, stime_ms;
 	long		 maxrss_kb;
+	bool		 cgroup;	/* it has a cgroup of its own */
 };
 
 /* How a run ended, as history and metrics count it. */

@@ -16,6 +16,10 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #ifdef __linux__
@@ -210,7 +214,8 @@ child_fail(int fd, int stage, int detail)
 /* In the child, between vfork and exec: system calls only. */
 static void __attribute__((noreturn))
 child(const struct task_conf *tc, char **argv, char **envp, int outw,
-    int stderrw, int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids)
+    int stderrw, int errw, int devnull, const gid_t *groups, int ngroups,
+    bool switch_ids, int cgfd, pid_t parent)
 {
 	struct sigaction	sa;
 	struct rlimit		rl;
@@ -224,6 +229,9 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 
+	/* into the run's cgroup first: all it starts is in there too */
+	if (cgfd != -1 && write(cgfd, "0", 1) != 1)
+		child_fail(errw, SP_CGROUP, 0);
 	if (setsid() == -1)
 		child_fail(errw, SP_SETSID, 0);
 	for (i = 0; i < LIM_MAX; i++) {
@@ -254,6 +262,15 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 			child_fail(errw, SP_SETUID, 0);
 		}
 	}
+#ifdef __linux__
+	/* killed with a daemon that is killed (set after the ids change,
+	 * which clears it); the daemon may already be gone */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+#else
+	(void)parent;
+#endif
 	if (chdir(tc->directory) == -1)
 		child_fail(errw, SP_CHDIR, 0);
 	if (dup2(devnull, STDIN_FILENO) == -1 ||
@@ -269,21 +286,20 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
 start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
-    int errw,
-    int devnull, const gid_t *groups, int ngroups, bool switch_ids)
+    int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
+    int cgfd)
 {
-	pid_t	pid;
+	pid_t	pid, parent = getpid();
 
 	if ((pid = vfork()) == 0)
 		child(tc, tc->argv, envp, outw, stderrw, errw, devnull, groups,
-		    ngroups,
-		    switch_ids);
+		    ngroups, switch_ids, cgfd, parent);
 	return pid;
 }
 
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
-    uint64_t run_id, bool dry_run, bool split_stderr,
+    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
     struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
@@ -328,8 +344,7 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = start_child(tc, envp, outp[1], split_stderr ? sep[1] : outp[1],
-	    errp[1], devnull, id->groups,
-	    ngroups, switch_ids);
+	    errp[1], devnull, id->groups, ngroups, switch_ids, cgfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	strv_free(envp);
 	if (pid == -1) {
@@ -406,6 +421,9 @@ spawn_describe(const struct task_conf *tc, const struct spawn_report *r,
 		break;
 	case SP_EXEC:
 		snprintf(buf, len, "exec failed: %s: %s", tc->argv[0], e);
+		break;
+	case SP_CGROUP:
+		snprintf(buf, len, "joining its cgroup: %s", e);
 		break;
 	default:
 		snprintf(buf, len, "start-up failed: %s", e);

@@ -18,7 +18,7 @@ struct spawn_result {
 /* Pre-exec failure stages, as reported by the child. */
 enum spawn_stage {
 	SP_SETSID = 1, SP_RLIMIT, SP_NICE, SP_CHDIR, SP_SETGROUPS, SP_SETGID,
-	SP_SETUID, SP_STDIO, SP_EXEC
+	SP_SETUID, SP_STDIO, SP_EXEC, SP_CGROUP
 };
 
 struct spawn_report {
@@ -27,8 +27,12 @@ struct spawn_report {
 	int	detail;		/* e.g. which rlimit */
 };
 
+/*
+ * cgfd: the cgroup.procs of the run's cgroup, which the child joins
+ * before anything else (-1: none).
+ */
 int	spawn_run(const struct task_conf *, const struct config *,
-	    uint64_t run_id, bool dry_run, bool split_stderr,
+	    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
 	    struct spawn_result *, char *err, size_t errlen);
 void	spawn_forget(void);
 void	spawn_describe(const struct task_conf *, const struct spawn_report *,

@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "cron.h"
 #include "ev.h"
 #include "event.h"
@@ -174,7 +175,19 @@ kill_escaped(const struct task *t, pid_t pgid, int sig, int *unsure)
 	return count;
 }
 
-/* Signal the group, and what escaped it. */
+/*
+ * Is anything of the run left?  In its cgroup, whatever it is; else its
+ * group, or what escaped it (unsure: see os_kill_run()).
+ */
+static bool
+run_left(const struct task *t, pid_t pgid, int *unsure)
+{
+	if (t->cur.cgroup)
+		return cg_run_populated(t->conf->name, t->cur.id) == 1;
+	return kill(-pgid, 0) == 0 || kill_escaped(t, pgid, 0, unsure) > 0;
+}
+
+/* Signal the group, and what escaped it (all of its cgroup). */
 static void
 signal_run(struct task *t, pid_t pgid, int sig)
 {
@@ -183,10 +196,30 @@ signal_run(struct task *t, pid_t pgid, int sig)
 		    signal_name(sig));
 	if (sig != SIGKILL)
 		(void)kill(-pgid, SIGCONT);
+	if (t->cur.cgroup) {
+		(void)cg_run_signal(t->conf->name, t->cur.id, sig);
+		if (sig != SIGKILL)
+			(void)cg_run_signal(t->conf->name, t->cur.id, SIGCONT);
+		return;
+	}
 	if (kill_escaped(t, pgid, sig, NULL) > 0)
 		log_info("%s: signalled processes of run %llu that left its "
 		    "process group", t->conf->name,
 		    (unsigned long long)t->cur.id);
+}
+
+/* The run's cgroup.events changed: once it is empty, the run is over. */
+static void
+cgroup_changed(void *arg)
+{
+	struct task	*t = arg;
+
+	if (!t->sweeping || !t->cur.cgroup ||
+	    cg_run_populated(t->conf->name, t->cur.id) == 1)
+		return;
+	t->sweeping = t->sweep_look = false;
+	ev_timer_del(&t->kill_timer);
+	finish(t);
 }
 
 static void
@@ -196,8 +229,7 @@ kill_fire(void *arg)
 	pid_t		 pgid = t->sweeping ? t->sweep_pgid : t->cur.pid;
 
 	if (t->sweeping) {
-		if (kill(-pgid, 0) == -1 && errno == ESRCH &&
-		    kill_escaped(t, pgid, 0, NULL) == 0) {
+		if (!run_left(t, pgid, NULL)) {
 			t->sweeping = t->sweep_look = false;
 			finish(t);
 			return;
@@ -267,6 +299,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 {
 	struct spawn_result	res;
 	struct feed_msg		m;
+	int			cgfd = -1;
 
 	if (task_busy(t)) {
 		snprintf(err, errlen, "already running (pid %d)",
@@ -290,8 +323,16 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
 	t->cur.start_mono = ev_now();
 	t->cur.id = store_run_start(t->conf->name, &t->cur);
-	if (spawn_run(t->conf, md.conf, t->cur.id, dry_run, true, &res, err,
-	    errlen) == -1) {
+	if (cg_in_use() && (cgfd = cg_run_make(t->conf->name, t->cur.id,
+	    &t->conf->cg, err, errlen)) != -1)
+		t->cur.cgroup = true;
+	if ((cg_in_use() && cgfd == -1) || spawn_run(t->conf, md.conf,
+	    t->cur.id, dry_run, true, cgfd, &res, err, errlen) == -1) {
+		if (cgfd != -1) {
+			close(cgfd);
+			cg_run_remove(t->conf->name, t->cur.id);
+			t->cur.cgroup = false;
+		}
 		log_warnx("%s: cannot start: %s", t->conf->name, err);
 		snprintf(t->cur.failure, sizeof(t->cur.failure), "%s", err);
 		t->cur.done = true;
@@ -300,6 +341,13 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		run_keep_last(t);
 		record_end(t);
 		return -1;
+	}
+	if (cgfd != -1) {
+		close(cgfd);
+		if (cg_run_watch(t->conf->name, t->cur.id, cgroup_changed,
+		    t) == -1)
+			log_warn("%s: watching the cgroup of run %llu",
+			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
 	store_run_pid(t->cur.id, res.pid, t->conf->uid,
@@ -353,8 +401,9 @@ begin_sweep(struct task *t, bool look_only)
 static void
 run_ended(struct task *t, int status, const struct rusage *ru)
 {
-	char	res[300], d[32];
-	int	unsure = 0;
+	struct cg_stats	cs;
+	char		res[300], d[32];
+	int		unsure = 0;
 
 	if (t->errfd != -1)
 		exec_event(t->errfd, EV_READ, t);
@@ -370,6 +419,16 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	t->cur.stime_ms = (int64_t)ru->ru_stime.tv_sec * 1000 +
 	    ru->ru_stime.tv_usec / 1000;
 	t->cur.maxrss_kb = ru->ru_maxrss;
+	if (t->cur.cgroup) {
+		/* all of the run's processes, not the leader's alone */
+		cg_run_stats(t->conf->name, t->cur.id, &cs);
+		if (cs.user_ms >= 0 && cs.system_ms >= 0) {
+			t->cur.utime_ms = cs.user_ms;
+			t->cur.stime_ms = cs.system_ms;
+		}
+		if (cs.memory_peak_kb >= 0)
+			t->cur.maxrss_kb = (long)cs.memory_peak_kb;
+	}
 	run_keep_last(t);
 	log_info("%s: run %llu ended: %s after %s", t->conf->name,
 	    (unsigned long long)t->cur.id, run_result(&t->cur, res,
@@ -378,8 +437,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	record_end(t);
 
 	/* No maintenance process outlives its run. */
-	if (kill(-t->cur.pid, 0) == 0 ||
-	    kill_escaped(t, t->cur.pid, 0, &unsure) > 0) {
+	if (run_left(t, t->cur.pid, &unsure)) {
 		begin_sweep(t, false);
 		signal_run(t, t->cur.pid, t->conf->kill_signal);
 		ev_timer_add(&t->kill_timer, t->cur.stopped ||
@@ -423,6 +481,10 @@ finish(struct task *t)
 	uint64_t		 up;
 	char			 err[256];
 
+	if (t->cur.cgroup) {
+		cg_run_unwatch(t);
+		cg_run_remove(t->conf->name, t->cur.id);
+	}
 	if (task_busy(t))
 		nbusy--;
 	t->state = ST_IDLE;
@@ -576,9 +638,8 @@ on_chld(int signo, void *arg)
 	for (i = nall(); i-- > 0; ) {
 		t = all(i);
 		unsure = 0;
-		if (t->sweeping && kill(-t->sweep_pgid, 0) == -1 &&
-		    errno == ESRCH && kill_escaped(t, t->sweep_pgid, 0,
-		    t->sweep_look ? &unsure : NULL) == 0 && unsure == 0) {
+		if (t->sweeping && !run_left(t, t->sweep_pgid,
+		    t->sweep_look ? &unsure : NULL) && unsure == 0) {
 			t->sweeping = t->sweep_look = false;
 			ev_timer_del(&t->kill_timer);
 			finish(t);

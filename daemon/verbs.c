@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "control.h"
 #include "guard.h"
 #include "health.h"
@@ -493,7 +494,7 @@ task_show_json(const struct task *t)
 	const struct task_conf	*tc = t->conf;
 	struct json_object	*o = task_status_json(t), *l, *b, *g;
 	int			 i;
-	char			 buf[16], cond[64];
+	char			 buf[32], cond[64], track[4200];
 
 	json_object_object_add(o, "description",
 	    json_object_new_string(tc->description));
@@ -537,6 +538,32 @@ task_show_json(const struct task *t)
 			json_object_object_add(l, limit_names[i],
 			    json_object_new_int64((int64_t)tc->limits.value[i]));
 	json_object_object_add(o, "limits", l);
+	l = json_object_new_object();
+	if (tc->cg.memory_max >= 0)
+		json_object_object_add(l, "memory_max",
+		    json_object_new_int64(tc->cg.memory_max));
+	if (tc->cg.memory_high >= 0)
+		json_object_object_add(l, "memory_high",
+		    json_object_new_int64(tc->cg.memory_high));
+	if (tc->cg.cpu_max >= 0) {
+		snprintf(buf, sizeof(buf), "%lld%%", (long long)tc->cg.cpu_max);
+		json_object_object_add(l, "cpu_max", json_object_new_string(buf));
+	}
+	if (tc->cg.pids_max >= 0)
+		json_object_object_add(l, "pids_max",
+		    json_object_new_int64(tc->cg.pids_max));
+	if (tc->cg.io_weight >= 0)
+		json_object_object_add(l, "io_weight",
+		    json_object_new_int64(tc->cg.io_weight));
+	json_object_object_add(o, "cgroup_limits", l);
+	if (cg_in_use()) {
+		snprintf(track, sizeof(track), "cgroup %s/%s", cg_base(),
+		    tc->name);
+		json_object_object_add(o, "tracking",
+		    json_object_new_string(track));
+	} else
+		json_object_object_add(o, "tracking",
+		    json_object_new_string("process group"));
 	json_object_object_add(o, "restart",
 	    json_object_new_string(restart_name(tc->restart)));
 	b = json_object_new_array();

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "cgroup.h"
 #include "control.h"
 #include "health.h"
 #include "log.h"
@@ -107,6 +108,11 @@ daemon_health(char *why, size_t len)
 	    json_object_new_int(md.conf->max_weight));
 	json_object_object_add(o, "load1", getloadavg(load, 1) == 1 ?
 	    json_object_new_double(load[0]) : NULL);
+	json_object_object_add(o, "tracking", json_object_new_string(
+	    cg_in_use() ? "cgroup" : "process groups"));
+	json_object_object_add(o, "cgroup", cg_in_use() ?
+	    json_object_new_string(cg_base()) :
+	    json_object_new_string(cg_why()));
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 	    (int64_t)(time(NULL) - md.started)));
 	json_object_object_add(o, "version",

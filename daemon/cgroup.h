@@ -1,0 +1,72 @@
+/*
+ * cgroup.h: runs tracked in cgroup v2 on Linux (DESIGN §3 "Spawning a
+ * child"): each run in BASE/TASK/RUN, stopped by cgroup.kill, ended when
+ * cgroup.events says "populated 0".  Where there is none, nothing here is
+ * in use and the process groups (osdep.c) do the tracking.
+ */
+#ifndef MAINTD_CGROUP_H
+#define MAINTD_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a task's cgroup options ask for; -1: not set. */
+struct cg_limits {
+	int64_t	memory_max, memory_high;	/* bytes */
+	int64_t	cpu_max;			/* percent of one CPU */
+	int64_t	pids_max;
+	int64_t	io_weight;			/* 1 to 10000 */
+};
+
+enum cg_ctl { CG_MEMORY, CG_CPU, CG_PIDS, CG_IO, CG_NCTL };
+
+struct cg_stats {
+	int64_t	user_ms, system_ms;	/* -1: unknown */
+	int64_t	memory_peak_kb;		/* -1: unknown */
+};
+
+const char *cg_ctl_name(enum cg_ctl);
+/* The controllers limits need (a bit per enum cg_ctl). */
+unsigned cg_needs(const struct cg_limits *);
+
+/*
+ * The cgroup for mode ("auto", "off" or a directory) in which runs would
+ * go: 0 with its path in base (name below the daemon's own cgroup for
+ * auto), -1 with why not.
+ */
+int	cg_locate(const char *mode, const char *name, char *base, size_t,
+	    char *why, size_t);
+/* Could runs in base have controller ctl?  1 yes; 0 no, with why. */
+int	cg_can(const char *base, enum cg_ctl, char *why, size_t);
+
+/* Start using base (made if need be); -1 with why when it cannot be. */
+int	cg_open(const char *base, char *why, size_t);
+bool	cg_in_use(void);
+const char *cg_base(void);
+/* Why runs are not in a cgroup (said by show and health). */
+void	cg_not_used(const char *why);
+const char *cg_why(void);
+void	cg_close(void);
+/* Kill what runs of a previous daemon left in base; how many processes. */
+int	cg_recover(void);
+
+/*
+ * The cgroup of a run, made with its limits; the fd of its cgroup.procs
+ * (for the child to join before exec), -1 with err.
+ */
+int	cg_run_make(const char *task, uint64_t run, const struct cg_limits *,
+	    char *err, size_t);
+/* 1 processes are left in it, 0 none, -1 it is not there. */
+int	cg_run_populated(const char *task, uint64_t run);
+/* Signal every process in it (SIGKILL: cgroup.kill); how many. */
+int	cg_run_signal(const char *task, uint64_t run, int sig);
+void	cg_run_stats(const char *task, uint64_t run, struct cg_stats *);
+/* cb(arg) each time the run's cgroup.events changes. */
+int	cg_run_watch(const char *task, uint64_t run, void (*cb)(void *),
+	    void *arg);
+void	cg_run_unwatch(void *arg);
+/* Remove the run's (empty) cgroup. */
+void	cg_run_remove(const char *task, uint64_t run);
+
+#endif
