@@ -716,10 +716,28 @@ cg_open(const char *where, char *why, size_t wlen)
 	return -1;
 }
 
-bool cg_in_use(void) { return false; }
-const char *cg_base(void) { return NULL; }
-void cg_close(void) { }
-int cg_recover(void) { return 0; }
+bool
+cg_in_use(void)
+{
+	return false;
+}
+
+const char *
+cg_base(void)
+{
+	return NULL;
+}
+
+void
+cg_close(void)
+{
+}
+
+int
+cg_recover(void)
+{
+	return 0;
+}
 
 int
 cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
@@ -732,9 +750,22 @@ cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
 	return -1;
 }
 
-int cg_run_populated(const char *t, uint64_t r) { (void)t; (void)r; return -1; }
-int cg_run_signal(const char *t, uint64_t r, int s)
-{ (void)t; (void)r; (void)s; return 0; }
+int
+cg_run_populated(const char *task, uint64_t run)
+{
+	(void)task;
+	(void)run;
+	return -1;
+}
+
+int
+cg_run_signal(const char *task, uint64_t run, int sig)
+{
+	(void)task;
+	(void)run;
+	(void)sig;
+	return 0;
+}
 
 void
 cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
@@ -745,16 +776,26 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 }
 
 int
-cg_run_watch(const char *t, uint64_t r, void (*cb)(void *), void *arg)
+cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
 {
-	(void)t;
-	(void)r;
+	(void)task;
+	(void)run;
 	(void)cb;
 	(void)arg;
 	return -1;
 }
 
-void cg_run_unwatch(void *arg) { (void)arg; }
-void cg_run_remove(const char *t, uint64_t r) { (void)t; (void)r; }
+void
+cg_run_unwatch(void *arg)
+{
+	(void)arg;
+}
+
+void
+cg_run_remove(const char *task, uint64_t run)
+{
+	(void)task;
+	(void)run;
+}
 
 #endif

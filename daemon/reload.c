@@ -111,6 +111,7 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	keep(&nc->pidfile, &old->pidfile, "pidfile", r);
 	keep(&nc->database, &old->database, "database", r);
 	keep(&nc->socket_group, &old->socket_group, "socket_group", r);
+	keep(&nc->cgroup, &old->cgroup, "cgroup", r);
 	mode_changed = nc->socket_mode != old->socket_mode;
 	if (mode_changed)
 		add(&r->restart, "socket_mode");
