@@ -47,7 +47,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
-		  daemon/verbs_common.c daemon/cgroup.c
+		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
+		  daemon/verbs_fleet.c
 CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
@@ -76,7 +77,8 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
 		  libedit-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
-		  perl clang logrotate valgrind sqlite3 python3
+		  perl clang logrotate valgrind sqlite3 python3 curl \
+		  etcd-server etcd-client
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl

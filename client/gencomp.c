@@ -155,6 +155,10 @@ bash(void)
 		else if (strcmp(a, "window") == 0)
 			printf("\t\tmapfile -t COMPREPLY < <(compgen -W \"list\" "
 			    "-- \"$cur\") ;;\n");
+		else if (strncmp(a, "words:", 6) == 0)
+			printf("\t\tif [ \"$n\" -eq 0 ]; then mapfile -t "
+			    "COMPREPLY < <(compgen -W \"%s\" -- \"$cur\"); "
+			    "fi ;;\n", a + 6);
 		else if (strcmp(a, "notify") == 0)
 			printf("\t\tif [ \"$n\" -eq 0 ]; then mapfile -t "
 			    "COMPREPLY < <(compgen -W \"list test\" -- "
@@ -231,6 +235,8 @@ zsh(void)
 			    "\"${sock[@]}\"); fi ;;\n");
 		else if (strcmp(a, "window") == 0)
 			printf("compadd list ;;\n");
+		else if (strncmp(a, "words:", 6) == 0)
+			printf("if ((n == 0)); then compadd %s; fi ;;\n", a + 6);
 		else if (strcmp(a, "notify") == 0)
 			printf("if ((n == 0)); then compadd list test; else "
 			    "compadd -- $(_maintctl_names notify "

@@ -367,6 +367,12 @@ conf_free(struct config *conf)
 	free(conf->discover_tag);
 	free(conf->metrics_file);
 	free(conf->cgroup);
+	strv_free(conf->fleet.endpoints);
+	free(conf->fleet.prefix);
+	free(conf->fleet.node);
+	free(conf->fleet.cacert);
+	free(conf->fleet.cert);
+	free(conf->fleet.key);
 	free(conf->path_env);
 	free(conf->start_when.cond);
 	free(conf->lang);
@@ -426,6 +432,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    a->nice == b->nice && a->umask == b->umask &&
 	    memcmp(&a->limits, &b->limits, sizeof(a->limits)) == 0 &&
 	    memcmp(&a->cg, &b->cg, sizeof(a->cg)) == 0 &&
+	    a->fleet_once == b->fleet_once && a->fleet_keep == b->fleet_keep &&
 	    a->has_health == b->has_health && streq(h->url, k->url) &&
 	    strveq(h->command, k->command) &&
 	    h->interval_ms == k->interval_ms &&

@@ -92,6 +92,8 @@ struct task_conf {
 	bool		 overlap_queue;	/* overlap = queue (else skip) */
 	bool		 restart_on_change;	/* a reload that changes it */
 	struct cg_limits cg;		/* memory_max, cpu_max, ... */
+	bool		 fleet_once;	/* fleet = "once" */
+	bool		 fleet_keep;	/* fleet_lost = "keep" */
 };
 
 struct preset_conf {
@@ -109,8 +111,21 @@ struct window_conf {
 	char		*schedule;
 	struct cron	 cron;
 	int64_t		 duration_ms;
+	bool		 rolling;	/* fleet = "rolling" */
+	int		 max_parallel;
+	int64_t		 slot_ms;	/* 0: the rest of the window */
 	char		*file;
 	int		 line, preset_line;
+};
+
+/* fleet { }: where the other daemons are (etcd). */
+struct fleet_conf {
+	bool		 on;		/* the section is there */
+	char		**endpoints;
+	char		*prefix;
+	char		*node;
+	int64_t		 ttl_ms, timeout_ms;
+	char		*cacert, *cert, *key;
 };
 
 struct notify_conf {
@@ -154,6 +169,7 @@ struct config {
 	struct guard	 start_when;	/* the default of tasks */
 	char		*lang;		/* LANG given to tasks; NULL: none */
 	char		*cgroup;	/* "auto", "off" or a directory */
+	struct fleet_conf fleet;
 
 	struct task_conf	*tasks;
 	size_t			 ntasks;

@@ -340,6 +340,11 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 	t->umask = mask;
 	task_limits(&t->limits, cfg_getsec(sec, "limits"));
 	task_cgroup(conf, t, sec);
+	t->fleet_once = cfg_getstr(sec, "fleet") != NULL;
+	t->fleet_keep = strcmp(cfg_getstr(sec, "fleet_lost"), "keep") == 0;
+	if (t->fleet_once && !conf->fleet.on)
+		conf_err_add(file, conf_err_line(sec, "fleet"), "task %s: fleet "
+		    "= once needs a fleet section (where etcd is)", t->name);
 	if (cfg_size(sec, "health") > 0 &&
 	    (h = cfg_getsec(sec, "health")) != NULL)
 		task_health(t, h);
@@ -380,6 +385,47 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 			    "backoff: the first delay is larger than the "
 			    "largest", t->name);
 	}
+}
+
+static void
+load_fleet(struct fleet_conf *f, cfg_t *cfg)
+{
+	cfg_t	*sec;
+	char	 host[256];
+	int	 line;
+
+	if (cfg_size(cfg, "fleet") == 0 || (sec = cfg_getsec(cfg,
+	    "fleet")) == NULL)
+		return;
+	f->on = true;
+	line = conf_err_line(sec, NULL);
+	f->endpoints = getlist(sec, "endpoints");
+	f->prefix = getstr(sec, "prefix");
+	f->node = getstr(sec, "node");
+	if (f->node == NULL) {
+		if (gethostname(host, sizeof(host) - 1) == -1)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+		f->node = xstrdup(host);
+		if (!conf_valid_name(f->node))
+			conf_err_add(cur_file, line, "fleet: the host name '%s' "
+			    "is not a node name: set node = \"...\"", f->node);
+	}
+	f->ttl_ms = getdur(sec, "ttl");
+	f->timeout_ms = getdur(sec, "timeout");
+	f->cacert = getstr(sec, "cacert");
+	f->cert = getstr(sec, "cert");
+	f->key = getstr(sec, "key");
+	if (f->endpoints[0] == NULL)
+		conf_err_add(cur_file, line, "fleet: no endpoints (the client "
+		    "URLs of etcd, such as http://127.0.0.1:2379)");
+	if (f->ttl_ms < 2000)
+		conf_err_add(cur_file, conf_err_line(sec, "ttl"), "fleet: ttl "
+		    "must be at least 2s");
+	if (f->timeout_ms <= 0 || f->timeout_ms >= f->ttl_ms)
+		conf_err_add(cur_file, conf_err_line(sec, "timeout"), "fleet: "
+		    "timeout must be above 0 and below ttl");
 }
 
 static void
@@ -424,6 +470,7 @@ load_globals(struct config *conf, cfg_t *cfg)
 	conf->lang = s ? xstrdup(s) : NULL;
 	conf->default_user = getstr(cfg, "user");
 	conf->discover_settle_ms = getdur(cfg, "discover_settle");
+	load_fleet(&conf->fleet, cfg);
 	conf->cgroup = getstr(cfg, "cgroup");
 	if (conf->cgroup[0] == '/' && cg_locate(conf->cgroup, "maintd", where,
 	    sizeof(where), why, sizeof(why)) == -1)
@@ -488,6 +535,14 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 		    cfg_getstr(sec, "preset") : "");
 		w->schedule = getstr(sec, "schedule");
 		w->duration_ms = getdur(sec, "duration");
+		w->rolling = cfg_getstr(sec, "fleet") != NULL;
+		w->max_parallel = (int)cfg_getint(sec, "max_parallel");
+		w->slot_ms = cfg_getstr(sec, "slot_duration") != NULL ?
+		    getdur(sec, "slot_duration") : 0;
+		if (w->rolling && !conf->fleet.on)
+			conf_err_add(cur_file, conf_err_line(sec, "fleet"),
+			    "window %s: fleet = rolling needs a fleet section",
+			    w->name);
 		if (*w->preset == '\0')
 			conf_err_add(cur_file, w->line, "window %s: no preset",
 			    w->name);

@@ -478,6 +478,47 @@ v_url(const char *v, char *buf, size_t len)
 	return buf;
 }
 
+/* "/maintd/": where the fleet's keys are */
+static const char *
+v_prefix(const char *v, char *buf, size_t len)
+{
+	size_t	n = strlen(v);
+
+	if (n >= 2 && v[0] == '/' && v[n - 1] == '/')
+		return NULL;
+	snprintf(buf, len, "bad prefix '%s': a key prefix that starts and ends "
+	    "with '/', such as /maintd/", v);
+	return buf;
+}
+
+static const char *
+v_fleet_task(const char *v, char *buf, size_t len)
+{
+	if (strcmp(v, "once") == 0)
+		return NULL;
+	snprintf(buf, len, "bad fleet '%s': once (one run at a time in the "
+	    "fleet)", v);
+	return buf;
+}
+
+static const char *
+v_fleet_lost(const char *v, char *buf, size_t len)
+{
+	if (strcmp(v, "stop") == 0 || strcmp(v, "keep") == 0)
+		return NULL;
+	snprintf(buf, len, "bad fleet_lost '%s': stop or keep", v);
+	return buf;
+}
+
+static const char *
+v_fleet_window(const char *v, char *buf, size_t len)
+{
+	if (strcmp(v, "rolling") == 0)
+		return NULL;
+	snprintf(buf, len, "bad fleet '%s': rolling (the nodes take turns)", v);
+	return buf;
+}
+
 /* The options. */
 
 #define MAXOPTS		48
@@ -485,7 +526,7 @@ static cfg_opt_t	limits_opts[MAXOPTS], health_opts[MAXOPTS];
 static cfg_opt_t	dropin_opts[MAXOPTS];
 static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
-static cfg_opt_t	root_opts[MAXOPTS];
+static cfg_opt_t	root_opts[MAXOPTS], fleet_opts[MAXOPTS];
 
 #define SECTION_FLAGS	(CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
 #define ND		CFGF_NODEFAULT
@@ -520,6 +561,16 @@ static const struct row rows[] = {
 	{ "root", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("notify", notify_opts, SECTION_FLAGS), NULL },
+	{ "root", CFG_SEC("fleet", fleet_opts, ND), NULL },
+
+	{ "fleet", CFG_STR_LIST("endpoints", NULL, ND), v_url },
+	{ "fleet", CFG_STR("prefix", "/maintd/", CFGF_NONE), v_prefix },
+	{ "fleet", CFG_STR("node", NULL, ND), v_name },
+	{ "fleet", CFG_STR("ttl", "10s", CFGF_NONE), v_duration },
+	{ "fleet", CFG_STR("timeout", "2s", CFGF_NONE), v_duration },
+	{ "fleet", CFG_STR("cacert", NULL, ND), v_abspath },
+	{ "fleet", CFG_STR("cert", NULL, ND), v_abspath },
+	{ "fleet", CFG_STR("key", NULL, ND), v_abspath },
 
 	/* a drop-in file of discover: sections only */
 	{ "dropin", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
@@ -562,6 +613,8 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("cpu_max", NULL, ND), v_percent },
 	{ "task", CFG_STR("pids_max", NULL, ND), v_posint },
 	{ "task", CFG_STR("io_weight", NULL, ND), v_ioweight },
+	{ "task", CFG_STR("fleet", NULL, ND), v_fleet_task },
+	{ "task", CFG_STR("fleet_lost", "stop", CFGF_NONE), v_fleet_lost },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },
@@ -586,6 +639,9 @@ static const struct row rows[] = {
 	{ "window", CFG_STR("preset", NULL, ND), v_name },
 	{ "window", CFG_STR("schedule", NULL, ND), v_cron },
 	{ "window", CFG_STR("duration", NULL, ND), v_duration },
+	{ "window", CFG_STR("fleet", NULL, ND), v_fleet_window },
+	{ "window", CFG_INT("max_parallel", 1, CFGF_NONE), v_posint },
+	{ "window", CFG_STR("slot_duration", NULL, ND), v_duration },
 
 	{ "notify", CFG_STR("url", NULL, ND), v_url },
 	{ "notify", CFG_STR_LIST("events", NULL, ND), v_event },
@@ -608,6 +664,7 @@ static const struct section {
 	{ "task", "task|", task_opts },
 	{ "limits", "task|limits|", limits_opts },
 	{ "health", "task|health|", health_opts },
+	{ "fleet", "fleet|", fleet_opts },
 	{ "preset", "preset|", preset_opts },
 	{ "window", "window|", window_opts },
 	{ "notify", "notify|", notify_opts },

@@ -32,6 +32,7 @@ struct http_req {
 	char			 error[CURL_ERROR_SIZE];
 	char			*body;		/* what is kept of the reply */
 	size_t			 bodylen, keep;
+	http_data_cb		 data;
 	int64_t			 timeout_ms;
 	uint64_t		 started;
 	struct http_req		*next, **prevp;
@@ -107,6 +108,10 @@ write_cb(char *data, size_t size, size_t n, void *userp)
 	struct http_req	*r = userp;
 	size_t		 len = size * n, take;
 
+	if (r->data != NULL) {
+		r->data(data, len, r->arg);
+		return len;
+	}
 	if (r->bodylen < r->keep) {
 		take = r->keep - r->bodylen < len ? r->keep - r->bodylen : len;
 		memcpy(r->body + r->bodylen, data, take);
@@ -236,6 +241,7 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 	r->done = done;
 	r->arg = arg;
 	r->timeout_ms = o->timeout_ms;
+	r->data = o->data;
 	r->started = ev_now();
 	if ((r->keep = o->keep) > 0)
 		r->body = xcalloc(1, o->keep + 1);
@@ -246,6 +252,15 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->error);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	if (o->data != NULL) {
+		/* a stream stays open: the kernel sees to a dead peer */
+		curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPIDLE, 10L);
+		curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPINTVL, 5L);
+	}
+	if (o->connect_timeout_ms > 0)
+		curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+		    (long)o->connect_timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_cb);

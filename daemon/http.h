@@ -21,14 +21,18 @@ struct http_result {
 };
 
 typedef void	(*http_done_cb)(const struct http_result *, void *arg);
+/* Each piece of a streamed reply body, as it comes. */
+typedef void	(*http_data_cb)(const char *data, size_t len, void *arg);
 
 struct http_opts {
 	const char	 *method;	/* NULL: GET, or POST with a body */
 	const char	 *body;		/* NULL: none */
 	size_t		  bodylen;
 	char *const	 *headers;	/* "Name: value", NULL-terminated */
-	int64_t		  timeout_ms;
+	int64_t		  timeout_ms;	/* 0: none (a stream) */
+	int64_t		  connect_timeout_ms;	/* 0: curl's default */
 	size_t		  keep;		/* bytes of the reply body to keep */
+	http_data_cb	  data;		/* a stream: the body goes here */
 	const char	 *cacert, *cert, *key;	/* TLS files, or NULL */
 };
 

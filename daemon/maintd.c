@@ -31,6 +31,7 @@
 #include "log.h"
 #include "discover.h"
 #include "event.h"
+#include "fleet.h"
 #include "health.h"
 #include "http.h"
 #include "maintd.h"
@@ -525,6 +526,7 @@ main(int argc, char *argv[])
 	supervise_title();
 	metrics_init();
 	windows_init();
+	fleet_init();
 	log_info("started: %zu tasks, socket %s, pid %d", md.tasks.n,
 	    md.socket_path, (int)getpid());
 	event_emit(NULL, "started", "maintd", NULL);
@@ -550,6 +552,7 @@ maintd_shutdown(void)
 	verbs_obs_shutdown();
 	verbs_health_shutdown();
 	control_close();
+	fleet_stop();
 	output_reopen();	/* closes the log files */
 	metrics_final();
 	ev_timer_del(&prune_timer);

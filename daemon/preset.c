@@ -30,10 +30,32 @@ struct window_rt {
 	struct ev_timer		 close_timer;
 	time_t			 next;
 	time_t			 open_until;
+	time_t			 tick;		/* rolling: the one it opened for */
+	char			**turn;		/* rolling: what the turn activated */
+	time_t			 turn_start;
 };
 
 static struct window_rt	*windows;
 static size_t		 nwindows;
+static window_rolling_cb	rolling;
+
+void
+windows_rolling(window_rolling_cb cb)
+{
+	rolling = cb;
+}
+
+static struct window_rt *
+window_named(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nwindows; i++)
+		if (strcmp(windows[i].conf->name, name) == 0)
+			return &windows[i];
+	return NULL;
+}
+
 
 static void
 add(struct preset *p, struct task *t)
@@ -149,7 +171,21 @@ window_open(void *arg)
 	why[0] = '\0';
 	if (md.halted)
 		snprintf(why, sizeof(why), "maintd is halted");
-	else if (preset_get(w->conf->preset, &p) != 0)
+	else if (w->conf->rolling && rolling != NULL) {
+		/* the fleet gives this node its turn */
+		w->tick = w->next;
+		w->open_until = time(NULL) +
+		    (time_t)(w->conf->duration_ms / 1000);
+		ev_timer_add(&w->close_timer, (uint64_t)w->conf->duration_ms);
+		json_object_object_add(d, "rolling",
+		    json_object_new_boolean(true));
+		log_info("window %s opened: waiting for this node's turn",
+		    w->conf->name);
+		event_emit(NULL, "window-opened", actor, d);
+		window_arm(w);
+		rolling(w->conf->name, w->tick, true);
+		return;
+	} else if (preset_get(w->conf->preset, &p) != 0)
 		snprintf(why, sizeof(why), "preset %s cannot be read",
 		    w->conf->preset);
 	else {
@@ -193,9 +229,101 @@ window_close(void *arg)
 	snprintf(actor, sizeof(actor), "window:%s", w->conf->name);
 	json_object_object_add(d, "preset",
 	    json_object_new_string(w->conf->preset));
+	ev_timer_del(&w->close_timer);
 	w->open_until = 0;
+	if (w->turn != NULL)
+		window_turn_end(w->conf->name);
 	log_info("window %s closed", w->conf->name);
 	event_emit(NULL, "window-closed", actor, d);
+	if (w->conf->rolling && rolling != NULL)
+		rolling(w->conf->name, w->tick, false);
+}
+
+int
+window_turn_begin(const char *name, int64_t ms, char *why, size_t len)
+{
+	struct window_rt	*w = window_named(name);
+	struct preset		 p;
+	struct plan		 plan;
+	char			 actor[128];
+	time_t			 now = time(NULL);
+	size_t			 i, n = 0;
+	int			 rc = 0;
+
+	if (w == NULL || w->open_until <= now) {
+		snprintf(why, len, "window %s is not open", name);
+		return -1;
+	}
+	if (ms <= 0 || ms > (int64_t)(w->open_until - now) * 1000)
+		ms = (int64_t)(w->open_until - now) * 1000;
+	if (preset_get(w->conf->preset, &p) != 0) {
+		snprintf(why, len, "preset %s cannot be read", w->conf->preset);
+		return -1;
+	}
+	snprintf(actor, sizeof(actor), "window:%s", name);
+	plan_activate(&plan, p.tasks, p.ntasks, false);
+	if (plan.code != NULL) {
+		snprintf(why, len, "%s: %s", plan.code, plan.why);
+		rc = -1;
+	} else {
+		strv_free(w->turn);
+		w->turn = xcalloc(plan.nstart + 1, sizeof(char *));
+		w->turn_start = now;
+		for (i = 0; i < plan.nstart; i++)
+			if (task_activate(plan.start[i], ms, actor) != -1)
+				w->turn[n++] = xstrdup(plan.start[i]->conf->name);
+		log_info("window %s: this node's turn, %zu tasks", name, n);
+	}
+	plan_free(&plan);
+	preset_free(&p);
+	return rc;
+}
+
+void
+window_turn_end(const char *name)
+{
+	struct window_rt	*w = window_named(name);
+	struct task		*t;
+	char			 actor[128];
+	char			**v;
+
+	if (w == NULL || w->turn == NULL)
+		return;
+	snprintf(actor, sizeof(actor), "window:%s", name);
+	for (v = w->turn; *v != NULL; v++)
+		if ((t = task_find(&md.tasks, *v)) != NULL && t->active)
+			task_deactivate(t, actor);
+	strv_free(w->turn);
+	w->turn = NULL;
+	log_info("window %s: this node's turn is over", name);
+}
+
+bool
+window_turn_done(const char *name)
+{
+	struct window_rt	*w = window_named(name);
+	struct task		*t;
+	char			**v;
+
+	if (w == NULL || w->turn == NULL)
+		return true;
+	for (v = w->turn; *v != NULL; v++) {
+		if ((t = task_find(&md.tasks, *v)) == NULL)
+			continue;
+		if (task_busy(t) || (t->active && (t->conf->kind == KIND_SERVICE ||
+		    t->last == NULL || t->last->start.tv_sec < w->turn_start)))
+			return false;
+	}
+	return true;
+}
+
+void
+window_end(const char *name)
+{
+	struct window_rt	*w = window_named(name);
+
+	if (w != NULL && w->open_until > 0)
+		window_close(w);
 }
 
 void
@@ -224,6 +352,7 @@ windows_stop(void)
 		ev_timer_del(&windows[i].open_timer);
 		ev_timer_del(&windows[i].close_timer);
 		free(windows[i].name);
+		strv_free(windows[i].turn);
 	}
 	free(windows);
 	windows = NULL;
@@ -253,11 +382,17 @@ windows_reload(void)
 			if (old[j].open_until > now &&
 			    strcmp(old[j].name, windows[i].conf->name) == 0) {
 				windows[i].open_until = old[j].open_until;
+				windows[i].tick = old[j].tick;
+				windows[i].turn = old[j].turn;
+				windows[i].turn_start = old[j].turn_start;
+				old[j].turn = NULL;
 				ev_timer_add(&windows[i].close_timer,
 				    (uint64_t)(old[j].open_until - now) * 1000);
 			}
-	for (j = 0; j < nold; j++)
+	for (j = 0; j < nold; j++) {
 		free(old[j].name);
+		strv_free(old[j].turn);
+	}
 	free(old);
 }
 

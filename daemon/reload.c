@@ -46,6 +46,39 @@ streq(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* fleet { }: a change needs a restart; the old section stays. */
+static void
+keep_fleet(struct fleet_conf *nf, const struct fleet_conf *of,
+    struct reload_report *r)
+{
+	size_t	i;
+	bool	same = nf->on == of->on && nf->ttl_ms == of->ttl_ms &&
+	    nf->timeout_ms == of->timeout_ms && streq(nf->prefix, of->prefix) &&
+	    streq(nf->node, of->node) && streq(nf->cacert, of->cacert) &&
+	    streq(nf->cert, of->cert) && streq(nf->key, of->key) &&
+	    strv_len(nf->endpoints) == strv_len(of->endpoints);
+
+	for (i = 0; same && nf->endpoints != NULL && nf->endpoints[i]; i++)
+		same = strcmp(nf->endpoints[i], of->endpoints[i]) == 0;
+	if (same)
+		return;
+	add(&r->restart, "fleet");
+	strv_free(nf->endpoints);
+	free(nf->prefix);
+	free(nf->node);
+	free(nf->cacert);
+	free(nf->cert);
+	free(nf->key);
+	*nf = *of;
+	nf->endpoints = of->endpoints ? strv_dup(of->endpoints,
+	    strv_len(of->endpoints)) : NULL;
+	nf->prefix = of->prefix ? xstrdup(of->prefix) : NULL;
+	nf->node = of->node ? xstrdup(of->node) : NULL;
+	nf->cacert = of->cacert ? xstrdup(of->cacert) : NULL;
+	nf->cert = of->cert ? xstrdup(of->cert) : NULL;
+	nf->key = of->key ? xstrdup(of->key) : NULL;
+}
+
 /* A setting that needs a restart: the old value stays in force. */
 static void
 keep(char **newv, char **oldv, const char *name, struct reload_report *r)
@@ -112,6 +145,7 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	keep(&nc->database, &old->database, "database", r);
 	keep(&nc->socket_group, &old->socket_group, "socket_group", r);
 	keep(&nc->cgroup, &old->cgroup, "cgroup", r);
+	keep_fleet(&nc->fleet, &old->fleet, r);
 	mode_changed = nc->socket_mode != old->socket_mode;
 	if (mode_changed)
 		add(&r->restart, "socket_mode");

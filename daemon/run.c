@@ -30,11 +30,12 @@ run_result(const struct run *r, char *buf, size_t len)
 	else if (r->timed_out)
 		snprintf(buf, len, "timeout (exit %d)", WEXITSTATUS(r->status));
 	else if (WIFEXITED(r->status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(r->status));
+		snprintf(buf, len, "exit %d%s", WEXITSTATUS(r->status),
+		    r->fleet_lost ? " (fleet-lost)" : "");
 	else if (WIFSIGNALED(r->status))
 		snprintf(buf, len, "signal %s%s",
-		    signal_name(WTERMSIG(r->status)),
-		    r->stopped ? " (stopped)" : "");
+		    signal_name(WTERMSIG(r->status)), r->fleet_lost ?
+		    " (fleet-lost)" : r->stopped ? " (stopped)" : "");
 	else
 		snprintf(buf, len, "status %d", r->status);
 	return buf;

@@ -29,6 +29,7 @@ struct run {
 	int64_t		 utime_ms, stime_ms;
 	long		 maxrss_kb;
 	bool		 cgroup;	/* it has a cgroup of its own */
+	bool		 fleet_lost;	/* stopped: the fleet lock was lost */
 };
 
 /* How a run ended, as history and metrics count it. */

@@ -152,7 +152,7 @@ env_set(char ***envp, size_t *n, const char *name, const char *value)
 /* The clean environment of DESIGN §3; the task's own entries win. */
 static char **
 build_env(const struct task_conf *tc, const struct config *conf,
-    const struct ids *id, uint64_t run_id, bool dry_run)
+    const struct ids *id, uint64_t run_id, bool dry_run, int64_t token)
 {
 	char	**env = xcalloc(1, sizeof(char *)), *eq, name[256], rid[32];
 	size_t	  n = 0;
@@ -176,6 +176,10 @@ build_env(const struct task_conf *tc, const struct config *conf,
 	env_set(&env, &n, "MAINTD_TASK", tc->name);
 	env_set(&env, &n, "MAINTD_RUN_ID", rid);
 	env_set(&env, &n, "MAINTD_DRY_RUN", dry_run ? "1" : "0");
+	if (token > 0) {
+		snprintf(rid, sizeof(rid), "%lld", (long long)token);
+		env_set(&env, &n, "MAINTD_FLEET_TOKEN", rid);
+	}
 	return env;
 }
 
@@ -300,7 +304,7 @@ start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
     uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
-    struct spawn_result *res, char *err, size_t errlen)
+    int64_t fleet_token, struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
 	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
@@ -339,7 +343,7 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	envp = build_env(tc, conf, id, run_id, dry_run);
+	envp = build_env(tc, conf, id, run_id, dry_run, fleet_token);
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);

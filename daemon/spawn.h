@@ -33,7 +33,8 @@ struct spawn_report {
  */
 int	spawn_run(const struct task_conf *, const struct config *,
 	    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
-	    struct spawn_result *, char *err, size_t errlen);
+	    int64_t fleet_token, struct spawn_result *, char *err,
+	    size_t errlen);
 void	spawn_forget(void);
 void	spawn_describe(const struct task_conf *, const struct spawn_report *,
 	    char *buf, size_t len);

@@ -49,6 +49,16 @@ static struct ev_timer	shutdown_timer;
 static void	finish(struct task *);
 static void	forget(struct task *);
 
+static start_gate_fn	gate;
+static run_gone_fn	gone_hook;
+
+void
+supervise_gate(start_gate_fn g, run_gone_fn r)
+{
+	gate = g;
+	gone_hook = r;
+}
+
 /*
  * Tasks a reload removed while a run of theirs was still going: they
  * are supervised until it has ended, then freed.  all(i) walks the
@@ -299,7 +309,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 {
 	struct spawn_result	res;
 	struct feed_msg		m;
-	int			cgfd = -1;
+	int			cgfd = -1, rc;
 
 	if (task_busy(t)) {
 		snprintf(err, errlen, "already running (pid %d)",
@@ -315,6 +325,9 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		    "starts until resume");
 		return -1;
 	}
+	if (gate != NULL && (rc = gate(t, trig, dry_run, actor, err,
+	    errlen)) != 0)
+		return rc;
 	output_close(t);	/* a previous run's pipe, held by leftovers */
 	ev_timer_del(&t->restart_timer);
 	memset(&t->cur, 0, sizeof(t->cur));
@@ -327,7 +340,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	    &t->conf->cg, err, errlen)) != -1)
 		t->cur.cgroup = true;
 	if ((cg_in_use() && cgfd == -1) || spawn_run(t->conf, md.conf,
-	    t->cur.id, dry_run, true, cgfd, &res, err, errlen) == -1) {
+	    t->cur.id, dry_run, true, cgfd, t->fleet_token, &res, err,
+	    errlen) == -1) {
 		if (cgfd != -1) {
 			close(cgfd);
 			cg_run_remove(t->conf->name, t->cur.id);
@@ -493,6 +507,8 @@ finish(struct task *t)
 	m.task = t;
 	m.run = t->last;	/* its copy: a follower may start the next */
 	feed_publish(FEED_RUN_END, &m);
+	if (gone_hook != NULL)
+		gone_hook(t);
 	if (t->retired) {
 		forget(t);
 		if (md.shutting_down && nbusy == 0)
@@ -782,6 +798,33 @@ shutdown_fire(void *arg)
 	(void)arg;
 	log_warnx("shutdown: %zu runs still not gone; exiting anyway", nbusy);
 	ev_break();
+}
+
+void
+supervise_halt(const char *actor)
+{
+	struct task	*t;
+	size_t		 i;
+
+	md.halted = true;
+	log_warnx("emergency stop by %s: halted", actor);
+	for (i = 0; i < md.tasks.n; i++) {
+		t = md.tasks.v[i];
+		if (t->active)
+			task_deactivate(t, actor);
+		if (task_busy(t))
+			(void)task_stop(t, actor);
+	}
+	event_emit(NULL, "halted", actor, NULL);
+	supervise_title();
+}
+
+void
+supervise_resume(const char *actor)
+{
+	md.halted = false;
+	log_info("resumed by %s", actor);
+	event_emit(NULL, "resumed", actor, NULL);
 }
 
 void

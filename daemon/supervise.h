@@ -13,15 +13,31 @@ void	supervise_init(void);
 typedef void	(*child_cb)(pid_t, int status, void *arg);
 void	supervise_child(pid_t, child_cb, void *arg);
 void	supervise_child_forget(pid_t);
-/* actor: who asked ("uid 0", "schedule", "timer", "maintd", ...). */
+/*
+ * actor: who asked ("uid 0", "schedule", "timer", "maintd", ...).  0 the
+ * run started, -1 it did not (err), 1 the start gate (the fleet) will
+ * start it, or say why not, later.
+ */
 int	task_start(struct task *, enum trigger, bool dry_run,
 	    const char *actor, char *err, size_t errlen);
+/*
+ * What must agree before a run starts (fleet.c): as task_start() answers;
+ * and what hears that a run and all it left are gone.
+ */
+typedef int	(*start_gate_fn)(struct task *, enum trigger, bool dry_run,
+		    const char *actor, char *err, size_t errlen);
+typedef void	(*run_gone_fn)(struct task *);
+void	supervise_gate(start_gate_fn, run_gone_fn);
 int	task_stop(struct task *, const char *actor);
 int	task_activate(struct task *, int64_t for_ms, const char *actor);
 void	task_deactivate(struct task *, const char *actor);
 int	task_restart(struct task *, const char *actor, char *err,
 	    size_t errlen);
 void	supervise_shutdown(void);
+/* The emergency stop: every task deactivated, every run stopped, nothing
+ * started until supervise_resume(). */
+void	supervise_halt(const char *actor);
+void	supervise_resume(const char *actor);
 void	supervise_free(void);
 /* A reload removed the task (out of md.tasks): stop it, then free it. */
 void	task_retire(struct task *);

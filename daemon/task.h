@@ -100,6 +100,9 @@ struct task {
 	int			 log_errno;	/* why its log cannot be written */
 	struct tail		*tail;		/* from the first output line */
 	struct probe		*probe;		/* NULL: no health probe */
+	int64_t			 fleet_token;	/* fleet = once: the lock's
+						 * revision while held, else 0 */
+	bool			 fleet_standby;	/* active, the lock elsewhere */
 };
 
 /*

@@ -142,6 +142,7 @@ void
 verbs_client_gone(struct client *c)
 {
 	verbs_ctl_client_gone(c);
+	verbs_fleet_client_gone(c);
 	verbs_obs_client_gone(c);
 	verbs_health_client_gone(c);
 }

@@ -34,6 +34,9 @@ void	verb_metrics(struct client *, struct request *);
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);
 void	verb_notify(struct client *, struct request *);
+/* (verbs_fleet.c) */
+void	verb_fleet(struct client *, struct request *);
+void	verbs_fleet_client_gone(struct client *);
 void	verb_log(struct client *, struct request *);
 void	verbs_health_client_gone(struct client *);
 void	verbs_health_shutdown(void);

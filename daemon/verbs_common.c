@@ -38,6 +38,8 @@ verbs_state(const struct task *t)
 {
 	if (t->waiting && !task_busy(t))
 		return "waiting";
+	if (t->fleet_standby && t->active && !task_busy(t))
+		return "standby";
 	return state_name(t->state);
 }
 

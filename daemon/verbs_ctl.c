@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "feed.h"
+#include "fleet.h"
 #include "log.h"
 #include "maintd.h"
 #include "output.h"
@@ -149,14 +150,75 @@ verb_deactivate(struct client *c, struct request *r)
 	free(v);
 }
 
+/* The run has started: say so, or (--wait) follow it to its end. */
+static void
+run_started(struct client *c, struct task *t, bool wait)
+{
+	struct waiter	*w;
+
+	if (!wait) {
+		client_ok(c, "%s: run %llu started, pid %d", t->conf->name,
+		    (unsigned long long)t->cur.id, (int)t->cur.pid);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->c = c;
+	w->t = t;
+	w->run_id = t->cur.id;
+	w->json = client_json_mode(c);
+	w->next = waiters;
+	waiters = w;
+	waiters_changed();
+	client_hold(c);
+}
+
+/* A run of a fleet task waits for its lock (fleet = once). */
+struct fleet_wait {
+	struct client		*c;
+	char			*task;
+	bool			 wait;
+	struct fleet_wait	*next;
+};
+static struct fleet_wait	*fleet_waits;
+
+static void
+fleet_wait_free(struct fleet_wait *fw)
+{
+	struct fleet_wait	**fp;
+
+	for (fp = &fleet_waits; *fp != NULL; fp = &(*fp)->next)
+		if (*fp == fw) {
+			*fp = fw->next;
+			break;
+		}
+	free(fw->task);
+	free(fw);
+}
+
+static void
+fleet_locked(bool ok, const char *code, const char *why, void *arg)
+{
+	struct fleet_wait	*fw = arg;
+	struct task		*t = task_find(&md.tasks, fw->task);
+
+	if (!ok)
+		client_err(fw->c, code, "%s", why);
+	else if (t == NULL || !task_busy(t))
+		client_err(fw->c, "failed", "%s: the run did not start",
+		    fw->task);
+	else
+		run_started(fw->c, t, fw->wait);
+	fleet_wait_free(fw);
+}
+
 void
 verb_run(struct client *c, struct request *r)
 {
-	struct task	*t;
-	struct waiter	*w;
-	bool		 dry = request_has(r, "dry-run");
-	const char	*code;
-	char		 err[512], actor[128];
+	struct task		*t;
+	struct fleet_wait	*fw;
+	bool			 dry = request_has(r, "dry-run");
+	const char		*code;
+	char			 err[512], actor[128];
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
@@ -184,24 +246,26 @@ verb_run(struct client *c, struct request *r)
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));
+	if (t->conf->fleet_once && fleet_on() && t->fleet_token == 0) {
+		/* the answer comes once etcd has said whose the lock is */
+		fw = xcalloc(1, sizeof(*fw));
+		fw->c = c;
+		fw->task = xstrdup(t->conf->name);
+		fw->wait = request_has(r, "wait");
+		fw->next = fleet_waits;
+		fleet_waits = fw;
+		client_hold(c);
+		fleet_run(t, dry, actor, fleet_locked, fw);
+		return;
+	}
 	if (task_start(t, TR_MANUAL, dry, actor, err, sizeof(err)) == -1) {
-		client_err(c, "failed", "%s: %s", t->conf->name, err);
+		if (strncmp(err, "held by ", 8) == 0)
+			client_err(c, "held", "%s", err + 8);
+		else
+			client_err(c, "failed", "%s: %s", t->conf->name, err);
 		return;
 	}
-	if (!request_has(r, "wait")) {
-		client_ok(c, "%s: run %llu started, pid %d", t->conf->name,
-		    (unsigned long long)t->cur.id, (int)t->cur.pid);
-		return;
-	}
-	w = xcalloc(1, sizeof(*w));
-	w->c = c;
-	w->t = t;
-	w->run_id = t->cur.id;
-	w->json = client_json_mode(c);
-	w->next = waiters;
-	waiters = w;
-	waiters_changed();
-	client_hold(c);
+	run_started(c, t, request_has(r, "wait"));
 }
 
 void
@@ -373,7 +437,16 @@ on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 void
 verbs_ctl_client_gone(struct client *c)
 {
-	struct waiter	**wp, *w;
+	struct waiter		**wp, *w;
+	struct fleet_wait	*fw, *next;
+
+	for (fw = fleet_waits; fw != NULL; fw = next) {
+		next = fw->next;
+		if (fw->c == c) {
+			fleet_forget(fw);
+			fleet_wait_free(fw);
+		}
+	}
 
 	for (wp = &waiters; (w = *wp) != NULL; ) {
 		if (w->c == c) {

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "control.h"
+#include "fleet.h"
 #include "health.h"
 #include "log.h"
 #include "maintd.h"
@@ -53,6 +54,7 @@ daemon_health(char *why, size_t len)
 	struct json_object	*o = json_object_new_object();
 	size_t			 i, nactive = 0, nfailed = 0, nsick;
 	double			 load[1];
+	const char		*trouble;
 	bool			 ok;
 
 	for (i = 0; i < md.tasks.n; i++) {
@@ -85,6 +87,11 @@ daemon_health(char *why, size_t len)
 		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
 		    "stop-all", why[0] ? ", " : "");
 	}
+	if ((trouble = fleet_trouble()) != NULL) {
+		ok = false;
+		snprintf(why + strlen(why), len - strlen(why), "%s%s",
+		    why[0] ? ", " : "", trouble);
+	}
 	json_object_object_add(o, "status",
 	    json_object_new_string(ok ? "ok" : "degraded"));
 	json_object_object_add(o, "tasks", json_object_new_int64(
@@ -113,6 +120,8 @@ daemon_health(char *why, size_t len)
 	json_object_object_add(o, "cgroup", cg_in_use() ?
 	    json_object_new_string(cg_base()) :
 	    json_object_new_string(cg_why()));
+	json_object_object_add(o, "fleet", fleet_on() ? json_object_new_string(
+	    trouble == NULL ? "ok" : trouble) : NULL);
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 	    (int64_t)(time(NULL) - md.started)));
 	json_object_object_add(o, "version",

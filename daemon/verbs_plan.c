@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "event.h"
+#include "fleet.h"
 #include "log.h"
 #include "maintd.h"
 #include "policy.h"
@@ -49,15 +50,7 @@ verb_stop_all(struct client *c, struct request *r)
 		    p.nstop, nrunning);
 	else {
 		verbs_actor(c, actor, sizeof(actor));
-		md.halted = true;
-		log_warnx("emergency stop by %s: halted", actor);
-		for (i = 0; i < n; i++) {
-			task_deactivate(v[i], actor);
-			if (task_busy(v[i]))
-				(void)task_stop(v[i], actor);
-		}
-		event_emit(NULL, "halted", actor, NULL);
-		supervise_title();
+		supervise_halt(actor);
 		client_ok(c, "halted: %zu deactivated, %zu stopping; nothing "
 		    "starts until resume", p.nstop, nrunning);
 	}
@@ -82,10 +75,8 @@ verb_resume(struct client *c, struct request *r)
 		client_ok(c, "dry run: nothing changed");
 		return;
 	}
-	md.halted = false;
 	verbs_actor(c, actor, sizeof(actor));
-	log_info("resumed by %s", actor);
-	event_emit(NULL, "resumed", actor, NULL);
+	supervise_resume(actor);
 	client_ok(c, "resumed; every task is inactive");
 }
 
@@ -505,11 +496,12 @@ void
 verb_window(struct client *c, struct request *r)
 {
 	struct table		 tb;
-	struct json_object	*o;
+	struct json_object	*o, *turn;
 	struct window_conf	*w;
 	time_t			 next, until;
-	size_t			 i;
-	char			 nb[64], ub[64], db[32], st[80];
+	size_t			 i, j;
+	char			 nb[64], ub[64], db[32], st[300];
+	int			 n;
 
 	if (strcmp(r->args[0], "list") != 0) {
 		client_err(c, "usage", "usage: window list");
@@ -527,6 +519,9 @@ verb_window(struct client *c, struct request *r)
 			snprintf(nb, sizeof(nb), "-");
 		if (until > 0)
 			fmt_rfc3339(until, ub, sizeof(ub));
+		/* a rolling window: the nodes whose turn it is */
+		turn = w->rolling && until > 0 ? fleet_window_turns(w->name) :
+		    NULL;
 		if (client_json_mode(c)) {
 			o = json_object_new_object();
 			json_object_object_add(o, "window",
@@ -543,14 +538,26 @@ verb_window(struct client *c, struct request *r)
 			    json_object_new_boolean(until > 0));
 			json_object_object_add(o, "open_until", until > 0 ?
 			    json_object_new_string(ub) : NULL);
+			json_object_object_add(o, "rolling",
+			    json_object_new_boolean(w->rolling));
+			json_object_object_add(o, "turn", turn);
 			client_json(c, o);
 			json_object_put(o);
 			continue;
 		}
 		if (until > 0)
-			snprintf(st, sizeof(st), "open until %s", ub);
+			n = snprintf(st, sizeof(st), "open until %s", ub);
 		else
-			snprintf(st, sizeof(st), "closed");
+			n = snprintf(st, sizeof(st), "closed");
+		for (j = 0; turn != NULL && j < json_object_array_length(turn) &&
+		    n > 0 && (size_t)n < sizeof(st); j++)
+			n += snprintf(st + n, sizeof(st) - (size_t)n, "%s%s",
+			    j == 0 ? ", turn of " : ", ", json_object_get_string(
+			    json_object_array_get_idx(turn, j)));
+		if (turn != NULL && json_object_array_length(turn) == 0 &&
+		    n > 0 && (size_t)n < sizeof(st))
+			snprintf(st + n, sizeof(st) - (size_t)n, ", no turn now");
+		json_object_put(turn);
 		table_row(&tb, w->name, w->preset, w->schedule,
 		    fmt_duration(w->duration_ms, db, sizeof(db)), nb, st);
 	}
