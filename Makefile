@@ -63,7 +63,8 @@ T_cron_table	= cron
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
-		  rc/maintd.openrc tests/integration/*.sh tests/run-unit.sh \
+		  rc/maintd.openrc tests/integration/*.sh \
+		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh \
 		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
