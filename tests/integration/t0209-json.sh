@@ -143,7 +143,7 @@ check "events: id, time, task, event, actor, detail" \
 check "logs: task, time, run, stream, line" keys_are \
     '["task","time","run","stream","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","uptime_s","version"]' health
+    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
     keys_are '["task","status","state","active","last_result","log","health","probe"]' health odd
 check "preset list: name, description, tasks, source" \
@@ -153,7 +153,7 @@ check "preset show: as preset list" \
 check "preset export: name, description, tasks" \
     keyset_is '["name","description","tasks"]' preset export p
 check "window list: the documented keys" keys_are \
-    '["window","preset","schedule","duration_s","next","open","open_until"]' window list
+    '["window","preset","schedule","duration_s","next","open","open_until","rolling","turn"]' window list
 
 # --- verbs that change things -----------------------------------------------
 
