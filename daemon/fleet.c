@@ -727,13 +727,22 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 	struct json_object	*v, *h, *rs, *r0, *rr, *kvs;
 	struct etcd_kv		 kv;
 	char			 why[600], holder[256] = "another node";
+	int64_t			 token = 0;
 
 	o->req = NULL;
 	if (reply == NULL) {
 		snprintf(why, sizeof(why), "the fleet is not reachable: %s",
 		    error);
-		if (t != NULL && o->trig != TR_MANUAL)
+		if (t != NULL && t->conf->kind == KIND_SERVICE && t->active &&
+		    o->trig != TR_MANUAL)
+			t->fleet_standby = true;
+		else if (t != NULL && o->trig != TR_MANUAL)
 			skipped(t, why);
+		/*
+		 * No key may change to wake a service that stands by, and
+		 * the lock may have been taken after all: look again soon.
+		 */
+		ev_timer_add(&f.check_timer, BACKOFF_MIN_MS);
 		op_done(o, false, "fleet", why);
 	} else if (json_object_object_get_ex(reply, "succeeded", &v) &&
 	    json_object_get_boolean(v)) {
@@ -753,7 +762,20 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 		    json_object_object_get_ex(rr, "kvs", &kvs) &&
 		    etcd_kv_parse(json_object_array_get_idx(kvs, 0), &kv) == 0) {
 			snprintf(holder, sizeof(holder), "%s", kv.value);
+			token = kv.lease == f.lease ? kv.create_rev : 0;
 			etcd_kv_clear(&kv);
+		}
+		/*
+		 * Ours, on our lease: an earlier request took it and its
+		 * reply was lost (a timeout while etcd elected a leader).
+		 */
+		if (token != 0 && strcmp(holder, md.conf->fleet.node) == 0 &&
+		    t != NULL && (t->active || o->trig == TR_MANUAL)) {
+			log_info("%s: the fleet lock is already ours (revision "
+			    "%lld)", t->conf->name, (long long)token);
+			locked(o, t, token);
+			op_free(o);
+			return;
 		}
 		snprintf(why, sizeof(why), "held by %s", holder);
 		if (t != NULL && t->conf->kind == KIND_SERVICE && t->active &&
@@ -917,6 +939,35 @@ try_standby(void)
 	}
 }
 
+/*
+ * Locks on our lease that no run of ours holds: taken by a request whose
+ * reply was lost.  They would keep the task from every other node until
+ * this one runs it again.  An active service takes its own over instead
+ * (lock_reply).
+ */
+static void
+drop_orphans(void)
+{
+	struct entry	*e, *next;
+	struct task	*t;
+
+	for (e = f.kv; e != NULL; e = next) {
+		next = e->next;
+		if (f.state != F_UP || e->lease != f.lease ||
+		    strncmp(e->key, "lock/", 5) != 0 ||
+		    strcmp(e->value, md.conf->fleet.node) != 0 ||
+		    locking(e->key + 5))
+			continue;
+		t = task_find(&md.tasks, e->key + 5);
+		if (t != NULL && (t->fleet_token != 0 ||
+		    (t->conf->kind == KIND_SERVICE && t->active)))
+			continue;
+		log_info("fleet: %s is ours but no run holds it: deleting it",
+		    e->key);
+		delete_if(e->key, e->create_rev);
+	}
+}
+
 /* Locks held for runs that are over, and the rolling windows. */
 static void
 check_fire(void *arg)
@@ -935,6 +986,7 @@ check_fire(void *arg)
 		lock_release(t->conf->name, t->fleet_token);
 		t->fleet_token = 0;
 	}
+	drop_orphans();
 	for (r = f.rolls; r != NULL; r = r->next)
 		roll_check(r);
 	try_standby();

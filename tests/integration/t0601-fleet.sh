@@ -36,7 +36,7 @@ stop_nodes() {
 		node_stop "$n"
 	done
 }
-trap 'stop_nodes; etcd_stop; cleanup' EXIT
+trap 'nodes_dump; stop_nodes; etcd_stop; cleanup' EXIT
 
 # every process a node's tasks start is marked "sleep 1000 9KI1.TAG":
 # K 7 for single, 8 for plain; I the node, 1 2 3 for a b c

@@ -33,7 +33,7 @@ stop_nodes() {
 		wait "$p" 2>/dev/null
 	done
 }
-trap 'stop_nodes; etcd_stop; cleanup' EXIT
+trap 'nodes_dump; stop_nodes; etcd_stop; cleanup' EXIT
 
 nctl() {
 	n=$1

@@ -72,3 +72,13 @@ ectl() {
 	ETCDCTL_API=3 etcdctl --endpoints "$(etcd_url 1),$(etcd_url 2),$(etcd_url 3)" \
 	    --dial-timeout 2s --command-timeout 3s "$@"
 }
+
+# nodes_dump: after a failed test point, the end of each node's log
+# ($T/NODE.out, for NODE in $NODES), so a CI log says what happened
+nodes_dump() {
+	[ "$nfail" -eq 0 ] && return 0
+	for n in $NODES; do
+		[ -f "$T/$n.out" ] && diag "--- node $n:" "$(tail -40 "$T/$n.out")"
+	done
+	return 0
+}
