@@ -55,6 +55,8 @@ struct task_conf {
 	int		 line;
 	char		*key;		/* in a JSON manifest: its key, else NULL */
 	int		 conflicts_line;
+	int		 fleet_line;	/* for errors found after the parse */
+	int		 cg_line[5];	/* memory_max ... io_weight */
 	char		*description;
 	char		**argv;		/* NULL-terminated */
 	bool		 shell;

@@ -3,6 +3,7 @@
  * was seen.  libconfuse's callbacks take no argument of ours, hence one
  * load at a time, in file-level state.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,33 @@ conf_err_seen(const cfg_t *sec, const char *option, int line)
 	seen[nseen].line = line;
 	nseen++;
 	sorted = 0;
+}
+
+/* Is s sec, or a section inside it? */
+static bool
+within(const cfg_t *s, const cfg_t *sec)
+{
+	unsigned int	i, k;
+
+	if (s == sec)
+		return true;
+	for (i = 0; sec->opts[i].name != NULL; i++)
+		if (sec->opts[i].type == CFGT_SEC)
+			for (k = 0; k < sec->opts[i].nvalues; k++)
+				if (within(s, sec->opts[i].values[k]->section))
+					return true;
+	return false;
+}
+
+void
+conf_err_forget(const cfg_t *sec)
+{
+	size_t	i, n;
+
+	for (i = n = 0; i < nseen; i++)
+		if (!within(seen[i].sec, sec))
+			seen[n++] = seen[i];
+	nseen = n;
 }
 
 static int

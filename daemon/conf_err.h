@@ -36,6 +36,8 @@ void	 conf_err_seen(const cfg_t *sec, const char *option, int line);
  * sec; the section's own (closing) line when nothing was seen.
  */
 int	 conf_err_line(const cfg_t *sec, const char *option);
+/* sec is about to be freed: forget where its options were. */
+void	 conf_err_forget(const cfg_t *sec);
 /* Is option's value on that line of the text written without quotes? */
 int	 conf_err_unquoted(int line, const char *option);
 

@@ -197,57 +197,128 @@ task_limits(struct task_limits *l, cfg_t *sec)
 	}
 }
 
-/*
- * memory_max, cpu_max, ...: the values, and whether the cgroup that runs
- * would be in can have the controllers they need; refused when not.
- */
+static const char *const cg_opts[] = { "memory_max", "memory_high",
+    "cpu_max", "pids_max", "io_weight" };
+#define NCG	(sizeof(cg_opts) / sizeof(cg_opts[0]))
+
+/* memory_max, cpu_max, ...: the values, and where they were given. */
 static void
-task_cgroup(const struct config *conf, struct task_conf *t, cfg_t *sec)
+task_cgroup(struct task_conf *t, cfg_t *sec)
 {
-	static const char *const opts[] = { "memory_max", "memory_high",
-	    "cpu_max", "pids_max", "io_weight" };
-	static const enum cg_ctl ctl[] = { CG_MEMORY, CG_MEMORY, CG_CPU,
-	    CG_PIDS, CG_IO };
-	int64_t		*val[] = { &t->cg.memory_max, &t->cg.memory_high,
+	int64_t		*val[NCG] = { &t->cg.memory_max, &t->cg.memory_high,
 	    &t->cg.cpu_max, &t->cg.pids_max, &t->cg.io_weight };
 	const char	*s, *errstr;
-	char		 where[PATH_MAX], why[512];
 	uint64_t	 sz;
 	size_t		 i;
-	int		 located = 0;
 
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+	for (i = 0; i < NCG; i++) {
 		*val[i] = -1;
-		if ((s = cfg_getstr(sec, opts[i])) == NULL)
+		t->cg_line[i] = 0;
+		if ((s = cfg_getstr(sec, cg_opts[i])) == NULL)
 			continue;
+		t->cg_line[i] = conf_err_line(sec, cg_opts[i]);
 		if (i < 2 && parse_size(s, &sz, &errstr) == 0)
 			*val[i] = (int64_t)sz;
 		else if (i == 2)
 			(void)conf_parse_percent(s, val[i]);
 		else if (i > 2)
 			*val[i] = strtonum(s, 1, INT32_MAX, &errstr);
+	}
+}
+
+/*
+ * Whether the cgroup that runs would be in can have the controllers the
+ * options given need; refused when not.
+ */
+static void
+task_cgroup_check(const struct config *conf, const struct task_conf *t)
+{
+	static const enum cg_ctl ctl[NCG] = { CG_MEMORY, CG_MEMORY, CG_CPU,
+	    CG_PIDS, CG_IO };
+	char		 where[PATH_MAX], why[512];
+	size_t		 i;
+	int		 located = 0;
+
+	for (i = 0; i < NCG; i++) {
+		if (t->cg_line[i] == 0)
+			continue;
 		if (located == 0)
 			located = cg_locate(conf->cgroup ? conf->cgroup : "auto",
 			    "maintd", where, sizeof(where), why,
 			    sizeof(why)) == 0 ? 1 : -1;
 		if (located == -1)
-			conf_err_add(cur_file, conf_err_line(sec, opts[i]),
-			    "task %s: %s needs runs in cgroup v2, which are not "
-			    "possible here: %s", t->name, opts[i], why);
+			conf_err_add(t->file, t->cg_line[i], "task %s: %s needs "
+			    "runs in cgroup v2, which are not possible here: %s",
+			    t->name, cg_opts[i], why);
 		else if (!cg_can(where, ctl[i], why, sizeof(why)))
-			conf_err_add(cur_file, conf_err_line(sec, opts[i]),
-			    "task %s: %s needs the cgroup v2 %s controller: %s",
-			    t->name, opts[i], cg_ctl_name(ctl[i]), why);
+			conf_err_add(t->file, t->cg_line[i], "task %s: %s needs "
+			    "the cgroup v2 %s controller: %s", t->name,
+			    cg_opts[i], cg_ctl_name(ctl[i]), why);
 	}
 }
 
+/* uid and gid of the task's user and group, if they exist. */
 static void
-load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
+task_ids(struct task_conf *t)
 {
-	const char	*defuser = conf->default_user;
-	const char	*file = cur_file, *s, *errstr;
+	static char	 last[64];
+	static uid_t	 luid;
+	static gid_t	 lgid;
 	struct passwd	*pw;
 	struct group	*gr;
+
+	t->uid = geteuid();
+	t->gid = getegid();
+	/* 10 000 tasks as one user: one look-up of /etc/passwd, not 10 000 */
+	if (t->user != NULL && strcmp(t->user, last) == 0) {
+		t->uid = luid;
+		t->gid = lgid;
+	} else if (t->user != NULL && (pw = getpwnam(t->user)) != NULL) {
+		t->uid = luid = pw->pw_uid;
+		t->gid = lgid = pw->pw_gid;
+		if (strlen(t->user) < sizeof(last))
+			strlcpy(last, t->user, sizeof(last));
+	}
+	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
+		t->gid = gr->gr_gid;
+}
+
+/* Would the task run as root without saying so? */
+static void
+task_root_check(struct task_conf *t, int line)
+{
+	if (geteuid() == 0 && t->uid == 0 && !t->allow_root &&
+	    (t->user == NULL || getpwnam(t->user) != NULL))
+		conf_err_add(t->file, line, "task %s would run as root: set "
+		    "user = \"...\" or allow_root = true", t->name);
+}
+
+/*
+ * What of a task depends on the global options, which may come after it
+ * in the file: done once the whole file is read.
+ */
+static void
+finish_task(struct config *conf, struct task_conf *t)
+{
+	if (t->user == NULL) {
+		if (conf->default_user != NULL)
+			t->user = xstrdup(conf->default_user);
+		task_ids(t);
+		task_root_check(t, t->line);
+	}
+	task_cgroup_check(conf, t);
+	if (t->fleet_once && !conf->fleet.on)
+		conf_err_add(t->file, t->fleet_line, "task %s: fleet = once "
+		    "needs a fleet section (where etcd is)", t->name);
+	if (t->start_when.n == 0)
+		guard_copy(&t->start_when, &conf->start_when);
+}
+
+/* A task from its section (finish_task() does the rest). */
+static void
+load_task(struct task_conf *t, cfg_t *sec)
+{
+	const char	*file = cur_file, *s, *errstr;
 	mode_t		 mask = 022;
 	cfg_t		*h = NULL;
 	int		 line;
@@ -273,22 +344,11 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 		    t->name, t->argv[0]);
 	t->allow_root = cfg_getbool(sec, "allow_root");
 	t->user = getstr(sec, "user");
-	if (t->user == NULL && defuser != NULL)
-		t->user = xstrdup(defuser);
 	t->group = getstr(sec, "group");
-	t->uid = geteuid();
-	t->gid = getegid();
-	if (t->user != NULL && (pw = getpwnam(t->user)) != NULL) {
-		t->uid = pw->pw_uid;
-		t->gid = pw->pw_gid;
+	if (t->user != NULL) {
+		task_ids(t);
+		task_root_check(t, conf_err_line(sec, "user"));
 	}
-	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
-		t->gid = gr->gr_gid;
-	if (geteuid() == 0 && t->uid == 0 && !t->allow_root &&
-	    (t->user == NULL || getpwnam(t->user) != NULL))
-		conf_err_add(file, t->user ? conf_err_line(sec, "user") : line,
-		    "task %s would run as root: set user = \"...\" or "
-		    "allow_root = true", t->name);
 	t->directory = getstr(sec, "directory");
 	t->environment = getlist(sec, "environment");
 	t->tags = getlist(sec, "tags");
@@ -339,12 +399,10 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 	(void)conf_parse_mode(cfg_getstr(sec, "umask"), &mask);
 	t->umask = mask;
 	task_limits(&t->limits, cfg_getsec(sec, "limits"));
-	task_cgroup(conf, t, sec);
+	task_cgroup(t, sec);
 	t->fleet_once = cfg_getstr(sec, "fleet") != NULL;
 	t->fleet_keep = strcmp(cfg_getstr(sec, "fleet_lost"), "keep") == 0;
-	if (t->fleet_once && !conf->fleet.on)
-		conf_err_add(file, conf_err_line(sec, "fleet"), "task %s: fleet "
-		    "= once needs a fleet section (where etcd is)", t->name);
+	t->fleet_line = conf_err_line(sec, "fleet");
 	if (cfg_size(sec, "health") > 0 &&
 	    (h = cfg_getsec(sec, "health")) != NULL)
 		task_health(t, h);
@@ -356,8 +414,6 @@ load_task(struct config *conf, struct task_conf *t, cfg_t *sec)
 		    kind_name(t->kind));
 	if (cfg_size(sec, "start_when") > 0)
 		guard_load(&t->start_when, sec);
-	else
-		guard_copy(&t->start_when, &conf->start_when);
 	s = cfg_getstr(sec, "restart");
 	t->restart = strcmp(s, "always") == 0 ? RESTART_ALWAYS :
 	    strcmp(s, "never") == 0 ? RESTART_NEVER : RESTART_ON_FAILURE;
@@ -487,18 +543,34 @@ grow(void *v, size_t count, size_t n, size_t sz)
 	return v;
 }
 
-/* The sections of cfg, after those conf has (drop-ins come after). */
+/*
+ * One task section, as soon as libconfuse has read it (conf_parser_take):
+ * the array grows by doubling, its size a power of two.
+ */
+static struct config	*cur_conf;
+
+static void
+take_task(cfg_t *sec)
+{
+	struct config	*conf = cur_conf;
+	size_t		 n = conf->ntasks;
+
+	if (n == 0 || (n & (n - 1)) == 0)
+		conf->tasks = xreallocarray(conf->tasks, n == 0 ? 16 : n * 2,
+		    sizeof(*conf->tasks));
+	memset(&conf->tasks[n], 0, sizeof(conf->tasks[n]));
+	load_task(&conf->tasks[n], sec);
+	conf->ntasks++;
+	conf_err_forget(sec);
+}
+
+/* The other sections of cfg, after those conf has (drop-ins come after). */
 static void
 load_sections(struct config *conf, cfg_t *cfg, bool main)
 {
 	cfg_t		*sec;
 	size_t		 i, n, at;
 
-	n = cfg_size(cfg, "task");
-	conf->tasks = grow(conf->tasks, conf->ntasks, n, sizeof(*conf->tasks));
-	for (i = 0; i < n; i++)
-		load_task(conf, &conf->tasks[conf->ntasks++],
-		    cfg_getnsec(cfg, "task", (unsigned int)i));
 	n = cfg_size(cfg, "preset");
 	conf->presets = grow(conf->presets, conf->npresets, n,
 	    sizeof(*conf->presets));
@@ -690,11 +762,14 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 {
 	cfg_t		*cfg;
 	char		*text;
-	size_t		 n0 = conf_err_count();
+	size_t		 n0 = conf_err_count(), nt, i;
 	int		 rc;
 
 	cur_file = path;
+	cur_conf = conf;
+	nt = conf->ntasks;
 	cfg = main ? conf_parser() : conf_parser_dropin();
+	conf_parser_take(take_task);
 	if ((text = given != NULL ? xstrdup(given) : read_clean(path)) == NULL)
 		rc = CFG_FILE_ERROR;
 	else {
@@ -703,16 +778,27 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 		cfg->line = 1;
 		conf_err_file(path, text);
 		rc = cfg_parse_buf(cfg, text);
+		conf_parser_done(cfg);
 		conf_err_file(path, NULL);
 		free(text);
 	}
+	conf_parser_take(NULL);
 	if (rc == CFG_SUCCESS) {
 		if (main)
 			load_globals(conf, cfg);
+		for (i = nt; i < conf->ntasks; i++)
+			finish_task(conf, &conf->tasks[i]);
 		load_sections(conf, cfg, main);
-	} else if (rc != CFG_FILE_ERROR && conf_err_count() == n0)
-		conf_err_add(path, 0, "syntax error");
+	} else {
+		/* as if none of the file's tasks had been read */
+		for (i = nt; i < conf->ntasks; i++)
+			task_conf_free(&conf->tasks[i]);
+		conf->ntasks = nt;
+		if (rc != CFG_FILE_ERROR && conf_err_count() == n0)
+			conf_err_add(path, 0, "syntax error");
+	}
 	cfg_free(cfg);
 	cur_file = NULL;
+	cur_conf = NULL;
 	return conf_err_count() - n0;
 }

@@ -528,7 +528,7 @@ static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
 static cfg_opt_t	root_opts[MAXOPTS], fleet_opts[MAXOPTS];
 
-#define SECTION_FLAGS	(CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
+#define SECTION_FLAGS	(CFGF_MULTI | CFGF_TITLE)
 #define ND		CFGF_NODEFAULT
 
 static const struct row rows[] = {
@@ -747,6 +747,85 @@ build(void)
 	built = 1;
 }
 
+/*
+ * libconfuse compares the title of each new section with the title of
+ * every earlier one of its kind (to refuse a duplicate): with 10 000
+ * tasks that is 50 million strcmp() and most of the start-up.  So each
+ * titled section is set aside as soon as it is parsed (libconfuse then
+ * sees none before it) and all are given back by conf_parser_done();
+ * conf.c finds the names given twice itself, with both places.  A task
+ * section goes to the taker (conf_parser_take()) and is freed at once:
+ * the parse then holds one task at a time, not 10 000.
+ */
+#define NASIDE	4
+static void	(*taker)(cfg_t *);
+static struct aside {
+	cfg_opt_t	 *opt;
+	cfg_value_t	**v;
+	unsigned int	  n, cap;
+} aside[NASIDE];
+
+static int
+aside_cb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct aside	*a;
+	size_t		 i;
+
+	(void)cfg;
+	if (opt->nvalues == 0)
+		return 0;
+	if (taker != NULL && strcmp(opt->name, "task") == 0) {
+		cfg_value_t *val = opt->values[--opt->nvalues];
+
+		taker(val->section);
+		val->section->path = NULL;	/* libconfuse's, shared */
+		cfg_free(val->section);
+		free(val);
+		return 0;
+	}
+	for (i = 0; i < NASIDE; i++)
+		if (aside[i].opt == opt || aside[i].opt == NULL)
+			break;
+	if (i == NASIDE)
+		fatalx("conf: more than %d kinds of titled section", NASIDE);
+	a = &aside[i];
+	a->opt = opt;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = opt->values[--opt->nvalues];
+	return 0;
+}
+
+void
+conf_parser_take(void (*fn)(cfg_t *))
+{
+	taker = fn;
+}
+
+void
+conf_parser_done(cfg_t *cfg)
+{
+	struct aside	*a;
+	unsigned int	 k;
+	size_t		 i;
+
+	(void)cfg;
+	for (i = 0; i < NASIDE && aside[i].opt != NULL; i++) {
+		a = &aside[i];
+		/* the ones set aside first, then any left (a parse error) */
+		a->v = xreallocarray(a->v, a->n + a->opt->nvalues + 1,
+		    sizeof(*a->v));
+		for (k = 0; k < a->opt->nvalues; k++)
+			a->v[a->n + k] = a->opt->values[k];
+		free(a->opt->values);
+		a->opt->values = a->v;
+		a->opt->nvalues += a->n;
+		memset(a, 0, sizeof(*a));
+	}
+}
+
 static cfg_t *
 parser(cfg_opt_t *opts)
 {
@@ -771,6 +850,9 @@ parser(cfg_opt_t *opts)
 			cfg_set_validate_func(cfg, path, validate_cb);
 		}
 	}
+	for (j = 0; opts[j].name != NULL; j++)
+		if (opts[j].type == CFGT_SEC && (opts[j].flags & CFGF_TITLE))
+			cfg_set_validate_func(cfg, opts[j].name, aside_cb);
 	return cfg;
 }
 

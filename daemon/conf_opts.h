@@ -10,6 +10,10 @@
 cfg_t	*conf_parser(void);
 /* One for a drop-in file: task, preset and window sections only. */
 cfg_t	*conf_parser_dropin(void);
+/* Each task section, as it ends, to fn (then freed); NULL: kept. */
+void	 conf_parser_take(void (*fn)(cfg_t *));
+/* After cfg_parse_buf() on one of them, whatever it returned. */
+void	 conf_parser_done(cfg_t *);
 int	 conf_parse_mode(const char *, mode_t *);
 int	 conf_parse_percent(const char *, int64_t *pct);
 

@@ -169,6 +169,32 @@ plain_ascii(const char *s, size_t len)
 	return true;
 }
 
+/*
+ * Room for n more bytes of reply, for the caller to fill in (then
+ * client_flush_soon()); NULL when the client is gone or over its cap.
+ */
+char *
+client_reserve(struct client *c, size_t n)
+{
+	char	*p;
+
+	if (c->dead)
+		return NULL;
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + n > c->outcap && !out_room(c, c->outlen + n))
+		return NULL;
+	p = c->out + c->outlen;
+	c->outlen += n;
+	return p;
+}
+
+void
+client_flush_soon(struct client *c)
+{
+	client_arm(c);
+}
+
 /* "- " + the text with control characters made visible + "\n". */
 void
 client_raw(struct client *c, const char *text)

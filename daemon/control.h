@@ -28,6 +28,8 @@ int	control_nclients(void);
 void	client_data(struct client *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	client_raw(struct client *, const char *text);
+char	*client_reserve(struct client *, size_t n);
+void	 client_flush_soon(struct client *);
 void	client_json(struct client *, struct json_object *);
 void	client_ok(struct client *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -182,7 +182,7 @@ task a {
 	command = "/bin/false"
 }
 EOF
-has_err "duplicate task" 5 "found duplicate title 'a'"
+has_err "duplicate task: both places" 6 "task a is defined twice: also at $F:3"
 
 nconf conflict <<'EOF'
 task a {

@@ -210,8 +210,8 @@ test_duplicate_task(void **state)
 {
 	(void)state;
 	expect_error("task a { command = \"/bin/true\" }\n"
-	    "task a {\n command = \"/bin/false\"\n}\n", L(2),
-	    "found duplicate title 'a'");
+	    "task a {\n command = \"/bin/false\"\n}\n", L(3),
+	    "task a is defined twice: also at ");
 }
 
 static void
