@@ -257,27 +257,29 @@ task_cgroup_check(const struct config *conf, const struct task_conf *t)
 	}
 }
 
+/* The last user looked up, for this load (conf_file_load() clears it). */
+static char	 last_user[64];
+static uid_t	 last_uid;
+static gid_t	 last_gid;
+
 /* uid and gid of the task's user and group, if they exist. */
 static void
 task_ids(struct task_conf *t)
 {
-	static char	 last[64];
-	static uid_t	 luid;
-	static gid_t	 lgid;
 	struct passwd	*pw;
 	struct group	*gr;
 
 	t->uid = geteuid();
 	t->gid = getegid();
 	/* 10 000 tasks as one user: one look-up of /etc/passwd, not 10 000 */
-	if (t->user != NULL && strcmp(t->user, last) == 0) {
-		t->uid = luid;
-		t->gid = lgid;
+	if (t->user != NULL && strcmp(t->user, last_user) == 0) {
+		t->uid = last_uid;
+		t->gid = last_gid;
 	} else if (t->user != NULL && (pw = getpwnam(t->user)) != NULL) {
-		t->uid = luid = pw->pw_uid;
-		t->gid = lgid = pw->pw_gid;
-		if (strlen(t->user) < sizeof(last))
-			strlcpy(last, t->user, sizeof(last));
+		t->uid = last_uid = pw->pw_uid;
+		t->gid = last_gid = pw->pw_gid;
+		if (strlen(t->user) < sizeof(last_user))
+			strlcpy(last_user, t->user, sizeof(last_user));
 	}
 	if (t->group != NULL && (gr = getgrnam(t->group)) != NULL)
 		t->gid = gr->gr_gid;
@@ -767,6 +769,7 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 
 	cur_file = path;
 	cur_conf = conf;
+	last_user[0] = '\0';	/* /etc/passwd may have changed since */
 	nt = conf->ntasks;
 	cfg = main ? conf_parser() : conf_parser_dropin();
 	conf_parser_take(take_task);
