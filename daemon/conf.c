@@ -346,26 +346,6 @@ conf_load(const char *path, bool lenient, char ***errors, char ***warnings)
 }
 
 void
-task_conf_free(struct task_conf *t)
-{
-	free(t->name);
-	free(t->file);
-	free(t->key);
-	free(t->description);
-	strv_free(t->argv);
-	free(t->user);
-	free(t->group);
-	free(t->directory);
-	strv_free(t->environment);
-	strv_free(t->tags);
-	free(t->schedule);
-	strv_free(t->conflicts);
-	free(t->health.url);
-	strv_free(t->health.command);
-	free(t->start_when.cond);
-}
-
-void
 conf_free(struct config *conf)
 {
 	size_t	i;

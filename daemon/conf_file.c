@@ -316,6 +316,27 @@ finish_task(struct config *conf, struct task_conf *t)
 		guard_copy(&t->start_when, &conf->start_when);
 }
 
+/* What a task_conf holds (conf.c frees the tasks of a config with it). */
+void
+task_conf_free(struct task_conf *t)
+{
+	free(t->name);
+	free(t->file);
+	free(t->key);
+	free(t->description);
+	strv_free(t->argv);
+	free(t->user);
+	free(t->group);
+	free(t->directory);
+	strv_free(t->environment);
+	strv_free(t->tags);
+	free(t->schedule);
+	strv_free(t->conflicts);
+	free(t->health.url);
+	strv_free(t->health.command);
+	free(t->start_when.cond);
+}
+
 /* A task from its section (finish_task() does the rest). */
 static void
 load_task(struct task_conf *t, cfg_t *sec)

@@ -438,6 +438,7 @@ main(int argc, char *argv[])
 		conf_free(md.conf);
 		return 0;
 	}
+	spawn_raise_nofile();
 	md.socket_path = setting(sflag, "MAINTD_SOCKET", md.conf->socket,
 	    PATH_SOCKET);
 	md.pidfile_path = setting(pflag, NULL, md.conf->pidfile, PATH_PIDFILE);

@@ -215,6 +215,27 @@ child_fail(int fd, int stage, int detail)
 	_exit(127);
 }
 
+/*
+ * The daemon's own soft RLIMIT_NOFILE is raised to the hard limit (each
+ * run holds two or three descriptors of the daemon's); runs get the one
+ * it started with back, unless their task sets limits { nofile }.
+ */
+static struct rlimit	nofile_start;
+static bool		nofile_raised;
+
+void
+spawn_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	nofile_start = rl;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile_raised = true;
+}
+
 /* In the child, between vfork and exec: system calls only. */
 static void __attribute__((noreturn))
 child(const struct task_conf *tc, char **argv, char **envp, int outw,
@@ -238,6 +259,9 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 		child_fail(errw, SP_CGROUP, 0);
 	if (setsid() == -1)
 		child_fail(errw, SP_SETSID, 0);
+	if (nofile_raised && !tc->limits.set[LIM_NOFILE] &&
+	    setrlimit(RLIMIT_NOFILE, &nofile_start) == -1)
+		child_fail(errw, SP_RLIMIT, LIM_NOFILE);
 	for (i = 0; i < LIM_MAX; i++) {
 		if (!tc->limits.set[i])
 			continue;

@@ -36,6 +36,8 @@ int	spawn_run(const struct task_conf *, const struct config *,
 	    int64_t fleet_token, struct spawn_result *, char *err,
 	    size_t errlen);
 void	spawn_forget(void);
+/* At start: the daemon's soft RLIMIT_NOFILE up to the hard limit. */
+void	spawn_raise_nofile(void);
 void	spawn_describe(const struct task_conf *, const struct spawn_report *,
 	    char *buf, size_t len);
 

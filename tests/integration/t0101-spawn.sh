@@ -13,7 +13,7 @@ ctl() {
 	timeout 60 "$MAINTCTL" -s "$SOCK" "$@"
 }
 
-plan 65
+plan 68
 
 # st TASK FILTER: a field of the task's status --json.
 st() {
@@ -92,11 +92,22 @@ task stdio {
 	    "/proc/self/fd/2" }
 }
 task mixed { command = "echo one; echo two >&2; echo three" shell = true }
+task nolimits { command = { "/bin/cat", "/proc/self/limits" } }
 EOF
 
 # The daemon's own environment must not reach a child.
 MAINTD_T0101_LEAK=leaked
 export MAINTD_T0101_LEAK
+# A soft descriptor limit below the hard one: the daemon raises its own,
+# its runs get the one it was started with.
+nofile() {
+	prlimit --pid "$$" --nofile --noheadings --output "$1" | tr -d ' '
+}
+NOFILE_HARD=$(nofile HARD)
+if [ "$NOFILE_HARD" = unlimited ] || [ "$NOFILE_HARD" -gt 256 ]; then
+	prlimit --pid "$$" --nofile=256:
+fi
+NOFILE_SOFT=$(nofile SOFT)
 check "daemon starts" start_fg
 unset MAINTD_T0101_LEAK
 
@@ -144,6 +155,13 @@ is "limits: nofile 64" "$(limit limits 'Max open files')" "64 64"
 is "limits: nproc 100" "$(limit limits 'Max processes')" "100 100"
 is "limits: fsize 1M" "$(limit limits 'Max file size')" "1048576 1048576"
 is "limits: core 0" "$(limit limits 'Max core file size')" "0 0"
+
+check "no limits: run succeeds" ctl run nolimits --wait
+is "no limits: a run has the descriptor limit maintd was started with" \
+    "$(limit nolimits 'Max open files')" "$NOFILE_SOFT $NOFILE_HARD"
+is "maintd itself: soft descriptor limit raised to the hard one" \
+    "$(awk '/^Max open files/ { print $4, $5 }' "/proc/$DAEMON_PID/limits")" \
+    "$NOFILE_HARD $NOFILE_HARD"
 
 ctl run cpuhog --wait >"$T/o" 2>"$T/e"
 is "cpu limit enforced: maintctl exits 1" "$?" 1
