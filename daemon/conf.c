@@ -107,9 +107,22 @@ byname_cmp(const void *a, const void *b)
 	return c != 0 ? c : x < y ? -1 : x > y;
 }
 
+struct task_conf **
+conf_byname(const struct config *conf)
+{
+	struct task_conf	**v;
+	size_t			  i;
+
+	v = xcalloc(conf->ntasks + 1, sizeof(*v));
+	for (i = 0; i < conf->ntasks; i++)
+		v[i] = &conf->tasks[i];
+	qsort(v, conf->ntasks, sizeof(*v), byname_cmp);
+	return v;
+}
+
 /* The first task (in file order) named name in v, or NULL. */
-static struct task_conf *
-byname_find(struct task_conf **v, size_t n, const char *name)
+struct task_conf *
+conf_byname_find(struct task_conf **v, size_t n, const char *name)
 {
 	size_t	lo = 0, hi = n, mid;
 
@@ -135,13 +148,10 @@ check_refs(struct config *conf, char ***bad)
 	size_t			 i, j, nbad = 0, nmain = 0;
 	char			**v;
 
-	byname = xcalloc(conf->ntasks + 1, sizeof(*byname));
-	for (i = 0; i < conf->ntasks; i++)
-		byname[i] = &conf->tasks[i];
-	qsort(byname, conf->ntasks, sizeof(*byname), byname_cmp);
+	byname = conf_byname(conf);
 	for (i = 0; i < conf->ntasks; i++) {
 		t = &conf->tasks[i];
-		first = byname_find(byname, conf->ntasks, t->name);
+		first = conf_byname_find(byname, conf->ntasks, t->name);
 		if (first != t) {
 			conf_err_add(t->file, t->line, "task %s is "
 			    "defined twice: also at %s:%d", t->name,
@@ -152,7 +162,7 @@ check_refs(struct config *conf, char ***bad)
 			if (strcmp(*v, t->name) == 0)
 				conf_err_add(t->file, t->conflicts_line, "task "
 				    "%s conflicts with itself", t->name);
-			else if (byname_find(byname, conf->ntasks, *v) == NULL)
+			else if (conf_byname_find(byname, conf->ntasks, *v) == NULL)
 				conf_err_add(t->file, t->conflicts_line, "task "
 				    "%s: conflicts with unknown task '%s'",
 				    t->name, *v);
@@ -173,7 +183,7 @@ check_refs(struct config *conf, char ***bad)
 				break;
 			}
 		for (v = p->tasks; *v; v++)
-			if (byname_find(byname, conf->ntasks, *v) == NULL) {
+			if (conf_byname_find(byname, conf->ntasks, *v) == NULL) {
 				conf_err_add(p->file, p->tasks_line, "preset %s: "
 				    "unknown task '%s'", p->name, *v);
 				mark(bad, &nbad, p->file, conf->path, &nmain);

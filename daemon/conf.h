@@ -194,6 +194,11 @@ struct config	*conf_load(const char *path, bool lenient, char ***errors,
 void		 conf_free(struct config *);
 void		 task_conf_free(struct task_conf *);	/* its members */
 struct task_conf *conf_task(const struct config *, const char *name);
+/* The tasks sorted by name, ties in file order (free() it), and the
+ * first of a name in it, in O(log n). */
+struct task_conf **conf_byname(const struct config *);
+struct task_conf *conf_byname_find(struct task_conf **, size_t,
+		    const char *name);
 /* Do a and b define the same task (where they are written aside)? */
 bool		 conf_task_same(const struct task_conf *a,
 		    const struct task_conf *b);

@@ -30,14 +30,22 @@
 #include "supervise.h"
 #include "util.h"
 
+/* Add s to *v, which holds *n: room doubled as it fills (10 000 names). */
+static void
+add_n(char ***v, size_t *n, const char *s)
+{
+	if ((*n & (*n + 1)) == 0 || *n < 7)
+		*v = xreallocarray(*v, *n < 7 ? 8 : (*n + 1) * 2, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
 static void
 add(char ***v, const char *s)
 {
 	size_t	n = strv_len(*v);
 
-	*v = xreallocarray(*v, n + 2, sizeof(**v));
-	(*v)[n] = xstrdup(s);
-	(*v)[n + 1] = NULL;
+	add_n(v, &n, s);
 }
 
 static bool
@@ -129,9 +137,11 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	struct task	*t, **keepv;
 	struct feed_msg	 m;
 	struct json_object *d;
-	size_t		 i, j, nkeep = 0;
+	struct task_conf **byname, *tc;
+	size_t		 i, j, nkeep = 0, nadd = 0, nrm = 0, nchg = 0;
 	char		 err[256], *olddir;
-	bool		*claimed, mode_changed;
+	bool		*claimed, *changed, mode_changed;
+	ssize_t		*match;
 
 	memset(r, 0, sizeof(*r));
 	if ((nc = conf_load(old->path, false, errors, NULL)) == NULL)
@@ -152,25 +162,33 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	nc->socket_mode = old->socket_mode;
 	nc->socket_gid = old->socket_gid;
 
+	/* each task's new definition, found by name: match[i], or -1 */
 	claimed = xcalloc(nc->ntasks + 1, sizeof(*claimed));
+	match = xcalloc(md.tasks.n + 1, sizeof(*match));
+	changed = xcalloc(md.tasks.n + 1, sizeof(*changed));
+	byname = conf_byname(nc);
 	for (i = 0; i < md.tasks.n; i++) {
 		t = md.tasks.v[i];
-		for (j = 0; j < nc->ntasks; j++)
-			if (strcmp(nc->tasks[j].name, t->conf->name) == 0)
-				break;
-		if (j == nc->ntasks)
-			add(&r->removed, t->conf->name);
-		else {
-			claimed[j] = true;
-			if (!conf_task_same(t->conf, &nc->tasks[j]))
-				add(&r->changed, t->conf->name);
+		if ((tc = conf_byname_find(byname, nc->ntasks,
+		    t->conf->name)) == NULL) {
+			match[i] = -1;
+			add_n(&r->removed, &nrm, t->conf->name);
+			continue;
 		}
+		j = (size_t)(tc - nc->tasks);
+		match[i] = (ssize_t)j;
+		claimed[j] = true;
+		if ((changed[i] = !conf_task_same(t->conf, tc)))
+			add_n(&r->changed, &nchg, t->conf->name);
 	}
+	free(byname);
 	for (j = 0; j < nc->ntasks; j++)
 		if (!claimed[j])
-			add(&r->added, nc->tasks[j].name);
+			add_n(&r->added, &nadd, nc->tasks[j].name);
 	free(claimed);
 	if (dry_run) {
+		free(match);
+		free(changed);
 		conf_free(nc);
 		return 0;
 	}
@@ -181,16 +199,14 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	keepv = xcalloc(md.tasks.n + nc->ntasks + 1, sizeof(*keepv));
 	for (i = 0; i < md.tasks.n; i++) {
 		t = md.tasks.v[i];
-		if (strv_contains(r->removed, t->conf->name)) {
+		if (match[i] == -1) {
 			tell(t, TASK_REMOVED);
 			task_retire(t);
 			continue;
 		}
 		keepv[nkeep++] = t;
-		for (j = 0; nc->tasks[j].name == NULL ||
-		    strcmp(nc->tasks[j].name, t->conf->name) != 0; j++)
-			;	/* it is there: the diff found it */
-		if (!strv_contains(r->changed, t->conf->name)) {
+		j = (size_t)match[i];
+		if (!changed[i]) {
 			/* the same task; only where it is written may differ */
 			free(t->conf->file);
 			free(t->conf->key);
@@ -218,6 +234,8 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 			keepv[nkeep++] = t;
 			tell(t, TASK_ADDED);
 		}
+	free(match);
+	free(changed);
 	free(md.tasks.v);
 	md.tasks.v = keepv;
 	md.tasks.n = nkeep;

@@ -6,8 +6,10 @@
  *   bt now				CLOCK_REALTIME in ns
  *   bt timeit N CMD...			N whole-process times of CMD
  *   bt spawnfloor N STAMP FILE		fork+exec of STAMP until its stamp
- *   bt bringfloor N STAMP FILE		N fork+exec of STAMP (pausing) from
- *					one process until the last stamp
+ *   bt bringfloor [-s] N STAMP FILE	N fork+exec of STAMP (pausing) from
+ *					one process until the last stamp;
+ *					-s: posix_spawn (a vfork, as maintd
+ *					spawns) instead of fork
  *   bt startlat N FILE STOP CMD...	CMD (timed from just before it is
  *					started) until a new exec stamp in
  *					FILE; then the shell command STOP,
@@ -24,6 +26,8 @@
  *					(-e: each reply is one line)
  *   bt pipefloor SPEW BYTES LEN OUT	SPEW's output through a pipe into
  *					OUT; prints MB/s (10^6 bytes)
+ *   bt prefixfloor SPEW BYTES LEN OUT	the same, each line written as
+ *					maintd writes it: "TIME [RUN] line"
  *   bt logrun SOCK MAINTCTL TASK BYTES PERIOD_MS
  *					maintctl run TASK, then every PERIOD_MS
  *					a timed "maintctl status" until TASK is
@@ -308,15 +312,32 @@ cmd_bringfloor(int argc, char **argv)
 	long		 n, i;
 	long long	 t0;
 	pid_t		*pids;
+	char		*sargv[4];
+	int		 spawn = 0, rc;
 
+	if (argc == 4 && strcmp(argv[0], "-s") == 0) {
+		spawn = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 3)
-		die("usage: bringfloor N STAMP FILE");
+		die("usage: bringfloor [-s] N STAMP FILE");
 	n = num(argv[0], "count");
 	if ((pids = calloc((size_t)n, sizeof(*pids))) == NULL)
 		die("calloc");
+	sargv[0] = argv[1];
+	sargv[1] = argv[2];
+	sargv[2] = "pause";
+	sargv[3] = NULL;
 	sf_open(&sf, argv[2]);
 	t0 = real_ns();
 	for (i = 0; i < n; i++) {
+		if (spawn) {
+			if ((rc = posix_spawn(&pids[i], argv[1], NULL, NULL,
+			    sargv, environ)) != 0)
+				die("posix_spawn: %s", strerror(rc));
+			continue;
+		}
 		if ((pids[i] = fork()) == -1)
 			die("fork: %s", strerror(errno));
 		if (pids[i] == 0) {
@@ -699,6 +720,100 @@ cmd_pipefloor(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * "2026-12-01T10:00:00.123+01:00" for now: what maintd puts before each
+ * line, formatted once per chunk read, as maintd does.
+ */
+static size_t
+stamp_now(char *buf, size_t len, unsigned long long run)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		tz[8];
+	size_t		n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	n += (size_t)snprintf(buf + n, len - n, ".%03ld%.3s:%s [%llu] ",
+	    ts.tv_nsec / 1000000, tz, tz + 3, run);
+	return n;
+}
+
+/*
+ * The log floor: the best plain loop for what maintd does with a run's
+ * output: read 64 KiB, cut it into lines, write each with the prefix
+ * into a 64 KiB buffer, write that out when full.
+ */
+static int
+cmd_prefixfloor(int argc, char **argv)
+{
+	static char	buf[65536], out[65536 + 4096], line[8192];
+	unsigned long long bytes = 0;
+	char		pfx[96], *nl, *p, *end;
+	size_t		pl, ol = 0, ll = 0, k;
+	int		fds[2], fd, status;
+	ssize_t		n;
+	pid_t		pid;
+	double		t0, t1;
+
+	if (argc != 4)
+		die("usage: prefixfloor SPEW BYTES LEN OUT");
+	if ((fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		die("%s: %s", argv[3], strerror(errno));
+	t0 = mono_ms();
+	if (pipe2(fds, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		die("pipe/fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execl(argv[0], argv[0], argv[1], argv[2], (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			die("read: %s", strerror(errno));
+		}
+		bytes += (unsigned long long)n;
+		pl = stamp_now(pfx, sizeof(pfx), 12345);
+		for (p = buf, end = buf + n; p < end; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+				/* a partial line: kept for the next read */
+				k = (size_t)(end - p);
+				if (ll + k > sizeof(line))
+					k = sizeof(line) - ll;
+				memcpy(line + ll, p, k);
+				ll += k;
+				break;
+			}
+			if (ol + pl + ll + (size_t)(nl - p) + 1 > sizeof(out)) {
+				if (write(fd, out, ol) != (ssize_t)ol)
+					die("write: %s", strerror(errno));
+				ol = 0;
+			}
+			memcpy(out + ol, pfx, pl);
+			ol += pl;
+			memcpy(out + ol, line, ll);
+			ol += ll;
+			ll = 0;
+			memcpy(out + ol, p, (size_t)(nl - p) + 1);
+			ol += (size_t)(nl - p) + 1;
+		}
+	}
+	if (ol > 0 && write(fd, out, ol) != (ssize_t)ol)
+		die("write: %s", strerror(errno));
+	waitpid(pid, &status, 0);
+	t1 = mono_ms();
+	close(fd);
+	close(fds[0]);
+	printf("%.1f\n", (double)bytes / 1e6 / ((t1 - t0) / 1000));
+	return 0;
+}
+
 static int
 cmd_logrun(int argc, char **argv)
 {
@@ -779,6 +894,8 @@ main(int argc, char *argv[])
 		return cmd_pipeline(argc, argv);
 	if (strcmp(verb, "pipefloor") == 0)
 		return cmd_pipefloor(argc, argv);
+	if (strcmp(verb, "prefixfloor") == 0)
+		return cmd_prefixfloor(argc, argv);
 	if (strcmp(verb, "logrun") == 0)
 		return cmd_logrun(argc, argv);
 	die("unknown verb %s", verb);

@@ -104,6 +104,13 @@ mem_sample() {
 	done
 }
 
+# hwm_rss PID: the peak resident size of the process (VmHWM) over its
+# resident size now (VmRSS).
+hwm_rss() {
+	awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 }
+	    END { if (r > 0) printf "%.3f\n", h / r }' "/proc/$1/status"
+}
+
 # ctxsw PID...: voluntary context switches, summed.
 ctxsw() {
 	for _cs_p; do
