@@ -22,6 +22,7 @@ struct maintd {
 	int		 debug;
 	bool		 shutting_down;
 	bool		 halted;	/* stop-all until resume */
+	int		 weight_busy;	/* of the runs under way (supervise.c) */
 };
 
 extern struct maintd	md;

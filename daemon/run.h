@@ -17,6 +17,7 @@ struct run {
 	pid_t		 pid;		/* also its process group */
 	enum trigger	 trigger;
 	bool		 dry_run;
+	int		 weight;	/* the task's weight when it started */
 	struct timespec	 start;		/* wall clock */
 	uint64_t	 start_mono;
 	uint64_t	 end_mono;
