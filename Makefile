@@ -247,6 +247,8 @@ install: all
 		    >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	done
 	sed $(SUBST_DEFAULTS) $(SUBST_ROOT) conf/maintd.conf >$(DESTDIR)$(DOCDIR)/maintd.conf.example
+	sed $(SUBST_DEFAULTS) conf/maintd-fleet.conf \
+	    >$(DESTDIR)$(DOCDIR)/maintd-fleet.conf.example
 	install -d $(DESTDIR)$(DOCDIR)/tasks.d
 	install -m 0644 conf/tasks.d/cache-trim.conf conf/tasks.d/image-prune.json \
 	    $(DESTDIR)$(DOCDIR)/tasks.d
