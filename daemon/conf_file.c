@@ -424,8 +424,12 @@ load_task(struct task_conf *t, cfg_t *sec)
 	task_limits(&t->limits, cfg_getsec(sec, "limits"));
 	task_cgroup(t, sec);
 	t->fleet_once = cfg_getstr(sec, "fleet") != NULL;
-	t->fleet_keep = strcmp(cfg_getstr(sec, "fleet_lost"), "keep") == 0;
+	s = cfg_getstr(sec, "fleet_lost");
+	t->fleet_keep = s != NULL && strcmp(s, "keep") == 0;
 	t->fleet_line = conf_err_line(sec, "fleet");
+	if (s != NULL && !t->fleet_once)
+		conf_err_add(file, conf_err_line(sec, "fleet_lost"), "task %s: "
+		    "fleet_lost is for tasks with fleet = once", t->name);
 	if (cfg_size(sec, "health") > 0 &&
 	    (h = cfg_getsec(sec, "health")) != NULL)
 		task_health(t, h);
@@ -499,6 +503,10 @@ load_fleet(struct fleet_conf *f, cfg_t *cfg)
 	if (f->endpoints[0] == NULL)
 		conf_err_add(cur_file, line, "fleet: no endpoints (the client "
 		    "URLs of etcd, such as http://127.0.0.1:2379)");
+	if ((f->cert == NULL) != (f->key == NULL))
+		conf_err_add(cur_file, conf_err_line(sec, f->cert ? "cert" :
+		    "key"), "fleet: give cert and key together (the client's "
+		    "certificate and its private key)");
 	if (f->ttl_ms < 2000)
 		conf_err_add(cur_file, conf_err_line(sec, "ttl"), "fleet: ttl "
 		    "must be at least 2s");
@@ -631,9 +639,23 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 		w->schedule = getstr(sec, "schedule");
 		w->duration_ms = getdur(sec, "duration");
 		w->rolling = cfg_getstr(sec, "fleet") != NULL;
-		w->max_parallel = (int)cfg_getint(sec, "max_parallel");
+		w->max_parallel = cfg_size(sec, "max_parallel") > 0 ?
+		    (int)cfg_getint(sec, "max_parallel") : 1;
 		w->slot_ms = cfg_getstr(sec, "slot_duration") != NULL ?
 		    getdur(sec, "slot_duration") : 0;
+		if (!w->rolling && cfg_size(sec, "max_parallel") > 0)
+			conf_err_add(cur_file, conf_err_line(sec,
+			    "max_parallel"), "window %s: max_parallel is for "
+			    "windows with fleet = rolling", w->name);
+		if (!w->rolling && w->slot_ms > 0)
+			conf_err_add(cur_file, conf_err_line(sec,
+			    "slot_duration"), "window %s: slot_duration is for "
+			    "windows with fleet = rolling", w->name);
+		if (w->slot_ms > 0 && w->duration_ms > 0 &&
+		    w->slot_ms > w->duration_ms)
+			conf_err_add(cur_file, conf_err_line(sec,
+			    "slot_duration"), "window %s: slot_duration is "
+			    "longer than the window's duration", w->name);
 		if (w->rolling && !conf->fleet.on)
 			conf_err_add(cur_file, conf_err_line(sec, "fleet"),
 			    "window %s: fleet = rolling needs a fleet section",

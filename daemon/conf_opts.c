@@ -614,7 +614,7 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("pids_max", NULL, ND), v_posint },
 	{ "task", CFG_STR("io_weight", NULL, ND), v_ioweight },
 	{ "task", CFG_STR("fleet", NULL, ND), v_fleet_task },
-	{ "task", CFG_STR("fleet_lost", "stop", CFGF_NONE), v_fleet_lost },
+	{ "task", CFG_STR("fleet_lost", NULL, ND), v_fleet_lost },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },
@@ -640,7 +640,7 @@ static const struct row rows[] = {
 	{ "window", CFG_STR("schedule", NULL, ND), v_cron },
 	{ "window", CFG_STR("duration", NULL, ND), v_duration },
 	{ "window", CFG_STR("fleet", NULL, ND), v_fleet_window },
-	{ "window", CFG_INT("max_parallel", 1, CFGF_NONE), v_posint },
+	{ "window", CFG_INT("max_parallel", 0, ND), v_posint },
 	{ "window", CFG_STR("slot_duration", NULL, ND), v_duration },
 
 	{ "notify", CFG_STR("url", NULL, ND), v_url },

@@ -871,6 +871,16 @@ lock_release(const char *task, int64_t token)
 		delete_if(k, token);	/* else it goes with the lease */
 }
 
+/* Not started for the fleet: a service stands by, a tick is skipped. */
+static void
+refused(struct task *t, enum trigger trig, const char *why)
+{
+	if (t->conf->kind == KIND_SERVICE && t->active)
+		t->fleet_standby = true;
+	else if (trig == TR_SCHEDULE)
+		skipped(t, why);
+}
+
 /*
  * task_start() asks here first.  A fleet task runs only with its lock:
  * held already (a service's restart), taken now (later: 1), or refused.
@@ -890,18 +900,17 @@ gate(struct task *t, enum trigger trig, bool dry_run, const char *actor,
 		return -1;
 	}
 	if (!usable(err, len)) {
-		if (t->conf->kind == KIND_SERVICE && t->active)
-			t->fleet_standby = true;
+		refused(t, trig, err);
 		return -1;
 	}
 	if ((h = fleet_holder(t->conf->name)) != NULL) {
 		snprintf(err, len, "held by %s", h);
-		if (t->conf->kind == KIND_SERVICE && t->active)
-			t->fleet_standby = true;
+		refused(t, trig, err);
 		return -1;
 	}
 	if (locking(t->conf->name)) {
 		snprintf(err, len, "the fleet lock is being taken");
+		refused(t, trig, err);
 		return -1;
 	}
 	lock_take(t, trig, dry_run, actor, NULL, NULL);

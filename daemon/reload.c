@@ -129,6 +129,30 @@ names(char **v)
 	return a;
 }
 
+/* The first task or window of conf that needs the fleet, or NULL. */
+static char *
+fleet_user(const struct config *conf)
+{
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < conf->ntasks; i++)
+		if (conf->tasks[i].fleet_once) {
+			if (asprintf(&s, "task %s (fleet = once)",
+			    conf->tasks[i].name) == -1)
+				fatal("asprintf");
+			return s;
+		}
+	for (i = 0; i < conf->nwindows; i++)
+		if (conf->windows[i].rolling) {
+			if (asprintf(&s, "window %s (fleet = rolling)",
+			    conf->windows[i].name) == -1)
+				fatal("asprintf");
+			return s;
+		}
+	return NULL;
+}
+
 int
 reload(bool dry_run, const char *actor, struct reload_report *r,
     char ***errors)
@@ -139,7 +163,7 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	struct json_object *d;
 	struct task_conf **byname, *tc;
 	size_t		 i, j, nkeep = 0, nadd = 0, nrm = 0, nchg = 0;
-	char		 err[256], *olddir;
+	char		 err[256], *olddir, *what;
 	bool		*claimed, *changed, mode_changed;
 	ssize_t		*match;
 
@@ -156,6 +180,18 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	keep(&nc->socket_group, &old->socket_group, "socket_group", r);
 	keep(&nc->cgroup, &old->cgroup, "cgroup", r);
 	keep_fleet(&nc->fleet, &old->fleet, r);
+	if (!nc->fleet.on && (what = fleet_user(nc)) != NULL) {
+		/* without its lock it would run on every node at once */
+		*errors = xcalloc(2, sizeof(**errors));
+		if (asprintf(&(*errors)[0], "%s: %s needs the fleet section, "
+		    "which only a restart of maintd can add", old->path,
+		    what) == -1)
+			fatal("asprintf");
+		free(what);
+		reload_report_free(r);
+		conf_free(nc);
+		return -1;
+	}
 	mode_changed = nc->socket_mode != old->socket_mode;
 	if (mode_changed)
 		add(&r->restart, "socket_mode");

@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 47
 
 # nconf NAME: stdin becomes $T/NAME.conf (its line 1 is $TASK_USER, so
 # the text given starts at line 2); run maintd -n on it.  Sets F (the
@@ -183,6 +183,49 @@ task a {
 }
 EOF
 has_err "duplicate task: both places" 6 "task a is defined twice: also at $F:3"
+
+# fleet options where they do nothing are refused, not ignored
+nconf fleet-lost <<'EOF'
+task a {
+	command = "/bin/true"
+	fleet_lost = keep
+}
+EOF
+has_err "fleet_lost without fleet = once" 4 "task a: fleet_lost is for tasks with fleet = once"
+
+nconf fleet-window <<'EOF'
+task a { command = "/bin/true" }
+preset p { tasks = { "a" } }
+window w {
+	preset = "p"
+	schedule = "0 3 * * *"
+	duration = 1h
+	max_parallel = 2
+}
+EOF
+has_err "max_parallel on a window that is not rolling" 8 "window w: max_parallel is for windows with fleet = rolling"
+
+nconf fleet-slot <<'EOF'
+fleet { endpoints = { "http://127.0.0.1:9" } }
+task a { command = "/bin/true" }
+preset p { tasks = { "a" } }
+window w {
+	preset = "p"
+	schedule = "0 3 * * *"
+	duration = 1h
+	fleet = "rolling"
+	slot_duration = 2h
+}
+EOF
+has_err "slot_duration longer than the window" 10 "window w: slot_duration is longer than the window's duration"
+
+nconf fleet-cert <<'EOF'
+fleet {
+	endpoints = { "https://127.0.0.1:9" }
+	cert = "/etc/ssl/maintd.pem"
+}
+EOF
+has_err "fleet: cert without key" 4 "fleet: give cert and key together"
 
 nconf conflict <<'EOF'
 task a {

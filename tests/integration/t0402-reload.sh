@@ -14,7 +14,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 45
 
 TAG=$$
 kill_marked() {
@@ -128,6 +128,21 @@ r=$(ctl reload)
 like "a new database: needs a restart, kept" "$r" \
     '^needs a restart \(kept as it was\): database'
 check "... the one in use stays" test ! -e "$T/other.db"
+cp "$T/good.conf" "$CONF"
+
+# --- a fleet section cannot come with a reload -------------------------------------
+
+cat >>"$CONF" <<EOF
+fleet { endpoints = { "http://127.0.0.1:9" } }
+task lonely { command = "/bin/true" fleet = "once" }
+EOF
+ctl reload >"$T/out" 2>"$T/err"
+is "adding a fleet section and a fleet task: maintctl reload exits 1" "$?" 1
+like "... because without the fleet in force it would run on every node" \
+    "$(cat "$T/out")" "task lonely \\(fleet = once\\) needs the fleet section, \
+which only a restart of maintd can add"
+check_fails "... and the task is not there" sh -c \
+    "$MAINTCTL -s $SOCK status lonely >/dev/null 2>&1"
 cp "$T/good.conf" "$CONF"
 
 # --- an open window stays open ---------------------------------------------------

@@ -18,7 +18,7 @@
 # shellcheck source=tests/integration/helpers/etcd.sh
 . "$(dirname "$0")/helpers/etcd.sh"
 
-plan 44
+plan 45
 
 if ! command -v etcd >/dev/null 2>&1; then
 	for _ in $(seq 44); do
@@ -76,6 +76,12 @@ task once {
 	fleet = "once"
 }
 task plain { kind = service  command = "exec sleep 1000 98${i}1.$TAG"  shell = true }
+task tick {
+	command = "sleep 1.2"
+	shell = true
+	every = 1s
+	fleet = "once"
+}
 EOF
 }
 
@@ -193,6 +199,26 @@ is "run once on $o1 meanwhile: exit 1" "$?" 1
 is "... ERR held $h" "$(cat "$T/e")" "maintctl: held: $h"
 is "raw: ERR held $h" "$(printf 'run once\n' | socat -t 5 - "UNIX-CONNECT:$T/$o1.sock" | tail -1)" \
     "ERR held $h"
+
+# a periodic fleet task on every node: a tick while another node runs it
+# is skipped, and says so
+skipped_held() {
+	for n in $NODES; do
+		nctl "$n" --json events -n 200 | jq -e -s 'map(select(.task ==
+		    "tick" and .event == "skipped" and
+		    (.detail.reason | test("^held by [abc]$")))) | length > 0' \
+		    >/dev/null && return 0
+	done
+	return 1
+}
+for n in $NODES; do
+	nctl "$n" activate tick >/dev/null
+done
+check "periodic fleet task: a tick held elsewhere is skipped, saying by whom" \
+    wait_for 15 skipped_held
+for n in $NODES; do
+	nctl "$n" deactivate tick >/dev/null
+done
 
 # --- kill -9 of the holder ------------------------------------------------------
 
