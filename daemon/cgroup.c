@@ -74,13 +74,14 @@ cg_needs(const struct cg_limits *l)
 static char	 base[PATH_MAX];	/* "": not in use */
 static int	 ino = -1;		/* inotify, for cgroup.events */
 
+/* The watches, sorted by wd (inotify hands them out increasing). */
 struct watch {
 	int		  wd;
 	void		(*cb)(void *);
 	void		 *arg;
-	struct watch	 *next;
 };
 static struct watch	*watches;
+static size_t		 nwatches, watchcap;
 
 /* dir/name into buf; -1 if it does not fit. */
 static int
@@ -319,6 +320,24 @@ enable(const char *dir, enum cg_ctl c)
 	return write_text(dir, "cgroup.subtree_control", plus);
 }
 
+/* The watch of wd, or NULL; *at: where it is or would go. */
+static struct watch *
+watch_find(int wd, size_t *at)
+{
+	size_t	lo = 0, hi = nwatches, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (watches[mid].wd < wd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at != NULL)
+		*at = lo;
+	return lo < nwatches && watches[lo].wd == wd ? &watches[lo] : NULL;
+}
+
 static void
 events_ready(int fd, int revents, void *arg)
 {
@@ -334,11 +353,8 @@ events_ready(int fd, int revents, void *arg)
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		for (p = buf; p < buf + n; p += sizeof(*e) + e->len) {
 			e = (const struct inotify_event *)p;
-			for (w = watches; w != NULL; w = w->next)
-				if (w->wd == e->wd) {
-					w->cb(w->arg);
-					break;
-				}
+			if ((w = watch_find(e->wd, NULL)) != NULL)
+				w->cb(w->arg);
 		}
 }
 
@@ -596,34 +612,41 @@ cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
 {
 	char		 rdir[PATH_MAX], path[PATH_MAX];
 	struct watch	*w;
+	size_t		 at;
 	int		 wd;
 
 	if (ino == -1 || run_dir(rdir, sizeof(rdir), task, run) == -1 ||
 	    join(path, sizeof(path), rdir, "cgroup.events") == -1 ||
 	    (wd = inotify_add_watch(ino, path, IN_MODIFY)) == -1)
 		return -1;
-	w = xcalloc(1, sizeof(*w));
+	if ((w = watch_find(wd, &at)) == NULL) {
+		if (nwatches == watchcap) {
+			watchcap = watchcap ? watchcap * 2 : 64;
+			watches = xreallocarray(watches, watchcap,
+			    sizeof(*watches));
+		}
+		memmove(&watches[at + 1], &watches[at],
+		    (nwatches - at) * sizeof(*watches));
+		nwatches++;
+		w = &watches[at];
+	}
 	w->wd = wd;
 	w->cb = cb;
 	w->arg = arg;
-	w->next = watches;
-	watches = w;
-	return 0;
+	return wd;
 }
 
 void
-cg_run_unwatch(void *arg)
+cg_run_unwatch(int wd)
 {
-	struct watch	**wp, *w;
+	size_t	at;
 
-	for (wp = &watches; (w = *wp) != NULL; ) {
-		if (w->arg == arg) {
-			(void)inotify_rm_watch(ino, w->wd);
-			*wp = w->next;
-			free(w);
-		} else
-			wp = &w->next;
-	}
+	if (wd == -1 || watch_find(wd, &at) == NULL)
+		return;
+	(void)inotify_rm_watch(ino, wd);
+	memmove(&watches[at], &watches[at + 1],
+	    (nwatches - at - 1) * sizeof(*watches));
+	nwatches--;
 }
 
 void
@@ -661,12 +684,9 @@ cg_close(void)
 	DIR		*d;
 	struct dirent	*de;
 	char		 dir[PATH_MAX];
-	struct watch	*w;
-
-	while ((w = watches) != NULL) {
-		watches = w->next;
-		free(w);
-	}
+	free(watches);
+	watches = NULL;
+	nwatches = watchcap = 0;
 	if (ino != -1) {
 		ev_io_del(ino);
 		close(ino);
@@ -786,9 +806,9 @@ cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
 }
 
 void
-cg_run_unwatch(void *arg)
+cg_run_unwatch(int watch)
 {
-	(void)arg;
+	(void)watch;
 }
 
 void

@@ -62,10 +62,10 @@ int	cg_run_populated(const char *task, uint64_t run);
 /* Signal every process in it (SIGKILL: cgroup.kill); how many. */
 int	cg_run_signal(const char *task, uint64_t run, int sig);
 void	cg_run_stats(const char *task, uint64_t run, struct cg_stats *);
-/* cb(arg) each time the run's cgroup.events changes. */
+/* cb(arg) each time the run's cgroup.events changes; the watch, or -1. */
 int	cg_run_watch(const char *task, uint64_t run, void (*cb)(void *),
 	    void *arg);
-void	cg_run_unwatch(void *arg);
+void	cg_run_unwatch(int watch);
 /* Remove the run's (empty) cgroup. */
 void	cg_run_remove(const char *task, uint64_t run);
 

@@ -18,6 +18,7 @@ struct run {
 	enum trigger	 trigger;
 	bool		 dry_run;
 	int		 weight;	/* the task's weight when it started */
+	int		 cg_watch;	/* of its cgroup.events; -1: none */
 	struct timespec	 start;		/* wall clock */
 	uint64_t	 start_mono;
 	uint64_t	 end_mono;

@@ -356,10 +356,11 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 		record_end(t);
 		return -1;
 	}
+	t->cur.cg_watch = -1;
 	if (cgfd != -1) {
 		close(cgfd);
-		if (cg_run_watch(t->conf->name, t->cur.id, cgroup_changed,
-		    t) == -1)
+		if ((t->cur.cg_watch = cg_run_watch(t->conf->name, t->cur.id,
+		    cgroup_changed, t)) == -1)
 			log_warn("%s: watching the cgroup of run %llu",
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
@@ -498,7 +499,8 @@ finish(struct task *t)
 	char			 err[256];
 
 	if (t->cur.cgroup) {
-		cg_run_unwatch(t);
+		cg_run_unwatch(t->cur.cg_watch);
+		t->cur.cg_watch = -1;
 		cg_run_remove(t->conf->name, t->cur.id);
 	}
 	if (task_busy(t)) {

@@ -547,12 +547,12 @@ services10k() {
 	    tr -d ' ')
 	pre=""
 	if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
-		if [ "$(id -u)" -ne 0 ]; then
+		pre="prlimit --nofile=$soft:$need"
+		if [ "$(id -u)" -ne 0 ] || ! $pre true 2>/dev/null; then
 			say "10000 services: skipped: the hard limit on open \
-files is $hard, $need are needed (raise it, or run as root)"
+files is $hard, $need are needed, and it cannot be raised here"
 			return 0
 		fi
-		pre="prlimit --nofile=$soft:$need"
 	fi
 	say "maintd: $n services"
 	gen_tasks 's%05d' "$n" service "\"$STAMP\", \"$S/svc10k\", \"pause\"" |
