@@ -310,13 +310,19 @@ output_event(int fd, int revents, void *arg)
 {
 	struct ostream	*o = arg;
 	static char	 buf[CHUNK];
-	ssize_t		 n;
+	ssize_t		 n = 0;
+	int		 rounds;
 
 	(void)revents;
-	n = read(fd, buf, sizeof(buf));
-	if (n > 0) {
+	/* a few reads in a row while the pipe is full: fewer wakeups */
+	for (rounds = 0; rounds < 4 && (n = read(fd, buf, sizeof(buf))) > 0;) {
+		rounds++;
 		prefix_now(o->task, o->stream);
 		take(o, buf, (size_t)n);
+		if (n < (ssize_t)sizeof(buf))
+			break;		/* the pipe is empty */
+	}
+	if (rounds > 0) {
 		wflush();
 		return;
 	}

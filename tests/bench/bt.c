@@ -29,10 +29,10 @@
  *   bt prefixfloor SPEW BYTES LEN OUT	the same, each line written as
  *					maintd writes it: "TIME [RUN] line"
  *   bt logrun SOCK MAINTCTL TASK BYTES PERIOD_MS
- *					maintctl run TASK, then every PERIOD_MS
- *					a timed "maintctl status" until TASK is
- *					idle again; prints "tput MB/s" then
- *					"lat MS" lines
+ *					maintctl run TASK, and every PERIOD_MS
+ *					a timed "maintctl status" until its
+ *					end comes through "events --follow";
+ *					prints "lat MS" lines, "tput MB/s"
  */
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -814,13 +814,33 @@ cmd_prefixfloor(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Is the run of task over, by the events in buf (a "run-ok",
+ * "run-failed", ... line of it that is not "run-started")?
+ */
+static int
+run_ended(const char *buf, const char *task)
+{
+	char		 want[300];
+	const char	*p;
+
+	snprintf(want, sizeof(want), "  %s  run-", task);
+	for (p = buf; (p = strstr(p, want)) != NULL; p += strlen(want))
+		if (strncmp(p + strlen(want), "started", 7) != 0)
+			return 1;
+	return 0;
+}
+
 static int
 cmd_logrun(int argc, char **argv)
 {
-	char		 req[512], *reply, *run[7], *status[5];
+	static char	 ev[65536];
+	char		*run[7], *status[5], req[] = "events --follow -n 1\n";
 	double		 t0, t1, ts, period;
 	unsigned long long bytes;
-	regex_t		 re;
+	struct pollfd	 pfd;
+	size_t		 evlen = 0;
+	ssize_t		 n;
 	int		 rc;
 
 	if (argc != 5)
@@ -836,30 +856,44 @@ cmd_logrun(int argc, char **argv)
 	status[4] = NULL;
 	bytes = strtoull(argv[3], NULL, 10);
 	period = (double)num(argv[4], "period");
-	snprintf(req, sizeof(req), "status %s --json", argv[2]);
-	if (regcomp(&re, "\"state\": ?\"(idle|failed)\"", REG_EXTENDED |
-	    REG_NOSUB) != 0)
-		die("regcomp");
+	/*
+	 * The end of the run is its event, from "events --follow" (the one
+	 * event it replays first is read and dropped); meanwhile a timed
+	 * status every PERIOD_MS.
+	 */
+	if ((pfd.fd = dial(argv[0])) == -1 ||
+	    write(pfd.fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	    read(pfd.fd, ev, sizeof(ev) - 1) <= 0)
+		die("logrun: events --follow on %s", argv[0]);
+	pfd.events = POLLIN;
 	t0 = mono_ms();
 	if ((rc = run_quiet(run)) != 0)
 		die("logrun: maintctl run %s exited %d", argv[2], rc);
 	for (;;) {
-		sleep_ms(period);
+		if (poll(&pfd, 1, (int)period) == 1) {
+			if ((n = read(pfd.fd, ev + evlen, sizeof(ev) - 1 -
+			    evlen)) <= 0)
+				die("logrun: maintd went away");
+			evlen += (size_t)n;
+			ev[evlen] = '\0';
+			if (run_ended(ev, argv[2]))
+				break;
+			if (evlen > sizeof(ev) / 2) {
+				/* keep the end, where a line may be cut */
+				memmove(ev, ev + evlen - 1024, 1024);
+				evlen = 1024;
+			}
+			continue;
+		}
 		ts = mono_ms();
 		(void)run_quiet(status);
-		t1 = mono_ms();
-		printf("lat %.4f\n", t1 - ts);
-		reply = ask(argv[0], req);
-		if (reply == NULL)
-			die("logrun: maintd went away");
-		if (regexec(&re, reply, 0, NULL, 0) == 0)
-			break;
-		if (t1 - t0 > 300000)
+		printf("lat %.4f\n", mono_ms() - ts);
+		if (mono_ms() - t0 > 300000)
 			die("logrun: %s still running after 300 s", argv[2]);
 	}
 	t1 = mono_ms();
+	close(pfd.fd);
 	printf("tput %.1f\n", (double)bytes / 1e6 / ((t1 - t0) / 1000));
-	regfree(&re);
 	return 0;
 }
 
