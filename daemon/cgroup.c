@@ -483,7 +483,7 @@ int
 cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
     char *err, size_t len)
 {
-	char		 tdir[PATH_MAX], rdir[PATH_MAX], path[PATH_MAX], v[64];
+	char		 tdir[PATH_MAX], rdir[PATH_MAX], v[64];
 	unsigned	 need = cg_needs(l);
 	int		 c, fd;
 
@@ -535,8 +535,7 @@ cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
 		if (write_text(rdir, "io.weight", v) == -1)
 			goto fail;
 	}
-	if (join(path, sizeof(path), rdir, "cgroup.procs") == -1 ||
-	    (fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		goto fail;
 	return fd;
  fail:

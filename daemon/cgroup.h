@@ -52,8 +52,9 @@ void	cg_close(void);
 int	cg_recover(void);
 
 /*
- * The cgroup of a run, made with its limits; the fd of its cgroup.procs
- * (for the child to join before exec), -1 with err.
+ * The cgroup of a run, made with its limits; an fd of its directory (to
+ * start the child in, or for the child to join through cgroup.procs), -1
+ * with err.
  */
 int	cg_run_make(const char *task, uint64_t run, const struct cg_limits *,
 	    char *err, size_t);

@@ -18,6 +18,7 @@
 
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <linux/sched.h>	/* clone3's struct clone_args */
 #endif
 
 #include <errno.h>
@@ -254,7 +255,10 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 
-	/* into the run's cgroup first: all it starts is in there too */
+	/*
+	 * into the run's cgroup first, unless it was started in there: all
+	 * it starts is in there too
+	 */
 	if (cgfd != -1 && write(cgfd, "0", 1) != 1)
 		child_fail(errw, SP_CGROUP, 0);
 	if (setsid() == -1)
@@ -311,17 +315,85 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	child_fail(3, SP_EXEC, 0);
 }
 
+#if defined(__linux__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+/*
+ * A child that starts in the run's cgroup (clone3, CLONE_INTO_CGROUP):
+ * moving it in through cgroup.procs takes the kernel's cgroup threadgroup
+ * lock for writing, which waits for an RCU grace period: 10 ms and more
+ * per start, with the daemon stopped in vfork all the while.  clone3 is
+ * a fork here (a vfork needs a stack of its own); CLONE_VFORK keeps the
+ * daemon waiting for the exec as vfork does.  -1 with errno ENOSYS where
+ * the kernel has no clone3 (before 5.7).
+ */
+static bool	no_clone3;
+
+static pid_t
+clone_into(int cgdir)
+{
+	struct clone_args	a;
+	long			r;
+
+	if (no_clone3) {
+		errno = ENOSYS;
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
+	a.exit_signal = SIGCHLD;
+	a.cgroup = (uint64_t)cgdir;
+	if ((r = syscall(SYS_clone3, &a, sizeof(a))) == -1 &&
+	    (errno == ENOSYS || errno == E2BIG))
+		no_clone3 = true;
+	return (pid_t)r;
+}
+#else
+static pid_t
+clone_into(int cgdir)
+{
+	(void)cgdir;
+	errno = ENOSYS;
+	return -1;
+}
+#endif
+
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
-start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
+vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
     int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
-    int cgfd)
+    int procs)
 {
 	pid_t	pid, parent = getpid();
 
 	if ((pid = vfork()) == 0)
 		child(tc, tc->argv, envp, outw, stderrw, errw, devnull, groups,
-		    ngroups, switch_ids, cgfd, parent);
+		    ngroups, switch_ids, procs, parent);
+	return pid;
+}
+
+/* With a cgroup: started in it, or (no clone3) vfork and join it. */
+static pid_t
+start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
+    int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
+    int cgdir)
+{
+	pid_t	pid, parent = getpid();
+	int	procs = -1;
+
+	if (cgdir != -1) {
+		if ((pid = clone_into(cgdir)) == 0)
+			child(tc, tc->argv, envp, outw, stderrw, errw, devnull,
+			    groups, ngroups, switch_ids, -1, parent);
+		if (pid > 0 || (errno != ENOSYS && errno != E2BIG &&
+		    errno != EINVAL))
+			return pid;
+		if ((procs = openat(cgdir, "cgroup.procs", O_WRONLY |
+		    O_CLOEXEC)) == -1)
+			return -1;
+	}
+	pid = vfork_child(tc, envp, outw, stderrw, errw, devnull, groups,
+	    ngroups, switch_ids, procs);
+	if (procs != -1)
+		close(procs);
 	return pid;
 }
 
