@@ -76,7 +76,7 @@ ectl() {
 # nodes_dump: after a failed test point, the end of each node's log
 # ($T/NODE.out, for NODE in $NODES), so a CI log says what happened
 nodes_dump() {
-	[ "$nfail" -eq 0 ] && return 0
+	[ "${nfail:-0}" -eq 0 ] && return 0
 	for n in $NODES; do
 		[ -f "$T/$n.out" ] && diag "--- node $n:" "$(tail -40 "$T/$n.out")"
 	done
