@@ -110,6 +110,7 @@ static void	try_standby(void);
 static void	delete_if(const char *, int64_t);
 static void	roll_try(struct roll *);
 static void	roll_check(struct roll *);
+static struct roll *roll_find(const char *);
 
 bool
 fleet_on(void)
@@ -983,7 +984,8 @@ check_fire(void *arg)
 {
 	struct task	*t;
 	struct roll	*r;
-	size_t		 i;
+	size_t		 i, n;
+	char		**names;
 
 	(void)arg;
 	for (i = 0; i < md.tasks.n; i++) {
@@ -996,8 +998,21 @@ check_fire(void *arg)
 		t->fleet_token = 0;
 	}
 	drop_orphans();
-	for (r = f.rolls; r != NULL; r = r->next)
-		roll_check(r);
+	/*
+	 * A check may end a window, and with it free its roll (and maybe
+	 * others): each is found again by name.
+	 */
+	for (n = 0, r = f.rolls; r != NULL; r = r->next)
+		n++;
+	names = xcalloc(n + 1, sizeof(*names));
+	for (n = 0, r = f.rolls; r != NULL; r = r->next)
+		names[n++] = xstrdup(r->window);
+	for (i = 0; i < n; i++) {
+		if ((r = roll_find(names[i])) != NULL)
+			roll_check(r);
+		free(names[i]);
+	}
+	free(names);
 	try_standby();
 }
 
