@@ -172,6 +172,10 @@ run: deps
 	@echo "maintd: in another shell: $(BUILD)/maintctl -s run/maintd.sock status"
 	$(BUILD)/maintd -f -c run/maintd.conf
 
+# Integration test files run two at a time (each has its own directory,
+# sockets and ports); TEST_JOBS=1 runs them one by one.
+TEST_JOBS	?= 2
+
 check: deps
 	@$(MAKE) all units
 	@$(MAKE) test
@@ -180,7 +184,7 @@ test: lint
 	sh tests/layers.sh $(BUILD)
 	sh tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	MAINTD=$(CURDIR)/$(BUILD)/maintd MAINTCTL=$(CURDIR)/$(BUILD)/maintctl \
-	    prove -f tests/integration/t*.sh
+	    prove -f -j$(TEST_JOBS) tests/integration/t*.sh
 
 lint:
 	mandoc -Tlint -W warning $(MANS)
