@@ -78,6 +78,7 @@ struct watch {
 	int		  wd;
 	void		(*cb)(void *);
 	void		 *arg;
+	bool		  owned;	/* arg is ours to free (leftover_gone) */
 	struct watch	 *next;
 };
 static struct watch	*watches;
@@ -415,6 +416,40 @@ signal_procs(const char *dir, int sig)
 	return count;
 }
 
+static int	add_watch(const char *, void (*)(void *), void *, bool);
+
+/* A leftover cgroup of a previous daemon's run: removed once empty. */
+static void
+leftover_gone(void *arg)
+{
+	char	*dir = arg, buf[256], *p;
+
+	if (read_text(dir, "cgroup.events", buf, sizeof(buf)) != -1 &&
+	    (p = strstr(buf, "populated ")) != NULL && p[10] == '1')
+		return;
+	if (rmdir(dir) == -1 && errno != ENOENT)
+		log_warn("cgroup %s: rmdir", dir);
+	cg_run_unwatch(dir);
+	free(dir);
+}
+
+/*
+ * cgroup.kill only sends the signals: the cgroup can be removed once
+ * its processes are gone, which cgroup.events tells.
+ */
+static void
+leftover_watch(const char *run)
+{
+	char	*dir = xstrdup(run);
+
+	if (add_watch(run, leftover_gone, dir, true) == -1) {
+		log_warn("cgroup %s: watching it until it is empty", run);
+		free(dir);
+		return;
+	}
+	leftover_gone(dir);	/* it may be empty already */
+}
+
 /* What is under dir (a task's directory): each run's cgroup killed. */
 static int
 recover_task(const char *dir)
@@ -437,7 +472,8 @@ recover_task(const char *dir)
 			(void)write_text(run, "cgroup.kill", "1");
 			count += n;
 		}
-		(void)rmdir(run);	/* EBUSY until they are gone */
+		if (rmdir(run) == -1 && errno == EBUSY)
+			leftover_watch(run);	/* until they are gone */
 	}
 	closedir(d);
 	return count;
@@ -591,24 +627,34 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 		s->memory_peak_kb = strtoll(buf, NULL, 10) / 1024;
 }
 
-int
-cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
+static int
+add_watch(const char *rdir, void (*cb)(void *), void *arg, bool owned)
 {
-	char		 rdir[PATH_MAX], path[PATH_MAX];
+	char		 path[PATH_MAX];
 	struct watch	*w;
 	int		 wd;
 
-	if (ino == -1 || run_dir(rdir, sizeof(rdir), task, run) == -1 ||
-	    join(path, sizeof(path), rdir, "cgroup.events") == -1 ||
+	if (ino == -1 || join(path, sizeof(path), rdir, "cgroup.events") == -1 ||
 	    (wd = inotify_add_watch(ino, path, IN_MODIFY)) == -1)
 		return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->wd = wd;
 	w->cb = cb;
 	w->arg = arg;
+	w->owned = owned;
 	w->next = watches;
 	watches = w;
 	return 0;
+}
+
+int
+cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
+{
+	char	rdir[PATH_MAX];
+
+	if (run_dir(rdir, sizeof(rdir), task, run) == -1)
+		return -1;
+	return add_watch(rdir, cb, arg, false);
 }
 
 void
@@ -665,6 +711,8 @@ cg_close(void)
 
 	while ((w = watches) != NULL) {
 		watches = w->next;
+		if (w->owned)
+			free(w->arg);
 		free(w);
 	}
 	if (ino != -1) {
