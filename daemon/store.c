@@ -342,7 +342,11 @@ prepare(void)
  * goes back, whatever the store does, so no id is handed out twice.  A
  * run whose row could not be stored gets one from a range of its own,
  * taken from the clock, so that a later daemon (which sees only what is
- * stored) does not hand it out again.
+ * stored) does not hand it out again: the time in microseconds, which
+ * no burst of starts outruns, so a daemon restarted at once (within the
+ * same second: seconds times 1000 gave the same ids again) starts above
+ * the last one handed out.  Below 2^53 (JSON's exact integers) until
+ * the year 2255.
  */
 static uint64_t		 next_id = 1;
 static uint64_t		 own_from;	/* this daemon's rows: id >= */
@@ -350,7 +354,11 @@ static uint64_t		 own_from;	/* this daemon's rows: id >= */
 static uint64_t
 fallback(void)
 {
-	uint64_t	t = (uint64_t)time(NULL) * 1000;
+	struct timespec	ts;
+	uint64_t	t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 
 	if (fallback_id < t)
 		fallback_id = t;
