@@ -98,6 +98,7 @@ struct task {
 
 	int			 logfd;		/* -1: not open */
 	int			 log_errno;	/* why its log cannot be written */
+	bool			 log_midline;	/* the file ends in a cut line */
 	struct tail		*tail;		/* from the first output line */
 	struct probe		*probe;		/* NULL: no health probe */
 	int64_t			 fleet_token;	/* fleet = once: the lock's

@@ -548,7 +548,8 @@ verb_logs(struct client *c, struct request *r)
 	}
 	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
 	    t->conf->name);
-	if (t->conf->output == OUTPUT_FILE &&
+	/* (a file that cannot be written now lacks the newest lines) */
+	if (t->conf->output == OUTPUT_FILE && t->log_errno == 0 &&
 	    (v = file_lines(path, &w, pat ? &re : NULL, &nv)) != NULL) {
 		for (i = 0; i < nv; i++) {
 			log_payload(c, client_json_mode(c), t, v[i]);
@@ -556,7 +557,10 @@ verb_logs(struct client *c, struct request *r)
 		}
 		free(v);
 	} else {
-		/* syslog, discard, or no file yet: the lines in memory */
+		/*
+		 * syslog, discard, no file yet, or one that cannot be
+		 * written: the lines in memory
+		 */
 		nt = output_tail(t, TAIL_LINES, tail);
 		for (i = 0; i < nt; i++)
 			if (line_wanted(tail[i], &w, pat ? &re : NULL))
