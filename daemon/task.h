@@ -72,6 +72,7 @@ struct task {
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
 	bool			 retired;	/* removed by a reload, its run goes on */
+	bool			 spawn_failed;	/* task_start(): could not fork */
 	bool			 start_pending;	/* start again when ended, */
 	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */
