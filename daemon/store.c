@@ -1012,9 +1012,11 @@ store_events(const char *task, int limit, double since, double until,
     store_row_cb cb,
     void *arg)
 {
-	return query("SELECT id, time, task, event, actor, detail FROM events "
-	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 AND time <= ?4 "
-	    "ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
+	/* the newest limit, oldest first: a row at a time to cb */
+	return query("SELECT * FROM (SELECT id, time, task, event, actor, "
+	    "detail FROM events WHERE (?1 IS NULL OR task = ?1) AND time >= "
+	    "?2 AND time <= ?4 ORDER BY id DESC LIMIT ?3) ORDER BY id", task,
+	    limit, since, until, cb, arg);
 }
 
 /* 0 stored, 1 exists already, -1 store error. */

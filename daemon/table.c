@@ -81,10 +81,19 @@ table_emit(struct table *t, struct client *c)
 		line[o] = '\0';
 		client_raw(c, line);
 	}
-	for (r = 0; r < t->nrows * t->ncols; r++)
-		free(t->cells[r]);
-	free(t->cells);
 	free(line);
 	free(w);
+	table_free(t);
+}
+
+/* Drop the rows unsent. */
+void
+table_free(struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
 	memset(t, 0, sizeof(*t));
 }
