@@ -112,7 +112,7 @@ stuck "logs spew1 -n 1 --follow"
 mkfifo "$T/reader.in"
 sleep 600 <>"$T/reader.in" &
 EXTRA_PIDS="$EXTRA_PIDS $!"
-socat - "UNIX-CONNECT:$SOCK" <"$T/reader.in" | grep -m 1 ' END$' >"$T/reader" &
+socat - "UNIX-CONNECT:$SOCK" <"$T/reader.in" 2>/dev/null | grep -m 1 ' END$' >"$T/reader" &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 printf 'logs spew2 -n 1 --follow\n' >"$T/reader.in"
 check "two followers" wait_for 10 sh -c \
