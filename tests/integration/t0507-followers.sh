@@ -8,26 +8,29 @@
 #  - events -n 100000 --follow over 100000 stored events (25 MB of
 #    JSON): the client is dropped at its cap, and the daemon does not
 #    hold the 100000 rows on the way (it did: a quarter of a GiB);
-#  - logs --follow and run --wait of two runs that write 30 MB each, at
-#    once: both dropped at their own cap, not at the common one, while a
-#    follower that reads gets every line to the last;
+#  - logs --follow and run --wait of a run that writes 30 MB: both
+#    dropped at their own cap, not at the common one, while a follower
+#    that reads another run at the same time gets every line to the last;
 # the daemon's peak memory stays within its caps, goes back down once
 # they are dropped, and every line still reaches the log files.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 20
 
+# spew.sh N: N lines of 70 digits, then END.  spew1 writes 30 MB (33 MB
+# to each of its clients: past the cap); spew2 3.5 MB, so that a
+# follower that reads, however slowly on a loaded machine, can never
+# fall a cap behind
 LINES=300000
-# spew.sh: LINES lines of 70 digits, then END
-cat >"$T/spew.sh" <<EOF
+cat >"$T/spew.sh" <<'EOF'
 #!/bin/sh
-awk 'BEGIN { for (i = 1; i <= $LINES; i++) printf "%070d\\n", i; print "END" }'
+awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "%070d\n", i; print "END" }'
 EOF
 chmod 755 "$T/spew.sh"
 write_conf <<EOF
-task spew1 { command = { "/bin/sh", "$T/spew.sh" } }
-task spew2 { command = { "/bin/sh", "$T/spew.sh" } }
+task spew1 { command = { "/bin/sh", "$T/spew.sh", "$LINES" } }
+task spew2 { command = { "/bin/sh", "$T/spew.sh", "50000" } }
 EOF
 
 # stuck.py SOCKET REQUEST: sends REQUEST and never reads (a small
@@ -107,6 +110,7 @@ check "daemon starts" start_fg
 base=$(kb VmHWM)
 rss0=$(kb VmRSS)
 stuck "logs spew1 -n 1 --follow"
+check "a follower that does not read" wait_for 10 clients_is 2
 # a follower that reads (its request on a fifo held open: no EOF), and
 # stops at the last line
 mkfifo "$T/reader.in"
@@ -115,8 +119,7 @@ EXTRA_PIDS="$EXTRA_PIDS $!"
 socat - "UNIX-CONNECT:$SOCK" <"$T/reader.in" 2>/dev/null | grep -m 1 ' END$' >"$T/reader" &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 printf 'logs spew2 -n 1 --follow\n' >"$T/reader.in"
-check "two followers" wait_for 10 sh -c \
-    "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -ge 3 ]"
+check "... and one that does" wait_for 10 clients_is 3
 stuck "run spew1 --wait"
 check "... and a run --wait that never reads" wait_for 10 sh -c \
     "[ \"\$($MAINTCTL -s $SOCK --json status spew1 | jq -r .state)\" != idle ]"
@@ -132,10 +135,11 @@ if sanitized; then
 	skip "peak memory: a sanitizer's build"
 	skip "memory back: a sanitizer's build"
 else
-	check "the daemon's peak memory stays within two caps ($(((hwm - base) / MIB)) MiB more)" \
-	    test $((hwm - base)) -lt $((40 * MIB))
+	check "the daemon's peak memory stays within two caps and a bit ($(((hwm - base) / MIB)) MiB more)" \
+	    test $((hwm - base)) -lt $((44 * MIB))
+	# (the caps' buffers go back to the system; the heap may keep some)
 	check "its memory goes back down ($(($(kb VmRSS) / MIB)) MiB, $((rss0 / MIB)) MiB before)" \
-	    wait_for 10 sh -c "[ \$(awk '\$1 == \"VmRSS:\" { print \$2 }' /proc/$DAEMON_PID/status) -lt $((rss0 + 8 * MIB)) ]"
+	    wait_for 10 sh -c "[ \$(awk '\$1 == \"VmRSS:\" { print \$2 }' /proc/$DAEMON_PID/status) -lt $((rss0 + 16 * MIB)) ]"
 fi
 is "every line reached spew1's log file" "$(grep -c '\] [0-9]*$\|\] END$' "$T/log/spew1.log")" \
     $((LINES + 1))
