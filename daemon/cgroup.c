@@ -79,6 +79,7 @@ struct watch {
 	int		  wd;
 	void		(*cb)(void *);
 	void		 *arg;
+	bool		  owned;	/* arg is ours to free (leftover_gone) */
 };
 static struct watch	*watches;
 static size_t		 nwatches, watchcap;
@@ -431,6 +432,49 @@ signal_procs(const char *dir, int sig)
 	return count;
 }
 
+static int	add_watch(const char *, void (*)(void *), void *, bool);
+
+/* A leftover cgroup of a previous daemon's run: removed once empty. */
+struct leftover {
+	int	 wd;
+	char	*dir;
+};
+
+static void
+leftover_gone(void *arg)
+{
+	struct leftover	*lo = arg;
+	char		 buf[256], *p;
+
+	if (read_text(lo->dir, "cgroup.events", buf, sizeof(buf)) != -1 &&
+	    (p = strstr(buf, "populated ")) != NULL && p[10] == '1')
+		return;
+	if (rmdir(lo->dir) == -1 && errno != ENOENT)
+		log_warn("cgroup %s: rmdir", lo->dir);
+	cg_run_unwatch(lo->wd);
+	free(lo->dir);
+	free(lo);
+}
+
+/*
+ * cgroup.kill only sends the signals: the cgroup can be removed once
+ * its processes are gone, which cgroup.events tells.
+ */
+static void
+leftover_watch(const char *run)
+{
+	struct leftover	*lo = xcalloc(1, sizeof(*lo));
+
+	lo->dir = xstrdup(run);
+	if ((lo->wd = add_watch(run, leftover_gone, lo, true)) == -1) {
+		log_warn("cgroup %s: watching it until it is empty", run);
+		free(lo->dir);
+		free(lo);
+		return;
+	}
+	leftover_gone(lo);	/* it may be empty already */
+}
+
 /* What is under dir (a task's directory): each run's cgroup killed. */
 static int
 recover_task(const char *dir)
@@ -453,7 +497,8 @@ recover_task(const char *dir)
 			(void)write_text(run, "cgroup.kill", "1");
 			count += n;
 		}
-		(void)rmdir(run);	/* EBUSY until they are gone */
+		if (rmdir(run) == -1 && errno == EBUSY)
+			leftover_watch(run);	/* until they are gone */
 	}
 	closedir(d);
 	return count;
@@ -606,16 +651,15 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 		s->memory_peak_kb = strtoll(buf, NULL, 10) / 1024;
 }
 
-int
-cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
+static int
+add_watch(const char *rdir, void (*cb)(void *), void *arg, bool owned)
 {
-	char		 rdir[PATH_MAX], path[PATH_MAX];
+	char		 path[PATH_MAX];
 	struct watch	*w;
 	size_t		 at;
 	int		 wd;
 
-	if (ino == -1 || run_dir(rdir, sizeof(rdir), task, run) == -1 ||
-	    join(path, sizeof(path), rdir, "cgroup.events") == -1 ||
+	if (ino == -1 || join(path, sizeof(path), rdir, "cgroup.events") == -1 ||
 	    (wd = inotify_add_watch(ino, path, IN_MODIFY)) == -1)
 		return -1;
 	if ((w = watch_find(wd, &at)) == NULL) {
@@ -632,7 +676,18 @@ cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
 	w->wd = wd;
 	w->cb = cb;
 	w->arg = arg;
+	w->owned = owned;
 	return wd;
+}
+
+int
+cg_run_watch(const char *task, uint64_t run, void (*cb)(void *), void *arg)
+{
+	char	rdir[PATH_MAX];
+
+	if (run_dir(rdir, sizeof(rdir), task, run) == -1)
+		return -1;
+	return add_watch(rdir, cb, arg, false);
 }
 
 void
@@ -683,6 +738,13 @@ cg_close(void)
 	DIR		*d;
 	struct dirent	*de;
 	char		 dir[PATH_MAX];
+	size_t		 i;
+
+	for (i = 0; i < nwatches; i++)
+		if (watches[i].owned) {
+			free(((struct leftover *)watches[i].arg)->dir);
+			free(watches[i].arg);
+		}
 	free(watches);
 	watches = NULL;
 	nwatches = watchcap = 0;

@@ -343,6 +343,13 @@ client_json_mode(const struct client *c)
 	return c->json;
 }
 
+/* Dropped for not reading (see out_room()): nothing more reaches it. */
+bool
+client_dropped(const struct client *c)
+{
+	return c->dead;
+}
+
 static void
 client_arm(struct client *c)
 {

@@ -41,6 +41,7 @@ void	client_close_after_reply(struct client *);
 uid_t	client_uid(const struct client *);
 bool	client_admin(const struct client *);
 bool	client_json_mode(const struct client *);
+bool	client_dropped(const struct client *);
 void	client_set_json(struct client *, bool);
 
 #endif

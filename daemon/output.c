@@ -80,12 +80,26 @@ wflush(void)
 	if (wlen == 0 || wtask == NULL)
 		return;
 	if (log_open(wtask) == 0) {
+		/*
+		 * A write cut short (the disk filled) left a part of a line:
+		 * end it, so that the lines after it start on their own.
+		 */
+		while (wtask->log_midline && (n = write(wtask->logfd, "\n",
+		    1)) != 1) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			log_failed(wtask, "cannot write");
+			wlen = 0;
+			return;
+		}
+		wtask->log_midline = false;
 		while (left > 0) {
 			n = write(wtask->logfd, p, left);
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n == -1) {
 				log_failed(wtask, "cannot write");
+				wtask->log_midline = p > wbuf && p[-1] != '\n';
 				break;
 			}
 			p += n;

@@ -356,6 +356,26 @@ clone_into(int cgdir)
 }
 #endif
 
+/*
+ * " (too many processes: RLIMIT_NPROC N)", for an EAGAIN of fork or
+ * exec: n, or the daemon's own limit when n is -1.
+ */
+static const char *
+nproc_hint(char *buf, size_t len, long long n)
+{
+	struct rlimit	rl;
+
+	if (n < 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY)
+		n = (long long)rl.rlim_cur;
+	if (n < 0)
+		snprintf(buf, len, " (too many processes)");
+	else
+		snprintf(buf, len, " (too many processes: RLIMIT_NPROC %lld)",
+		    n);
+	return buf;
+}
+
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
 vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
@@ -448,7 +468,13 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	strv_free(envp);
 	if (pid == -1) {
-		snprintf(err, errlen, "vfork: %s", strerror(errno));
+		int	e = errno;
+		char	lim[64];
+
+		/* EAGAIN: the process limit of the daemon's user, or pids.max */
+		snprintf(err, errlen, "%s: %s%s", cgfd != -1 ? "clone3" :
+		    "vfork", strerror(e), e != EAGAIN ? "" :
+		    nproc_hint(lim, sizeof(lim), -1));
 		goto fail;
 	}
 	close(outp[1]);
@@ -488,6 +514,7 @@ spawn_describe(const struct task_conf *tc, const struct spawn_report *r,
     char *buf, size_t len)
 {
 	const char	*e = strerror(r->err);
+	char		 lim[64];
 
 	switch (r->stage) {
 	case SP_SETSID:
@@ -520,7 +547,15 @@ spawn_describe(const struct task_conf *tc, const struct spawn_report *r,
 		snprintf(buf, len, "stdio: %s", e);
 		break;
 	case SP_EXEC:
-		snprintf(buf, len, "exec failed: %s: %s", tc->argv[0], e);
+		/*
+		 * EAGAIN: the task's user had more processes than its
+		 * RLIMIT_NPROC when it was switched to (Linux fails the
+		 * execve, not the setuid)
+		 */
+		snprintf(buf, len, "exec failed: %s: %s%s", tc->argv[0], e,
+		    r->err != EAGAIN ? "" : nproc_hint(lim, sizeof(lim),
+		    tc->limits.set[LIM_NPROC] ?
+		    (long long)tc->limits.value[LIM_NPROC] : -1));
 		break;
 	case SP_CGROUP:
 		snprintf(buf, len, "joining its cgroup: %s", e);

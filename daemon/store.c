@@ -7,6 +7,7 @@
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -142,6 +143,64 @@ store_error(void)
  * first error is the one kept: what follows from it (a rollback of what
  * was already rolled back, say) would only hide the cause.
  */
+static char		 dbpath[1024];	/* "": not open */
+
+/*
+ * What the file system says of a write that failed, where it says
+ * more than sqlite: a read-only file system is no more than "disk I/O
+ * error" or "unable to open database file" to it, and the errno it
+ * keeps is not that of the failed call.  Asked of statvfs(), then (an
+ * ext4 that remounted itself read-only on an error still says rw there)
+ * of a file made and dropped at once in the database's directory.
+ */
+static const char *
+fs_cause(void)
+{
+	struct statvfs	sv;
+	char		dir[sizeof(dbpath)], *slash;
+	int		fd;
+
+	snprintf(dir, sizeof(dir), "%s", dbpath);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return NULL;
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	if (statvfs(dir, &sv) == 0) {
+		if (sv.f_flag & ST_RDONLY)
+			return strerror(EROFS);
+		if (sv.f_bavail == 0)
+			return strerror(ENOSPC);
+	}
+#ifdef O_TMPFILE
+	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) != -1)
+		close(fd);
+	else if (errno == EROFS || errno == ENOSPC || errno == EDQUOT ||
+	    errno == EIO)
+		return strerror(errno);
+#else
+	(void)fd;
+#endif
+	return NULL;
+}
+
+/* sqlite's message for the last error, and the cause if it is known. */
+static const char *
+db_msg(const char *msg)
+{
+	static char	 buf[200];
+	const char	*cause;
+	int		 code;
+
+	if (db == NULL)
+		return msg;
+	code = sqlite3_errcode(db) & 0xff;
+	if ((code != SQLITE_IOERR && code != SQLITE_CANTOPEN &&
+	    code != SQLITE_FULL && code != SQLITE_READONLY) ||
+	    (cause = fs_cause()) == NULL || strstr(msg, cause) != NULL)
+		return msg;
+	snprintf(buf, sizeof(buf), "%s (%s)", msg, cause);
+	return buf;
+}
+
 static void
 failed_msg(const char *what, const char *msg)
 {
@@ -156,10 +215,12 @@ failed_msg(const char *what, const char *msg)
 static void
 failed(const char *what)
 {
-	failed_msg(what, db != NULL ? sqlite3_errmsg(db) : "no database");
+	failed_msg(what, db != NULL ? db_msg(sqlite3_errmsg(db)) :
+	    "no database");
 }
 
 static void	pending_flush(void);
+static bool	recover_later;	/* store_recover() could not be done */
 
 static void
 succeeded(void)
@@ -167,6 +228,11 @@ succeeded(void)
 	if (!healthy && db != NULL) {
 		log_info("database: writable again");
 		healthy = true;
+		if (recover_later) {
+			/* runs a previous maintd left open, unseen at start */
+			recover_later = false;
+			store_recover();
+		}
 		pending_flush();
 	}
 }
@@ -178,7 +244,7 @@ exec_sql(const char *sql, const char *what)
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(lasterr, sizeof(lasterr), "%s: %s", what,
-		    msg ? msg : sqlite3_errmsg(db));
+		    db_msg(msg ? msg : sqlite3_errmsg(db)));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -208,7 +274,7 @@ migrate(void)
 
 	if ((v = user_version()) < 0) {
 		snprintf(lasterr, sizeof(lasterr), "reading the schema "
-		    "version: %s", sqlite3_errmsg(db));
+		    "version: %s", db_msg(sqlite3_errmsg(db)));
 		return -1;
 	}
 	if (v > NMIGRATIONS) {
@@ -253,13 +319,18 @@ prepare(void)
 		{ &st_event, "INSERT INTO events (time, task, event, actor, "
 		    "detail) VALUES (?1, ?2, ?3, ?4, ?5)" },
 	};
-	size_t	i;
+	size_t	i, j;
 
 	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		if (sqlite3_prepare_v3(db, stmts[i].sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, stmts[i].st, NULL) != SQLITE_OK) {
 			snprintf(lasterr, sizeof(lasterr), "prepare: %s",
-			    sqlite3_errmsg(db));
+			    db_msg(sqlite3_errmsg(db)));
+			/* all or none: setup() may be tried again */
+			for (j = 0; j < i; j++) {
+				sqlite3_finalize(*stmts[j].st);
+				*stmts[j].st = NULL;
+			}
 			return -1;
 		}
 	return 0;
@@ -271,14 +342,23 @@ prepare(void)
  * goes back, whatever the store does, so no id is handed out twice.  A
  * run whose row could not be stored gets one from a range of its own,
  * taken from the clock, so that a later daemon (which sees only what is
- * stored) does not hand it out again.
+ * stored) does not hand it out again: the time in microseconds, which
+ * no burst of starts outruns, so a daemon restarted at once (within the
+ * same second: seconds times 1000 gave the same ids again) starts above
+ * the last one handed out.  Below 2^53 (JSON's exact integers) until
+ * the year 2255.
  */
 static uint64_t		 next_id = 1;
+static uint64_t		 own_from;	/* this daemon's rows: id >= */
 
 static uint64_t
 fallback(void)
 {
-	uint64_t	t = (uint64_t)time(NULL) * 1000;
+	struct timespec	ts;
+	uint64_t	t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 
 	if (fallback_id < t)
 		fallback_id = t;
@@ -293,9 +373,104 @@ seed_ids(void)
 	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM runs", -1, &st,
 	    NULL) != SQLITE_OK)
 		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (uint64_t)sqlite3_column_int64(st, 0) >= next_id)
 		next_id = (uint64_t)sqlite3_column_int64(st, 0) + 1;
 	sqlite3_finalize(st);
+}
+
+/*
+ * What a database needs before runs can be written to it: WAL, the
+ * schema, the statements, the ids.  When it cannot be had at start (a
+ * read-only file system, say: WAL needs its -shm file), supervision goes
+ * on without it and ready() tries again, at most once a second, at the
+ * next write: once the file system is writable again, history resumes
+ * without a restart.
+ */
+static int
+setup(void)
+{
+	if (exec_sql("PRAGMA journal_mode = WAL", "journal_mode") == -1 ||
+	    exec_sql("PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
+	    /* a page cache of 512 KiB, not 2 MiB: the daemon stays small */
+	    exec_sql("PRAGMA cache_size = -512", "cache_size") == -1 ||
+	    migrate() == -1 || prepare() == -1)
+		return -1;
+	seed_ids();
+	if (own_from == 0)
+		own_from = next_id;
+	return 0;
+}
+
+#define SETUP_RETRY_MS	1000
+
+static void
+finalize_all(void)
+{
+	sqlite3_finalize(st_run_insert);
+	sqlite3_finalize(st_run_pid);
+	sqlite3_finalize(st_run_end);
+	sqlite3_finalize(st_event);
+	st_run_insert = st_run_pid = st_run_end = st_event = NULL;
+}
+
+static int
+connect_db(char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", db ? db_msg(sqlite3_errmsg(db)) :
+		    sqlite3_errstr(rc));
+		sqlite3_close(db);
+		db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(db, BUSY_MS);
+	return 0;
+}
+
+static bool	batch_open;
+
+/*
+ * Before a write: is the database set up, on a connection that can
+ * write?  While it is not healthy, it is opened again and set up, at
+ * most once a second: a connection that sqlite opened read-only (the
+ * file system or the file was read-only then) stays so, one that could
+ * not be set up (WAL needs its -shm file) has no statements, and one
+ * whose file system was mounted again after an error still writes to
+ * the old one.  So history resumes without a restart once the file
+ * system or the file can be written again (see succeeded()).
+ */
+static bool
+ready(void)
+{
+	static int64_t	tried;
+	struct timespec	ts;
+	int64_t		now;
+	char		err[200];
+
+	if (dbpath[0] == '\0')
+		return false;
+	if (db != NULL && st_run_insert != NULL && healthy)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if ((tried != 0 && now - tried < SETUP_RETRY_MS) || batch_open ||
+	    (db != NULL && !sqlite3_get_autocommit(db)))
+		return db != NULL && st_run_insert != NULL;
+	tried = now;
+	finalize_all();
+	if (db != NULL)
+		sqlite3_close_v2(db);
+	db = NULL;
+	if (connect_db(err, sizeof(err)) == -1) {
+		snprintf(lasterr, sizeof(lasterr), "opening: %s", err);
+		return false;
+	}
+	return setup() == 0;
 }
 
 /*
@@ -356,8 +531,8 @@ int
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct stat	st, sst;
-	char		side[1100];
-	int		rc, existed = stat(path, &st) == 0;
+	char		side[1100], msg[256];
+	int		existed = stat(path, &st) == 0;
 	size_t		i;
 
 	/*
@@ -373,44 +548,35 @@ store_open(const char *path, char *err, size_t errlen)
 			(void)chmod(side, st.st_mode & 07777);
 	}
 
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "database %s: %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		db = NULL;
+	if (strlen(path) >= sizeof(dbpath)) {
+		snprintf(err, errlen, "database %s: path too long", path);
+		return -1;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s", path);
+	if (connect_db(msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "database %s: %s", path, msg);
+		dbpath[0] = '\0';
 		return -1;
 	}
 	if (!existed)
 		(void)chmod(path, 0640);	/* an admin's mode stays */
-	sqlite3_busy_timeout(db, BUSY_MS);
 	healthy = true;
-	if (exec_sql("PRAGMA journal_mode = WAL", "journal_mode") == -1 ||
-	    exec_sql("PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
-	    /* a page cache of 512 KiB, not 2 MiB: the daemon stays small */
-	    exec_sql("PRAGMA cache_size = -512", "cache_size") == -1 ||
-	    migrate() == -1 || prepare() == -1) {
+	if (setup() == -1) {
 		healthy = false;
 		log_warnx("database %s: %s; supervision goes on without "
-		    "history", path, lasterr);
-		return 0;
+		    "history until it can be written", path, lasterr);
 	}
-	seed_ids();
 	return 0;
 }
 
 void
 store_close(void)
 {
-	sqlite3_finalize(st_run_insert);
-	sqlite3_finalize(st_run_pid);
-	sqlite3_finalize(st_run_end);
-	sqlite3_finalize(st_event);
-	st_run_insert = st_run_pid = st_run_end = st_event = NULL;
+	finalize_all();
 	if (db != NULL)
 		sqlite3_close(db);
 	db = NULL;
+	dbpath[0] = '\0';
 	if (lock_fd != -1)
 		close(lock_fd);
 	lock_fd = -1;
@@ -432,7 +598,7 @@ store_close(void)
  * a restart after a crash needs to find it).
  */
 static int	batch_depth;
-static bool	batch_tried, batch_open, batch_lost;
+static bool	batch_tried, batch_lost;
 
 
 /* -1 if what was written since the batch began is not on disk. */
@@ -526,7 +692,7 @@ store_run_start(const char *task, const struct run *r)
 {
 	uint64_t	id;
 
-	if (st_run_insert == NULL)
+	if (!ready())
 		return fallback();
 	id = next_id++;
 	sqlite3_bind_text(st_run_insert, 1, task, -1, SQLITE_STATIC);
@@ -549,7 +715,7 @@ store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start)
 {
 	const char	*boot = os_boot_id();
 
-	if (st_run_pid == NULL)
+	if (!ready())
 		return;
 	sqlite3_bind_int64(st_run_pid, 1, (sqlite3_int64)id);
 	sqlite3_bind_int(st_run_pid, 2, (int)pid);
@@ -596,9 +762,9 @@ run_end_write(const char *task, const struct run *r)
 void
 store_run_end(const char *task, const struct run *r)
 {
-	if (st_run_end == NULL)
+	if (db == NULL)
 		return;
-	if (run_end_write(task, r) == -1)
+	if (!ready() || run_end_write(task, r) == -1)
 		pend_add(&pending, task, r);
 	else if (batch_open)
 		pend_add(&inbatch, task, r);
@@ -627,7 +793,7 @@ int64_t
 store_event(double when, const char *task, const char *event,
     const char *actor, const char *detail)
 {
-	if (st_event == NULL)
+	if (!ready())
 		return 0;
 	sqlite3_bind_double(st_event, 1, when);
 	if (task != NULL)
@@ -654,19 +820,25 @@ store_recover(void)
 	const char	*boot = os_boot_id(), *rboot;
 	int		 n = 0;
 
-	if (!store_ok())
-		return;
-	if (sqlite3_prepare_v2(db, "SELECT id, task, pid, uid, pid_start, "
-	    "boot_id FROM runs WHERE ended IS NULL", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		failed("looking for abandoned runs");
+	if (!store_ok()) {
+		recover_later = true;
 		return;
 	}
+	/* (done late, once the database could be written: not ours) */
+	if (sqlite3_prepare_v2(db, "SELECT id, task, pid, uid, pid_start, "
+	    "boot_id FROM runs WHERE ended IS NULL AND id < ?1", -1, &st,
+	    NULL) != SQLITE_OK) {
+		failed("looking for abandoned runs");
+		recover_later = true;
+		return;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)own_from);
 	if (sqlite3_prepare_v2(db, "UPDATE runs SET ended = ?2, result = "
 	    "'abandoned', detail = 'maintd stopped while it ran' WHERE "
 	    "id = ?1", -1, &up, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		failed("closing abandoned runs");
+		recover_later = true;
 		return;
 	}
 	(void)exec_sql("BEGIN IMMEDIATE", "recover");
@@ -686,10 +858,14 @@ store_recover(void)
 		sqlite3_reset(up);
 		n++;
 	}
-	if (exec_sql("COMMIT", "recover") == -1)
-		failed("closing abandoned runs");
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+	if (exec_sql("COMMIT", "recover") == -1) {
+		failed("closing abandoned runs");
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		recover_later = true;
+		n = 0;
+	}
 	if (n > 0)
 		log_info("database: %d run%s closed as abandoned", n,
 		    n == 1 ? "" : "s");
@@ -836,9 +1012,11 @@ store_events(const char *task, int limit, double since, double until,
     store_row_cb cb,
     void *arg)
 {
-	return query("SELECT id, time, task, event, actor, detail FROM events "
-	    "WHERE (?1 IS NULL OR task = ?1) AND time >= ?2 AND time <= ?4 "
-	    "ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
+	/* the newest limit, oldest first: a row at a time to cb */
+	return query("SELECT * FROM (SELECT id, time, task, event, actor, "
+	    "detail FROM events WHERE (?1 IS NULL OR task = ?1) AND time >= "
+	    "?2 AND time <= ?4 ORDER BY id DESC LIMIT ?3) ORDER BY id", task,
+	    limit, since, until, cb, arg);
 }
 
 /* 0 stored, 1 exists already, -1 store error. */

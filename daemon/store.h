@@ -26,7 +26,10 @@ void	 store_batch_end(void);
 time_t	 store_last_run(const char *task);
 void	 store_prune(int64_t retention_ms);
 
-/* Rows for history and events, newest first; cb returns 0 to go on. */
+/*
+ * Rows of history (newest first) and events (the newest, oldest first),
+ * each given to cb as it is read, cb's to put; cb returns 0 to go on.
+ */
 typedef int (*store_row_cb)(struct json_object *row, void *arg);
 int	 store_history(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);

@@ -311,6 +311,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	struct feed_msg		m;
 	int			cgfd = -1, rc;
 
+	t->spawn_failed = false;
 	if (task_busy(t)) {
 		snprintf(err, errlen, "already running (pid %d)",
 		    (int)t->cur.pid);
@@ -348,6 +349,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			t->cur.cgroup = false;
 		}
 		log_warnx("%s: cannot start: %s", t->conf->name, err);
+		t->spawn_failed = true;
 		snprintf(t->cur.failure, sizeof(t->cur.failure), "%s", err);
 		t->cur.done = true;
 		t->cur.end = t->cur.start.tv_sec;
@@ -725,10 +727,14 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 			log_info("%s: waiting: %s", t->conf->name, err);
 			t->waiting = true;
 			t->wait_trigger = TR_WINDOW;
-		} else if (!task_busy(t))
-			(void)task_start(t, trig, false, actor, err,
-			    sizeof(err));
-		else if (t->state == ST_STOPPING) {
+		} else if (!task_busy(t)) {
+			/* a service that could not be started (fork failed)
+			 * is tried again after its backoff, as if it crashed */
+			if (task_start(t, trig, false, actor, err,
+			    sizeof(err)) == -1 && t->spawn_failed &&
+			    t->conf->kind == KIND_SERVICE)
+				finish(t);
+		} else if (t->state == ST_STOPPING) {
 			/* the last run is on its way out: start once it is */
 			t->start_pending = true;
 			t->pending_trigger = trig;
@@ -795,7 +801,12 @@ task_restart(struct task *t, const char *actor, char *err, size_t errlen)
 	ev_timer_del(&t->restart_timer);
 	t->state = ST_IDLE;
 	t->restarts++;
-	return task_start(t, TR_RESTART, false, actor, err, errlen);
+	if (task_start(t, TR_RESTART, false, actor, err, errlen) == -1) {
+		if (t->spawn_failed)
+			finish(t);	/* tried again after its backoff */
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -140,6 +140,13 @@ table_emit(struct table *t, struct client *c)
 		p[end] = '\n';
 	}
 	client_flush_soon(c);
+	table_free(t);
+}
+
+/* Drop the rows unsent. */
+void
+table_free(struct table *t)
+{
 	free(t->off);
 	free(t->len);
 	free(t->w);

@@ -26,5 +26,6 @@ struct table {
 void	table_init(struct table *, size_t ncols, ...);
 void	table_row(struct table *, ...);
 void	table_emit(struct table *, struct client *);
+void	table_free(struct table *);
 
 #endif

@@ -72,6 +72,7 @@ struct task {
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
 	bool			 retired;	/* removed by a reload, its run goes on */
+	bool			 spawn_failed;	/* task_start(): could not fork */
 	bool			 start_pending;	/* start again when ended, */
 	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */
@@ -98,6 +99,7 @@ struct task {
 
 	int			 logfd;		/* -1: not open */
 	int			 log_errno;	/* why its log cannot be written */
+	bool			 log_midline;	/* the file ends in a cut line */
 	struct tail		*tail;		/* from the first output line */
 	struct probe		*probe;		/* NULL: no health probe */
 	int64_t			 fleet_token;	/* fleet = once: the lock's

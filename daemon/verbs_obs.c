@@ -237,48 +237,53 @@ on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 	}
 }
 
-/* Events come newest first from the store; show them oldest first. */
+/*
+ * Rows are sent as the store reads them, not gathered first: a request
+ * for 100000 would hold them all (a quarter of a GiB of JSON objects),
+ * whatever the client's cap.  A client dropped for not reading stops
+ * the query.
+ */
 struct rows {
-	struct json_object	**v;
-	size_t			  n;
+	struct client	*c;
+	struct table	*tb;	/* history as a table: its cells */
+	size_t		 n;
 };
 
+static void	event_text(struct client *, struct json_object *);
+static const char *jget(struct json_object *, const char *, char *, size_t);
+
 static int
-collect(struct json_object *o, void *arg)
+send_event(struct json_object *o, void *arg)
 {
 	struct rows	*rs = arg;
 
-	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof(*rs->v));
-	rs->v[rs->n++] = o;
-	return 0;
+	if (client_json_mode(rs->c))
+		client_json(rs->c, o);
+	else
+		event_text(rs->c, o);
+	json_object_put(o);
+	rs->n++;
+	return client_dropped(rs->c);
 }
 
 void
 verb_events(struct client *c, struct request *r)
 {
-	struct rows	 rs = { NULL, 0 };
+	struct rows	 rs = { c, NULL, 0 };
 	const char	*task = request_opt(r, "task");
 	struct window	 w;
-	size_t		 i;
 
 	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	if (store_events(task, w.n, w.since, w.until, collect, &rs) == -1 && !store_ok()) {
+	if (store_events(task, w.n, w.since, w.until, send_event, &rs) == -1 &&
+	    !store_ok() && rs.n == 0) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
 		return;
 	}
-	for (i = rs.n; i > 0; i--) {
-		if (client_json_mode(c))
-			client_json(c, rs.v[i - 1]);
-		else
-			event_text(c, rs.v[i - 1]);
-		json_object_put(rs.v[i - 1]);
-	}
-	free(rs.v);
-	if (request_has(r, "follow")) {
+	if (request_has(r, "follow") && !client_dropped(c)) {
 		follower_add(c, NULL, task, client_json_mode(c), NULL, -1);
 		return;
 	}
@@ -300,45 +305,57 @@ jget(struct json_object *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+static int
+send_run(struct json_object *o, void *arg)
+{
+	struct rows	*rs = arg;
+	char		 b[8][128];
+
+	if (rs->tb == NULL)
+		client_json(rs->c, o);
+	else
+		table_row(rs->tb, jget(o, "run", b[0], 128),
+		    jget(o, "task", b[1], 128),
+		    jget(o, "trigger", b[2], 128),
+		    jget(o, "started", b[3], 128),
+		    jget(o, "duration_s", b[4], 128),
+		    jget(o, "summary", b[5], 128),
+		    jget(o, "cpu_s", b[6], 128),
+		    jget(o, "maxrss_kb", b[7], 128));
+	json_object_put(o);
+	rs->n++;
+	return client_dropped(rs->c);
+}
+
 void
 verb_history(struct client *c, struct request *r)
 {
-	struct rows	 rs = { NULL, 0 };
 	struct table	 tb;
+	struct rows	 rs = { c, NULL, 0 };
 	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
 	struct window	 w;
-	size_t		 i;
-	char		 b[8][128];
+	int		 rc;
 
 	if (opt_window(c, r, 20, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	if (store_history(task, w.n, w.since, w.until, collect, &rs) == -1 && !store_ok()) {
+	if (!client_json_mode(c)) {
+		/* (a table needs every row for its widths: its cells only) */
+		table_init(&tb, 8, "RUN", "TASK", "TRIGGER", "STARTED",
+		    "DURATION", "RESULT", "CPU", "MAXRSS_KB");
+		rs.tb = &tb;
+	}
+	rc = store_history(task, w.n, w.since, w.until, send_run, &rs);
+	if (rc == -1 && !store_ok() && rs.n == 0) {
+		if (rs.tb != NULL)
+			table_free(&tb);
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
 		return;
 	}
-	if (!client_json_mode(c))
-		table_init(&tb, 8, "RUN", "TASK", "TRIGGER", "STARTED",
-		    "DURATION", "RESULT", "CPU", "MAXRSS_KB");
-	for (i = 0; i < rs.n; i++) {
-		if (client_json_mode(c))
-			client_json(c, rs.v[i]);
-		else
-			table_row(&tb, jget(rs.v[i], "run", b[0], 128),
-			    jget(rs.v[i], "task", b[1], 128),
-			    jget(rs.v[i], "trigger", b[2], 128),
-			    jget(rs.v[i], "started", b[3], 128),
-			    jget(rs.v[i], "duration_s", b[4], 128),
-			    jget(rs.v[i], "summary", b[5], 128),
-			    jget(rs.v[i], "cpu_s", b[6], 128),
-			    jget(rs.v[i], "maxrss_kb", b[7], 128));
-		json_object_put(rs.v[i]);
-	}
-	if (!client_json_mode(c))
+	if (rs.tb != NULL)
 		table_emit(&tb, c);
-	free(rs.v);
 	client_ok(c, "%zu runs", rs.n);
 }
 
@@ -548,7 +565,8 @@ verb_logs(struct client *c, struct request *r)
 	}
 	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
 	    t->conf->name);
-	if (t->conf->output == OUTPUT_FILE &&
+	/* (a file that cannot be written now lacks the newest lines) */
+	if (t->conf->output == OUTPUT_FILE && t->log_errno == 0 &&
 	    (v = file_lines(path, &w, pat ? &re : NULL, &nv)) != NULL) {
 		for (i = 0; i < nv; i++) {
 			log_payload(c, client_json_mode(c), t, v[i]);
@@ -556,7 +574,10 @@ verb_logs(struct client *c, struct request *r)
 		}
 		free(v);
 	} else {
-		/* syslog, discard, or no file yet: the lines in memory */
+		/*
+		 * syslog, discard, no file yet, or one that cannot be
+		 * written: the lines in memory
+		 */
 		nt = output_tail(t, TAIL_LINES, tail);
 		for (i = 0; i < nt; i++)
 			if (line_wanted(tail[i], &w, pat ? &re : NULL))
