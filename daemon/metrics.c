@@ -120,7 +120,7 @@ metrics_print(FILE *fp, int up)
 
 	for (i = 0; i < md.tasks.n; i++)
 		if (task_busy(md.tasks.v[i]))
-			weight += md.tasks.v[i]->conf->weight;
+			weight += md.tasks.v[i]->cur.weight;
 	head(fp, "maintd_up", "gauge", "1 while maintd runs.");
 	fprintf(fp, "maintd_up %d\n", up);
 	head(fp, "maintd_start_time_seconds", "gauge",

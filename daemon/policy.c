@@ -24,7 +24,7 @@ policy_weight_in_use(void)
 
 	for (i = 0; i < md.tasks.n; i++)
 		if (task_busy(md.tasks.v[i]))
-			w += md.tasks.v[i]->conf->weight;
+			w += md.tasks.v[i]->cur.weight;
 	return w;
 }
 
@@ -132,7 +132,7 @@ plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
 	p->weight_after = policy_weight_in_use();
 	for (i = 0; i < p->nstop; i++)
 		if (task_busy(p->stop[i]))
-			p->weight_after -= p->stop[i]->conf->weight;
+			p->weight_after -= p->stop[i]->cur.weight;
 	for (i = 0; i < n; i++) {
 		struct task *t = want[i];
 
@@ -183,7 +183,7 @@ plan_deactivate(struct plan *p, struct task **want, size_t n)
 		}
 		push(&p->stop, &p->nstop, want[i]);
 		if (task_busy(want[i]))
-			p->weight_after -= want[i]->conf->weight;
+			p->weight_after -= want[i]->cur.weight;
 	}
 }
 

@@ -30,6 +30,9 @@ struct run {
 	long		 maxrss_kb;
 	bool		 cgroup;	/* it has a cgroup of its own */
 	bool		 fleet_lost;	/* stopped: the fleet lock was lost */
+	int		 weight;	/* the task's when it started: what it
+					   takes of max_weight until it ends,
+					   whatever a reload says since */
 };
 
 /* How a run ended, as history and metrics count it. */

@@ -333,6 +333,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	memset(&t->cur, 0, sizeof(t->cur));
 	t->cur.trigger = trig;
 	t->cur.dry_run = dry_run;
+	t->cur.weight = t->conf->weight;
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
 	t->cur.start_mono = ev_now();
 	t->cur.id = store_run_start(t->conf->name, &t->cur);

@@ -1457,12 +1457,14 @@ def main():
             if v is not None:
                 report(v, "-", path, cgroup, steps)
                 say("regression %s fails again" % path)
-                return 1
+                failed = (v, path, cgroup, steps[:v.failed_at + 1]
+                          if v.failed_at >= 0 else steps)
+                break
             say("regression %s: ok (%d steps)" % (os.path.basename(path),
                                                   len(steps)))
         i = 0
         total = 0
-        while now() < t_end or i == 0:
+        while failed is None and (now() < t_end or i == 0):
             rng = random.Random("%s:%d" % (seed, i))
             if a.cgroup == "both":
                 cgroup = "auto" if i % 2 == 0 else "off"
