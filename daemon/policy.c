@@ -16,16 +16,11 @@
 #include "task.h"
 #include "util.h"
 
+/* What the runs going on weigh, those of removed tasks included. */
 int
 policy_weight_in_use(void)
 {
-	size_t	i;
-	int	w = 0;
-
-	for (i = 0; i < md.tasks.n; i++)
-		if (task_busy(md.tasks.v[i]))
-			w += md.tasks.v[i]->cur.weight;
-	return w;
+	return md.weight_in_use;
 }
 
 static bool

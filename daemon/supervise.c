@@ -372,6 +372,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	t->errfd = res.errfd;
 	t->state = ST_STARTING;
 	nbusy++;
+	md.weight_in_use += t->cur.weight;
 	output_watch(t);
 	if (ev_io_add(t->errfd, EV_READ, exec_event, t) == -1)
 		log_warn("%s: watching exec", t->conf->name);
@@ -500,8 +501,10 @@ finish(struct task *t)
 		cg_run_unwatch(t);
 		cg_run_remove(t->conf->name, t->cur.id);
 	}
-	if (task_busy(t))
+	if (task_busy(t)) {
 		nbusy--;
+		md.weight_in_use -= t->cur.weight;
+	}
 	t->state = ST_IDLE;
 	supervise_title();
 	memset(&m, 0, sizeof(m));

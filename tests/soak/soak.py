@@ -680,8 +680,9 @@ class Episode:
                 for n in names:
                     if self.is_active(n) is not True:
                         self.active.add(n)
-                        if TASKS[n][0] in ("service", "oneshot"):
-                            self.started(n, self.lifetime(n))
+                        # its runs are legitimate again (a periodic
+                        # task's from its next tick on)
+                        self.started(n, self.lifetime(n))
                         if verb == "activate-for":
                             sec = float(args[1])
                             self.unsure[n] = (now() + sec - 1.5,
@@ -851,8 +852,7 @@ class Episode:
                 if what == "activated":
                     self.active.add(t)
                     self.unsure.pop(t, None)
-                    if TASKS[t][0] in ("service", "oneshot"):
-                        self.started(t, self.lifetime(t))
+                    self.started(t, self.lifetime(t))
                 elif what == "deactivated":
                     self.active.discard(t)
                     self.unsure.pop(t, None)
