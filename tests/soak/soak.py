@@ -780,8 +780,10 @@ class Episode:
             if self.halted:
                 self.expect(step, rep, {"halted"})
             elif st is True:
-                self.expect(step, rep, {"OK"})
-                self.started(t)
+                # not running (backoff, failed): it starts now, if it fits
+                self.expect(step, rep, {"OK", "budget"})
+                if rep.ok:
+                    self.started(t)
             elif st is False:
                 self.expect(step, rep, {"state"})
             else:
