@@ -765,8 +765,10 @@ class Episode:
                 self.expect(step, rep, {"state"})
                 return
             self.expect(step, rep, {"OK", "state"})
-            if rep.ok and not (TASKS[t][0] == "periodic" and
-                               self.is_active(t) is not False):
+            # an active task may start again: a periodic one at its next
+            # tick, one activated while its last run was stopping once
+            # that run has gone (stop ends the run, not the activation)
+            if rep.ok and self.is_active(t) is False:
                 self.doom(t)
 
         elif verb == "restart":
