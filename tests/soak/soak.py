@@ -724,7 +724,8 @@ class Episode:
                             else {"state"})
                 return
             if self.halted:
-                self.expect(step, rep, {"halted"})
+                # or "already running": a run stop-all stopped, still going
+                self.expect(step, rep, {"halted", "state"})
                 return
             allowed = {"OK", "state", "conflict", "budget"}
             if wait:
