@@ -307,6 +307,67 @@ class Client:
         return self.requests([req], timeout)[0]
 
 
+class Follower:
+    """A streaming reply (events --follow, ...) held open on a connection
+    of its own: its lines are read after every step, and it must end with
+    "OK maintd is stopping" when the daemon stops, not before."""
+
+    def __init__(self, path, req):
+        self.req = req
+        self.json = "--json" in req.split()
+        self.c = Client(path)
+        self.c.sock.sendall((req + "\n").encode())
+        self.lines = 0
+        self.final = None
+
+    def feed(self, block_until=None):
+        """Read what has come (until the final line, or block_until)."""
+        while self.final is None:
+            if block_until is None:
+                self.c.sock.setblocking(False)
+                try:
+                    chunk = self.c.sock.recv(1 << 20)
+                except (BlockingIOError, InterruptedError):
+                    chunk = None
+                except OSError as e:
+                    raise Violation("reply", "%r: %s" % (self.req, e))
+                finally:
+                    self.c.sock.setblocking(True)
+                if chunk is None:
+                    break
+                if not chunk:
+                    raise Violation("reply", "%r: connection closed without "
+                                    "a final line" % self.req)
+                self.c.buf += chunk
+                while b"\n" in self.c.buf and self.final is None:
+                    self.take(self.c.line(now() + 1))
+            else:
+                self.take(self.c.line(block_until))
+
+    def take(self, s):
+        if s.startswith("- "):
+            if self.json:
+                try:
+                    o = json.loads(s[2:])
+                except ValueError:
+                    raise Violation("reply", "%r: not JSON: %r" % (
+                        self.req, s[:200]))
+                if not isinstance(o, dict):
+                    raise Violation("reply", "%r: %r" % (self.req, s[:200]))
+            self.lines += 1
+        elif FINAL_OK.match(s) or FINAL_ERR.match(s):
+            self.final = s
+        else:
+            raise Violation("reply", "%r: %r" % (self.req, s[:200]))
+
+    def close(self):
+        self.c.close()
+
+
+FOLLOW = ["events --follow --json -n 1", "logs print --follow -n 1",
+          "log --follow --json -n 1"]
+
+
 # --- steps ----------------------------------------------------------------
 #
 # A step is a line of words, as in a regression file:
@@ -315,6 +376,7 @@ class Client:
 #   stop-all                  stop-all-ask             resume
 #   apply P [-x] [-j]         apply-ask P
 #   reload VARIANT ctl|hup    reload-bad ctl|hup       pause MS
+#   drop T                    run T --wait on a connection closed at once
 #   look WHAT                 (status, history, logs, events, metrics, show,
 #                              health, ctl, pipeline, window, list, log)
 # A reload VARIANT is cN-wN-x|nox: chg's command, wt's weight, extra or not.
@@ -377,6 +439,8 @@ def gen_steps(rng, n):
                                             rng.choice(["ctl", "hup"])))
         elif r < 0.92:
             steps.append("reload-bad %s" % rng.choice(["ctl", "hup"]))
+        elif r < 0.94:
+            steps.append("drop %s" % rng.choice(["print", "hang", "crash"]))
         else:
             steps.append("look %s" % rng.choice([
                 "status", "history", "logs", "events", "metrics", "show",
@@ -398,6 +462,7 @@ class Episode:
         self.keep = keep
         self.proc = None
         self.client = None
+        self.followers = []
         self.dir = None
         self.cg_base = None
         self.failed_at = None
@@ -527,6 +592,9 @@ class Episode:
         if self.client:
             self.client.close()
             self.client = None
+        for f in self.followers:
+            f.close()
+        self.followers = []
         if self.proc is not None and self.proc.poll() is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -570,8 +638,6 @@ class Episode:
                              for t in TASKS}
         self.run_ids = set()
         self.ended_ids = set()
-        self.n_hup_ok = 0
-        self.n_hup_bad = 0
 
     @staticmethod
     def weight(t, var):
@@ -882,6 +948,21 @@ class Episode:
         elif verb == "reload-bad":
             self.reload_bad(step, args[0])
 
+        elif verb == "drop":
+            t = args[0]
+            d = Client(self.sock)
+            try:
+                d.sock.sendall(("run %s --wait\n" % t).encode())
+                if t == "print":
+                    for _ in range(3):      # its output has begun
+                        s = d.line(now() + REPLY_TIMEOUT)
+                        if not s.startswith("- "):
+                            break
+            finally:
+                d.close()
+            # it may have started, or been refused
+            self.started(t, self.lifetime(t))
+
         elif verb == "look":
             self.look(step, args[0])
 
@@ -900,14 +981,22 @@ class Episode:
             changed += 1
         return added, removed, changed
 
-    def log_count(self, prefix):
-        rep = self.client.request("log --json -n 1000")
+    def log_count(self, prefix, since):
+        rep = self.client.request('log --json -n 1000 --since "%s"' % since)
         return sum(1 for o in rep.data
-                   if str(o.get("message", "")).startswith(prefix))
+                   if re.match(prefix, str(o.get("message", ""))))
 
-    def wait_log(self, prefix, n, what):
+    @staticmethod
+    def wall():
+        """Now, as --since takes it (RFC 3339, milliseconds)."""
+        t = time.time() - 0.005
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+            ".%03dZ" % (int(t * 1000) % 1000)
+
+    def wait_log(self, prefix, since, what):
+        """The daemon logs a message matching prefix, since then."""
         end = now() + 15
-        while self.log_count(prefix) < n:
+        while self.log_count(prefix, since) < 1:
             if self.proc.poll() is not None:
                 raise Violation("exit", "maintd died: %s" % self.daemon_log())
             if now() > end:
@@ -933,9 +1022,9 @@ class Episode:
                     len(o.get("changed", [])) != ch:
                 raise Violation("model", "%r: JSON %r" % (step, o))
         else:
-            self.n_hup_ok += 1
+            since = self.wall()
             os.kill(self.pid, signal.SIGHUP)
-            self.wait_log("reloaded by SIGHUP", self.n_hup_ok, step)
+            self.wait_log("reloaded by SIGHUP", since, step)
         self.variant = var
         for t in TASKS:
             self.weights_seen[t].add(self.weight(t, var))
@@ -962,9 +1051,10 @@ class Episode:
                 if "nothing changed" not in rep.final:
                     raise Violation("model", "%r: %r" % (step, rep.final))
             else:
-                self.n_hup_bad += 1
+                since = self.wall()
                 os.kill(self.pid, signal.SIGHUP)
-                self.wait_log("reload: ", self.n_hup_bad, step)
+                self.wait_log(r"reload: \d+ errors; the configuration in "
+                              "force is unchanged", since, step)
         finally:
             self.write_conf(self.variant)
         self.check_config(step)
@@ -1045,6 +1135,11 @@ class Episode:
 
     def snapshot(self, step, final=False):
         c = self.client
+        for f in self.followers:
+            f.feed()
+            if f.final is not None:
+                raise Violation("reply", "%r ended before the daemon did: "
+                                "%r" % (f.req, f.final))
         t1 = now()
         p1 = scan(self.marker)
         st, he = c.requests(["status --json", "health --json"])
@@ -1206,6 +1301,8 @@ class Episode:
             # warm up: the database, a log file; then the baselines
             self.client.request("run crash --wait")
             self.client.request("history -n 1")
+            self.followers = [Follower(self.sock, r) for r in FOLLOW]
+            self.client.request("ping")
             n, targets = fd_info(self.pid)
             self.stats["base_fd"] = n
             self.base_nonlog = len([x for x in targets
@@ -1289,6 +1386,20 @@ class Episode:
             raise Violation("exit", "maintd still running %ds after SIGTERM"
                             % (GRACE + 15))
         took = now() - t0
+        for f in self.followers:
+            f.feed(block_until=now() + 5)
+            if f.final != "OK maintd is stopping":
+                raise Violation("reply", "%r ended with %r, not OK maintd is "
+                                "stopping" % (f.req, f.final))
+            try:
+                f.c.sock.settimeout(5)
+                rest = f.c.buf + f.c.sock.recv(4096)
+            except OSError:
+                rest = b""
+            if rest:
+                raise Violation("reply", "%r: more after the final line: %r"
+                                % (f.req, rest[:200]))
+        self.stats["followed"] = sum(f.lines for f in self.followers)
         if rc != 0:
             raise Violation("exit", "maintd exited %d on SIGTERM: %s" % (
                 rc, self.daemon_log()))
