@@ -141,6 +141,15 @@ def proc_stat(pid):
     return rest[0], int(rest[19])
 
 
+def proc_session(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    return int(s[s.rindex(")") + 2:].split()[3])
+
+
 def scan(marker):
     """{(pid, starttime): task} of the live processes carrying marker."""
     found = {}
@@ -377,6 +386,8 @@ FOLLOW = ["events --follow --json -n 1", "logs print --follow -n 1",
 #   apply P [-x] [-j]         apply-ask P
 #   reload VARIANT ctl|hup    reload-bad ctl|hup       pause MS
 #   drop T                    run T --wait on a connection closed at once
+#   restart-daemon            SIGTERM (the checks of the end), start again
+#   kill-daemon               SIGKILL, start again: leftovers are killed
 #   look WHAT                 (status, history, logs, events, metrics, show,
 #                              health, ctl, pipeline, window, list, log)
 # A reload VARIANT is cN-wN-x|nox: chg's command, wt's weight, extra or not.
@@ -439,8 +450,10 @@ def gen_steps(rng, n):
                                             rng.choice(["ctl", "hup"])))
         elif r < 0.92:
             steps.append("reload-bad %s" % rng.choice(["ctl", "hup"]))
-        elif r < 0.94:
+        elif r < 0.935:
             steps.append("drop %s" % rng.choice(["print", "hang", "crash"]))
+        elif r < 0.945:
+            steps.append(rng.choice(["restart-daemon", "kill-daemon"]))
         else:
             steps.append("look %s" % rng.choice([
                 "status", "history", "logs", "events", "metrics", "show",
@@ -544,7 +557,7 @@ class Episode:
     def start(self):
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("MAINTD_")}
-        self.log = open(os.path.join(self.dir, "daemon.log"), "wb")
+        self.log = open(os.path.join(self.dir, "daemon.log"), "ab")
 
         def child():
             # the daemon dies with this driver, whatever kills it
@@ -948,6 +961,12 @@ class Episode:
         elif verb == "reload-bad":
             self.reload_bad(step, args[0])
 
+        elif verb == "restart-daemon":
+            self.restart_daemon(step)
+
+        elif verb == "kill-daemon":
+            self.kill_daemon(step)
+
         elif verb == "drop":
             t = args[0]
             d = Client(self.sock)
@@ -1298,20 +1317,7 @@ class Episode:
             self.setup()
             self.model_init()
             self.start()
-            # warm up: the database, a log file; then the baselines
-            self.client.request("run crash --wait")
-            self.client.request("history -n 1")
-            self.followers = [Follower(self.sock, r) for r in FOLLOW]
-            self.client.request("ping")
-            n, targets = fd_info(self.pid)
-            self.stats["base_fd"] = n
-            self.base_nonlog = len([x for x in targets
-                                    if not x.startswith(self.dir + "/log/")])
-            self.stats["base_rss"] = rss_kb(self.pid)
-            # a few per run (pipes, a cgroup), a log file per task, clients
-            self.fd_bound = n + 6 * len(TASKS) + 16
-            self.rss_bound = max(self.stats["base_rss"] * 4,
-                                 self.stats["base_rss"] + 65536)
+            self.baselines()
             self.snapshot("start")
             for i, step in enumerate(self.steps):
                 if on_step and not on_step():
@@ -1332,6 +1338,82 @@ class Episode:
             return v
         finally:
             self.teardown()
+
+    def baselines(self):
+        """Warm up (the database, a log file), open the streams, then
+        take the daemon's descriptors and memory as they are idle."""
+        self.client.request("run crash --wait")
+        self.client.request("history -n 1")
+        self.followers = [Follower(self.sock, r) for r in FOLLOW]
+        self.client.request("ping")
+        n, targets = fd_info(self.pid)
+        self.stats["base_fd"] = n
+        self.base_nonlog = len([x for x in targets
+                                if not x.startswith(self.dir + "/log/")])
+        self.stats["base_rss"] = rss_kb(self.pid)
+        # a few per run (pipes, a cgroup), a log file per task, clients
+        self.fd_bound = n + 6 * len(TASKS) + 16
+        self.rss_bound = max(self.stats["base_rss"] * 4,
+                             self.stats["base_rss"] + 65536)
+
+    def restarted(self):
+        """A new daemon: every task inactive, nothing halted."""
+        self.active.clear()
+        self.unsure.clear()
+        self.halted = False
+        self.dead_after.clear()
+        self.retired_until.clear()
+        self.tasks = {t for t in TASKS if t != "extra" or self.variant[2]}
+        self.start()
+        self.baselines()
+
+    def restart_daemon(self, step):
+        """SIGTERM with whatever runs, the checks of the end, start again."""
+        self.client.request("ping")
+        self.client.close()
+        self.client = None
+        self.term_check()
+        self.restarted()
+
+    def kill_daemon(self, step):
+        """SIGKILL, start again: what the killed one left is killed, but
+        for what left the runs' sessions when tracked by process groups
+        (it cannot be told from a stranger: maintd(8), SECURITY)."""
+        for f in self.followers:
+            f.close()
+        self.followers = []
+        self.client.close()
+        self.client = None
+        os.kill(self.pid, signal.SIGKILL)
+        self.proc.wait()
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)    # a stale socket is replaced; be quick
+        self.restarted()
+        end = now() + GRACE + SLACK + 3
+        while True:
+            left = {k: t for k, t in scan(self.marker).items()
+                    if not (self.tracking != "cgroup" and t in ("esc", "esc1")
+                            and proc_session(k[0]) == k[0])}
+            if not left:
+                break
+            if now() > end:
+                raise Violation("leftover", "%s after maintd was killed and "
+                                "started again: %s" % (step, self.ps(left)))
+            time.sleep(0.05)
+        # the escaped ones the new daemon may not kill: ours to kill
+        for (pid, start), t in scan(self.marker).items():
+            st = proc_stat(pid)
+            if st is not None and st[1] == start:
+                os.kill(pid, signal.SIGKILL)
+        if not kill_marked(self.marker):
+            raise Violation("leftover", "escaped processes would not die")
+        self.dead_after.clear()
+        self.snapshot(step)
+        rep = self.client.request("history --json -n 100000")
+        for o in rep.data:
+            if o["ended"] is None and o["run"] in self.run_ids:
+                raise Violation("history", "run %d of the killed maintd not "
+                                "closed" % o["run"])
 
     def finish(self):
         """The end: idle leaks, then SIGTERM with runs going."""
@@ -1378,6 +1460,11 @@ class Episode:
             raise Violation("exit", "maintd does not answer at the end")
         c.close()
         self.client = None
+        self.term_check()
+
+    def term_check(self):
+        """SIGTERM: exit 0 in time, streams ended, nothing left behind,
+        every run ended in the database."""
         t0 = now()
         os.kill(self.pid, signal.SIGTERM)
         try:
