@@ -4,8 +4,11 @@
 Starts the real maintd in the foreground, in a temporary directory of its
 own, on a generated configuration, and sends it random sequences of
 requests (activate, deactivate, run, stop, restart, stop-all, resume,
-preset apply, reload by request and by SIGHUP, valid and invalid) while
-its tasks crash, hang, leave escaped processes behind and print a lot.
+preset apply, reload by request and by SIGHUP, valid and invalid; run
+--wait on a connection dropped at once; the daemon stopped, or killed,
+and started again) while its tasks crash, hang, leave escaped processes
+behind and print a lot, and three streams (events, logs, log --follow)
+stay open.
 A small model of what the daemon must do follows each reply, and after
 every step the invariants are checked:
 
@@ -19,7 +22,9 @@ every step the invariants are checked:
   fd, rss    the daemon's file descriptors and memory stay within bounds,
              and go back down when it is idle;
   reply      every request gets exactly one final line (OK or ERR code),
-             data lines are "- payload", JSON where --json asked for it;
+             data lines are "- payload", JSON where --json asked for it,
+             no control characters; a stream ends only when the daemon
+             stops, with "OK maintd is stopping";
   model      replies and state agree with the model (halted, activation,
              refusals that must happen, reload counts, config in force);
   exit       the daemon is alive at the end, exits 0 on SIGTERM within
@@ -35,7 +40,7 @@ still fails (steps dropped delta-debugging style, each candidate replayed
 against a fresh daemon, within --shrink-seconds), and writes it as a file
 that --replay takes (tests/soak/regress/ holds those that found bugs).
 
-  soak.py [--seconds N] [--seed S] [--replay FILE...] [--build DIR]
+  soak.py [--seconds N] [--seed S] [--replay FILE...] [--build DIR] [-v]
 """
 
 import argparse
@@ -58,7 +63,6 @@ SLACK = 1.0             # the "+ 1 s" of the leftover invariant
 MAX_WEIGHT = 5
 REPLY_TIMEOUT = 30.0    # a request unanswered this long is a failure
 START_TIMEOUT = 20.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # The tasks.  kind, weight, command (a template: {S} is the task's own
 # sleep, {M} its marker), extra options.  Conflicts are listed apart.
