@@ -215,6 +215,29 @@ child_fail(int fd, int stage, int detail)
 	_exit(127);
 }
 
+/*
+ * In the child: close every descriptor of the daemon's but those kept.
+ * They include its locks (the pidfile's, the database's): a child still
+ * holding them after the daemon was killed (joining a cgroup can take a
+ * while) kept the next maintd from starting, "already running".
+ */
+static void
+keep_only(const int *keep, int nkeep)
+{
+	int	fd, i, top = 2;
+
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] > top)
+			top = keep[i];
+	for (fd = 3; fd < top; fd++) {
+		for (i = 0; i < nkeep && keep[i] != fd; i++)
+			;
+		if (i == nkeep)
+			(void)close(fd);
+	}
+	closefrom(top + 1);
+}
+
 /* In the child, between vfork and exec: system calls only. */
 static void __attribute__((noreturn))
 child(const struct task_conf *tc, char **argv, char **envp, int outw,
@@ -224,8 +247,15 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	struct sigaction	sa;
 	struct rlimit		rl;
 	sigset_t		set;
-	int			i;
+	int			i, keep[5];
 
+	/* first of all: the daemon's descriptors are not the run's */
+	keep[0] = outw;
+	keep[1] = stderrw;
+	keep[2] = errw;
+	keep[3] = devnull;
+	keep[4] = cgfd;
+	keep_only(keep, 5);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)

@@ -97,6 +97,11 @@ TASKS = {
     "wt":    ("oneshot", "{WT}", "{S} 4", ""),
     # a reload removes it and adds it back
     "extra": ("service", 1, 'trap "" TERM; {S} 1000', ""),
+    # crashes at once and is restarted at once, for ever: a start every
+    # few milliseconds (only regressions activate it)
+    "burst": ("service", 0, ": {M}; exit 1",
+              "restart = always backoff = { 10ms, 10ms } restart_limit = 0 "
+              "output = discard"),
 }
 CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print")]
 PRESETS = {
@@ -406,7 +411,7 @@ def variant_name(var):
 
 
 def gen_steps(rng, n):
-    names = [t for t in TASKS if t != "extra"]
+    names = [t for t in TASKS if t not in ("extra", "burst")]
     steps = []
     for _ in range(n):
         r = rng.random()
@@ -1548,7 +1553,8 @@ def read_steps(path):
 def write_steps(path, cgroup, steps, header):
     with open(path, "w") as f:
         for h in header:
-            f.write("# %s\n" % h)
+            for ln in str(h).splitlines()[:20]:
+                f.write("# %s\n" % ln)
         f.write("cgroup %s\n" % cgroup)
         for s in steps:
             f.write(s + "\n")
