@@ -1318,8 +1318,9 @@ class Episode:
 
     # -- the whole episode --
 
-    def play(self, on_step=None):
-        """Run the steps; None, or the Violation (with failed_at)."""
+    def play(self, on_step=None, finish=True):
+        """Run the steps (and the checks of the end, unless not finish);
+        None, or the Violation (with failed_at)."""
         CLEANUPS.append(self)
         i = -1
         try:
@@ -1339,7 +1340,8 @@ class Episode:
                 if i % 10 == 9:
                     self.check_history()
             i = len(self.steps)
-            self.finish()
+            if finish:
+                self.finish()
             return None
         except Violation as v:
             self.failed_at = v.failed_at = i
@@ -1562,8 +1564,9 @@ def write_steps(path, cgroup, steps, header):
 
 # --- shrinking --------------------------------------------------------------
 
-def shrink(build, cgroup, steps, kind, cap):
-    """The shortest sub-sequence that still fails the same way (ddmin)."""
+def shrink(build, cgroup, steps, kind, cap, at_end):
+    """The shortest sub-sequence that still fails the same way (ddmin).
+    The checks of the end are played only for a failure found there."""
     end = now() + cap
     tries = [0]
 
@@ -1572,7 +1575,7 @@ def shrink(build, cgroup, steps, kind, cap):
             return False
         tries[0] += 1
         ep = Episode(build, cgroup, cand, "shrink")
-        v = ep.play()
+        v = ep.play(finish=at_end)
         debug("shrink: %d steps: %s" % (len(cand), v))
         return v is not None and v.kind == kind
 
@@ -1670,6 +1673,7 @@ def main():
             if v is not None:
                 report(v, "-", path, cgroup, steps)
                 say("regression %s fails again" % path)
+                at_end = v.failed_at >= len(steps)
                 failed = (v, path, cgroup, steps[:v.failed_at + 1]
                           if v.failed_at >= 0 else steps)
                 break
@@ -1690,6 +1694,7 @@ def main():
             v = ep.play(on_step=lambda: now() < t_end)
             st = ep.stats
             if v is not None:
+                at_end = v.failed_at >= len(ep.steps)
                 failed = (v, label, cgroup, ep.steps[:v.failed_at + 1]
                           if v.failed_at >= 0 else ep.steps)
                 report(v, seed, label, cgroup, ep.steps)
@@ -1710,7 +1715,7 @@ def main():
             say("shrinking %d steps (at most %ds)..." % (len(steps),
                                                        a.shrink_seconds))
             small, tries, capped = shrink(build, cgroup, steps, v.kind,
-                                          a.shrink_seconds)
+                                          a.shrink_seconds, at_end)
             say("shortest sequence that still fails (%s), %d steps, after "
                 "%d tries%s:" % (v.kind, len(small), tries,
                                  " (time cap reached)" if capped else ""))
