@@ -179,6 +179,7 @@ TEST_JOBS	?= 2
 check: deps
 	@$(MAKE) all units
 	@$(MAKE) test
+	@$(MAKE) soak
 
 test: lint
 	sh tests/layers.sh $(BUILD)
@@ -191,6 +192,16 @@ lint:
 	shellcheck $(SHELL_SCRIPTS) $(BASH_SCRIPTS)
 	for f in $(SHELL_SCRIPTS); do sh -n $$f || exit 1; done
 	for f in $(BASH_SCRIPTS); do bash -n $$f || exit 1; done
+
+# The model-checked soak (tests/soak/soak.py, HACKING): random requests
+# against the real maintd, the invariants checked after every step, for
+# SOAK_SECONDS, after the regressions of tests/soak/regress.  A failure
+# prints its seed and the shortest sequence of steps that still fails.
+SOAK_SECONDS	?= 60
+soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS) \
+	    --replay tests/soak/regress/*.txt
+.PHONY: soak
 
 # The whole suite under AddressSanitizer and UBSan, in its own build tree.
 asan: deps

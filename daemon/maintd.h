@@ -22,7 +22,8 @@ struct maintd {
 	int		 debug;
 	bool		 shutting_down;
 	bool		 halted;	/* stop-all until resume */
-	int		 weight_busy;	/* of the runs under way (supervise.c) */
+	int		 weight_in_use;	/* of the runs going on, those of
+					   tasks a reload removed included */
 };
 
 extern struct maintd	md;

@@ -114,13 +114,10 @@ void
 metrics_print(FILE *fp, int up)
 {
 	size_t		i, j;
-	int		weight = 0;
+	int		weight = md.weight_in_use;
 	double		load[1];
 	uint64_t	mem;
 
-	for (i = 0; i < md.tasks.n; i++)
-		if (task_busy(md.tasks.v[i]))
-			weight += md.tasks.v[i]->conf->weight;
 	head(fp, "maintd_up", "gauge", "1 while maintd runs.");
 	fprintf(fp, "maintd_up %d\n", up);
 	head(fp, "maintd_start_time_seconds", "gauge",

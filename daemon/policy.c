@@ -16,11 +16,11 @@
 #include "task.h"
 #include "util.h"
 
-/* The weight of the runs under way: kept by supervise.c, not summed. */
+/* What the runs going on weigh, those of removed tasks included. */
 int
 policy_weight_in_use(void)
 {
-	return md.weight_busy;
+	return md.weight_in_use;
 }
 
 static bool
@@ -34,7 +34,11 @@ in(struct task **v, size_t n, const struct task *t)
 	return false;
 }
 
-/* An active or running task that conflicts with t, not in skip[]. */
+/*
+ * An active or running task that conflicts with t.  Those in skip[] are
+ * about to be deactivated: they count only while a run of theirs goes
+ * on, which it does until it has stopped.
+ */
 static const struct task *
 conflicting(const struct task *t, struct task **skip, size_t nskip,
     struct task **extra, size_t nextra)
@@ -44,7 +48,7 @@ conflicting(const struct task *t, struct task **skip, size_t nskip,
 	for (i = 0; i < t->nconflicts; i++) {
 		const struct task *o = t->conflicts[i];
 
-		if (in(skip, nskip, o))
+		if (in(skip, nskip, o) && !task_busy(o))
 			continue;
 		if (o->active || task_busy(o) || in(extra, nextra, o))
 			return o;
@@ -54,10 +58,14 @@ conflicting(const struct task *t, struct task **skip, size_t nskip,
 
 /* Why t may not start beside o, which conflicts with it. */
 static void
-conflict_why(const struct task *t, const struct task *o, struct task **extra,
-    size_t nextra, char *why, size_t len)
+conflict_why(const struct task *t, const struct task *o, struct task **skip,
+    size_t nskip, struct task **extra, size_t nextra, char *why, size_t len)
 {
-	if (o->active)
+	if (in(skip, nskip, o))
+		snprintf(why, len, "%s conflicts with %s, whose run would still "
+		    "be stopping (pid %d)", t->conf->name, o->conf->name,
+		    (int)o->cur.pid);
+	else if (o->active)
 		snprintf(why, len, "%s conflicts with active %s", t->conf->name,
 		    o->conf->name);
 	else if (o->state == ST_STOPPING)
@@ -84,7 +92,7 @@ policy_can_run(const struct task *t, bool force, char *why, size_t len)
 		return "halted";
 	}
 	if ((o = conflicting(t, NULL, 0, NULL, 0)) != NULL) {
-		conflict_why(t, o, NULL, 0, why, len);
+		conflict_why(t, o, NULL, 0, NULL, 0, why, len);
 		return "conflict";
 	}
 	used = policy_weight_in_use();
@@ -124,10 +132,12 @@ plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
 			if (md.tasks.v[i]->active &&
 			    !in(want, n, md.tasks.v[i]))
 				push(&p->stop, &p->nstop, md.tasks.v[i]);
+	/*
+	 * The runs of the tasks it deactivates are stopped, not gone: they
+	 * weigh until they have ended (kill_grace, for one that ignores its
+	 * kill_signal), and what starts now starts beside them.
+	 */
 	p->weight_after = policy_weight_in_use();
-	for (i = 0; i < p->nstop; i++)
-		if (task_busy(p->stop[i]))
-			p->weight_after -= p->stop[i]->conf->weight;
 	for (i = 0; i < n; i++) {
 		struct task *t = want[i];
 
@@ -144,8 +154,8 @@ plan_activate(struct plan *p, struct task **want, size_t n, bool exclusive)
 		if ((o = conflicting(t, p->stop, p->nstop, p->start,
 		    p->nstart)) != NULL) {
 			p->code = "conflict";
-			conflict_why(t, o, p->start, p->nstart, p->why,
-			    sizeof(p->why));
+			conflict_why(t, o, p->stop, p->nstop, p->start,
+			    p->nstart, p->why, sizeof(p->why));
 			return;
 		}
 		if (starts_now(t)) {
@@ -178,7 +188,7 @@ plan_deactivate(struct plan *p, struct task **want, size_t n)
 		}
 		push(&p->stop, &p->nstop, want[i]);
 		if (task_busy(want[i]))
-			p->weight_after -= want[i]->conf->weight;
+			p->weight_after -= want[i]->cur.weight;
 	}
 }
 

@@ -17,7 +17,6 @@ struct run {
 	pid_t		 pid;		/* also its process group */
 	enum trigger	 trigger;
 	bool		 dry_run;
-	int		 weight;	/* the task's weight when it started */
 	int		 cg_watch;	/* of its cgroup.events; -1: none */
 	struct timespec	 start;		/* wall clock */
 	uint64_t	 start_mono;
@@ -32,6 +31,9 @@ struct run {
 	long		 maxrss_kb;
 	bool		 cgroup;	/* it has a cgroup of its own */
 	bool		 fleet_lost;	/* stopped: the fleet lock was lost */
+	int		 weight;	/* the task's when it started: what it
+					   takes of max_weight until it ends,
+					   whatever a reload says since */
 };
 
 /* How a run ended, as history and metrics count it. */

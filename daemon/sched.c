@@ -161,7 +161,8 @@ retry_waiting(void)
 		}
 		w->waiting = false;
 		(void)task_start(w, w->wait_trigger, false, w->wait_trigger ==
-		    TR_SCHEDULE ? "schedule" : "window", err, sizeof(err));
+		    TR_SCHEDULE ? "schedule" : w->wait_trigger == TR_WINDOW ?
+		    "window" : "maintd", err, sizeof(err));
 	}
 }
 

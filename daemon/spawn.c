@@ -237,6 +237,41 @@ spawn_raise_nofile(void)
 		nofile_raised = true;
 }
 
+/*
+ * In the child: close every descriptor of the daemon's but those kept.
+ * They include its locks (the pidfile's, the database's): a child still
+ * holding them after the daemon was killed (joining a cgroup can take a
+ * while) kept the next maintd from starting, "already running".
+ */
+static void
+keep_only(int *keep, int nkeep)
+{
+	int	fd, i, j, k, prev = 2;
+
+	/* sorted (a handful), then each gap between them closed at once */
+	for (i = 1; i < nkeep; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			k = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = k;
+		}
+	for (i = 0; i < nkeep; i++) {
+		if (keep[i] <= prev)
+			continue;
+#ifdef __linux__
+		if (keep[i] - 1 > prev)
+			(void)close_range((unsigned)prev + 1,
+			    (unsigned)keep[i] - 1, 0);
+#else
+		for (fd = prev + 1; fd < keep[i]; fd++)
+			(void)close(fd);
+#endif
+		prev = keep[i];
+	}
+	(void)fd;
+	closefrom(prev + 1);
+}
+
 /* In the child, between vfork and exec: system calls only. */
 static void __attribute__((noreturn))
 child(const struct task_conf *tc, char **argv, char **envp, int outw,
@@ -246,8 +281,15 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	struct sigaction	sa;
 	struct rlimit		rl;
 	sigset_t		set;
-	int			i;
+	int			i, keep[5];
 
+	/* first of all: the daemon's descriptors are not the run's */
+	keep[0] = outw;
+	keep[1] = stderrw;
+	keep[2] = errw;
+	keep[3] = devnull;
+	keep[4] = cgfd;
+	keep_only(keep, 5);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 1; i < NSIG; i++)

@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
+#include "policy.h"
 #include "spawn.h"
 #include "store.h"
 #include "supervise.h"
@@ -334,6 +335,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	memset(&t->cur, 0, sizeof(t->cur));
 	t->cur.trigger = trig;
 	t->cur.dry_run = dry_run;
+	t->cur.weight = t->conf->weight;
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
 	t->cur.start_mono = ev_now();
 	t->cur.id = store_run_start(t->conf->name, &t->cur);
@@ -374,8 +376,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	t->errfd = res.errfd;
 	t->state = ST_STARTING;
 	nbusy++;
-	t->cur.weight = t->conf->weight;
-	md.weight_busy += t->cur.weight;
+	md.weight_in_use += t->cur.weight;
 	output_watch(t);
 	if (ev_io_add(t->errfd, EV_READ, exec_event, t) == -1)
 		log_warn("%s: watching exec", t->conf->name);
@@ -476,6 +477,28 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	finish(t);
 }
 
+/*
+ * A start that maintd decides on its own: a service's restart, or the
+ * start held back until the task's last run had gone.  It keeps to the
+ * budget and to conflicts as any start does: if it does not fit now, it
+ * waits (sched.c starts it once a run has ended and it fits).
+ */
+static int
+start_or_wait(struct task *t, enum trigger trig, char *err, size_t errlen)
+{
+	const char	*code;
+
+	code = policy_can_run(t, true, err, errlen);
+	if (code != NULL && (strcmp(code, "budget") == 0 ||
+	    strcmp(code, "conflict") == 0)) {
+		log_info("%s: waiting: %s", t->conf->name, err);
+		t->waiting = true;
+		t->wait_trigger = trig;
+		return 0;
+	}
+	return task_start(t, trig, false, "maintd", err, errlen);
+}
+
 static void
 restart_fire(void *arg)
 {
@@ -485,7 +508,7 @@ restart_fire(void *arg)
 	if (!t->active || t->state != ST_BACKOFF)
 		return;
 	t->restarts++;
-	if (task_start(t, TR_RESTART, false, "maintd", err, sizeof(err)) == -1)
+	if (start_or_wait(t, TR_RESTART, err, sizeof(err)) == -1)
 		finish(t);
 }
 
@@ -507,7 +530,7 @@ finish(struct task *t)
 	}
 	if (task_busy(t)) {
 		nbusy--;
-		md.weight_busy -= t->cur.weight;
+		md.weight_in_use -= t->cur.weight;
 	}
 	t->state = ST_IDLE;
 	supervise_title();
@@ -530,8 +553,8 @@ finish(struct task *t)
 	}
 	if (t->start_pending) {
 		t->start_pending = false;
-		if (t->active && task_start(t, t->pending_trigger, false,
-		    "maintd", err, sizeof(err)) == 0)
+		if (t->active && start_or_wait(t, t->pending_trigger, err,
+		    sizeof(err)) == 0)
 			return;
 	}
 	if (t->conf->kind != KIND_SERVICE || !t->active || r->stopped)
@@ -800,6 +823,7 @@ task_restart(struct task *t, const char *actor, char *err, size_t errlen)
 	}
 	ev_timer_del(&t->restart_timer);
 	t->state = ST_IDLE;
+	t->waiting = false;	/* a restart that waited: it is this one */
 	t->restarts++;
 	if (task_start(t, TR_RESTART, false, actor, err, errlen) == -1) {
 		if (t->spawn_failed)

@@ -301,7 +301,8 @@ void
 verb_restart(struct client *c, struct request *r)
 {
 	struct task	*t;
-	char		 err[256], actor[128];
+	const char	*code;
+	char		 err[512], actor[128];
 	int		 rc;
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
@@ -320,6 +321,12 @@ verb_restart(struct client *c, struct request *r)
 	if (md.halted) {
 		client_err(c, "halted", "maintd is halted (stop-all): "
 		    "nothing starts until resume");
+		return;
+	}
+	/* not running: it starts now, within the budget like any start */
+	if (t->conf->kind == KIND_SERVICE && t->active && !task_busy(t) &&
+	    (code = policy_can_run(t, true, err, sizeof(err))) != NULL) {
+		client_err(c, code, "%s", err);
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));

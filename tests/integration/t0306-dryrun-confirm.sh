@@ -128,7 +128,7 @@ unchanged "preset apply --exclusive --dry-run" \
     'preset apply pbc --exclusive --dry-run --json'
 is "preset apply --exclusive --dry-run --json: the plan" \
     "$(sed -n 's/^- //p' "$T/reply" | jq -c '[.activate, .deactivate,
-    .weight_after, .refused]')" '[["sb","sc"],["sa","pp"],3,null]'
+    .weight_after, .refused]')" '[["sb","sc"],["sa","pp"],4,null]'
 check "run long (a oneshot)" ctl run long
 check "long runs" wait_for 10 busy long
 unchanged "stop --dry-run" 'stop long --dry-run'
