@@ -182,7 +182,8 @@ client_raw(struct client *c, const char *text)
 	else {
 		vis = len * 4 + 1 <= sizeof(stackbuf) ? stackbuf :
 		    xcalloc(len * 4 + 1, 1);
-		strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+		strvis_text(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL |
+		    VIS_OCTAL);
 		out_append(c, vis, strlen(vis));
 		if (vis != stackbuf)
 			free(vis);
@@ -238,7 +239,7 @@ final_line(struct client *c, const char *word, const char *code,
 		client_json(c, o);
 		json_object_put(o);
 	}
-	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+	strvis_text(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 	out_append(c, word, strlen(word));
 	if (code != NULL) {
 		out_append(c, " ", 1);

@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include <libutil.h>
+#define LIBBSD_OPENBSD_VIS	/* only strvis(3) is used */
+#include <vis.h>
 
 #include "log.h"
 #include "util.h"
@@ -324,6 +326,25 @@ parse_time(const char *s, double now, double *out)
 		return -1;
 	*out = (double)t + frac;
 	return 0;
+}
+
+/*
+ * strvis(3) of src into dst (4 bytes a byte, and one), in the locale's
+ * characters (UTF-8 stays readable) when src has only valid ones, else
+ * byte by byte from the start.  libbsd's strvis() (NetBSD's vis.c) turns
+ * to bytes at the first invalid sequence, then writes every character
+ * decoded before it as the raw bytes of its code point: U+1B5B followed
+ * by a stray byte came out as ESC '['.  A message cut short by
+ * snprintf() in the middle of a character is enough.
+ */
+int
+strvis_text(char *dst, const char *src, int flags)
+{
+#ifdef VIS_NOLOCALE
+	if (mbstowcs(NULL, src, 0) == (size_t)-1)
+		flags |= VIS_NOLOCALE;
+#endif
+	return strvis(dst, src, flags);
 }
 
 void *
