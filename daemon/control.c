@@ -206,15 +206,23 @@ client_data(struct client *c, const char *fmt, ...)
 	free(s);
 }
 
+/*
+ * json-c escapes the control characters below 0x20 but leaves DEL
+ * (0x7f) raw; it can only be inside a string, where \u007f is the same.
+ */
 void
 client_json(struct client *c, struct json_object *o)
 {
-	const char	*s;
+	const char	*s, *p, *del;
 
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	out_append(c, "- ", 2);
-	out_append(c, s, strlen(s));
+	for (p = s; (del = strchr(p, 0x7f)) != NULL; p = del + 1) {
+		out_append(c, p, (size_t)(del - p));
+		out_append(c, "\\u007f", 6);
+	}
+	out_append(c, p, strlen(p));
 	out_append(c, "\n", 1);
 	client_arm(c);
 }
