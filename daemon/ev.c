@@ -155,6 +155,13 @@ ev_nfds(void)
 	return n;
 }
 
+/* Timers armed. */
+size_t
+ev_ntimers(void)
+{
+	return heaplen;
+}
+
 static int
 pfds_build(void)
 {

@@ -930,5 +930,7 @@ supervise_free(void)
 		forget(retired[nretired - 1]);
 	free(retired);
 	retired = NULL;
+	ev_timer_del(&shutdown_timer);
+	ev_timer_del(&title_timer);
 	feed_unsubscribe(&task_sub);
 }
