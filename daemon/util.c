@@ -94,7 +94,12 @@ parse_size(const char *s, uint64_t *bytes, const char **errstr)
 		*errstr = "expected a size such as 512M or 1G";
 		return -1;
 	}
-	if (expand_number(s, bytes) == -1) {
+	/*
+	 * libbsd's expand_number() takes a number too large for
+	 * strtoumax(3) as UINT64_MAX and succeeds, leaving ERANGE in errno
+	 */
+	errno = 0;
+	if (expand_number(s, bytes) == -1 || errno == ERANGE) {
 		*errstr = errno == ERANGE ? "too large" :
 		    "expected a size such as 512M or 1G";
 		return -1;
