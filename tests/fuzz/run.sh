@@ -29,6 +29,7 @@ for t in "$@"; do
 	corpus=$build/fuzz-corpus/$t
 	crashes=$build/fuzz-crashes/$t
 	mkdir -p "$build/fuzz-logs" "$crashes"
+	: >"$log"
 	[ -n "$check" ] && rm -rf "$corpus"
 	mkdir -p "$corpus"
 	seeds=$here/corpus/$t
@@ -39,7 +40,7 @@ for t in "$@"; do
 		[ -d "$here/regress/$t" ] && set -- "$@" "$here/regress/$t"/*
 		# shellcheck disable=SC2086 # dict is one word or none
 		if ! "$bin" $dict -timeout=25 -artifact_prefix="$crashes/" "$@" \
-		    >"$log" 2>&1; then
+		    >>"$log" 2>&1; then
 			echo "fuzz: $t: a seed or regression input fails:"
 			tail -n 40 "$log"
 			status=1
