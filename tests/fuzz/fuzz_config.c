@@ -6,7 +6,7 @@
  *
  * A load gives a config or errors, never both or neither; every error
  * names the file, and has no raw control character (values are shown
- * with strvis).  The lenient load fails when the strict one does, unless
+ * with strvis) and no "(null)" (glibc's text for a NULL given to %s).  The lenient load fails when the strict one does, unless
  * it left out discovered files (with warnings).  A config loaded twice
  * has the same tasks, and conf_task_same() says so (what reload uses
  * to keep unchanged tasks alone); tasks_build() finds each by its name.
@@ -33,6 +33,9 @@ check_errors(char **errors, const char *path)
 		FUZZ_CHECK(strncmp(errors[i], path, strlen(path)) == 0 ||
 		    errors[i][0] == '/', "error %zu names no file: %s", i,
 		    errors[i]);
+		/* glibc's rendering of a NULL given to %s */
+		FUZZ_CHECK(strstr(errors[i], "(null)") == NULL, "a NULL "
+		    "string in the error \"%s\"", errors[i]);
 		for (p = errors[i]; *p; p++)
 			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f,
 			    "a raw control character %#x in the error \"%s\"",

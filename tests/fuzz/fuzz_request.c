@@ -8,7 +8,8 @@
  * handler, as root: the changing verbs too.  Nothing may crash, leak
  * or hang, and the replies keep DESIGN §5's framing: every line a data
  * line "- PAYLOAD" or a final "OK [text]" or "ERR CODE [message]", with
- * no raw control character in it.
+ * no raw control character in it, and no "(null)" (glibc's text for a
+ * NULL given to %s).
  *
  * Also, for each line: the words proto_split() makes of it, quoted
  * again with proto_quote() (as maintctl sends them), split back into
@@ -121,6 +122,10 @@ check_replies(const char *out, size_t len)
 		    strncmp(p, "OK", 2) == 0) ||
 		    (nl - p > 4 && strncmp(p, "ERR ", 4) == 0 && p[4] != ' '),
 		    "a reply line neither data nor final: \"%.*s\"",
+		    (int)(nl - p), p);
+		/* glibc's rendering of a NULL given to %s */
+		FUZZ_CHECK(memmem(p, (size_t)(nl - p), "(null)", 6) == NULL,
+		    "a NULL string in the reply line \"%.*s\"",
 		    (int)(nl - p), p);
 		for (q = p; q < nl; q++)
 			FUZZ_CHECK((unsigned char)*q >= 0x20 && *q != 0x7f,
