@@ -206,7 +206,7 @@ asan: deps
 # in build-fuzz.  make fuzz runs each for FUZZ_SECONDS on a scratch copy
 # of its corpus; fuzz-check (in make check) replays the corpus and every
 # regression input, then runs each target for 10 s: non-zero on a crash.
-FUZZ_TARGETS	= request config cron units manifest
+FUZZ_TARGETS	= request config cron units manifest preset
 FUZZ_SECONDS	?= 60
 FUZZ_OBJS	= $(filter-out $(BUILD)/daemon/maintd.o,$(DAEMON_OBJS))
 fuzz-build: deps

@@ -45,6 +45,12 @@ void	fuzz_set_zone(const char *tz);
  * (the head that puts socket, database and logs in fuzz_tmpdir() is
  * added), with an empty database; stop it as SIGTERM does.
  */
+/*
+ * Tasks alpha (oneshot), beta (every 1h, conflicts with gamma), gamma
+ * (service), delta (cron, shell); presets p1 (alpha beta), p2 (tag t2);
+ * window w1; notify hook.
+ */
+extern const char fuzz_daemon_conf[];
 void	fuzz_daemon_init(int argc, char **argv);	/* LLVMFuzzerInitialize */
 void	fuzz_daemon_start(const char *tasks_conf);
 void	fuzz_daemon_stop(void);

@@ -44,6 +44,45 @@
 #include "util.h"
 #include "verbs.h"
 
+/* The daemon the request and preset targets talk to. */
+const char fuzz_daemon_conf[] =
+    "task alpha {\n"
+    "	description = \"tab\\tand \\\"quotes\\\" café\"\n"
+    "	command = \"/bin/true\"\n"
+    "	tags = { \"t1\", \"cleanup\" }\n"
+    "}\n"
+    "task beta {\n"
+    "	command = { \"/bin/echo\", \"beta\" }\n"
+    "	every = 1h\n"
+    "	weight = 2\n"
+    "	dry_run = true\n"
+    "	conflicts = { \"gamma\" }\n"
+    "	tags = { \"t2\" }\n"
+    "}\n"
+    "task gamma {\n"
+    "	kind = service\n"
+    "	command = { \"/bin/sleep\", \"60\" }\n"
+    "	restart = \"on-failure\"\n"
+    "	auto_deactivate = 2h\n"
+    "	tags = { \"t2\" }\n"
+    "	health { command = \"/bin/true\"  interval = 1h }\n"
+    "}\n"
+    "task delta {\n"
+    "	command = \"echo out; echo err >&2\"\n"
+    "	shell = true\n"
+    "	schedule = \"0 3 * * *\"\n"
+    "	timeout = 5s\n"
+    "	start_when = { \"load1 < 1000\" }\n"
+    "}\n"
+    "preset p1 { tasks = { \"alpha\", \"beta\" } }\n"
+    "preset p2 { description = \"by tag\"  tags = { \"t2\" } }\n"
+    "window w1 { preset = \"p1\"  schedule = \"0 3 * * *\"  duration = 1h }\n"
+    "notify hook {\n"
+    "	url = \"http://127.0.0.1:9/hook\"\n"
+    "	events = { \"preset-imported\", \"test\" }\n"
+    "	retries = 0\n"
+    "}\n";
+
 #define TICK_MS		1
 #define QUIET_TICKS	3	/* nothing read for this long: held */
 #define BUSY_TICKS	50	/* ... while runs are under way */

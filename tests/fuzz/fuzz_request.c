@@ -1,9 +1,9 @@
 /*
  * fuzz_request.c: the control protocol as a client speaks it.  The input
  * is what one client sends on the control socket, any number of request
- * lines; maintd runs in this process (fuzz_daemon.c) on the config
- * below, from an empty database, started again for every input, so an
- * input that crashes does so on its own.  Through control.c's framing,
+ * lines; maintd runs in this process (fuzz_daemon.c) on its config
+ * (fuzz_daemon_conf), from an empty database, started again for every
+ * input, so an input that crashes does so on its own.  Through control.c's framing,
  * proto.c's words and options, verbs.c's dispatch and every verb's
  * handler, as root: the changing verbs too.  Nothing may crash, leak
  * or hang, and the replies keep DESIGN §5's framing: every line a data
@@ -22,44 +22,6 @@
 
 #include "fuzz.h"
 #include "proto.h"
-
-static const char conf[] =
-    "task alpha {\n"
-    "	description = \"tab\\tand \\\"quotes\\\" café\"\n"
-    "	command = \"/bin/true\"\n"
-    "	tags = { \"t1\", \"cleanup\" }\n"
-    "}\n"
-    "task beta {\n"
-    "	command = { \"/bin/echo\", \"beta\" }\n"
-    "	every = 1h\n"
-    "	weight = 2\n"
-    "	dry_run = true\n"
-    "	conflicts = { \"gamma\" }\n"
-    "	tags = { \"t2\" }\n"
-    "}\n"
-    "task gamma {\n"
-    "	kind = service\n"
-    "	command = { \"/bin/sleep\", \"60\" }\n"
-    "	restart = \"on-failure\"\n"
-    "	auto_deactivate = 2h\n"
-    "	tags = { \"t2\" }\n"
-    "	health { command = \"/bin/true\"  interval = 1h }\n"
-    "}\n"
-    "task delta {\n"
-    "	command = \"echo out; echo err >&2\"\n"
-    "	shell = true\n"
-    "	schedule = \"0 3 * * *\"\n"
-    "	timeout = 5s\n"
-    "	start_when = { \"load1 < 1000\" }\n"
-    "}\n"
-    "preset p1 { tasks = { \"alpha\", \"beta\" } }\n"
-    "preset p2 { description = \"by tag\"  tags = { \"t2\" } }\n"
-    "window w1 { preset = \"p1\"  schedule = \"0 3 * * *\"  duration = 1h }\n"
-    "notify hook {\n"
-    "	url = \"http://127.0.0.1:9/hook\"\n"
-    "	events = { \"preset-imported\", \"test\" }\n"
-    "	retries = 0\n"
-    "}\n";
 
 /* proto_split, proto_quote, proto_split: the same words. */
 static void
@@ -156,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len--;
 		check_words(p, len);
 	}
-	fuzz_daemon_start(conf);
+	fuzz_daemon_start(fuzz_daemon_conf);
 	len = fuzz_daemon_session(data, size, &out);
 	fuzz_daemon_stop();
 	check_replies(out, len);
