@@ -27,6 +27,13 @@ fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 	abort();
 }
 
+bool
+fuzz_says_null(const uint8_t *data, size_t len)
+{
+	return memmem(data, len, "(null)", 6) != NULL ||
+	    memchr(data, '\\', len) != NULL;
+}
+
 char *
 fuzz_str(const uint8_t *data, size_t len)
 {

@@ -7,6 +7,7 @@
 #ifndef MAINTD_FUZZ_H
 #define MAINTD_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ int	LLVMFuzzerInitialize(int *, char ***);
 void	fuzz_fail(const char *file, int line, const char *cond,
 	    const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 4, 5)));
+
+/*
+ * Could a message say "(null)" because the input does?  It has it, or a
+ * backslash (an escape of JSON or libconfuse could spell it).  Else
+ * "(null)" is glibc's text for a NULL given to %s: a bug.
+ */
+bool	fuzz_says_null(const uint8_t *data, size_t len);
 
 /* data as a NUL-terminated string (NULs in it stay): free it. */
 char	*fuzz_str(const uint8_t *data, size_t len);
