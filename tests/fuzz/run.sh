@@ -4,6 +4,7 @@
 # BUILD/fuzz-corpus/TARGET (kept between runs: it grows), reading the
 # seeds of tests/fuzz/corpus/TARGET as well; crashes go to
 # BUILD/fuzz-crashes/TARGET, the output to BUILD/fuzz-logs/TARGET.log.
+# TARGET.dict and TARGET.options there give it a dictionary and flags.
 # With -c (fuzz-check) it first replays the seeds and every input of
 # tests/fuzz/regress/TARGET, and the scratch corpus starts afresh.
 # Exit status non-zero when a target crashed, leaked or timed out.
@@ -35,10 +36,12 @@ for t in "$@"; do
 	seeds=$here/corpus/$t
 	dict=""
 	[ -f "$here/$t.dict" ] && dict="-dict=$here/$t.dict"
+	# TARGET.options: more libFuzzer flags, on one line
+	[ -f "$here/$t.options" ] && dict="$dict $(cat "$here/$t.options")"
 	if [ -n "$check" ]; then
 		set -- "$seeds"/*
 		[ -d "$here/regress/$t" ] && set -- "$@" "$here/regress/$t"/*
-		# shellcheck disable=SC2086 # dict is one word or none
+		# shellcheck disable=SC2086 # dict: flags, one a word
 		if ! "$bin" $dict -timeout=25 -artifact_prefix="$crashes/" "$@" \
 		    >>"$log" 2>&1; then
 			echo "fuzz: $t: a seed or regression input fails:"
@@ -49,7 +52,7 @@ for t in "$@"; do
 		nreg=$(find "$here/regress/$t" -type f 2>/dev/null | wc -l)
 	fi
 	start=$(date +%s)
-	# shellcheck disable=SC2086 # dict is one word or none
+	# shellcheck disable=SC2086 # dict: flags, one a word
 	if "$bin" $dict -max_total_time="$seconds" -timeout=25 \
 	    -print_final_stats=1 -artifact_prefix="$crashes/" \
 	    "$corpus" "$seeds" >>"$log" 2>&1; then
