@@ -55,7 +55,8 @@ void	fuzz_set_zone(const char *tz);
  */
 /*
  * Tasks alpha (oneshot), beta (every 1h, conflicts with gamma), gamma
- * (service), delta (cron, shell); presets p1 (alpha beta), p2 (tag t2);
+ * (service), delta (cron, shell), epsilon (sleeps 30 s: still running
+ * when the session ends); presets p1 (alpha beta), p2 (tag t2);
  * window w1; notify hook.
  */
 extern const char fuzz_daemon_conf[];

@@ -32,7 +32,9 @@
 
 #define NREQ	7
 
-static const char *const tasks[] = { "alpha", "beta", "gamma", "delta" };
+static const char *const tasks[] = {
+	"alpha", "beta", "gamma", "delta", "epsilon"
+};
 static const char *const config_presets[] = { "p1", "p2" };
 
 int
@@ -72,7 +74,7 @@ expect(struct json_object *o)
 	for (i = 0; i < json_object_array_length(a); i++) {
 		v = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(v, json_type_string) ||
-		    !in(json_object_get_string(v), tasks, 4))
+		    !in(json_object_get_string(v), tasks, 5))
 			return NULL;
 	}
 	return json_object_get_string(name);
