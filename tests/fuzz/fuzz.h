@@ -70,5 +70,7 @@ void	fuzz_daemon_stop(void);
  * is NULL; their length.  FUZZ_SHOW=1 in the environment: to stderr too.
  */
 size_t	fuzz_daemon_session(const void *data, size_t len, char **out);
+/* The last session ended with the daemon closing it, not by going quiet. */
+extern bool	fuzz_daemon_closed;
 
 #endif

@@ -262,6 +262,8 @@ fuzz_daemon_stop(void)
 	    "%zu timers are armed, %zu fds watched", ev_ntimers(), ev_nfds());
 }
 
+bool	fuzz_daemon_closed;
+
 struct session {
 	int		 fd;
 	const char	*data;
@@ -302,6 +304,7 @@ session_io(int fd, int revents, void *arg)
 		return;
 	if (n <= 0) {
 		ev_io_set(fd, 0);
+		fuzz_daemon_closed = true;
 		ev_break();
 		return;
 	}
@@ -344,6 +347,7 @@ fuzz_daemon_session(const void *data, size_t len, char **out)
 	struct sockaddr_un	sun;
 
 	memset(&s, 0, sizeof(s));
+	fuzz_daemon_closed = false;
 	s.data = data;
 	s.len = len;
 	s.keep = out != NULL || getenv("FUZZ_SHOW") != NULL;

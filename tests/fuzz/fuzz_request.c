@@ -9,7 +9,8 @@
  * or hang, and the replies keep DESIGN §5's framing: every line a data
  * line "- PAYLOAD" or a final "OK [text]" or "ERR CODE [message]", with
  * no raw control character in it, and no "(null)" (glibc's text for a
- * NULL given to %s).
+ * NULL given to %s); when the daemon closes (it has answered all), one
+ * final line a request.
  *
  * Also, for each line: the words proto_split() makes of it, quoted
  * again with proto_quote() (as maintctl sends them), split back into
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "proto.h"
@@ -70,11 +72,42 @@ check_words(const char *line, size_t len)
 	free(joined);
 }
 
+/*
+ * How many final lines the daemon owes for what was sent, if it answers
+ * all and closes: one a complete line up to the first one over
+ * PROTO_MAXLINE (ERR too-long, then it closes), or to a tail without a
+ * newline that fills its buffer; -1 when it cannot be told (a quit).
+ */
+static long
+owed(const uint8_t *data, size_t size)
+{
+	const char	*p = (const char *)data, *end = p + size, *nl;
+	size_t		 len;
+	long		 n = 0;
+
+	for (len = 0; len + 4 <= size; len++)
+		if (strncasecmp(p + len, "quit", 4) == 0)
+			return -1;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return (size_t)(end - p) >= PROTO_MAXLINE + 2 ? n + 1 :
+			    n;
+		len = (size_t)(nl - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		n++;
+		if (len > PROTO_MAXLINE)
+			return n;
+	}
+	return n;
+}
+
 /* DESIGN §5: data lines, final lines, nothing raw. */
 static void
-check_replies(const char *out, size_t len, bool null_ok)
+check_replies(const char *out, size_t len, bool null_ok, long want)
 {
 	const char	*p = out, *end = out + len, *nl, *q;
+	long		 finals = 0;
 
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -94,7 +127,10 @@ check_replies(const char *out, size_t len, bool null_ok)
 			FUZZ_CHECK((unsigned char)*q >= 0x20 && *q != 0x7f,
 			    "a raw control character %#x in the reply line "
 			    "\"%.*s\"", (unsigned char)*q, (int)(nl - p), p);
+		finals += strncmp(p, "- ", 2) != 0;
 	}
+	FUZZ_CHECK(want < 0 || finals == want, "%ld final lines for %ld "
+	    "requests", finals, want);
 }
 
 int
@@ -123,7 +159,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = fuzz_daemon_session(data, size, &out);
 	fuzz_daemon_stop();
 	/* "(null)" in a reply is a NULL string, unless it was sent */
-	check_replies(out, len, fuzz_says_null(data, size));
+	check_replies(out, len, fuzz_says_null(data, size),
+	    fuzz_daemon_closed ? owed(data, size) : -1);
 	free(out);
 	return 0;
 }
