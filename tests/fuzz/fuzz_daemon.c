@@ -90,8 +90,8 @@ const char fuzz_daemon_conf[] =
 
 #define TICK_MS		1
 #define QUIET_TICKS	3	/* nothing read for this long: held */
-#define BUSY_TICKS	50	/* ... while runs are under way */
-#define MAX_TICKS	500
+#define BUSY_TICKS	20	/* ... while runs are under way */
+#define MAX_TICKS	300
 
 extern char	**environ;
 
