@@ -22,6 +22,16 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
 
+# The targets' scratch directories (fuzz.c: databases, config files),
+# in memory where it can be, all removed at the end: a target that
+# crashes cannot remove its own.
+shm=/dev/shm
+[ -d "$shm" ] && [ -w "$shm" ] || shm=$build
+TMPDIR=$(mktemp -d "$shm/maintd-fuzz-run.XXXXXX") || exit 1
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+trap 'exit 1' INT TERM
+
 # libFuzzer's exit status for a crash is 1, for a leak or a timeout too;
 # a clean run is 0.
 for t in "$@"; do
