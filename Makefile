@@ -65,7 +65,7 @@ MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
-		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh \
+		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
 		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
@@ -79,7 +79,7 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libedit-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
-		  etcd-server etcd-client
+		  etcd-server etcd-client libclang-rt-14-dev
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
@@ -180,6 +180,7 @@ check: deps
 	@$(MAKE) all units
 	@$(MAKE) test
 	@$(MAKE) soak
+	@$(MAKE) fuzz-check
 
 test: lint
 	sh tests/layers.sh $(BUILD)
@@ -215,6 +216,29 @@ asan: deps
 	@if ls build-asan/reports/* >/dev/null 2>&1; then \
 		cat build-asan/reports/*; echo "asan: errors found"; exit 1; fi
 	@echo "asan: no errors, no leaks"
+
+# libFuzzer targets (tests/fuzz/README), built with clang, ASan and UBSan
+# in build-fuzz.  make fuzz runs each for FUZZ_SECONDS on a scratch copy
+# of its corpus; fuzz-check (in make check) replays the corpus and every
+# regression input, then runs each target for 10 s: non-zero on a crash.
+FUZZ_TARGETS	= request config cron units manifest preset
+FUZZ_SECONDS	?= 60
+FUZZ_OBJS	= $(filter-out $(BUILD)/daemon/maintd.o,$(DAEMON_OBJS))
+fuzz-build: deps
+	@$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all" $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c \
+    tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote daemon -o $@ $< \
+	    tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c $(FUZZ_OBJS) $(PKG_LIBS) \
+	    $(ALL_LDFLAGS)
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-check: fuzz-build
+	sh tests/fuzz/run.sh -c build-fuzz 10 $(FUZZ_TARGETS)
+.PHONY: fuzz fuzz-build fuzz-check
 
 # The integration tests with maintd under valgrind: fails on any memory
 # error or definite leak (tests that time out under valgrind's slowness,
@@ -307,7 +331,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf build build-asan run
+	rm -rf build build-asan build-fuzz run
 
 .PHONY: all units deps run check test lint asan valgrind bench install \
 	uninstall clean FORCE

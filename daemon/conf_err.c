@@ -105,7 +105,7 @@ conf_err_vadd(const char *file, int line, const char *fmt, va_list ap)
 		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* values are quoted as written: no raw newline or escape reaches a tty */
-	strvis(msg, raw, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL |
+	strvis_text(msg, raw, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL |
 	    VIS_NOSLASH);
 	/* cfg_parse_buf() calls every file "[buf]" */
 	if (file == NULL || strcmp(file, "[buf]") == 0)

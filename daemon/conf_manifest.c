@@ -299,7 +299,7 @@ conf_manifest(const char *path, const char *tag, struct manifest *m,
 	    strcmp(json_object_get_string(v), "inactive") != 0)) {
 		snprintf(err, errlen, "maintenance.defaultState: '%s' is "
 		    "refused: every task starts inactive",
-		    json_object_get_string(v));
+		    v != NULL ? json_object_get_string(v) : "null");
 		goto done;
 	}
 	put(&o, "task ");

@@ -208,7 +208,8 @@ client_raw(struct client *c, const char *text)
 	else {
 		vis = len * 4 + 1 <= sizeof(stackbuf) ? stackbuf :
 		    xcalloc(len * 4 + 1, 1);
-		strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+		strvis_text(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL |
+		    VIS_OCTAL);
 		out_append(c, vis, strlen(vis));
 		if (vis != stackbuf)
 			free(vis);
@@ -231,15 +232,23 @@ client_data(struct client *c, const char *fmt, ...)
 	free(s);
 }
 
+/*
+ * json-c escapes the control characters below 0x20 but leaves DEL
+ * (0x7f) raw; it can only be inside a string, where \u007f is the same.
+ */
 void
 client_json(struct client *c, struct json_object *o)
 {
-	const char	*s;
+	const char	*s, *p, *del;
 
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	out_append(c, "- ", 2);
-	out_append(c, s, strlen(s));
+	for (p = s; (del = strchr(p, 0x7f)) != NULL; p = del + 1) {
+		out_append(c, p, (size_t)(del - p));
+		out_append(c, "\\u007f", 6);
+	}
+	out_append(c, p, strlen(p));
 	out_append(c, "\n", 1);
 	client_arm(c);
 }
@@ -264,7 +273,7 @@ final_line(struct client *c, const char *word, const char *code,
 		client_json(c, o);
 		json_object_put(o);
 	}
-	strvis(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+	strvis_text(vis, text, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 	out_append(c, word, strlen(word));
 	if (code != NULL) {
 		out_append(c, " ", 1);

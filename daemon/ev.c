@@ -218,6 +218,13 @@ ev_nfds(void)
 	return n;
 }
 
+/* Timers armed. */
+size_t
+ev_ntimers(void)
+{
+	return heaplen;
+}
+
 #ifndef USE_EPOLL
 static int
 pfds_build(void)

@@ -34,5 +34,6 @@ uint64_t	ev_now(void);
 int		ev_run(void);
 void		ev_break(void);
 size_t		ev_nfds(void);
+size_t		ev_ntimers(void);
 
 #endif

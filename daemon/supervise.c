@@ -963,13 +963,29 @@ supervise_init(void)
 	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
 }
 
-/* At exit: what is left of retired tasks. */
+/*
+ * At exit: what is left of retired tasks, and every timer of a task
+ * (tasks_free() frees them next): a request still read after the
+ * shutdown began can have armed one (activate --for: until_timer).
+ */
 void
 supervise_free(void)
 {
+	size_t		 i;
+	struct task	*t;
+
 	while (nretired > 0)
 		forget(retired[nretired - 1]);
 	free(retired);
 	retired = NULL;
+	for (i = 0; i < md.tasks.n; i++) {
+		t = md.tasks.v[i];
+		ev_timer_del(&t->until_timer);
+		ev_timer_del(&t->kill_timer);
+		ev_timer_del(&t->timeout_timer);
+		ev_timer_del(&t->restart_timer);
+	}
+	ev_timer_del(&shutdown_timer);
+	ev_timer_del(&title_timer);
 	feed_unsubscribe(&task_sub);
 }

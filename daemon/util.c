@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include <libutil.h>
+#define LIBBSD_OPENBSD_VIS	/* only strvis(3) is used */
+#include <vis.h>
 
 #include "log.h"
 #include "util.h"
@@ -92,7 +94,12 @@ parse_size(const char *s, uint64_t *bytes, const char **errstr)
 		*errstr = "expected a size such as 512M or 1G";
 		return -1;
 	}
-	if (expand_number(s, bytes) == -1) {
+	/*
+	 * libbsd's expand_number() takes a number too large for
+	 * strtoumax(3) as UINT64_MAX and succeeds, leaving ERANGE in errno
+	 */
+	errno = 0;
+	if (expand_number(s, bytes) == -1 || errno == ERANGE) {
 		*errstr = errno == ERANGE ? "too large" :
 		    "expected a size such as 512M or 1G";
 		return -1;
@@ -324,6 +331,25 @@ parse_time(const char *s, double now, double *out)
 		return -1;
 	*out = (double)t + frac;
 	return 0;
+}
+
+/*
+ * strvis(3) of src into dst (4 bytes a byte, and one), in the locale's
+ * characters (UTF-8 stays readable) when src has only valid ones, else
+ * byte by byte from the start.  libbsd's strvis() (NetBSD's vis.c) turns
+ * to bytes at the first invalid sequence, then writes every character
+ * decoded before it as the raw bytes of its code point: U+1B5B followed
+ * by a stray byte came out as ESC '['.  A message cut short by
+ * snprintf() in the middle of a character is enough.
+ */
+int
+strvis_text(char *dst, const char *src, int flags)
+{
+#ifdef VIS_NOLOCALE
+	if (mbstowcs(NULL, src, 0) == (size_t)-1)
+		flags |= VIS_NOLOCALE;
+#endif
+	return strvis(dst, src, flags);
 }
 
 void *

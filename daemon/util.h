@@ -14,6 +14,7 @@ char	*fmt_duration(int64_t ms, char *buf, size_t len);
 char	*fmt_rfc3339(time_t, char *buf, size_t len);
 char	*fmt_rfc3339_ms(const struct timespec *, char *buf, size_t len);
 int	 parse_time(const char *, double now, double *out);
+int	 strvis_text(char *dst, const char *src, int flags);
 
 char	**strv_dup(char *const *v, size_t n);
 void	 strv_free(char **v);
