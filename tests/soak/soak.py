@@ -1355,8 +1355,16 @@ class Episode:
         take the daemon's descriptors and memory as they are idle."""
         self.client.request("run crash --wait")
         self.client.request("history -n 1")
+        socks = lambda: len([x for x in fd_info(self.pid)[1]
+                             if x.startswith("socket:")])
+        before = socks()
         self.followers = [Follower(self.sock, r) for r in FOLLOW]
         self.client.request("ping")
+        # the daemon takes the new connections when it will (with epoll
+        # not before the ping's): the baseline waits until it holds them
+        end = now() + 10
+        while socks() < before + len(FOLLOW) and now() < end:
+            time.sleep(0.02)
         n, targets = fd_info(self.pid)
         self.stats["base_fd"] = n
         self.base_nonlog = len([x for x in targets
