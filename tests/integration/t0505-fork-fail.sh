@@ -125,6 +125,13 @@ phase() {
 		WHY_SVC="exec failed: /bin/sleep: $WHY"
 	fi
 	check "$mode: maintd starts" start_daemon "$AS"
+	if [ "$mode" = root ]; then
+		# Linux fails the exec when the user already had more
+		# processes than the limit as the child became it: one of
+		# nobody's at least, whatever else runs on the host
+		$AS_NOBODY sleep 1000 "9559.$TAG" &
+		wait_for 10 pgrep -f -- "sleep 1000 9559\\.$TAG" >/dev/null
+	fi
 	old=$(soft_nproc)
 	check "$mode: its soft RLIMIT_NPROC set to 0" set_nproc "$AS" 0
 	check "$mode: service: activate" ctl activate svc
