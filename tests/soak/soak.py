@@ -105,7 +105,8 @@ TASKS = {
               "restart = always backoff = { 10ms, 10ms } restart_limit = 0 "
               "output = discard"),
 }
-CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print")]
+CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print"),
+             ("extra", "stub")]
 PRESETS = {
     "pa": ["svc", "tick", "esc"],
     "pb": ["hang", "stub", "flap"],
