@@ -365,7 +365,10 @@ class Follower:
                 while b"\n" in self.c.buf and self.final is None:
                     self.take(self.c.line(now() + 1))
             else:
-                self.take(self.c.line(block_until))
+                try:
+                    self.take(self.c.line(block_until))
+                except Violation as v:
+                    raise Violation(v.kind, "%r: %s" % (self.req, v.msg))
 
     def take(self, s):
         if s.startswith("- "):
@@ -1494,11 +1497,15 @@ class Episode:
         every run ended in the database."""
         t0 = now()
         os.kill(self.pid, signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=GRACE + 5 + 10)
-        except subprocess.TimeoutExpired:
-            raise Violation("exit", "maintd still running %ds after SIGTERM"
-                            % (GRACE + 15))
+        # the streams are read as a client reads them, until the end
+        while self.proc.poll() is None:
+            if now() - t0 > GRACE + 5 + 10:
+                raise Violation("exit", "maintd still running %ds after "
+                                "SIGTERM" % (GRACE + 15))
+            for f in self.followers:
+                f.feed()
+            time.sleep(0.01)
+        rc = self.proc.returncode
         took = now() - t0
         for f in self.followers:
             f.feed(block_until=now() + 5)
