@@ -24,6 +24,8 @@ struct maintd {
 	bool		 halted;	/* stop-all until resume */
 	int		 weight_in_use;	/* of the runs going on, those of
 					   tasks a reload removed included */
+	struct task	**retired;	/* removed by a reload, their runs */
+	size_t		  nretired;	/* still going (supervise.c) */
 };
 
 extern struct maintd	md;

@@ -53,6 +53,15 @@ conflicting(const struct task *t, struct task **skip, size_t nskip,
 		if (o->active || task_busy(o) || in(extra, nextra, o))
 			return o;
 	}
+	/* the run of a task a reload removed goes on as it was defined */
+	for (i = 0; i < md.nretired; i++) {
+		const struct task *o = md.retired[i];
+
+		if (task_busy(o) && (strv_contains(o->conf->conflicts,
+		    t->conf->name) || strv_contains(t->conf->conflicts,
+		    o->conf->name)))
+			return o;
+	}
 	return NULL;
 }
 

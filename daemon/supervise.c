@@ -61,23 +61,20 @@ supervise_gate(start_gate_fn g, run_gone_fn r)
 }
 
 /*
- * Tasks a reload removed while a run of theirs was still going: they
- * are supervised until it has ended, then freed.  all(i) walks the
- * configured tasks, then these.
+ * Tasks a reload removed while a run of theirs was still going
+ * (md.retired): they are supervised until it has ended, then freed.
+ * all(i) walks the configured tasks, then these.
  */
-static struct task	**retired;
-static size_t		  nretired;
-
 static size_t
 nall(void)
 {
-	return md.tasks.n + nretired;
+	return md.tasks.n + md.nretired;
 }
 
 static struct task *
 all(size_t i)
 {
-	return i < md.tasks.n ? md.tasks.v[i] : retired[i - md.tasks.n];
+	return i < md.tasks.n ? md.tasks.v[i] : md.retired[i - md.tasks.n];
 }
 
 /* Tell the feed that t is now active, or not. */
@@ -905,11 +902,11 @@ forget(struct task *t)
 {
 	size_t	i;
 
-	for (i = 0; i < nretired; i++)
-		if (retired[i] == t) {
-			memmove(retired + i, retired + i + 1,
-			    (nretired - i - 1) * sizeof(*retired));
-			nretired--;
+	for (i = 0; i < md.nretired; i++)
+		if (md.retired[i] == t) {
+			memmove(md.retired + i, md.retired + i + 1,
+			    (md.nretired - i - 1) * sizeof(*md.retired));
+			md.nretired--;
 			break;
 		}
 	ev_timer_del(&t->until_timer);
@@ -934,8 +931,9 @@ task_retire(struct task *t)
 		return;
 	}
 	t->retired = true;
-	retired = xreallocarray(retired, nretired + 1, sizeof(*retired));
-	retired[nretired++] = t;
+	md.retired = xreallocarray(md.retired, md.nretired + 1,
+	    sizeof(*md.retired));
+	md.retired[md.nretired++] = t;
 }
 
 static struct feed_sub	task_sub;
@@ -974,10 +972,10 @@ supervise_free(void)
 	size_t		 i;
 	struct task	*t;
 
-	while (nretired > 0)
-		forget(retired[nretired - 1]);
-	free(retired);
-	retired = NULL;
+	while (md.nretired > 0)
+		forget(md.retired[md.nretired - 1]);
+	free(md.retired);
+	md.retired = NULL;
 	for (i = 0; i < md.tasks.n; i++) {
 		t = md.tasks.v[i];
 		ev_timer_del(&t->until_timer);

@@ -18,7 +18,9 @@ every step the invariants are checked:
              and the processes found alive);
   conflict   two conflicting tasks are never active or running at once
              (status, and the processes found alive);
-  history    every run has a unique id, and an end once the daemon stopped;
+  history    every run has a unique id, and an end once the daemon stopped
+             (in the database, and in the activity log as events --follow
+             streams it: one end for each run-started);
   fd, rss    the daemon's file descriptors and memory stay within bounds,
              and go back down when it is idle;
   reply      every request gets exactly one final line (OK or ERR code),
@@ -103,7 +105,8 @@ TASKS = {
               "restart = always backoff = { 10ms, 10ms } restart_limit = 0 "
               "output = discard"),
 }
-CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print")]
+CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print"),
+             ("extra", "stub")]
 PRESETS = {
     "pa": ["svc", "tick", "esc"],
     "pb": ["hang", "stub", "flap"],
@@ -337,6 +340,8 @@ class Follower:
         self.c.sock.sendall((req + "\n").encode())
         self.lines = 0
         self.final = None
+        self.started = set()    # events: the runs started, and ended
+        self.ended = set()
 
     def feed(self, block_until=None):
         """Read what has come (until the final line, or block_until)."""
@@ -360,7 +365,10 @@ class Follower:
                 while b"\n" in self.c.buf and self.final is None:
                     self.take(self.c.line(now() + 1))
             else:
-                self.take(self.c.line(block_until))
+                try:
+                    self.take(self.c.line(block_until))
+                except Violation as v:
+                    raise Violation(v.kind, "%r: %s" % (self.req, v.msg))
 
     def take(self, s):
         if s.startswith("- "):
@@ -372,6 +380,17 @@ class Follower:
                         self.req, s[:200]))
                 if not isinstance(o, dict):
                     raise Violation("reply", "%r: %r" % (self.req, s[:200]))
+                ev = o.get("event", "")
+                run = (o.get("detail") or {}).get("run") \
+                    if isinstance(o.get("detail"), dict) else None
+                if self.req.startswith("events") and run is not None:
+                    if ev == "run-started":
+                        self.started.add(run)
+                    elif ev.startswith("run-"):
+                        if run in self.ended:
+                            raise Violation("history", "run %d ended twice "
+                                            "in the activity log" % run)
+                        self.ended.add(run)
             self.lines += 1
         elif FINAL_OK.match(s) or FINAL_ERR.match(s):
             self.final = s
@@ -1486,11 +1505,15 @@ class Episode:
         every run ended in the database."""
         t0 = now()
         os.kill(self.pid, signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=GRACE + 5 + 10)
-        except subprocess.TimeoutExpired:
-            raise Violation("exit", "maintd still running %ds after SIGTERM"
-                            % (GRACE + 15))
+        # the streams are read as a client reads them, until the end
+        while self.proc.poll() is None:
+            if now() - t0 > GRACE + 5 + 10:
+                raise Violation("exit", "maintd still running %ds after "
+                                "SIGTERM" % (GRACE + 15))
+            for f in self.followers:
+                f.feed()
+            time.sleep(0.01)
+        rc = self.proc.returncode
         took = now() - t0
         for f in self.followers:
             f.feed(block_until=now() + 5)
@@ -1505,7 +1528,13 @@ class Episode:
             if rest:
                 raise Violation("reply", "%r: more after the final line: %r"
                                 % (f.req, rest[:200]))
+            if f.started - f.ended:
+                raise Violation("history", "runs started and never ended in "
+                                "the activity log: %s" % sorted(
+                                    f.started - f.ended))
         self.stats["followed"] = sum(f.lines for f in self.followers)
+        self.stats["ev_runs"] = self.stats.get("ev_runs", 0) + sum(
+            len(f.started) for f in self.followers)
         if rc != 0:
             raise Violation("exit", "maintd exited %d on SIGTERM: %s" % (
                 rc, self.daemon_log()))
@@ -1709,10 +1738,11 @@ def main():
                 break
             total += st["steps"]
             say("%s: ok, %d steps, tracking %s, %.1fs; maintd: fds %d..%d, "
-                "RSS %d..%d kB, %d runs, SIGTERM exit in %.1fs" % (
+                "RSS %d..%d kB, %d runs (%d followed start to end), SIGTERM "
+                "exit in %.1fs" % (
                     label, st["steps"], ep.tracking, now() - t0,
                     st["base_fd"], st["max_fd"], st["base_rss"],
-                    st["max_rss"], st.get("db_runs", 0),
+                    st["max_rss"], st.get("db_runs", 0), st.get("ev_runs", 0),
                     st.get("term_s", 0)))
             i += 1
         if failed is None:
