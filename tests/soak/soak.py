@@ -784,9 +784,21 @@ class Episode:
                 allowed.add("OK")
             self.expect(step, rep, allowed)
             if rep.ok:
+                if js:
+                    now_on = {o.get("task") for o in rep.data
+                              if o.get("result") == "activated"}
+                else:
+                    now_on = {d.split(":")[0] for d in rep.data
+                              if d.endswith(": activated")}
                 for n in names:
-                    if self.is_active(n) is not True:
+                    st = self.is_active(n)
+                    if st is not None and (n in now_on) == st:
+                        raise Violation("model", "%r: %s was %s, yet %r" % (
+                            step, n, "active" if st else "inactive",
+                            rep.final))
+                    if n in now_on:
                         self.active.add(n)
+                        self.unsure.pop(n, None)
                         # its runs are legitimate again (a periodic
                         # task's from its next tick on)
                         self.started(n, self.lifetime(n))
