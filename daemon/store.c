@@ -774,17 +774,17 @@ store_run_end(const char *task, const struct run *r)
 static void
 pending_flush(void)
 {
-	struct pendv	todo = pending;
+	struct pendv	late = pending;
 	size_t		i;
 
-	if (todo.n == 0)
+	if (late.n == 0)
 		return;
 	memset(&pending, 0, sizeof(pending));
-	for (i = 0; i < todo.n; i++)
-		store_run_end(todo.v[i].task, &todo.v[i].r);
-	log_info("database: %zu run%s recorded late", todo.n,
-	    todo.n == 1 ? "" : "s");
-	pend_clear(&todo);
+	for (i = 0; i < late.n; i++)
+		store_run_end(late.v[i].task, &late.v[i].r);
+	log_info("database: %zu run%s recorded late", late.n,
+	    late.n == 1 ? "" : "s");
+	pend_clear(&late);
 	free(todo.v);
 }
 
