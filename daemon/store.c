@@ -785,7 +785,7 @@ pending_flush(void)
 	log_info("database: %zu run%s recorded late", late.n,
 	    late.n == 1 ? "" : "s");
 	pend_clear(&late);
-	free(todo.v);
+	free(late.v);
 }
 
 /* The event's id, or 0 when it could not be recorded. */
