@@ -1711,7 +1711,9 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     t_end = now() + a.seconds
-    say("seed %s, %gs (replay with --seed %s)" % (seed, a.seconds, seed))
+    say("seed %s, %gs (replay with --seed %s%s)" % (
+        seed, a.seconds, seed,
+        " --steps %d" % a.steps if a.steps != 100 else ""))
     failed = None
     try:
         for path in a.replay:
