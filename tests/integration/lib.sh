@@ -62,6 +62,16 @@ skip() {
 	echo "ok $ntest # skip $1"
 }
 
+# skip_rest REASON: every point of the plan not yet reported, skipped;
+# then the file ends.
+skip_rest() {
+	diag "skipped: $1"
+	while [ "$ntest" -lt "$planned" ]; do
+		skip "$1"
+	done
+	exit 0
+}
+
 diag() {
 	echo "$*" | sed 's/^/# /'
 }
@@ -214,6 +224,27 @@ as_nobody() {
 
 is_root() {
 	[ "$(id -u)" -eq 0 ]
+}
+
+# cgroup_probe: MNT, the cgroup v2 hierarchy (from /proc/self/mountinfo,
+# never a fixed path), and NOCG, empty when runs can have cgroups there,
+# else why not.
+# shellcheck disable=SC2034
+cgroup_probe() {
+	MNT=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") break }
+	    $(i + 1) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	NOCG=""
+	if ! is_root; then
+		NOCG="not root: the cgroup v2 hierarchy is not writable"
+	elif [ -z "$MNT" ]; then
+		NOCG="no cgroup v2 hierarchy in /proc/self/mountinfo"
+	elif ! mkdir "$MNT/maintd-test-probe.$$" 2>/dev/null; then
+		NOCG="$MNT is not writable here"
+	else
+		[ -e "$MNT/maintd-test-probe.$$/cgroup.kill" ] ||
+			NOCG="no cgroup.kill (Linux < 5.14)"
+		rmdir "$MNT/maintd-test-probe.$$"
+	fi
 }
 
 # sanitized: the programs are built with a sanitizer (make asan) or run

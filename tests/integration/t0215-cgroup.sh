@@ -22,26 +22,8 @@ TAG=$$
 SVC=t0215svc.$TAG
 ONE=t0215one.$TAG
 
-MNT=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") break }
-    $(i + 1) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-why=""
-if ! is_root; then
-	why="not root: the cgroup v2 hierarchy is not writable"
-elif [ -z "$MNT" ]; then
-	why="no cgroup v2 hierarchy in /proc/self/mountinfo"
-elif ! mkdir "$MNT/t0215-probe.$TAG" 2>/dev/null; then
-	why="$MNT is not writable here"
-else
-	[ -e "$MNT/t0215-probe.$TAG/cgroup.kill" ] || why="no cgroup.kill (Linux < 5.14)"
-	rmdir "$MNT/t0215-probe.$TAG"
-fi
-if [ -n "$why" ]; then
-	diag "skipped: $why"
-	for _ in $(seq 34); do
-		skip "$why"
-	done
-	exit 0
-fi
+cgroup_probe
+[ -z "$NOCG" ] || skip_rest "$NOCG"
 
 marked() {
 	pgrep -x -f -- "sleep 1000 95$1\\.$TAG"

@@ -90,19 +90,7 @@ hf_is() {
 	[ "$(hf "$1")" = "$2" ]
 }
 
-MNT=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") break }
-    $(i + 1) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-nocg=""
-if ! is_root; then
-	nocg="not root: the cgroup v2 hierarchy is not writable"
-elif [ -z "$MNT" ]; then
-	nocg="no cgroup v2 hierarchy in /proc/self/mountinfo"
-elif ! mkdir "$MNT/t0501-probe.$TAG" 2>/dev/null; then
-	nocg="$MNT is not writable here"
-else
-	[ -e "$MNT/t0501-probe.$TAG/cgroup.kill" ] || nocg="no cgroup.kill (Linux < 5.14)"
-	rmdir "$MNT/t0501-probe.$TAG"
-fi
+cgroup_probe
 
 # decoy NN USER:GROUP RUN TASK: a sleep marked NN in a session of its
 # own, carrying the marks of RUN of TASK, as USER (when root)
@@ -241,10 +229,10 @@ EOF
 	    "! pgrep -f -- 'sleep 1000 95[0-9][0-9]\\.$TAG'"
 }
 
-if [ -n "$nocg" ]; then
-	diag "cgroup tracking skipped: $nocg"
+if [ -n "$NOCG" ]; then
+	diag "cgroup tracking skipped: $NOCG"
 	for _ in $(seq "$PER"); do
-		skip "cgroup tracking: $nocg"
+		skip "cgroup tracking: $NOCG"
 	done
 else
 	phase cgroup

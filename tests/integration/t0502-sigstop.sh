@@ -189,23 +189,11 @@ phase() {
 	kill_marked
 }
 
-MNT=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") break }
-    $(i + 1) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-nocg=""
-if ! is_root; then
-	nocg="not root: the cgroup v2 hierarchy is not writable"
-elif [ -z "$MNT" ]; then
-	nocg="no cgroup v2 hierarchy in /proc/self/mountinfo"
-elif ! mkdir "$MNT/t0502-probe.$TAG" 2>/dev/null; then
-	nocg="$MNT is not writable here"
-else
-	[ -e "$MNT/t0502-probe.$TAG/cgroup.kill" ] || nocg="no cgroup.kill (Linux < 5.14)"
-	rmdir "$MNT/t0502-probe.$TAG"
-fi
-if [ -n "$nocg" ]; then
-	diag "cgroup tracking skipped: $nocg"
+cgroup_probe
+if [ -n "$NOCG" ]; then
+	diag "cgroup tracking skipped: $NOCG"
 	for _ in $(seq "$PER"); do
-		skip "cgroup tracking: $nocg"
+		skip "cgroup tracking: $NOCG"
 	done
 else
 	phase cgroup

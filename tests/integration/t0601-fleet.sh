@@ -20,12 +20,8 @@
 
 plan 45
 
-if ! command -v etcd >/dev/null 2>&1; then
-	for _ in $(seq 44); do
-		skip "no etcd (apt-get install etcd-server)"
-	done
-	exit 0
-fi
+command -v etcd >/dev/null 2>&1 ||
+    skip_rest "no etcd (apt-get install etcd-server)"
 
 TAG=$$
 TTL=2

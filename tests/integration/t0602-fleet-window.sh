@@ -13,12 +13,8 @@
 
 plan 12
 
-if ! command -v etcd >/dev/null 2>&1; then
-	for _ in $(seq 12); do
-		skip "no etcd (apt-get install etcd-server)"
-	done
-	exit 0
-fi
+command -v etcd >/dev/null 2>&1 ||
+    skip_rest "no etcd (apt-get install etcd-server)"
 
 TAG=$$
 NODES="a b c"
