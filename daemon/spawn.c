@@ -246,7 +246,7 @@ spawn_raise_nofile(void)
 static void
 keep_only(int *keep, int nkeep)
 {
-	int	fd, i, j, k, prev = 2;
+	int	i, j, k, prev = 2;
 
 	/* sorted (a handful), then each gap between them closed at once */
 	for (i = 1; i < nkeep; i++)
@@ -263,12 +263,11 @@ keep_only(int *keep, int nkeep)
 			(void)close_range((unsigned)prev + 1,
 			    (unsigned)keep[i] - 1, 0);
 #else
-		for (fd = prev + 1; fd < keep[i]; fd++)
-			(void)close(fd);
+		for (k = prev + 1; k < keep[i]; k++)
+			(void)close(k);
 #endif
 		prev = keep[i];
 	}
-	(void)fd;
 	closefrom(prev + 1);
 }
 
