@@ -404,8 +404,6 @@ ev_run(void)
 
 	running = 1;
 	while (running) {
-		if (epfd == -1 && (epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-			return -1;
 		n = epoll_wait(epfd, evs, NEVENTS, wait_ms());
 		if (n == -1) {
 			if (errno == EINTR)
