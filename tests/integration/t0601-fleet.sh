@@ -27,11 +27,6 @@ TAG=$$
 TTL=2
 NODES="a b c"
 
-stop_nodes() {
-	for n in $NODES; do
-		node_stop "$n"
-	done
-}
 trap 'nodes_dump; stop_nodes; etcd_stop; cleanup' EXIT
 
 # every process a node's tasks start is marked "sleep 1000 9KI1.TAG":
@@ -88,26 +83,6 @@ node_start() {
 	wait_for 10 nctl "$1" ping
 }
 
-node_pid() {
-	eval "echo \${NODE_$1:-}"
-}
-
-node_stop() {
-	p=$(node_pid "$1")
-	[ -n "$p" ] || return 0
-	kill -CONT "$p" 2>/dev/null
-	kill -TERM "$p" 2>/dev/null
-	wait_for 20 gone "$p" || kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
-	eval "NODE_$1="
-}
-
-nctl() {
-	n=$1
-	shift
-	"$MAINTCTL" -s "$T/$n.sock" "$@"
-}
-
 # how many nodes run the singleton now; which one
 running() {
 	pgrep -c -f -- "sleep 1000 97[123]1\\.$TAG" || true
@@ -125,9 +100,6 @@ one_runs() {
 }
 none_runs() {
 	[ "$(running)" -eq 0 ]
-}
-connected() {
-	[ "$(nctl "$1" --json fleet status | jq -r .state)" = connected ]
 }
 nodes_seen() {
 	[ "$(nctl "$1" --json fleet status | jq '.nodes | length')" -eq "$2" ]

@@ -20,22 +20,7 @@ TAG=$$
 NODES="a b c"
 mkdir -m 1777 "$T/turns"
 
-stop_nodes() {
-	for n in $NODES; do
-		eval "p=\${NODE_$n:-}"
-		[ -n "$p" ] || continue
-		kill -TERM "$p" 2>/dev/null
-		wait_for 20 gone "$p" || kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-}
 trap 'nodes_dump; stop_nodes; etcd_stop; cleanup' EXIT
-
-nctl() {
-	n=$1
-	shift
-	"$MAINTCTL" -s "$T/$n.sock" "$@"
-}
 
 # the coming minute, at least 15 s away (the nodes must be up by then)
 at=$(($(date +%s) / 60 * 60 + 60))
@@ -76,9 +61,6 @@ EOF
 	wait_for 10 nctl "$1" ping
 }
 
-connected() {
-	[ "$(nctl "$1" --json fleet status | jq -r .state)" = connected ]
-}
 turns() {
 	grep -c '^end ' "$T/turns/log" 2>/dev/null || echo 0
 }

@@ -82,3 +82,36 @@ nodes_dump() {
 	done
 	return 0
 }
+
+# The maintd nodes of a fleet test: NODE_<name> is the pid of the one
+# named name, its socket $T/<name>.sock; stop_nodes stops all of $NODES.
+node_pid() {
+	eval "echo \${NODE_$1:-}"
+}
+
+node_stop() {
+	p=$(node_pid "$1")
+	[ -n "$p" ] || return 0
+	kill -CONT "$p" 2>/dev/null
+	kill -TERM "$p" 2>/dev/null
+	wait_for 20 gone "$p" || kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	eval "NODE_$1="
+}
+
+stop_nodes() {
+	for n in $NODES; do
+		node_stop "$n"
+	done
+}
+
+nctl() {
+	n=$1
+	shift
+	"$MAINTCTL" -s "$T/$n.sock" "$@"
+}
+
+# connected NODE: the node is in the fleet now
+connected() {
+	[ "$(nctl "$1" --json fleet status | jq -r .state)" = connected ]
+}
