@@ -37,7 +37,7 @@ ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
-		  daemon/table.c daemon/task.c daemon/util.c daemon/verbs.c \
+		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/store.c daemon/store_db.c daemon/store_run.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/event.c \

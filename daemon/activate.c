@@ -16,7 +16,7 @@
 #include "feed.h"
 #include "guard.h"
 #include "log.h"
-#include "maintd.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 

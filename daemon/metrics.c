@@ -15,8 +15,8 @@
 #include "feed.h"
 #include "log.h"
 #include "osdep.h"
-#include "maintd.h"
 #include "metrics.h"
+#include "state.h"
 #include "store.h"
 #include "task.h"
 
