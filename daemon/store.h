@@ -24,6 +24,10 @@ void	 store_recover(void);
 void	 store_batch_begin(void);
 void	 store_batch_end(void);
 time_t	 store_last_run(const char *task);
+/* Each task's last finished run, in one query: cb(task, run, arg). */
+typedef void (*store_last_cb)(const char *task, const struct run *,
+	    void *arg);
+int	 store_last_runs(store_last_cb, void *arg);
 void	 store_prune(int64_t retention_ms);
 
 /*

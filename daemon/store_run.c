@@ -339,6 +339,104 @@ store_last_run(const char *task)
 	return t;
 }
 
+static enum trigger
+trigger_parse(const char *s)
+{
+	enum trigger	t;
+
+	for (t = TR_MANUAL; t <= TR_WINDOW; t++)
+		if (s != NULL && strcmp(s, trigger_name(t)) == 0)
+			return t;
+	return TR_MANUAL;
+}
+
+/*
+ * A finished run as the store has it, made a struct run again: what
+ * run_result() and the status of a task say of it reads as it did when
+ * it ended.  A run a crash left open (abandoned) reads as stopped, with
+ * the store's words for it.
+ */
+static void
+run_from_row(sqlite3_stmt *st, struct run *r)
+{
+	const char	*res = (const char *)sqlite3_column_text(st, 8);
+	const char	*sig = (const char *)sqlite3_column_text(st, 10);
+	const char	*detail = (const char *)sqlite3_column_text(st, 11);
+	double		 d;
+	int		 signo;
+
+	memset(r, 0, sizeof(*r));
+	r->cg_watch = -1;
+	r->done = true;
+	r->id = (uint64_t)sqlite3_column_int64(st, 1);
+	r->trigger = trigger_parse((const char *)sqlite3_column_text(st, 2));
+	r->pid = (pid_t)sqlite3_column_int(st, 3);
+	r->dry_run = sqlite3_column_int(st, 4) != 0;
+	d = sqlite3_column_double(st, 5);
+	r->start.tv_sec = (time_t)d;
+	r->start.tv_nsec = (long)((d - (double)r->start.tv_sec) * 1e9);
+	r->end = (time_t)sqlite3_column_double(st, 6);
+	d = sqlite3_column_type(st, 7) == SQLITE_NULL ?
+	    sqlite3_column_double(st, 6) - sqlite3_column_double(st, 5) :
+	    sqlite3_column_double(st, 7);
+	r->end_mono = d > 0 ? (uint64_t)(d * 1000 + 0.5) : 0;
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		r->status = (sqlite3_column_int(st, 9) & 0xff) << 8;
+	else if (sig != NULL && (parse_signal(sig, &signo) == 0 ||
+	    (signo = atoi(sig)) > 0))
+		r->status = signo & 0x7f;
+	res = res != NULL ? res : "";
+	r->timed_out = strcmp(res, "timeout") == 0;
+	r->stopped = strcmp(res, "stopped") == 0 ||
+	    strcmp(res, "abandoned") == 0;
+	if (strcmp(res, "abandoned") == 0)
+		snprintf(r->failure, sizeof(r->failure), "abandoned: %s",
+		    detail != NULL ? detail : "maintd stopped while it ran");
+	else if (strcmp(res, "error") == 0)
+		snprintf(r->failure, sizeof(r->failure), "%s",
+		    detail != NULL ? detail : "it could not start");
+	r->fleet_lost = detail != NULL && strstr(detail, "(fleet-lost)") !=
+	    NULL;
+	r->utime_ms = (int64_t)(sqlite3_column_double(st, 12) * 1000 + 0.5);
+	r->maxrss_kb = (long)sqlite3_column_int64(st, 13);
+}
+
+/*
+ * Each task's last finished run (the one that ended last), in one query
+ * for all tasks: what status shows of them after a restart.
+ */
+int
+store_last_runs(store_last_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct run	 r;
+	int		 n = 0, rc;
+
+	if (store_db_conn() == NULL)
+		return -1;
+	/* sqlite takes the bare columns from the row of max(ended) */
+	if (sqlite3_prepare_v2(store_db_conn(), "SELECT task, id, trigger, "
+	    "pid, dry_run, started, max(ended), duration, result, exit_code, "
+	    "signal, detail, cpu, maxrss_kb FROM runs WHERE ended IS NOT "
+	    "NULL GROUP BY task", -1, &st, NULL) != SQLITE_OK) {
+		store_db_failed("reading the last runs");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_text(st, 0) == NULL)
+			continue;
+		run_from_row(st, &r);
+		cb((const char *)sqlite3_column_text(st, 0), &r, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_db_failed("reading the last runs");
+		return -1;
+	}
+	return n;
+}
+
 int
 store_history(const char *task, int limit, double since, double until,
     store_row_cb cb, void *arg)

@@ -108,6 +108,25 @@ run_keep_last(struct task *t)
 	*t->last = t->cur;
 }
 
+static void
+last_loaded(const char *name, const struct run *r, void *arg)
+{
+	struct task	*t;
+
+	(void)arg;
+	if ((t = task_find(&md.tasks, name)) != NULL && t->last == NULL) {
+		t->last = xcalloc(1, sizeof(*t->last));
+		*t->last = *r;
+	}
+}
+
+/* At start-up: each task's last run, as the store remembers it. */
+void
+supervise_load_last(void)
+{
+	(void)store_last_runs(last_loaded, NULL);
+}
+
 static struct json_object *
 run_detail(const struct run *r)
 {

@@ -45,6 +45,8 @@ void	supervise_free(void);
 /* A reload removed the task (out of md.tasks): stop it, then free it. */
 void	task_retire(struct task *);
 size_t	supervise_running(void);
+/* At start-up: each task's last run from the store (one query). */
+void	supervise_load_last(void);
 void	supervise_title(void);
 
 /* What activate.c asks of supervise.c. */
