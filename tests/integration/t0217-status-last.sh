@@ -52,26 +52,27 @@ check "... idle" wait_for 10 state_is held idle
 ctl run nosuch --wait >/dev/null 2>&1
 check "nosuch could not start" test "$(ctl --json status nosuch | jq -r .last.failure)" != null
 
+mkdir "$T/before"
 for t in good bad slow held nosuch never; do
-	eval "before_$t=\$(last $t)"
-	eval "tbefore_$t=\$(text $t)"
+	last "$t" >"$T/before/$t"
+	text "$t" >"$T/before/$t.text"
 done
 hbefore=$(ctl --json health bad 2>/dev/null | jq -r .last_result)
 stop_daemon
 check "daemon starts again" start_fg
 
-is "good: the same last run in --json status" "$(last good)" "$before_good"
+is "good: the same last run in --json status" "$(last good)" "$(cat "$T/before/good")"
 like "good: it is ok" "$(last good)" '"result":"exit 0","ok":true'
-is "bad: the same last run" "$(last bad)" "$before_bad"
+is "bad: the same last run" "$(last bad)" "$(cat "$T/before/bad")"
 like "bad: exit 3" "$(last bad)" '"result":"exit 3","ok":false,"exit":3'
-is "bad: the same in text ($tbefore_bad)" "$(text bad)" "$tbefore_bad"
+is "bad: the same in text ($(cat "$T/before/bad.text"))" "$(text bad)" "$(cat "$T/before/bad.text")"
 is "bad: health's last_result too" "$(ctl --json health bad 2>/dev/null | jq -r .last_result)" "$hbefore"
-is "slow: the same last run" "$(last slow)" "$before_slow"
+is "slow: the same last run" "$(last slow)" "$(cat "$T/before/slow")"
 like "slow: a timeout" "$(last slow)" '"timed_out":true'
-is "held: the same last run" "$(last held)" "$before_held"
+is "held: the same last run" "$(last held)" "$(cat "$T/before/held")"
 like "held: stopped by a signal" "$(last held)" '"signal":"TERM"'
-is "held: the same in text ($tbefore_held)" "$(text held)" "$tbefore_held"
-is "nosuch: the same last run" "$(last nosuch)" "$before_nosuch"
+is "held: the same in text ($(cat "$T/before/held.text"))" "$(text held)" "$(cat "$T/before/held.text")"
+is "nosuch: the same last run" "$(last nosuch)" "$(cat "$T/before/nosuch")"
 is "never: still no last run" "$(last never)" null
 
 # a run a killed daemon left open: abandoned
