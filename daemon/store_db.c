@@ -527,7 +527,7 @@ lock_database(const char *path, const char *real, char *err, size_t errlen)
 			 other[PATH_MAX];
 	struct stat	 st;
 	long long	 pid;
-	int		 held, ferr;
+	int		 held, ferr, n;
 
 	as[0] = '\0';
 	if (strcmp(path, real) != 0)
@@ -567,9 +567,10 @@ lock_database(const char *path, const char *real, char *err, size_t errlen)
 			    (uintmax_t)st.st_nlink);
 		goto fail;
 	}
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(lock_fd, 0) == -1 ||
-	    pwrite(lock_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+	/* over what is there, 12 bytes: no new block for a full disk */
+	n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	memset(buf + n, '\n', 12 - (size_t)n);
+	if (pwrite(lock_fd, buf, 12, 0) != 12 || ftruncate(lock_fd, 12) == -1)
 		log_debug("database: cannot write the pid in %s", lpath);
 	return 0;
 fail:

@@ -18,6 +18,7 @@
 #include "run.h"
 #include "store_db.h"
 #include "store_run.h"
+#include "store_runfile.h"
 #include "util.h"
 
 static struct store_stmt st_run_insert = { "INSERT INTO runs (task, "
@@ -157,13 +158,19 @@ store_run_start(const char *task, const struct run *r)
 	return id;
 }
 
-/* The run's process: what a later maintd needs to know it is the run's. */
+/*
+ * The run's process: what a later maintd needs to know it is the run's,
+ * in the run file first (which a full disk does not stop), then in the
+ * store.
+ */
 void
-store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start)
+store_run_pid(uint64_t id, const char *task, pid_t pid, uid_t uid,
+    uint64_t start)
 {
 	const char	*boot = os_boot_id();
 	sqlite3_stmt	*st;
 
+	runfile_add(id, task, pid, uid, start);
 	if (!store_db_ready() || (st = store_db_stmt(&st_run_pid)) == NULL)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -239,19 +246,57 @@ pending_flush(void)
 	free(late.v);
 }
 
+void
+store_run_gone(uint64_t id)
+{
+	runfile_del(id);
+}
+
+/*
+ * The runs the run file recovered: the store's open rows of them are
+ * closed, not recovered twice.
+ */
+static uint64_t	*seen;
+static size_t	 nseen;
+
+static void
+seen_add(uint64_t id)
+{
+	seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+	seen[nseen++] = id;
+}
+
+static bool
+was_seen(uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < nseen; i++)
+		if (seen[i] == id)
+			return true;
+	return false;
+}
+
 /*
  * Runs left open by a crash: kill what is provably left of them (see
- * os_recover_run()) and close them as abandoned.  After a reboot nothing
- * of them can be left.
+ * os_recover_run()) and close them as abandoned.  The run file's first,
+ * at once, whatever the store can do (its runs may never have reached
+ * the store); then the store's open rows, when it can be written.
+ * After a reboot nothing of them can be left.
  */
 void
 store_recover(void)
 {
+	static bool	 runfile_done;
 	sqlite3_stmt	*st, *up;
 	struct run_mark	 m;
 	const char	*boot = os_boot_id(), *rboot;
 	int		 n = 0;
 
+	if (!runfile_done) {
+		runfile_done = true;
+		runfile_recover(seen_add);
+	}
 	if (!store_ok()) {
 		recover_later = true;
 		return;
@@ -281,8 +326,8 @@ store_recover(void)
 		m.uid = (uid_t)sqlite3_column_int64(st, 3);
 		m.start = (uint64_t)sqlite3_column_int64(st, 4);
 		rboot = (const char *)sqlite3_column_text(st, 5);
-		if (m.task != NULL && (boot == NULL || rboot == NULL ||
-		    strcmp(boot, rboot) == 0))
+		if (m.task != NULL && !was_seen(m.run_id) && (boot == NULL ||
+		    rboot == NULL || strcmp(boot, rboot) == 0))
 			(void)os_recover_run(&m);
 		sqlite3_bind_int64(up, 1, (sqlite3_int64)m.run_id);
 		sqlite3_bind_double(up, 2, (double)time(NULL));
@@ -485,6 +530,9 @@ store_run_committed(bool ok)
 void
 store_run_free(void)
 {
+	free(seen);
+	seen = NULL;
+	nseen = 0;
 	pend_clear(&pending);
 	pend_clear(&inbatch);
 	free(pending.v);

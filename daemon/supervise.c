@@ -369,7 +369,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
-	store_run_pid(t->cur.id, res.pid, t->conf->uid,
+	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
 	t->out[1].fd = res.stderrfd;
@@ -578,6 +578,7 @@ supervise_finish(struct task *t)
 	if (task_busy(t)) {
 		nbusy--;
 		md.weight_in_use -= t->cur.weight;
+		store_run_gone(t->cur.id);
 	}
 	t->state = ST_IDLE;
 	supervise_title();
