@@ -9,7 +9,8 @@
 # of ev.c's watch: the wall and monotonic clocks compared at each wakeup.
 # What must hold:
 #  - an `every = 2s` task keeps its pace after steps of -60 s and -2 h
-#    (it counts elapsed time), and after +1 day;
+#    (it counts elapsed time), and after +1 day; so does an activation
+#    --for 1h (the end it shows moves with the clock);
 #  - a `* * * * *` task keeps firing, on the minute of the new clock,
 #    after each step: back (ticks an hour apart or closer follow the new
 #    clock at once) and forward;
@@ -39,7 +40,7 @@ if [ -z "$FT" ]; then
 	exit 0
 fi
 
-plan 39
+plan 41
 
 export TZ=UTC
 CLOCK=$T/faketime
@@ -81,6 +82,7 @@ task back { schedule = "5 4 * * *"  command = "/bin/true" }
 task fwd { schedule = "0 5 * * *"  command = "/bin/true" }
 task far { schedule = "0 12 * * *"  command = "/bin/true" }
 task farcu { schedule = "0 12 * * *"  catch_up = true  command = "/bin/true" }
+task lim { every = 1h  command = "/bin/true" }
 EOF
 
 asan=${ASAN_OPTIONS:-}
@@ -148,6 +150,8 @@ skipped_why() {
 check "activate ev2, cron1, far, farcu" ctl -y activate ev2 cron1 far farcu
 snap
 check "ev2 ticks" more ev2 2
+check "activate lim for an hour" ctl activate lim --for 1h
+until=$(date -d "$(ctl --json status lim | jq -r .until)" +%s)
 check "... on the daemon's clock: day D, 06:00" test "$(last_start ev2)" -ge "$(at 06:00:00)"
 is "far: its next tick is 12:00 of day D" "$(ctl --json status far | jq -r .next_run)" \
     "$(date -u -d "@$(at 12:00:00)" +%Y-%m-%dT%H:%M:%S+00:00)"
@@ -157,6 +161,9 @@ is "far: its next tick is 12:00 of day D" "$(ctl --json status far | jq -r .next
 snap
 clock_by -60
 check "-60 s: ev2 keeps its pace (2 runs within 10 s)" more ev2 2
+u=$(date -d "$(ctl --json status lim | jq -r .until)" +%s)
+check "lim's activation ends an hour after it began: its end moved with the clock ($((u - until)) s)" \
+    test "$((u - until))" -ge -61 -a "$((u - until))" -le -59
 snap
 clock_to "$(at 04:00:57)"
 check "-2 h: ev2 keeps its pace" more ev2 2
@@ -220,6 +227,6 @@ is "far's next tick: 12:00 of day D+1" "$(ctl --json status far | jq -r .next_ru
     "$(date -u -d "@$(at 12:00:00 1)" +%Y-%m-%dT%H:%M:%S+00:00)"
 like "the daemon logged the steps" "$(cat "$T/daemon.log")" \
     'the wall clock was set forward by 86[34][0-9]{5} ms'
-check "deactivate" ctl -y deactivate ev2 cron1 back fwd far farcu
+check "deactivate" ctl -y deactivate ev2 cron1 back fwd far farcu lim
 
 done_testing
