@@ -86,21 +86,27 @@ arm_tick(struct task *t, time_t next)
  * Ticks follow each other from the previous tick (not from when the
  * timer fired), so a fixed jitter stays a fixed offset; a tick already
  * past (the machine slept) is not run again: the next one is from now.
- * An `every` tick further than one interval away is one the wall clock
- * went back from unseen: the next one is from now.
+ * The first tick of `every` is a whole interval after the activation
+ * (from the next whole second).  An `every` tick more than an interval
+ * and a second away is one the wall clock went back from before ev.c
+ * told (see stepped()): the next one is from now.
  */
 static void
 arm(struct task *t)
 {
-	time_t	now = time(NULL), base, next;
+	struct timespec	ts;
+	time_t		now, base, next;
+	bool		every = t->conf->every_ms > 0;
 
 	t->next_tick = 0;
 	if (t->conf->kind != KIND_PERIODIC || !t->active || t->conf->cron.reboot)
 		return;
-	base = t->tick_base > 0 ? t->tick_base : now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
+	base = t->tick_base > 0 ? t->tick_base : now + (every &&
+	    ts.tv_nsec > 0);
 	next = sched_next(t->conf, base);
-	if (next != (time_t)-1 && (next <= now || (t->conf->every_ms > 0 &&
-	    next > sched_next(t->conf, now))))
+	if (next != (time_t)-1 && (next <= now || (every && base > now + 1)))
 		next = sched_next(t->conf, now);
 	if (next == (time_t)-1)
 		return;
