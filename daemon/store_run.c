@@ -258,6 +258,7 @@ store_run_gone(uint64_t id)
  */
 static uint64_t	*seen;
 static size_t	 nseen;
+static bool	 runfile_done;
 
 static void
 seen_add(uint64_t id)
@@ -287,7 +288,6 @@ was_seen(uint64_t id)
 void
 store_recover(void)
 {
-	static bool	 runfile_done;
 	sqlite3_stmt	*st, *up;
 	struct run_mark	 m;
 	const char	*boot = os_boot_id(), *rboot;
@@ -533,6 +533,7 @@ store_run_free(void)
 	free(seen);
 	seen = NULL;
 	nseen = 0;
+	runfile_done = false;
 	pend_clear(&pending);
 	pend_clear(&inbatch);
 	free(pending.v);

@@ -538,7 +538,7 @@ crashed(struct task *t, uint64_t up, const char *why)
 		t->backoff_ms *= 2;
 	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
 		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
-	log_info("%s: %s; restarting it in %llu ms (crash %u in a row)",
+	log_info("%s: %s; restarted in %llu ms (%u in a row)",
 	    t->conf->name, why, (unsigned long long)t->backoff_ms,
 	    t->crashes);
 	t->state = ST_BACKOFF;
