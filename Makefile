@@ -44,10 +44,11 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
 		  daemon/conf_err.c daemon/conf_opts.c daemon/conf_file.c \
+		  daemon/conf_token.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
-		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
+		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
 		  daemon/verbs_fleet.c
 CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
@@ -57,7 +58,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep cgroup ev
+T_conf		= conf conf_err conf_opts conf_file conf_token conf_manifest cron proto util log trust osdep cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 

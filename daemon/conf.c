@@ -82,6 +82,7 @@ drop_files(struct config *conf, char **bad)
 		else
 			conf->windows[n++] = conf->windows[i];
 	conf->nwindows = n;
+	conf_tokens_drop(conf, bad);
 	for (i = n = 0; conf->discovered != NULL &&
 	    conf->discovered[i] != NULL; i++)
 		if (in(bad, conf->discovered[i]))
@@ -379,6 +380,7 @@ conf_free(struct config *conf)
 		free(conf->notifies[i].secret);
 	}
 	free(conf->notifies);
+	conf_tokens_free(conf);
 	free(conf->path);
 	free(conf->socket);
 	free(conf->socket_group);

@@ -142,6 +142,19 @@ struct notify_conf {
 	int		 line;
 };
 
+/* token NAME { }: a bearer token's role, the token kept as its hash only. */
+enum token_role { ROLE_READ, ROLE_OPERATE, ROLE_ADMIN };
+#define TOKEN_DIGEST_LEN	32	/* SHA-256 */
+
+struct token_conf {
+	char		*name;
+	unsigned char	 digest[TOKEN_DIGEST_LEN];
+	enum token_role	 role;
+	char		**tasks;	/* fnmatch globs of operate; empty: all */
+	char		*file;
+	int		 line;
+};
+
 struct config {
 	char		*path;
 	char		*socket;
@@ -181,6 +194,8 @@ struct config {
 	size_t			 nwindows;
 	struct notify_conf	*notifies;
 	size_t			 nnotifies;
+	struct token_conf	*tokens;
+	size_t			 ntokens;
 };
 
 /*
@@ -212,5 +227,14 @@ const char	*guard_op_name(enum guard_op);
 const char	*kind_name(enum task_kind);
 const char	*output_name(enum task_output);
 const char	*restart_name(enum task_restart);
+const char	*token_role_name(enum token_role);
+/* The token sections of cfg (conf_token.c); errors as file:line. */
+struct cfg_t;
+void		 conf_tokens_load(struct config *, struct cfg_t *,
+		    const char *file);
+void		 conf_tokens_free(struct config *);
+/* Take out the tokens the files (NULL-terminated) defined. */
+void		 conf_tokens_drop(struct config *, char *const *files);
+const struct token_conf *conf_token(const struct config *, const char *name);
 
 #endif

@@ -673,6 +673,7 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 			conf_err_add(cur_file, w->line, "window %s: needs a "
 			    "duration", w->name);
 	}
+	conf_tokens_load(conf, cfg, cur_file);
 	if (!main)
 		return;
 	at = conf->nnotifies;

@@ -510,6 +510,34 @@ v_fleet_lost(const char *v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * "sha256:" and 64 hex digits.  The value is never repeated in the
+ * error: it could be the token itself, pasted by mistake.
+ */
+static const char *
+v_hash(const char *v, char *buf, size_t len)
+{
+	size_t	i;
+
+	(void)buf;
+	(void)len;
+	if (strncmp(v, "sha256:", 7) == 0 && strlen(v) == 7 + 64) {
+		for (i = 7; isxdigit((unsigned char)v[i]); i++)
+			;
+		if (v[i] == '\0')
+			return NULL;
+	}
+	return "not sha256:HEX (64 hex digits; maintctl token new makes one)";
+}
+
+static const char *
+v_role(const char *v, char *buf, size_t len)
+{
+	static const char *const ok[] = { "read", "operate", "admin", NULL };
+
+	return one_of(v, "role", ok, buf, len);
+}
+
 static const char *
 v_fleet_window(const char *v, char *buf, size_t len)
 {
@@ -527,6 +555,7 @@ static cfg_opt_t	dropin_opts[MAXOPTS];
 static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
 static cfg_opt_t	root_opts[MAXOPTS], fleet_opts[MAXOPTS];
+static cfg_opt_t	token_opts[MAXOPTS];
 
 #define SECTION_FLAGS	(CFGF_MULTI | CFGF_TITLE)
 #define ND		CFGF_NODEFAULT
@@ -562,6 +591,7 @@ static const struct row rows[] = {
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("notify", notify_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("fleet", fleet_opts, ND), NULL },
+	{ "root", CFG_SEC("token", token_opts, SECTION_FLAGS), NULL },
 
 	{ "fleet", CFG_STR_LIST("endpoints", NULL, ND), v_url },
 	{ "fleet", CFG_STR("prefix", "/maintd/", CFGF_NONE), v_prefix },
@@ -576,6 +606,7 @@ static const struct row rows[] = {
 	{ "dropin", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
 	{ "dropin", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "dropin", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
+	{ "dropin", CFG_SEC("token", token_opts, SECTION_FLAGS), NULL },
 
 	{ "task", CFG_STR("description", "", CFGF_NONE), NULL },
 	{ "task", CFG_STR_LIST("command", NULL, ND), v_command },
@@ -650,6 +681,10 @@ static const struct row rows[] = {
 	{ "notify", CFG_STR("throttle", "5m", CFGF_NONE), v_duration },
 	{ "notify", CFG_STR_LIST("headers", NULL, ND), v_header },
 	{ "notify", CFG_STR("secret", NULL, ND), v_nonempty },
+
+	{ "token", CFG_STR("hash", NULL, ND), v_hash },
+	{ "token", CFG_STR("role", "read", CFGF_NONE), v_role },
+	{ "token", CFG_STR_LIST("tasks", NULL, ND), v_nonempty },
 };
 #define NROWS	(sizeof(rows) / sizeof(rows[0]))
 
@@ -668,6 +703,7 @@ static const struct section {
 	{ "preset", "preset|", preset_opts },
 	{ "window", "window|", window_opts },
 	{ "notify", "notify|", notify_opts },
+	{ "token", "token|", token_opts },
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -757,7 +793,7 @@ build(void)
  * section goes to the taker (conf_parser_take()) and is freed at once:
  * the parse then holds one task at a time, not 10 000.
  */
-#define NASIDE	4
+#define NASIDE	5
 static void	(*taker)(cfg_t *);
 static struct aside {
 	cfg_opt_t	 *opt;

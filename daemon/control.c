@@ -48,7 +48,8 @@ struct client {
 	int		 fd;
 	uid_t		 uid;
 	gid_t		 gid;
-	bool		 admin;
+	bool		 admin;		/* the peer's, or its token's */
+	struct client_auth *auth;	/* auth TOKEN (verbs_auth.c) */
 	bool		 held;		/* a streaming reply is under way */
 	bool		 json;		/* the current request has --json */
 	bool		 closing;	/* close once the output is written */
@@ -344,6 +345,28 @@ bool
 client_admin(const struct client *c)
 {
 	return c->admin;
+}
+
+/*
+ * A token (auth, verbs_auth.c) decides what the connection may do,
+ * request by request, instead of the peer's credentials.
+ */
+void
+client_set_admin(struct client *c, bool admin)
+{
+	c->admin = admin;
+}
+
+struct client_auth *
+client_auth(const struct client *c)
+{
+	return c->auth;
+}
+
+void
+client_set_auth(struct client *c, struct client_auth *a)
+{
+	c->auth = a;
 }
 
 bool
