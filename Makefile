@@ -50,7 +50,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
 		  daemon/verbs_fleet.c
-CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
+CLIENT_SRCS	= client/maintctl.c client/help.c client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -87,12 +87,14 @@ COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
 
 all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION)
 
-# maintctl top and shell: json-c and libedit, in a program of their own
-TTY_PKGS	= json-c libedit libbsd-overlay
-$(BUILD)/maintctl-tty: client/tty.c daemon/proto.h $(BUILD)/paths.h
+# maintctl top, shell and token new: json-c, libedit and libcrypto, in a
+# program of their own
+TTY_PKGS	= json-c libedit libbsd-overlay libcrypto
+TTY_SRCS	= client/tty.c client/token.c client/tokfile.c
+$(BUILD)/maintctl-tty: $(TTY_SRCS) client/*.h daemon/proto.h $(BUILD)/paths.h
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(TTY_PKGS)) \
-	    -iquote daemon -o $@ client/tty.c \
+	    -iquote daemon -iquote client -o $@ $(TTY_SRCS) \
 	    $$(pkg-config --libs $(TTY_PKGS)) $(ALL_LDFLAGS)
 $(BUILD)/gencomp: client/gencomp.c client/help.c client/help.h daemon/*.def \
     $(BUILD)/paths.h

@@ -30,6 +30,15 @@ static const struct cverb verbs[] = {
 	    "Keys: arrows or j/k select, s sorts, / filters by name or tag, a "
 	    "activates, d deactivates, r runs the selected task, q quits.\n"
 	    "example: maintctl top" },
+	{ "token", CLIENT, "", "words:new", "token new NAME [--role "
+	    "read|operate|admin] [--tasks GLOB...]",
+	    "make a bearer token and the token section of maintd.conf with "
+	    "its hash (maintctl)",
+	    "The token is printed once; maintd keeps only its SHA-256.  "
+	    "--tasks (role operate) limits it to the tasks the globs match.  "
+	    "Give it to maintctl -T FILE, or to maintd-http as Authorization: "
+	    "Bearer.\n"
+	    "example: maintctl token new deploy --role operate --tasks 'web-*'" },
 	{ "shell", CLIENT, "", "", "shell",
 	    "a prompt that sends each line as a request (maintctl)",
 	    "Also what maintctl does with no verb on a terminal; history and "

@@ -18,6 +18,7 @@
 #include "help.h"
 #include "paths.h"
 #include "proto.h"
+#include "tokfile.h"
 
 #define EX_OK		0
 #define EX_ERR		1
@@ -28,17 +29,21 @@
 
 static int	jflag, qflag, yflag;
 static const char *prog;
+static char	token[TOKEN_MAX + 1];	/* -T: sent as auth first */
 
 static void
 usage_text(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: maintctl [-jqy] [-s socket] [--json] verb [arg ...]\n"
+	    "usage: maintctl [-jqy] [-s socket] [-T tokenfile] [--json] verb "
+	    "[arg ...]\n"
 	    "       -j, --json   JSON Lines out (errors too)\n"
 	    "       -q, --quiet  no data lines, only the exit status\n"
 	    "       -y, --yes    answer yes when maintd asks to confirm\n"
 	    "       -s, --socket the socket (default: $MAINTD_SOCKET, or the "
 	    "default path)\n"
+	    "       -T, --token-file  send the token of FILE first "
+	    "(default: $MAINTD_TOKEN_FILE)\n"
 	    "       maintctl help [VERB], maintctl --version\n");
 }
 
@@ -58,13 +63,15 @@ static void __attribute__((noreturn))
 run_tty(const char *sock, int argc, char **argv)
 {
 	char		 path[1024], *slash;
-	char		*args[8];
-	int		 n = 0;
+	char		*args[PROTO_MAXWORDS + 8];
+	int		 n = 0, i;
 
 	args[n++] = "maintctl-tty";
 	args[n++] = "-s";
 	args[n++] = (char *)sock;
 	args[n++] = argc > 0 ? argv[0] : "shell";
+	for (i = 1; i < argc && i < PROTO_MAXWORDS; i++)
+		args[n++] = argv[i];
 	args[n] = NULL;
 	if (prog != NULL && (slash = strrchr(prog, '/')) != NULL) {
 		snprintf(path, sizeof(path), "%.*s/maintctl-tty",
@@ -216,7 +223,7 @@ read_reply(int fd)
 	char	*line = NULL, *code, *msg;
 	size_t	 cap = 0;
 	ssize_t	 n;
-	int	 ndata = 0, rc = EX_UNAVAIL;
+	int	 ndata = 0, rc = EX_UNAVAIL, authed = token[0] == '\0';
 
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		fprintf(stderr, "maintctl: fdopen: %s\n", strerror(errno));
@@ -225,6 +232,10 @@ read_reply(int fd)
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
+		if (!authed && strncmp(line, "OK", 2) == 0) {
+			authed = 1;	/* the reply to auth */
+			continue;
+		}
 		if (strncmp(line, "- ", 2) == 0 || strcmp(line, "-") == 0) {
 			ndata++;
 			if (!qflag) {
@@ -298,7 +309,10 @@ request(const char *sock, const char *req)
 	int	fd = dial(sock);
 
 	/* A daemon that refuses us (ERR busy) may close before we send. */
-	if (send_all(fd, req, strlen(req)) == -1 && errno != EPIPE &&
+	if (((token[0] != '\0' && (send_all(fd, "auth ", 5) == -1 ||
+	    send_all(fd, token, strlen(token)) == -1 ||
+	    send_all(fd, "\n", 1) == -1)) ||
+	    send_all(fd, req, strlen(req)) == -1) && errno != EPIPE &&
 	    errno != ECONNRESET) {
 		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
 		close(fd);
@@ -315,17 +329,18 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*sock = NULL, *e;
-	char		 buf[1024], *req, *confirmed;
+	const char	*sock = NULL, *tokpath = NULL, *e;
+	char		 buf[1024], terr[1200], *req, *confirmed;
 	int		 ch, rc;
 
 	prog = argv[0];
 	/* '+': stop at the verb, so "status --json" reaches the daemon. */
-	while ((ch = getopt_long(argc, argv, "+hjqs:Vy", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hjqs:T:Vy", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_text(stdout);
@@ -345,6 +360,9 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
+		case 'T':
+			tokpath = optarg;
+			break;
 		case 'y':
 			yflag = 1;
 			break;
@@ -358,6 +376,19 @@ main(int argc, char *argv[])
 		sock = e;
 	if (sock == NULL)
 		sock = path_default(PATH_SOCKET, buf, sizeof(buf));
+	if (tokpath == NULL && (e = getenv("MAINTD_TOKEN_FILE")) != NULL && *e)
+		tokpath = e;
+	/* token new needs none, and help none either */
+	if (tokpath != NULL && !(argc > 0 && (strcmp(argv[0], "token") == 0 ||
+	    strcmp(argv[0], "help") == 0))) {
+		if (tokfile_read(tokpath, token, sizeof(token), terr,
+		    sizeof(terr)) == -1) {
+			fprintf(stderr, "maintctl: %s\n", terr);
+			return EX_USAGE_;
+		}
+		/* maintctl-tty (top, shell) sends it too */
+		(void)setenv("MAINTD_TOKEN_FILE", tokpath, 1);
+	}
 	if (argc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		run_tty(sock, argc, argv);
 	if (argc == 0)
@@ -375,6 +406,8 @@ main(int argc, char *argv[])
 		}
 		return EX_OK;
 	}
+	if (strcmp(argv[0], "token") == 0)	/* token new: libcrypto */
+		run_tty(sock, argc, argv);
 	if (strcmp(argv[0], "top") == 0 || strcmp(argv[0], "shell") == 0)
 		run_tty(sock, argc, argv);
 	if (argc == 3 && strcmp(argv[0], "preset") == 0 &&

@@ -3,8 +3,10 @@
  * dashboard, and "shell", a prompt.  They are a program of their own so
  * that maintctl, for the one-shot verbs of scripts and cron, stays a
  * static program that needs libc alone and starts at once; this one
- * needs json-c (the replies are read as JSON) and libedit (the prompt's
- * history and line editing).  maintctl runs it for "maintctl top",
+ * needs json-c (the replies are read as JSON), libedit (the prompt's
+ * history and line editing) and libcrypto ("token new", token.c).
+ * With MAINTD_TOKEN_FILE (maintctl -T sets it) each connection begins
+ * with auth.  maintctl runs it for "maintctl top",
  * "maintctl shell", and maintctl alone on a terminal.
  *
  * top follows "events --follow --json" and asks for status and health
@@ -33,11 +35,14 @@
 #include <json-c/json.h>
 
 #include "proto.h"
+#include "token.h"
+#include "tokfile.h"
 
 #define MAX_TASKS	20000
 #define NEVENTS		6
 
 static const char	*sock_path;
+static char		 token[TOKEN_MAX + 1];	/* MAINTD_TOKEN_FILE */
 
 /* A connection: one line at a time out of a buffer. */
 struct conn {
@@ -45,6 +50,30 @@ struct conn {
 	char	 buf[65536];
 	size_t	 len;
 };
+
+/*
+ * "auth TOKEN" first on each connection; its reply read a byte at a
+ * time, so that nothing of the next reply is taken.
+ */
+static int
+auth(int fd)
+{
+	char	line[256];
+	size_t	n = 0;
+
+	if (send(fd, "auth ", 5, MSG_NOSIGNAL) != 5 ||
+	    send(fd, token, strlen(token), MSG_NOSIGNAL) !=
+	    (ssize_t)strlen(token) || send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+		return -1;
+	while (n + 1 < sizeof(line) && read(fd, line + n, 1) == 1 &&
+	    line[n] != '\n')
+		n++;
+	line[n] = '\0';
+	if (strncmp(line, "OK", 2) == 0)
+		return 0;
+	fprintf(stderr, "maintctl: %s\n", n > 0 ? line : "no reply to auth");
+	return -1;
+}
 
 static int
 dial(void)
@@ -65,6 +94,10 @@ dial(void)
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (token[0] != '\0' && auth(fd) == -1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -749,13 +782,24 @@ shell(void)
 int
 main(int argc, char *argv[])
 {
-	int	ch;
+	const char	*tf = getenv("MAINTD_TOKEN_FILE");
+	char		 err[1200];
+	int		 ch;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1)
+	while ((ch = getopt(argc, argv, "+s:")) != -1)
 		if (ch == 's')
 			sock_path = optarg;
+	if (optind < argc && strcmp(argv[optind], "token") == 0)
+		return token_main(argc - optind, argv + optind);
 	if (sock_path == NULL || optind != argc - 1) {
-		fprintf(stderr, "usage: maintctl-tty -s socket top|shell\n");
+		fprintf(stderr, "usage: maintctl-tty -s socket top|shell\n"
+		    "       maintctl-tty token new NAME [--role R] [--tasks "
+		    "GLOB...]\n");
+		return 2;
+	}
+	if (tf != NULL && *tf != '\0' &&
+	    tokfile_read(tf, token, sizeof(token), err, sizeof(err)) == -1) {
+		fprintf(stderr, "maintctl: %s\n", err);
 		return 2;
 	}
 	if (strcmp(argv[optind], "top") == 0)

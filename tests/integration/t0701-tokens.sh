@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 52
 
 hash_of() {
 	printf '%s' "$1" | sha256sum | cut -c1-64
