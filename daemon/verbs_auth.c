@@ -6,8 +6,10 @@
  * operate (activate, deactivate, run, stop, restart and preset apply,
  * for the tasks its globs match) or admin.  The role is looked up again
  * at every request, so a reload that changes or removes the token
- * applies at once.  A wrong token is denied and audited; the third
- * closes the connection.  The token itself is never kept, logged or
+ * applies at once.  A wrong token is denied and audited, and costs the
+ * connection every right until a good one comes (so that a request
+ * sent after it, pipelined, never runs with the peer's own rights);
+ * the third closes the connection.  The token itself is never kept, logged or
  * answered: only its name.
  * Also who a client is, as the activity log names it, and the audit of
  * denials (a bucket, so a flood cannot fill the store).
@@ -37,6 +39,7 @@
 
 struct client_auth {
 	bool		 on;		/* a token was accepted */
+	bool		 failed;	/* the last auth was wrong */
 	char		 name[80];
 	unsigned char	 digest[TOKEN_DIGEST_LEN];
 	enum token_role	 role;
@@ -135,6 +138,8 @@ verb_auth(struct client *c, struct request *r)
 	}
 	if (match == NULL) {
 		a->fails++;
+		a->on = false;
+		a->failed = true;
 		verbs_audit_denied(c, "auth", "unknown token");
 		if (a->fails >= AUTH_TRIES) {
 			client_close_after_reply(c);
@@ -145,6 +150,7 @@ verb_auth(struct client *c, struct request *r)
 		return;
 	}
 	a->on = true;
+	a->failed = false;
 	snprintf(a->name, sizeof(a->name), "%s", match->name);
 	memcpy(a->digest, match->digest, TOKEN_DIGEST_LEN);
 	a->role = match->role;
@@ -236,9 +242,9 @@ operate_ok(struct client_auth *a, const struct token_conf *t,
 
 /*
  * Before each request but auth: on a connection with a token, what the
- * token's role allows (the peer's own rights no longer count).  -1 when
- * the token has gone from the configuration: ERR sent, the connection
- * closes.
+ * token's role allows (the peer's own rights no longer count).  -1 with
+ * ERR denied sent after a wrong token, or when the token has gone from
+ * the configuration (then the connection closes).
  */
 int
 verbs_auth_check(struct client *c, const char *verb, struct request *r)
@@ -246,8 +252,14 @@ verbs_auth_check(struct client *c, const char *verb, struct request *r)
 	struct client_auth	*a = client_auth(c);
 	const struct token_conf	*t;
 
-	if (a == NULL || !a->on)
+	if (a == NULL || (!a->on && !a->failed))
 		return 0;
+	if (a->failed) {
+		verbs_audit_denied(c, verb, "after a wrong token");
+		client_err(c, "denied", "the last auth on this connection "
+		    "failed: no rights until a good token");
+		return -1;
+	}
 	t = conf_token(md.conf, a->name);
 	if (t == NULL || CRYPTO_memcmp(t->digest, a->digest,
 	    TOKEN_DIGEST_LEN) != 0) {

@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 52
+plan 55
 
 hash_of() {
 	printf '%s' "$1" | sha256sum | cut -c1-64
@@ -118,9 +118,14 @@ ERR denied unknown token (3 wrong tokens: closing the connection)"
 like "a wrong token is audited" "$(ctl events -n 30)" \
     'denied +by uid 0 +\{"verb":"auth","reason":"unknown token"\}'
 
-out=$(raw "auth $TREAD" "auth nope" "activate web-back")
-like "a wrong token after a good one keeps the good one's role" "$out" \
-    'ERR denied token viewer has role read'
+out=$(raw "auth nope" "status" "activate web-back" "auth $TADMIN" "ping")
+like "after a wrong token, even a read is denied (pipelined requests never run as the peer)" \
+    "$out" '^ERR denied the last auth on this connection failed'
+like "... and a change" "$(finals "$out" | sed -n 3p)" '^ERR denied the last auth'
+like "... until a good token" "$(finals "$out" | sed -n 5p)" '^OK pong'
+out=$(raw "auth $TADMIN" "auth nope" "activate web-back")
+like "a wrong token after a good one takes its rights away" "$out" \
+    'ERR denied the last auth on this connection failed'
 
 out=$(raw "auth $TADMIN --json")
 like "auth --json: the token's name and role" "$out" \
