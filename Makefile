@@ -12,6 +12,7 @@ RUNSTATEDIR	?= /run
 STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
 LIBEXECDIR	?= $(PREFIX)/libexec/maintd
+DATADIR		?= $(PREFIX)/share
 
 CC		?= cc
 # make V=1 shows the compiler command lines
@@ -77,7 +78,7 @@ CONTRIB_TASKS	= contrib/tasks/cleanup-old-files contrib/tasks/log-cleanup \
 # Debian packages for building and testing (make deps installs them).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
-		  libedit-dev tmux \
+		  libedit-dev libmicrohttpd-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
 		  etcd-server etcd-client libclang-rt-14-dev
@@ -85,7 +86,26 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
 
-all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION)
+all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION) \
+    $(BUILD)/maintd-http
+
+# maintd-http(8), the HTTP gateway (web/): GNU libmicrohttpd, and the
+# daemon's event loop, log, protocol syntax and paths
+WEB_PKGS	= libmicrohttpd json-c libbsd-overlay
+WEB_SRCS	= web/maintd-http.c web/server.c web/api.c web/sse.c \
+		  web/static.c web/upstream.c web/route.c web/reply.c
+WEB_DAEMON	= ev log util paths proto
+WEB_OBJS	= $(WEB_SRCS:%.c=$(BUILD)/%.o) \
+		  $(WEB_DAEMON:%=$(BUILD)/daemon/%.o)
+$(BUILD)/web/%.o: web/%.c web/*.h daemon/*.h daemon/*.def $(BUILD)/paths.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(WEB_PKGS)) \
+	    -iquote daemon -iquote web -c -o $@ $<
+$(BUILD)/maintd-http: $(WEB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(WEB_OBJS) \
+	    $$(pkg-config --libs $(WEB_PKGS)) $(ALL_LDFLAGS)
 
 # maintctl top, shell and token new: json-c, libedit and libcrypto, in a
 # program of their own
@@ -115,7 +135,8 @@ $(BUILD)/paths.h: FORCE
 	   echo '#define RUNSTATEDIR "$(RUNSTATEDIR)"'; \
 	   echo '#define LOCALSTATEDIR "$(LOCALSTATEDIR)"'; \
 	   echo '#define STATEDIR "$(STATEDIR)"'; \
-	   echo '#define SBINDIR "$(SBINDIR)"'; } >$@.tmp
+	   echo '#define SBINDIR "$(SBINDIR)"'; \
+	   echo '#define DATADIR "$(DATADIR)"'; } >$@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 FORCE:
