@@ -245,7 +245,7 @@ asan: deps
 # in build-fuzz.  make fuzz runs each for FUZZ_SECONDS on a scratch copy
 # of its corpus; fuzz-check (in make check) replays the corpus and every
 # regression input, then runs each target for 10 s: non-zero on a crash.
-FUZZ_TARGETS	= request config cron units manifest preset
+FUZZ_TARGETS	= request config cron units manifest preset route
 FUZZ_SECONDS	?= 60
 FUZZ_OBJS	= $(filter-out $(BUILD)/daemon/maintd.o,$(DAEMON_OBJS))
 fuzz-build: deps
@@ -258,6 +258,14 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c 
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote daemon -o $@ $< \
 	    tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c $(FUZZ_OBJS) $(PKG_LIBS) \
 	    $(ALL_LDFLAGS)
+# maintd-http's request mapping: web/route.c and web/reply.c as well
+$(BUILD)/fuzz_route: tests/fuzz/fuzz_route.c tests/fuzz/fuzz.c \
+    tests/fuzz/fuzz_daemon.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
+    $(BUILD)/web/route.o $(BUILD)/web/reply.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote daemon -iquote web \
+	    -o $@ $< tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c $(FUZZ_OBJS) \
+	    $(BUILD)/web/route.o $(BUILD)/web/reply.o $(PKG_LIBS) $(ALL_LDFLAGS)
 fuzz: fuzz-build
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 fuzz-check: fuzz-build

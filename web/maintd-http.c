@@ -248,6 +248,24 @@ drop_privileges(const struct passwd *pw)
 		startup_fail("could become root again after dropping it");
 }
 
+/* What -l bound, for the log: "127.0.0.1:8750", with the port given. */
+static const char *
+bound(int fd, const char *spec, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (spec[0] == '/' || getsockname(fd, (struct sockaddr *)&ss,
+	    &sl) == -1 || getnameinfo((struct sockaddr *)&ss, sl, host,
+	    sizeof(host), port, sizeof(port), NI_NUMERICHOST |
+	    NI_NUMERICSERV) != 0)
+		return spec;
+	snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, port);
+	return buf;
+}
+
 static void
 on_term(int signo, void *arg)
 {
@@ -387,7 +405,8 @@ main(int argc, char *argv[])
 	if (server_start(fd, lflag[0] == '/', err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 	log_info("serving on %s%s for maintd at %s%s", gw.cert ? "https://" :
-	    lflag[0] == '/' ? "unix:" : "http://", lflag, gw.sock,
+	    lflag[0] == '/' ? "unix:" : "http://", bound(fd, lflag, buf,
+	    sizeof(buf)), gw.sock,
 	    pw != NULL ? "" : geteuid() == 0 ? " (as root)" : "");
 	if (ready_fd != -1) {
 		dprintf(ready_fd, "OK\n");

@@ -142,16 +142,19 @@ reply_finish(struct reply *r, const struct route_out *o, const char *final,
 		    final + 4);
 		msg = final[4 + n] == ' ' ? final + 5 + n : "";
 		if (!code_in(o->ok_codes, code)) {
+			reply_free(r);
 			*status = reply_status(code);
 			return reply_error(code, msg, len);
 		}
 	} else if (!ok) {
+		reply_free(r);
 		*status = 502;
 		return reply_error("bad-gateway", "maintd's reply has no final "
 		    "line", len);
 	} else
 		msg = final[2] == ' ' ? final + 3 : "";
 	if (r->too_big) {
+		reply_free(r);
 		*status = 502;
 		return reply_error("too-large", "maintd's reply is too large "
 		    "for the gateway: ask for less (n, since, until)", len);
@@ -167,6 +170,7 @@ reply_finish(struct reply *r, const struct route_out *o, const char *final,
 		return body;
 	case SHAPE_OBJECT:
 		if (r->ndata == 0) {
+			reply_free(r);
 			*len = 2;
 			return strdup("{}");
 		}

@@ -152,6 +152,8 @@ takes(const struct vdef *v, const char *opt)
 	const char	*p = v->opts;
 	size_t		 n = strlen(opt);
 
+	if (n == 0)
+		return false;
 	while ((p = strstr(p, opt)) != NULL) {
 		if ((p == v->opts || p[-1] == ' ') && (p[n] == ' ' ||
 		    p[n] == '\0'))
