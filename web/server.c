@@ -280,11 +280,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		if ((cc = cctx_of(c)) != NULL && cc->bad_uri)
 			return now(r, 400, "usage", "bad URL: a %00 or a bad "
 			    "%-escape");
+		/*
+		 * A body too large is refused before it is sent (before
+		 * "100 Continue"): so its length must be known.
+		 */
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > ROUTE_MAXBODY)
 			return now(r, 413, "too-large", "the body is over 64 "
 			    "KiB");
+		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+			return now(r, 411, "length-required", "a body needs a "
+			    "Content-Length (at most 64 KiB), not chunks");
 		return MHD_YES;
 	}
 	if (*size > 0) {
