@@ -1,10 +1,11 @@
 /*
  * api.c: one API request through maintd.  The gateway holds no secret
  * and decides nothing: on a connection of its own it sends "auth" with
- * the caller's bearer token, then the request line route.c made (for a
- * stream, first the same request once, to check it, then with
- * --follow), and turns maintd's reply into the HTTP answer: a refused
- * token is 401, every other ERR the status of its code.
+ * the caller's bearer token and, once maintd has taken it, the request
+ * line route.c made (for a stream, first the same request once, to
+ * check it, then with --follow), and turns maintd's reply into the
+ * HTTP answer: a refused token is 401, every other ERR the status of
+ * its code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,11 +83,18 @@ on_line(void *arg, int req, const char *line, size_t len)
 			    r->ro.shape == SHAPE_LINES;
 
 	if (req == 0) {
-		/* the reply to auth */
-		if (!is_final(line))
+		/* the reply to auth: its data line is the session's answer */
+		if (!is_final(line)) {
+			if (r->ro.shape == SHAPE_SESSION &&
+			    (p = payload(line, &len)) != NULL)
+				reply_data(&r->rep, p, len);
 			return 0;
+		}
 		if (strncmp(line, "OK", 2) == 0) {
 			r->authed = true;
+			if (stream)
+				up_write(r->up, r->ro.check);
+			up_write(r->up, r->ro.line);
 			return 0;
 		}
 		r->up = NULL;
@@ -122,7 +130,8 @@ on_line(void *arg, int req, const char *line, size_t len)
 		return 0;
 	}
 	if ((p = payload(line, &len)) != NULL) {
-		reply_data(&r->rep, p, len);
+		if (r->ro.shape != SHAPE_SESSION)
+			reply_data(&r->rep, p, len);
 		return 0;
 	}
 	if (!is_final(line)) {
@@ -171,19 +180,14 @@ on_done(void *arg, enum up_end e, const char *why)
 int
 api_start(struct req *r, const char *token)
 {
-	const char	*lines[3];
+	const char	*lines[1];
 	char		 auth[600], err[512];
-	int		 n = 0;
-	bool		 stream = r->ro.shape == SHAPE_EVENTS ||
-			    r->ro.shape == SHAPE_LINES;
 
-	snprintf(auth, sizeof(auth), "auth %s", token);
-	lines[n++] = auth;
-	if (stream)
-		lines[n++] = r->ro.check;
-	lines[n++] = r->ro.line;
+	/* the request itself goes once auth is OK (api.c on_line) */
+	snprintf(auth, sizeof(auth), "auth %s --json", token);
+	lines[0] = auth;
 	reply_init(&r->rep, r->ro.shape, REPLY_MAX);
-	r->up = up_open(gw.sock, lines, n, gw.up_timeout_ms, &ops, r, err,
+	r->up = up_open(gw.sock, lines, 1, gw.up_timeout_ms, &ops, r, err,
 	    sizeof(err));
 	explicit_bzero(auth, sizeof(auth));
 	if (r->up == NULL) {

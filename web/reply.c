@@ -82,6 +82,7 @@ reply_data(struct reply *r, const char *p, size_t n)
 		put(r, "\n", 1);
 		break;
 	case SHAPE_OBJECT:
+	case SHAPE_SESSION:
 		if (r->ndata == 0)
 			put_json(r, p, n);
 		break;
@@ -169,6 +170,7 @@ reply_finish(struct reply *r, const struct route_out *o, const char *final,
 		reply_free(r);
 		return body;
 	case SHAPE_OBJECT:
+	case SHAPE_SESSION:
 		if (r->ndata == 0) {
 			reply_free(r);
 			*len = 2;

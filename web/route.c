@@ -66,6 +66,8 @@ static const struct shape {
 	enum route_shape shape;
 	const char	*ok_codes;
 } shapes[] = {
+	/* who the token is: auth's own answer (then a ping) */
+	{ "GET", "session", "ping", NULL, 0, SHAPE_SESSION, NULL },
 	{ "GET", "status", "health", NULL, 0, SHAPE_OBJECT, "degraded" },
 	{ "GET", "tasks", "status", NULL, 0, SHAPE_ARRAY, NULL },
 	{ "GET", "tasks/{}", "show", NULL, 0, SHAPE_OBJECT, NULL },

@@ -21,7 +21,8 @@ enum route_shape {
 	SHAPE_ACTION,	/* {"ok", "message", "results": [data lines]} */
 	SHAPE_TEXT,	/* the data lines as text (Prometheus) */
 	SHAPE_EVENTS,	/* Server-Sent Events, each with the event's id */
-	SHAPE_LINES	/* Server-Sent Events of output lines */
+	SHAPE_LINES,	/* Server-Sent Events of output lines */
+	SHAPE_SESSION	/* the token's name, role and tasks (auth's answer) */
 };
 
 struct route_kv {

@@ -89,6 +89,19 @@ arm(struct upstream *u)
 }
 
 void
+up_write(struct upstream *u, const char *line)
+{
+	size_t	n = strlen(line);
+
+	u->out = xreallocarray(u->out, u->outlen + n + 2, 1);
+	memcpy(u->out + u->outlen, line, n);
+	u->outlen += n;
+	u->out[u->outlen++] = '\n';
+	u->nlines++;
+	arm(u);
+}
+
+void
 up_pause(struct upstream *u, bool pause)
 {
 	u->paused = pause;

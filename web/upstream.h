@@ -38,6 +38,8 @@ struct upstream;
 struct upstream	*up_open(const char *sock, const char *const *lines,
 		    int nlines, int64_t timeout_ms, const struct up_ops *,
 		    void *arg, char *err, size_t errlen);
+/* One more request line, sent after those before (nlines grows). */
+void		 up_write(struct upstream *, const char *line);
 /* Close it early; done is not called. */
 void		 up_close(struct upstream *);
 /* A new deadline for the next final line (0: none). */
