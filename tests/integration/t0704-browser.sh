@@ -13,7 +13,7 @@
 # shellcheck source=tests/integration/helpers/http.sh
 . "$(dirname "$0")/helpers/http.sh"
 
-NCHECKS=19
+NCHECKS=20
 plan $((NCHECKS + 5))
 
 BROWSER=""

@@ -541,7 +541,10 @@
 			r.tr.hidden = !show;
 			n += show;
 		}
-		$('task-count').textContent = n === S.rows.size ? String(n) : n + ' of ' + S.rows.size;
+		const h = S.health;
+		$('task-count').textContent = (n === S.rows.size ? String(n) : n + ' of ' +
+		    S.rows.size) + (h ? ' · ' + h.active + ' active · ' + h.running +
+		    ' running' + (h.failed ? ' · ' + h.failed + ' failed' : '') : '');
 		$('no-tasks').hidden = n > 0;
 	}
 
@@ -952,6 +955,9 @@
 		$('activity').replaceChildren();
 		$('whoami').textContent = '';
 		S.lastId = null;
+		S.page = null;
+		$('tp-actions').replaceChildren();
+		$('toasts').replaceChildren();
 		setLive(false, 'offline');
 		$('login-err').textContent = msg || '';
 		$('token').value = '';

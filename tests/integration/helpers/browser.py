@@ -268,6 +268,15 @@ def main():
     report(ok and enabled == 0, "read role: every task, every button disabled",
            "%s enabled" % enabled)
     c.shot("read-only")
+    c.js("location.hash = '#/task/%s'" % charted)
+    ok = c.wait("document.getElementById('whoami').textContent.endsWith("
+                "'read') && !document.getElementById('taskpage').hidden &&"
+                " document.querySelectorAll('#tp-actions button').length === 3")
+    enabled = c.js("[...document.querySelectorAll('#tp-actions button')]"
+                   ".filter(b => !b.disabled).length")
+    report(ok and enabled == 0, "read role: the task page's buttons too",
+           "%s enabled" % enabled)
+    c.shot("read-only-task")
 
 
 if __name__ == "__main__":
