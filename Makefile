@@ -1,6 +1,6 @@
 # maintd: build, install, test.  GNU make or BSD make with the usual
 # variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
-# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR.
+# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR, DATADIR.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -63,9 +63,12 @@ T_conf		= conf conf_err conf_opts conf_file conf_token conf_manifest cron proto 
 T_cron		= cron
 T_cron_table	= cron
 
-MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
+MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
+		  web/maintd-http.8
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
-		  rc/maintd.openrc tests/integration/*.sh \
+		  rc/maintd.openrc rc/maintd-http.init rc/maintd-http.freebsd \
+		  rc/maintd-http.openbsd rc/maintd-http.openrc \
+		  tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
 		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
@@ -180,7 +183,9 @@ deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 
 # Run maintd in the foreground on the example config, with its socket,
-# database and logs under ./run (no root needed).
+# database and logs under ./run (no root needed), and maintd-http on
+# 127.0.0.1:RUN_PORT with an admin token made for the run (in run/token).
+RUN_PORT	?= 8750
 run: deps
 	@$(MAKE) all
 	@mkdir -p run
@@ -193,8 +198,16 @@ run: deps
 	   echo 'discover = { "$(CURDIR)/conf/tasks.d/*.conf", "$(CURDIR)/conf/tasks.d/*.json" }'; \
 	   if [ "$$(id -u)" = 0 ]; then echo 'user = "nobody"'; fi; \
 	 } > run/maintd.conf
+	@(umask 077; $(BUILD)/maintctl token new run --role admin >run/token.new)
+	@sed -n '/^token run {/,/^}/p' run/token.new >>run/maintd.conf
+	@(umask 077; sed -n 's/^token: //p' run/token.new >run/token); rm -f run/token.new
 	@echo "maintd: in another shell: $(BUILD)/maintctl -s run/maintd.sock status"
-	$(BUILD)/maintd -f -c run/maintd.conf
+	@echo "maintd: the dashboard: http://127.0.0.1:$(RUN_PORT)/ with the token" \
+	    "$$(cat run/token) (also in run/token: maintctl -T run/token)"
+	@$(BUILD)/maintd-http -f -l 127.0.0.1:$(RUN_PORT) \
+	    -s $(CURDIR)/run/maintd.sock -w web/static & http=$$!; \
+	 trap 'kill $$http 2>/dev/null' EXIT INT TERM; \
+	 $(BUILD)/maintd -f -c run/maintd.conf
 
 # Integration test files run two at a time (each has its own directory,
 # sockets and ports); TEST_JOBS=1 runs them one by one.
@@ -303,7 +316,8 @@ SUBST_DEFAULTS	= -e 's|/etc/maintd/|$(SYSCONFDIR)/maintd/|g' \
 		  -e 's|/run/maintd|$(RUNSTATEDIR)/maintd|g' \
 		  -e 's|/var/lib/maintd|$(STATEDIR)/maintd|g' \
 		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g' \
-		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g'
+		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g' \
+		  -e 's|/usr/local/share/maintd|$(DATADIR)/maintd|g'
 # The installed example configuration is for a daemon running as root.
 SUBST_ROOT	= -e 's|^\# user \( *\)= "maint" |user  \1= "nobody"|'
 
@@ -313,10 +327,13 @@ install: all
 	    $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty \
 	    $(DESTDIR)$(SBINDIR)
-	for m in daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5; do \
+	for m in $(MANS); do \
 		sed $(SUBST_DEFAULTS) $$m \
 		    >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	done
+	install -m 0755 $(BUILD)/maintd-http $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(DATADIR)/maintd/www
+	install -m 0644 web/static/* $(DESTDIR)$(DATADIR)/maintd/www
 	sed $(SUBST_DEFAULTS) $(SUBST_ROOT) conf/maintd.conf >$(DESTDIR)$(DOCDIR)/maintd.conf.example
 	sed $(SUBST_DEFAULTS) conf/maintd-fleet.conf \
 	    >$(DESTDIR)$(DOCDIR)/maintd-fleet.conf.example
@@ -327,7 +344,9 @@ install: all
 	    install -m 0644 $(DESTDIR)$(DOCDIR)/maintd.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf
 	for f in rc/maintd.service rc/maintd.init rc/maintd.openrc \
-	    rc/maintd.freebsd rc/maintd.openbsd; do \
+	    rc/maintd.freebsd rc/maintd.openbsd rc/maintd-http.service \
+	    rc/maintd-http.init rc/maintd-http.openrc rc/maintd-http.freebsd \
+	    rc/maintd-http.openbsd; do \
 		sed $(SUBST) $$f >$(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
@@ -355,9 +374,11 @@ install: all
 # Everything install wrote but the configuration (SYSCONFDIR/maintd).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
-	    $(DESTDIR)$(SBINDIR)/maintctl-tty \
+	    $(DESTDIR)$(SBINDIR)/maintctl-tty $(DESTDIR)$(SBINDIR)/maintd-http \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
-	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
+	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/maintd-http.8
+	rm -rf $(DESTDIR)$(DATADIR)/maintd
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -46,6 +46,8 @@ check "first install (PREFIX=$PA, everything under it)" mk \
 DOC=$A$PA/share/doc/maintd
 for f in sbin/maintd sbin/maintctl sbin/maintctl-tty share/man/man8/maintd.8 \
     share/man/man8/maintctl.8 share/man/man5/maintd.conf.5 \
+    sbin/maintd-http share/man/man8/maintd-http.8 \
+    share/maintd/www/index.html share/maintd/www/app.js \
     share/bash-completion/completions/maintctl \
     share/zsh/site-functions/_maintctl etc/maintd/maintd.conf; do
 	[ -s "$A$PA/$f" ] || missing="${missing:-} $f"
