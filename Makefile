@@ -84,7 +84,8 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libedit-dev libmicrohttpd-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
-		  etcd-server etcd-client libclang-rt-14-dev
+		  etcd-server etcd-client libclang-rt-14-dev chromium \
+		  python3-websocket openssl
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
