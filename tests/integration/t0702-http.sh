@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/helpers/http.sh
 . "$(dirname "$0")/helpers/http.sh"
 
-plan 116
+plan 122
 
 if ! command -v curl >/dev/null; then
 	skip_rest "needs curl"
@@ -418,9 +418,27 @@ for tok in "$TREAD" "$TOPER" "$TADMIN" mdt_wrong; do
 done
 is "no token in a log, an event, a reply or a database row" "$leaks" ""
 
-# --- a Unix socket, TLS ---------------------------------------------------------
+# --- a Unix socket, TLS, detaching ---------------------------------------------
 
 check "maintd starts (again)" start_fg
+"$MAINTD_HTTP" -l 127.0.0.1:0 -s "$SOCK" -w "$WWW" -p "$T/http.pid" \
+    >"$T/bg.out" 2>&1
+is "without -f it detaches, and returns 0 once it serves" "$?" 0
+bgpid=$(cat "$T/http.pid" 2>/dev/null)
+if [ -n "$bgpid" ] && alive "$bgpid"; then
+	EXTRA_PIDS="$EXTRA_PIDS $bgpid"
+	ok "... its pidfile names it"
+	kill -TERM "$bgpid"
+	check "... and it stops on TERM" wait_for 10 gone "$bgpid"
+else
+	not_ok "... its pidfile names it"
+	skip "no pid"
+fi
+"$MAINTD_HTTP" -l 192.0.2.1:8750 -s "$SOCK" -w "$WWW" >"$T/bg.out" 2>&1
+is "an address it cannot bind (not this host's): exit 1" "$?" 1
+like "... saying why" "$(cat "$T/bg.out")" '^maintd-http: bind 192\.0\.2\.1:8750: '
+"$MAINTD_HTTP" -f -w "$T/nowhere" >"$T/bg.out" 2>&1
+is "-w a directory that is not there: exit 1" "$?" 1
 check "maintd-http on a Unix socket (-l PATH)" start_http -l "$T/http.sock"
 is "... served there" "$(curl -s -o /dev/null -w '%{http_code}' -H "$R" \
     --unix-socket "$T/http.sock" http://localhost/api/v1/tasks)" 200
