@@ -39,7 +39,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
-		  daemon/output.c daemon/osdep.c daemon/store.c daemon/store_db.c daemon/store_run.c \
+		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
+		  daemon/store_db.c daemon/store_run.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
@@ -58,7 +59,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep cgroup ev
+T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 
