@@ -1,7 +1,7 @@
 # maintd: build, install, test.  GNU make or BSD make with the usual
 # variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
-# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR; MAINTD_USER and
-# MAINTD_GROUP.
+# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR, BASHCOMPDIR,
+# ZSHCOMPDIR; MAINTD_USER and MAINTD_GROUP.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -13,6 +13,8 @@ RUNSTATEDIR	?= /run
 STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
 LIBEXECDIR	?= $(PREFIX)/libexec/maintd
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR	?= $(PREFIX)/share/zsh/site-functions
 # The user and group maintd runs as (root and root's group): the owner
 # the log rotation files give the task logs they create.
 MAINTD_USER	?= root
@@ -71,7 +73,8 @@ SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
-		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
+		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor \
+		  debian/maintd.postinst debian/maintd.postrm
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
 # The example maintenance scripts, installed in LIBEXECDIR.
@@ -315,12 +318,10 @@ install: all
 	    rc/maintd.freebsd rc/maintd.openbsd; do \
 		sed $(SUBST) $$f >$(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0644 $(BUILD)/completion/maintctl.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
-	install -m 0644 $(BUILD)/completion/_maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	    $(DESTDIR)$(BASHCOMPDIR)/maintctl
+	install -m 0644 $(BUILD)/completion/_maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	sed $(SUBST) conf/logrotate.d/maintd >$(DESTDIR)$(DOCDIR)/logrotate.maintd
 	sed $(SUBST) conf/newsyslog.conf.d/maintd.conf \
 	    >$(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
@@ -344,8 +345,7 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/maintctl-tty \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 
 clean:
