@@ -49,7 +49,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
 		  daemon/verbs_fleet.c
-CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
+CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
