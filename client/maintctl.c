@@ -4,8 +4,6 @@
  * and exit by its final line (DESIGN §9):
  * 0 OK, 1 ERR, 2 usage, 69 daemon not reachable, 77 denied.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -362,14 +360,14 @@ request(const char *sock, const char *req)
 	if (send_all(c.wfd, req, strlen(req)) == -1 && errno != EPIPE &&
 	    errno != ECONNRESET) {
 		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
-		transport_close(&c);
+		transport_close(&c, 5);
 		return EX_UNAVAIL;
 	}
 	rc = read_reply(c.rfd);		/* closes c.rfd */
 	if (c.pid == -1)
 		return rc;
 	c.rfd = -1;
-	status = transport_close(&c);
+	status = transport_close(&c, 5);
 	ssh_pid = -1;
 	/* no final line: why, from ssh's status */
 	return rc == EX_UNAVAIL ? transport_why(&target, status) : rc;

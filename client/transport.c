@@ -291,7 +291,7 @@ wait_bounded(pid_t pid, int *status, unsigned secs)
 }
 
 int
-transport_close(struct tconn *c)
+transport_close(struct tconn *c, unsigned secs)
 {
 	int	status = 0;
 
@@ -303,7 +303,7 @@ transport_close(struct tconn *c)
 	if (c->pid <= 0)
 		return 0;
 	/* its input closed, ssh ends as the remote end does */
-	if (wait_bounded(c->pid, &status, 5) == -1) {
+	if (secs == 0 || wait_bounded(c->pid, &status, secs) == -1) {
 		kill(c->pid, SIGTERM);
 		if (wait_bounded(c->pid, &status, 2) == -1) {
 			kill(c->pid, SIGKILL);

@@ -34,8 +34,12 @@ int	transport_parse(struct target *t, const char *url, char *err,
 int	transport_unix(const char *path);
 /* Start ssh to t; -1 with errno if it could not be started. */
 int	transport_ssh(const struct target *t, int flags, struct tconn *c);
-/* Close c (what is still open) and reap its ssh: its wait status. */
-int	transport_close(struct tconn *c);
+/*
+ * Close c (what is still open) and reap its ssh: its wait status.  ssh
+ * is given secs to end as the remote end does, then SIGTERM; 0 for a
+ * stream (a follower whose input is closed stays: maintd's rule).
+ */
+int	transport_close(struct tconn *c, unsigned secs);
 /*
  * A connection to t ended before a reply's final line: say why, from
  * ssh's wait status, naming the host; the exit status for it (69, 77).
