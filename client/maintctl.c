@@ -35,19 +35,12 @@ usage_text(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: maintctl [-jqy] [-H ssh://[user@]host[:port]] [-s socket] "
-	    "[--json] verb [arg ...]\n"
-	    "       -j, --json   JSON Lines out (errors too)\n"
-	    "       -q, --quiet  no data lines, only the exit status\n"
-	    "       -y, --yes    answer yes when maintd asks to confirm\n"
-	    "       -s, --socket the socket (default: $MAINTD_SOCKET, or the "
-	    "default path)\n"
-	    "       -H, --host   maintd on another host, through ssh "
-	    "(default: $MAINTD_HOST);\n"
-	    "                    -s is then the socket there\n"
+	    "verb [arg ...]\n"
+	    "       maintctl [-H ssh://[user@]host[:port]] [-s socket] "
+	    "top|shell\n"
 	    "       maintctl help [VERB], maintctl --version\n"
-	    "       maintctl --stdio [-s socket]: join standard input and "
-	    "output to the socket\n"
-	    "                    (what -H runs on the other host)\n");
+	    "       maintctl --stdio [-s socket]\n");
+	help_options(fp);
 }
 
 static void __attribute__((noreturn))
@@ -452,6 +445,8 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "help") == 0 && argc <= 2 && !jflag) {
 		if (argc == 1) {
 			help_all(stdout);
+			printf("\n");
+			help_options(stdout);
 			return EX_OK;
 		}
 		if (help_verb(stdout, argv[1]) == -1) {

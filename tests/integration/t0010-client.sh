@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 55
+plan 56
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -52,7 +52,8 @@ done
 is "every verb of the daemon's help is in both completion scripts" "$missing" ""
 is "... and the daemon's help is maintctl's, line for line" \
     "$(raw help | sed -n 's/^- //p')" \
-    "$("$MAINTCTL" -s "$T/nothing.sock" help | grep -v '^top \|^shell ')"
+    "$("$MAINTCTL" -s "$T/nothing.sock" help | sed '/^$/,$d' |
+    grep -v '^top \|^shell ')"
 missing=""
 sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def" >"$T/opts"
 while read -r o; do
@@ -61,6 +62,14 @@ while read -r o; do
 	grep -q -- "$o" "$COMP/_maintctl" || missing="$missing zsh:$o"
 done <"$T/opts"
 is "every option is in both completion scripts" "$missing" ""
+missing=""
+for o in $("$MAINTCTL" --help | sed -n 's/^  \(-[a-zA-Z], \)*\(--[a-z]*\).*/\1\2/p' |
+    tr -d ','); do
+	grep -q -- " $o" "$COMP/maintctl.bash" || missing="$missing bash:$o"
+	grep -q -- " $o" "$COMP/_maintctl" || missing="$missing zsh:$o"
+done
+is "... and every option of maintctl's own (--help lists -H, --stdio)" \
+    "$missing:$("$MAINTCTL" --help | grep -c -- '^  -H, --host \|^  --stdio ')" ":2"
 # complete WORDS...: what bash completion offers for the last word
 complete_words() {
 	PATH=$(dirname "$MAINTCTL"):$PATH bash -c '

@@ -13,13 +13,13 @@
 # failing (a port nobody listens on), no maintd there, no maintctl
 # there: exit 69, naming the host.  A bad -H: exit 2, no ssh run.  The
 # shell sends every line over one ssh login; top draws the remote
-# dashboard.  As root, the second user is made with useradd and removed
-# at the end; sshd as root needs /run/sshd (made if missing, and removed
-# again).
+# dashboard; the bash completion asks the host of -H for names.  As
+# root, the second user is made with useradd and removed at the end;
+# sshd as root needs /run/sshd (made if missing, and removed again).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 44
 
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 if [ ! -x "$SSHD" ] || ! command -v ssh >/dev/null 2>&1 ||
@@ -50,9 +50,10 @@ cp "$MAINTCTL" "$T/bin/maintctl"
 chmod 755 "$T/bin/maintctl"
 ME=$(id -un)
 
-ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host_key" &&
-    ssh-keygen -q -t ed25519 -N '' -C client -f "$S/key" ||
-    skip_rest "ssh-keygen failed"
+if ! ssh-keygen -q -t ed25519 -N '' -C host -f "$S/host_key" ||
+    ! ssh-keygen -q -t ed25519 -N '' -C client -f "$S/key"; then
+	skip_rest "ssh-keygen failed"
+fi
 cp "$S/key.pub" "$S/keys/$ME"
 
 # as root: a user not in admin_group, with a shell that can run a
@@ -285,10 +286,17 @@ like "... saying what it takes" "$(cat "$T/o")" 'ssh://\[user@\]host\[:port\]'
 is "... and no ssh was run" "$(grep -c 'Connection from' "$S/sshd.log")" \
     "$before"
 
-# --- maintctl --stdio, shell and top ----------------------------------------------
+# --- maintctl --stdio, completion, shell and top ----------------------------------
 
 is "--stdio alone: the raw protocol, answered then closed" \
     "$(printf 'ping\n' | "$MAINTCTL" --stdio -s "$SOCK")" "OK pong"
+COMP=$(dirname "$MAINTCTL")/completion
+is "bash completion: task names from the host and socket of -H and -s" \
+    "$(PATH=$(dirname "$MAINTCTL"):$PATH bash -c '. "$1"; shift
+	COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+	_maintctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$COMP/maintctl.bash" \
+    maintctl -H "$H" -s "$SOCK" activate '' </dev/null | sort | tr '\n' ' ')" \
+    "a b ticker "
 before=$(grep -c 'Accepted publickey' "$S/sshd.log")
 r=$(printf 'ping\nstatus a\n' |
     HOME=$T "$MAINTCTL" -H "$H" -s "$SOCK" shell 2>&1)
