@@ -12,14 +12,15 @@
 # (TERM or KILL): no ssh, no session, no maintctl --stdio left.  ssh
 # failing (a port nobody listens on), no maintd there, no maintctl
 # there: exit 69, naming the host.  A bad -H: exit 2, no ssh run.  The
-# shell sends every line over one ssh login; top draws the remote
+# shell sends every line over one ssh login (logging in again when
+# maintd closed it idle); top draws the remote
 # dashboard; the bash completion asks the host of -H for names.  As
 # root, the second user is made with useradd and removed at the end;
 # sshd as root needs /run/sshd (made if missing, and removed again).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 44
+plan 48
 
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 if [ ! -x "$SSHD" ] || ! command -v ssh >/dev/null 2>&1 ||
@@ -138,6 +139,7 @@ H="ssh://$ME@127.0.0.1:$PORT"
 
 write_conf <<'EOF'
 socket_mode = "0666"
+client_timeout = 3s
 task ticker {
 	kind = service
 	shell = true
@@ -305,6 +307,31 @@ like "... each line is a request" "$r" "^pong$"
 like "... answered as maintctl prints it" "$r" "^a +oneshot +"
 is "... all of them over one ssh login" \
     "$(($(grep -c 'Accepted publickey' "$S/sshd.log") - before))" 1
+
+# the shell's connection closed by maintd (client_timeout): the next line
+# logs in again, and is answered
+mkfifo "$T/shell.in"
+HOME=$T "$MAINTCTL" -H "$H" -s "$SOCK" shell <"$T/shell.in" >"$T/shell.out" \
+    2>&1 &
+SHPID=$!
+EXTRA_PIDS="$EXTRA_PIDS $SHPID"
+exec 7>"$T/shell.in"
+before=$(grep -c 'Accepted publickey' "$S/sshd.log")
+echo ping >&7
+wait_for 30 grep -q '^pong$' "$T/shell.out"
+no_relay() {
+	! relays
+}
+check "shell: maintd closes its idle connection, and ssh ends" \
+    wait_for 20 no_relay
+echo 'status b' >&7
+check "... the next line logs in again and is answered" \
+    wait_for 30 grep -q '^b  *oneshot' "$T/shell.out"
+exec 7>&-
+check "... end of input: the shell ends" wait_for 10 gone "$SHPID"
+is "... two logins, no error" \
+    "$(($(grep -c 'Accepted publickey' "$S/sshd.log") - before)):$(grep -c maintctl: "$T/shell.out")" \
+    "2:0"
 
 if command -v tmux >/dev/null 2>&1; then
 	TS="maintd-t0703-$$"
