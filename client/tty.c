@@ -128,10 +128,10 @@ static struct conn	shared = { .t = { -1, -1, -1 } };
 
 /*
  * One request: each data line to cb as it comes, the final line in
- * final; the number of data lines, or -1 if maintd could not be reached
- * (or the reply did not end).  On the socket, a connection of its own;
- * over ssh, the shared one, opened again once if it was closed while
- * idle (client_timeout: maintd never read the request then).
+ * final (empty if the reply did not end); the number of data lines, or
+ * -1 if maintd could not be reached.  On the socket, a connection of
+ * its own; over ssh, the shared one, opened again once if it was closed
+ * while idle (client_timeout: maintd never read the request then).
  */
 static int
 roundtrip(const char *req, void (*cb)(const char *, void *), void *arg,
@@ -162,7 +162,7 @@ roundtrip(const char *req, void (*cb)(const char *, void *), void *arg,
 			break;
 		conn_close(c, 5);
 		if (!reused || ndata > 0 || conn_open(c) == -1)
-			return -1;
+			return ndata > 0 ? ndata : -1;
 		reused = false;
 	}
 	if (c == &own)
@@ -187,14 +187,15 @@ json_line(const char *line, void *arg)
 	}
 }
 
-/* One request: each JSON data line to cb; 0, or -1 as roundtrip. */
+/* One request: each JSON data line to cb; -1 if it got no final line. */
 static int
 request(const char *req, void (*cb)(struct json_object *, void *), void *arg,
     char *final, size_t len)
 {
 	struct json_cb	j = { cb, arg };
 
-	return roundtrip(req, json_line, &j, final, len) == -1 ? -1 : 0;
+	return roundtrip(req, json_line, &j, final, len) == -1 ||
+	    final[0] == '\0' ? -1 : 0;
 }
 
 /* --- top ----------------------------------------------------------------- */
