@@ -32,8 +32,8 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "proto.h"
+#include "state.h"
 #include "util.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */

@@ -34,7 +34,6 @@
 #include "fleet.h"
 #include "health.h"
 #include "http.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
@@ -43,6 +42,7 @@
 #include "reload.h"
 #include "sched.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "verbs.h"
@@ -364,6 +364,8 @@ print_version(void)
 		    path_default(d[i].kind, buf, sizeof(buf)));
 }
 
+static void	maintd_shutdown(void);
+
 int
 main(int argc, char *argv[])
 {
@@ -542,7 +544,7 @@ main(int argc, char *argv[])
 	return 0;
 }
 
-void
+static void
 maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);

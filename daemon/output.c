@@ -18,8 +18,8 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "output.h"
+#include "state.h"
 #include "task.h"
 #include "util.h"
 

@@ -27,7 +27,7 @@
 #include "ev.h"
 #include "event.h"
 #include "log.h"
-#include "maintd.h"
+#include "state.h"
 #include "preset.h"
 #include "proto.h"
 #include "util.h"
