@@ -45,7 +45,7 @@ EOF
 check "daemon starts" start_fg
 verbs=$(ctl --json help | jq -r .verb | sort)
 missing=""
-for v in $verbs top shell; do
+for v in $verbs top shell token; do
 	grep -q -- "$v" "$COMP/maintctl.bash" || missing="$missing bash:$v"
 	grep -q -- "$v" "$COMP/_maintctl" || missing="$missing zsh:$v"
 done
@@ -53,7 +53,7 @@ is "every verb of the daemon's help is in both completion scripts" "$missing" ""
 is "... and the daemon's help is maintctl's, line for line" \
     "$(raw help | sed -n 's/^- //p')" \
     "$("$MAINTCTL" -s "$T/nothing.sock" help | sed '/^$/,$d' |
-    grep -v '^top \|^shell ')"
+    grep -v '^top \|^shell \|^token ')"
 missing=""
 sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def" >"$T/opts"
 while read -r o; do
