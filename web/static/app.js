@@ -436,7 +436,7 @@
 		const r = {};
 		r.light = el('span', { class: 'light' });
 		r.link = el('a', { href: '#/task/' + encodeURIComponent(name), text: name });
-		r.desc = el('div', { class: 'desc' });
+		r.desc = el('div', { class: 'tdesc' });
 		r.kind = el('td', { class: 'muted' });
 		r.state = el('td');
 		r.last = el('td');
@@ -471,8 +471,9 @@
 		const [lt, lc] = lastText(t);
 		r.last.textContent = lt;
 		r.last.className = lc;
-		r.next.textContent = t.next_run ? ago(t.next_run) : '–';
-		r.next.title = t.next_run ? when(t.next_run) : '';
+		r.next.textContent = t.next_run ? ago(t.next_run) : t.schedule || '–';
+		r.next.title = t.next_run ? when(t.next_run) : t.schedule ?
+		    'its schedule, while it is active' : '';
 		r.tags.replaceChildren(...(t.tags || []).map((g) =>
 		    el('button', { class: 'tag', type: 'button', text: g,
 		        title: 'show the tasks tagged ' + g,
