@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <signal.h>
+#include <stdint.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -704,57 +706,132 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 	}
 }
 
-/*
- * Read the file with its comments blanked out (newlines kept), because
- * libconfuse 3.3 miscounts lines after comments and cannot take a comment
- * inside a list.  Also catch braces that libconfuse would let pass at EOF.
- */
-static char *
-read_clean(const char *path)
-{
-	FILE	*fp;
-	char	*buf, *p, *end;
-	size_t	 len = 0, cap = 65536, n;
-	int	 depth = 0, line = 1, openline[64];
-	char	 q, why[PATH_MAX + 128];
-	struct stat st;
+/* How many files were caught being written (conf_file_unsettled()). */
+static size_t	unsettled;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		conf_err_add(path, 0, "%s", strerror(errno));
+size_t
+conf_file_unsettled(void)
+{
+	return unsettled;
+}
+
+static bool
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+char *
+conf_file_read(const char *path, bool discovered, struct stat *st,
+    size_t *lenp, char *err, size_t errlen)
+{
+	struct stat	 after;
+	char		*buf;
+	size_t		 len = 0, cap, max = discovered ? CONF_DROPIN_MAX : 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = trust_open(path, discovered ? TRUST_PLANTED : 0, st, err,
+	    errlen)) == -1)
+		return NULL;
+	/* refused unread: reading 100 MB would stop the loop for seconds */
+	if (max > 0 && (uintmax_t)st->st_size > max) {
+		snprintf(err, errlen, "larger than 1 MiB (%jd bytes), the limit "
+		    "of a file found by discover", (intmax_t)st->st_size);
+		close(fd);
 		return NULL;
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		conf_err_add(path, 0, "not a regular file");
-		fclose(fp);
-		return NULL;
-	}
-	/* running as root: only a file that no one else could have changed */
-	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
-		conf_err_add(path, 0, "%s", why);
-		fclose(fp);
-		return NULL;
-	}
+	cap = (size_t)st->st_size + 2 > 65536 ? (size_t)st->st_size + 2 : 65536;
 	buf = xcalloc(cap, 1);
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-		len += n;
+	for (;;) {
 		if (len + 1 == cap) {
-			buf = xreallocarray(buf, cap * 2, 1);
+			buf = xreallocarray(buf, cap, 2);
 			cap *= 2;
 		}
+		if ((n = read(fd, buf + len, cap - len - 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (max > 0 && len > max)
+			break;	/* it grows: caught below */
 	}
-	if (ferror(fp)) {
-		conf_err_add(path, 0, "read: %s", strerror(errno));
-		fclose(fp);
+	if (n == -1 || fstat(fd, &after) == -1) {
+		snprintf(err, errlen, "read: %s", strerror(errno));
+		close(fd);
 		free(buf);
 		return NULL;
 	}
-	fclose(fp);
+	close(fd);
+	/*
+	 * Written to while it was read (an editor's write in place, a
+	 * copy under way): what was read may be a part of it.  Not taken;
+	 * the write that follows makes discover reload, or the reload that
+	 * failed on it is tried again once discover_settle has passed.
+	 */
+	if (len != (size_t)st->st_size || after.st_size != st->st_size ||
+	    !same_time(&after.st_mtim, &st->st_mtim) ||
+	    !same_time(&after.st_ctim, &st->st_ctim)) {
+		unsettled++;
+		snprintf(err, errlen, "changed while it was read (being "
+		    "written?): not taken as it is");
+		free(buf);
+		return NULL;
+	}
 	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* The first line of text longer than CONF_LINE_MAX, or 0. */
+static int
+long_line(const char *text, size_t len)
+{
+	const char	*p = text, *end = text + len, *nl;
+	int		 line = 1;
+
+	for (; p < end; p = nl + 1, line++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > CONF_LINE_MAX)
+			return line;
+	}
+	return 0;
+}
+
+/*
+ * Read the file with its comments blanked out (newlines kept), because
+ * libconfuse 3.3 miscounts lines after comments and cannot take a comment
+ * inside a list.  Also catch braces that libconfuse would let pass at EOF,
+ * and lines too long for its lexer (its time grows with the square of a
+ * line's length).
+ */
+static char *
+read_clean(const char *path, bool main, struct stat *st)
+{
+	char	*buf, *p, *end;
+	size_t	 len;
+	int	 depth = 0, line = 1, openline[64];
+	char	 q, why[PATH_MAX + 128];
+
+	if ((buf = conf_file_read(path, !main, st, &len, why,
+	    sizeof(why))) == NULL) {
+		conf_err_add(path, 0, "%s", why);
+		return NULL;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		conf_err_add(path, 0, "contains a NUL byte: not a config file");
 		free(buf);
 		return NULL;
 	}
+	if ((line = long_line(buf, len)) > 0) {
+		conf_err_add(path, line, "a line longer than 64 KiB: refused "
+		    "unparsed");
+		free(buf);
+		return NULL;
+	}
+	line = 1;
 	end = buf + len;
 	for (p = buf; p < end; p++) {
 		if (*p == '\n')
@@ -801,14 +878,34 @@ read_clean(const char *path)
 }
 
 
+/*
+ * As root, a file that holds a secret (a row of conf_opts.c marked so)
+ * must not be readable by others, as ssh(1) will not use a private key
+ * that others can read.
+ */
+static void
+secret_check(const char *path, mode_t mode)
+{
+	const char	*option, *what;
+	int		 line;
+
+	if (!trust_needed() || !(mode & S_IROTH) ||
+	    (line = conf_parser_secret(&option, &what)) == 0)
+		return;
+	conf_err_add(path, line, "%s: %s, and the file is readable by others "
+	    "(mode %04o): refusing it (chmod o-r %s)", option, what,
+	    (unsigned)(mode & 07777), path);
+}
+
 size_t
 conf_file_load(struct config *conf, const char *path, const char *given,
-    bool main)
+    mode_t mode, bool main)
 {
+	struct stat	 st;
 	cfg_t		*cfg;
 	char		*text;
 	size_t		 n0 = conf_err_count(), nt, i;
-	int		 rc;
+	int		 rc, line;
 
 	cur_file = path;
 	cur_conf = conf;
@@ -816,7 +913,15 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 	nt = conf->ntasks;
 	cfg = main ? conf_parser() : conf_parser_dropin();
 	conf_parser_take(take_task);
-	if ((text = given != NULL ? xstrdup(given) : read_clean(path)) == NULL)
+	st.st_mode = mode;
+	text = NULL;
+	if (given != NULL && (line = long_line(given, strlen(given))) > 0)
+		conf_err_add(path, line, "a value longer than 64 KiB: refused "
+		    "unparsed");
+	else
+		text = given != NULL ? xstrdup(given) : read_clean(path, main,
+		    &st);
+	if (text == NULL)
 		rc = CFG_FILE_ERROR;
 	else {
 		free(cfg->filename);
@@ -825,6 +930,8 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 		conf_err_file(path, text);
 		rc = cfg_parse_buf(cfg, text);
 		conf_parser_done(cfg);
+		if (rc == CFG_SUCCESS)
+			secret_check(path, st.st_mode);
 		conf_err_file(path, NULL);
 		free(text);
 	}

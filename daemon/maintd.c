@@ -548,6 +548,7 @@ maintd_shutdown(void)
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
 	discover_stop();
+	reload_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();
