@@ -403,8 +403,12 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	windows_reload();
 	notify_reload();
 	log_setfacility(md.conf->syslog_facility);
-	if (strcmp(olddir, md.conf->log_dir) != 0)
+	if (strcmp(olddir, md.conf->log_dir) != 0) {
 		output_reopen();	/* the next lines go to the new place */
+		/* a new log_dir is made as at start-up */
+		if (output_logdir(true, err, sizeof(err)) == -1)
+			log_warnx("log_dir %s: %s", md.conf->log_dir, err);
+	}
 	free(olddir);
 	memset(&m, 0, sizeof(m));
 	feed_publish(FEED_CONFIG, &m);
