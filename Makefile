@@ -1,6 +1,7 @@
 # maintd: build, install, test.  GNU make or BSD make with the usual
 # variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
-# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR.
+# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR, BASHCOMPDIR,
+# ZSHCOMPDIR; MAINTD_USER and MAINTD_GROUP.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -12,6 +13,12 @@ RUNSTATEDIR	?= /run
 STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
 LIBEXECDIR	?= $(PREFIX)/libexec/maintd
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR	?= $(PREFIX)/share/zsh/site-functions
+# The user and group maintd runs as (root and root's group): the owner
+# the log rotation files give the task logs they create.
+MAINTD_USER	?= root
+MAINTD_GROUP	?= $(shell id -gn $(MAINTD_USER) 2>/dev/null || echo $(MAINTD_USER))
 
 CC		?= cc
 # make V=1 shows the compiler command lines
@@ -37,9 +44,11 @@ ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
-		  daemon/table.c daemon/task.c daemon/util.c daemon/verbs.c \
-		  daemon/verbs_ctl.c daemon/supervise.c daemon/spawn.c \
-		  daemon/output.c daemon/osdep.c daemon/store.c daemon/event.c \
+		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
+		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
+		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
+		  daemon/store_db.c daemon/store_run.c \
+		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
@@ -57,7 +66,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep cgroup ev
+T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 
@@ -66,20 +75,23 @@ SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  rc/maintd.openrc tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
-		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
+		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor \
+		  debian/maintd.postinst debian/maintd.postrm
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
 # The example maintenance scripts, installed in LIBEXECDIR.
 CONTRIB_TASKS	= contrib/tasks/cleanup-old-files contrib/tasks/log-cleanup \
 		  contrib/tasks/sqlite-vacuum contrib/tasks/disk-space-check
 
-# Debian packages for building and testing (make deps installs them).
+# Debian packages for building and testing (make deps installs them);
+# the last line builds and checks the Debian package (debian/, t0801).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
 		  libedit-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
-		  etcd-server etcd-client libclang-rt-14-dev
+		  etcd-server etcd-client libclang-rt-14-dev \
+		  debhelper lintian fakeroot dpkg-dev
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
@@ -262,16 +274,26 @@ bench: all
 
 # What make install fills in: the rc scripts and the log rotation files
 # hold @SBINDIR@, @SYSCONFDIR@, @RUNSTATEDIR@, @STATEDIR@ and
-# @LOCALSTATEDIR@; the example configuration and the manual pages show the
-# default paths of this build.
+# @LOCALSTATEDIR@ (the log rotation files also @MAINTD_USER@ and
+# @MAINTD_GROUP@); the example configuration, the manual pages and
+# contrib/ show the default paths of this build (and contrib/kubernetes
+# an image made with this PREFIX).
 SUBST		= -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		  -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
-		  -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g'
+		  -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+		  -e 's|@MAINTD_USER@|$(MAINTD_USER)|g' \
+		  -e 's|@MAINTD_GROUP@|$(MAINTD_GROUP)|g'
 SUBST_DEFAULTS	= -e 's|/etc/maintd/|$(SYSCONFDIR)/maintd/|g' \
 		  -e 's|/run/maintd|$(RUNSTATEDIR)/maintd|g' \
 		  -e 's|/var/lib/maintd|$(STATEDIR)/maintd|g' \
 		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g' \
-		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g'
+		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g' \
+		  -e 's|PREFIX=/usr/local|PREFIX=$(PREFIX)|g'
+# contrib/ goes to DOCDIR/contrib as it is in the tree, but for the task
+# scripts, which go to LIBEXECDIR.
+CONTRIB_DOCS	= contrib/README contrib/WRITING-TASKS contrib/tasks/tasks.conf \
+		  contrib/tmux-monitor contrib/cron/maintd-health \
+		  $(wildcard contrib/systemd/* contrib/kubernetes/*)
 # The installed example configuration is for a daemon running as root.
 SUBST_ROOT	= -e 's|^\# user \( *\)= "maint" |user  \1= "nobody"|'
 
@@ -298,12 +320,10 @@ install: all
 	    rc/maintd.freebsd rc/maintd.openbsd; do \
 		sed $(SUBST) $$f >$(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0644 $(BUILD)/completion/maintctl.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
-	install -m 0644 $(BUILD)/completion/_maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	    $(DESTDIR)$(BASHCOMPDIR)/maintctl
+	install -m 0644 $(BUILD)/completion/_maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	sed $(SUBST) conf/logrotate.d/maintd >$(DESTDIR)$(DOCDIR)/logrotate.maintd
 	sed $(SUBST) conf/newsyslog.conf.d/maintd.conf \
 	    >$(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
@@ -312,11 +332,12 @@ install: all
 		sed $(SUBST_DEFAULTS) $$f >$(DESTDIR)$(LIBEXECDIR)/$${f##*/} && \
 		chmod 0755 $(DESTDIR)$(LIBEXECDIR)/$${f##*/}; \
 	done
-	sed $(SUBST_DEFAULTS) contrib/tasks/tasks.conf \
-	    >$(DESTDIR)$(DOCDIR)/contrib/tasks.conf
-	install -m 0755 contrib/tmux-monitor $(DESTDIR)$(DOCDIR)/contrib
-	install -m 0644 contrib/README contrib/WRITING-TASKS \
-	    contrib/cron/maintd-health $(DESTDIR)$(DOCDIR)/contrib
+	for f in $(CONTRIB_DOCS); do \
+		install -d $(DESTDIR)$(DOCDIR)/$${f%/*} && \
+		sed $(SUBST_DEFAULTS) $$f >$(DESTDIR)$(DOCDIR)/$$f && \
+		chmod 0644 $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
+	done
+	chmod 0755 $(DESTDIR)$(DOCDIR)/contrib/tmux-monitor
 	@echo "rc scripts and log rotation configs are in $(DOCDIR);" \
 	    "see rc/README for where they go"
 
@@ -326,8 +347,7 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/maintctl-tty \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 
 clean:

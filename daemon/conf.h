@@ -34,14 +34,23 @@ struct task_health {
 	bool		 restart;
 };
 
-/* One condition of start_when: "load1 < 4.0", "mem_available > 512M". */
-enum guard_metric { GM_LOAD1, GM_LOAD5, GM_LOAD15, GM_MEM_AVAILABLE };
+/*
+ * One condition of start_when: "load1 < 4.0", "mem_available > 512M",
+ * "disk_free(/var) > 10G" (or 15%), "pressure(io) < 20", "uptime > 10m".
+ */
+enum guard_metric {
+	GM_LOAD1, GM_LOAD5, GM_LOAD15, GM_MEM_AVAILABLE, GM_DISK_FREE,
+	GM_PRESSURE_CPU, GM_PRESSURE_MEMORY, GM_PRESSURE_IO, GM_UPTIME,
+	GM_NMETRICS
+};
 enum guard_op { GO_LT, GO_LE, GO_GT, GO_GE };
 
 struct guard_cond {
 	enum guard_metric metric;
 	enum guard_op	  op;
-	double		  value;	/* load, or bytes */
+	double		  value;	/* load, bytes, %, or seconds */
+	bool		  percent;	/* disk_free: value is a % */
+	char		  path[256];	/* disk_free: its file system */
 };
 
 struct guard {
@@ -209,6 +218,7 @@ int		 conf_parse_cond(const char *, struct guard_cond *, char *err,
 		    size_t len);
 const char	*guard_metric_name(enum guard_metric);
 const char	*guard_op_name(enum guard_op);
+const char	*guard_resource(enum guard_metric);
 const char	*kind_name(enum task_kind);
 const char	*output_name(enum task_output);
 const char	*restart_name(enum task_restart);

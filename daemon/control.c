@@ -34,8 +34,8 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "proto.h"
+#include "state.h"
 #include "trust.h"
 #include "util.h"
 

@@ -34,8 +34,8 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "reload.h"
+#include "state.h"
 #include "util.h"
 
 static int		 watch_fd = -1;	/* inotify or kqueue */

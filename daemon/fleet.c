@@ -36,9 +36,9 @@
 #include "feed.h"
 #include "fleet.h"
 #include "log.h"
-#include "maintd.h"
 #include "policy.h"
 #include "preset.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 

@@ -31,8 +31,8 @@
 #include "health.h"
 #include "http.h"
 #include "log.h"
-#include "maintd.h"
 #include "spawn.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 

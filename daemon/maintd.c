@@ -35,7 +35,6 @@
 #include "fleet.h"
 #include "health.h"
 #include "http.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
@@ -44,6 +43,7 @@
 #include "reload.h"
 #include "sched.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "trust.h"
@@ -372,6 +372,8 @@ print_version(void)
 		    path_default(d[i].kind, buf, sizeof(buf)));
 }
 
+static void	maintd_shutdown(void);
+
 int
 main(int argc, char *argv[])
 {
@@ -554,7 +556,7 @@ main(int argc, char *argv[])
 	return 0;
 }
 
-void
+static void
 maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);

@@ -21,10 +21,10 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "osdep.h"
-#include "maintd.h"
+#include "host.h"
 #include "metrics.h"
 #include "paths.h"
+#include "state.h"
 #include "store.h"
 #include "task.h"
 #include "trust.h"
@@ -150,7 +150,7 @@ metrics_print(FILE *fp, int up)
 		    "over a minute, as start_when sees it.");
 		fprintf(fp, "maintd_load1 %.2f\n", load[0]);
 	}
-	if (os_mem_available(&mem) == 0) {
+	if (host_mem_available(&mem) == 0) {
 		head(fp, "maintd_mem_available_bytes", "gauge", "Memory "
 		    "available for new work, as start_when sees it.");
 		fprintf(fp, "maintd_mem_available_bytes %llu\n",

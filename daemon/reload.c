@@ -34,11 +34,11 @@
 #include "event.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "notify.h"
 #include "output.h"
 #include "preset.h"
 #include "reload.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 

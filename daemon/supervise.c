@@ -23,18 +23,16 @@
 #include <json-c/json.h>
 
 #include "cgroup.h"
-#include "cron.h"
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
-#include "guard.h"
 #include "log.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
 #include "policy.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
@@ -45,10 +43,6 @@
 
 static size_t		nbusy;
 static struct ev_timer	title_timer;
-static struct ev_timer	shutdown_timer;
-
-static void	finish(struct task *);
-static void	forget(struct task *);
 
 static start_gate_fn	gate;
 static run_gone_fn	gone_hook;
@@ -77,18 +71,6 @@ all(size_t i)
 	return i < md.tasks.n ? md.tasks.v[i] : md.retired[i - md.tasks.n];
 }
 
-/* Tell the feed that t is now active, or not. */
-static void
-activation(struct task *t)
-{
-	struct feed_msg	m;
-
-	memset(&m, 0, sizeof(m));
-	m.task = t;
-	m.active = t->active;
-	feed_publish(FEED_ACTIVATION, &m);
-}
-static void	deactivate(struct task *, const char *, const char *);
 
 size_t
 supervise_running(void)
@@ -227,7 +209,7 @@ cgroup_changed(void *arg)
 		return;
 	t->sweeping = t->sweep_look = false;
 	ev_timer_del(&t->kill_timer);
-	finish(t);
+	supervise_finish(t);
 }
 
 static void
@@ -239,7 +221,7 @@ kill_fire(void *arg)
 	if (t->sweeping) {
 		if (!run_left(t, pgid, NULL)) {
 			t->sweeping = t->sweep_look = false;
-			finish(t);
+			supervise_finish(t);
 			return;
 		}
 		if (t->sweep_look) {
@@ -471,7 +453,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 		ev_timer_add(&t->kill_timer, LOOK_AGAIN_MS);
 		return;
 	}
-	finish(t);
+	supervise_finish(t);
 }
 
 /*
@@ -506,12 +488,15 @@ restart_fire(void *arg)
 		return;
 	t->restarts++;
 	if (start_or_wait(t, TR_RESTART, err, sizeof(err)) == -1)
-		finish(t);
+		supervise_finish(t);
 }
 
-/* The run and its leftovers are gone: decide what comes next. */
-static void
-finish(struct task *t)
+/*
+ * The run and its leftovers are gone (or it could not start): decide
+ * what comes next.
+ */
+void
+supervise_finish(struct task *t)
 {
 	struct run		*r = &t->cur;
 	struct json_object	*detail;
@@ -538,7 +523,7 @@ finish(struct task *t)
 	if (gone_hook != NULL)
 		gone_hook(t);
 	if (t->retired) {
-		forget(t);
+		supervise_forget(t);
 		if (md.shutting_down && nbusy == 0)
 			ev_break();
 		return;
@@ -686,219 +671,24 @@ on_chld(int signo, void *arg)
 		    t->sweep_look ? &unsure : NULL) && unsure == 0) {
 			t->sweeping = t->sweep_look = false;
 			ev_timer_del(&t->kill_timer);
-			finish(t);
+			supervise_finish(t);
 		}
 	}
 	store_batch_end();
 }
 
-static void
-until_fire(void *arg)
-{
-	struct task	*t = arg;
-
-	log_info("%s: auto-deactivated", t->conf->name);
-	deactivate(t, "timer", "auto-deactivated");
-}
-
-/* 1 if it was already active, else 0. */
-int
-task_activate(struct task *t, int64_t for_ms, const char *actor)
-{
-	struct json_object	*detail;
-	char			 err[256], d[64];
-	int64_t			 ms = for_ms;
-	enum trigger		 trig;
-
-	if (t->active)
-		return 1;
-	t->active = true;
-	t->restarts = 0;
-	t->crashes = 0;
-	if (ms <= 0)
-		ms = t->conf->auto_deactivate_ms >= 0 ?
-		    t->conf->auto_deactivate_ms : md.conf->auto_deactivate_ms;
-	t->active_until = 0;
-	if (ms > 0) {
-		t->active_until = time(NULL) + (time_t)(ms / 1000);
-		ev_timer_add(&t->until_timer, (uint64_t)ms);
-	}
-	log_info("%s: activated by %s%s%s", t->conf->name, actor,
-	    ms > 0 ? " for " : "", ms > 0 ? fmt_duration(ms, d, sizeof(d)) :
-	    "");
-	detail = json_object_new_object();
-	if (ms > 0) {
-		json_object_object_add(detail, "for_s",
-		    json_object_new_int64(ms / 1000));
-		json_object_object_add(detail, "until", json_object_new_string(
-		    fmt_rfc3339(t->active_until, d, sizeof(d))));
-	}
-	event_emit(t->conf->name, "activated", actor, detail);
-	if (t->state == ST_FAILED)
-		t->state = ST_IDLE;
-	switch (t->conf->kind) {
-	case KIND_SERVICE:
-	case KIND_ONESHOT:
-		trig = strncmp(actor, "window:", 7) == 0 ? TR_WINDOW :
-		    TR_ACTIVATE;
-		if (!task_busy(t) && trig == TR_WINDOW &&
-		    guard_check(&t->conf->start_when, err, sizeof(err)) == -1) {
-			/* sched.c starts it once start_when holds */
-			log_info("%s: waiting: %s", t->conf->name, err);
-			t->waiting = true;
-			t->wait_trigger = TR_WINDOW;
-		} else if (!task_busy(t)) {
-			/* a service that could not be started (fork failed)
-			 * is tried again after its backoff, as if it crashed */
-			if (task_start(t, trig, false, actor, err,
-			    sizeof(err)) == -1 && t->spawn_failed &&
-			    t->conf->kind == KIND_SERVICE)
-				finish(t);
-		} else if (t->state == ST_STOPPING) {
-			/* the last run is on its way out: start once it is */
-			t->start_pending = true;
-			t->pending_trigger = trig;
-		}
-		break;
-	case KIND_PERIODIC:
-		break;	/* sched.c follows activations */
-	}
-	activation(t);
-	supervise_title();
-	return 0;
-}
-
-static void
-deactivate(struct task *t, const char *actor, const char *event)
-{
-	if (!t->active)
-		return;
-	t->active = false;
-	t->active_until = 0;
-	t->start_pending = false;
-	activation(t);
-	ev_timer_del(&t->until_timer);
-	ev_timer_del(&t->restart_timer);
-	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
-		t->state = ST_IDLE;
-	if (task_busy(t))
-		(void)task_stop(t, actor);
-	log_info("%s: %s by %s", t->conf->name, event, actor);
-	event_emit(t->conf->name, event, actor, NULL);
-	supervise_title();
-}
-
+/* The timers of a run of t. */
 void
-task_deactivate(struct task *t, const char *actor)
+supervise_task_init(struct task *t)
 {
-	deactivate(t, actor, "deactivated");
-}
-
-/* A service: stop the current process, start again now. */
-int
-task_restart(struct task *t, const char *actor, char *err, size_t errlen)
-{
-	if (t->conf->kind != KIND_SERVICE) {
-		snprintf(err, errlen, "%s is a %s task: restart is for "
-		    "services (use run)", t->conf->name,
-		    kind_name(t->conf->kind));
-		return -1;
-	}
-	if (!t->active) {
-		snprintf(err, errlen, "%s is not active (activate it)",
-		    t->conf->name);
-		return -1;
-	}
-	t->crashes = 0;
-	if (task_busy(t)) {
-		/* finish() starts it again once this run has ended */
-		t->start_pending = true;
-		t->pending_trigger = TR_RESTART;
-		t->restarts++;
-		(void)task_stop(t, actor);
-		return 1;
-	}
-	ev_timer_del(&t->restart_timer);
-	t->state = ST_IDLE;
-	t->waiting = false;	/* a restart that waited: it is this one */
-	t->restarts++;
-	if (task_start(t, TR_RESTART, false, actor, err, errlen) == -1) {
-		if (t->spawn_failed)
-			finish(t);	/* tried again after its backoff */
-		return -1;
-	}
-	return 0;
-}
-
-static void
-shutdown_fire(void *arg)
-{
-	(void)arg;
-	log_warnx("shutdown: %zu runs still not gone; exiting anyway", nbusy);
-	ev_break();
-}
-
-void
-supervise_halt(const char *actor)
-{
-	struct task	*t;
-	size_t		 i;
-
-	md.halted = true;
-	log_warnx("emergency stop by %s: halted", actor);
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
-		if (t->active)
-			task_deactivate(t, actor);
-		if (task_busy(t))
-			(void)task_stop(t, actor);
-	}
-	event_emit(NULL, "halted", actor, NULL);
-	supervise_title();
-}
-
-void
-supervise_resume(const char *actor)
-{
-	md.halted = false;
-	log_info("resumed by %s", actor);
-	event_emit(NULL, "resumed", actor, NULL);
-}
-
-void
-supervise_shutdown(void)
-{
-	size_t		 i;
-	struct task	*t;
-
-	md.shutting_down = true;
-	for (i = 0; i < nall(); i++) {
-		t = all(i);
-		ev_timer_del(&t->until_timer);
-		ev_timer_del(&t->restart_timer);
-		if (task_busy(t))
-			(void)task_stop(t, "shutdown");
-	}
-	if (nbusy == 0) {
-		ev_break();
-		return;
-	}
-	log_info("shutdown: waiting for %zu runs to end", nbusy);
-	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
-}
-
-static void
-timers_init(struct task *t)
-{
-	ev_timer_init(&t->until_timer, until_fire, t);
 	ev_timer_init(&t->kill_timer, kill_fire, t);
 	ev_timer_init(&t->timeout_timer, timeout_fire, t);
 	ev_timer_init(&t->restart_timer, restart_fire, t);
 }
 
 /* A retired task whose run has ended: nothing refers to it any more. */
-static void
-forget(struct task *t)
+void
+supervise_forget(struct task *t)
 {
 	size_t	i;
 
@@ -916,74 +706,16 @@ forget(struct task *t)
 	task_free(t);
 }
 
-/*
- * A reload removed t (it is out of md.tasks already): deactivated, and
- * freed once no run of it is left.
- */
 void
-task_retire(struct task *t)
+supervise_runs_init(void)
 {
-	deactivate(t, "reload", "deactivated");
-	ev_timer_del(&t->until_timer);
-	ev_timer_del(&t->restart_timer);
-	if (!task_busy(t)) {
-		forget(t);
-		return;
-	}
-	t->retired = true;
-	md.retired = xreallocarray(md.retired, md.nretired + 1,
-	    sizeof(*md.retired));
-	md.retired[md.nretired++] = t;
-}
-
-static struct feed_sub	task_sub;
-
-static void
-on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
-{
-	(void)st;
-	(void)arg;
-	if (m->change == TASK_ADDED)
-		timers_init(m->task);
-}
-
-void
-supervise_init(void)
-{
-	size_t	i;
-
 	os_subreaper();
 	ev_signal(SIGCHLD, on_chld, NULL);
-	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
 	ev_timer_init(&title_timer, title_fire, NULL);
-	for (i = 0; i < md.tasks.n; i++)
-		timers_init(md.tasks.v[i]);
-	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
 }
 
-/*
- * At exit: what is left of retired tasks, and every timer of a task
- * (tasks_free() frees them next): a request still read after the
- * shutdown began can have armed one (activate --for: until_timer).
- */
 void
-supervise_free(void)
+supervise_runs_free(void)
 {
-	size_t		 i;
-	struct task	*t;
-
-	while (md.nretired > 0)
-		forget(md.retired[md.nretired - 1]);
-	free(md.retired);
-	md.retired = NULL;
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
-		ev_timer_del(&t->until_timer);
-		ev_timer_del(&t->kill_timer);
-		ev_timer_del(&t->timeout_timer);
-		ev_timer_del(&t->restart_timer);
-	}
-	ev_timer_del(&shutdown_timer);
 	ev_timer_del(&title_timer);
-	feed_unsubscribe(&task_sub);
 }

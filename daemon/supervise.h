@@ -1,4 +1,7 @@
-/* supervise.h: the life of each task: runs, timeouts, restarts, activation. */
+/*
+ * supervise.h: the life of each task: its runs, timeouts and restarts
+ * (supervise.c), its activation, the halt and the shutdown (activate.c).
+ */
 #ifndef MAINTD_SUPERVISE_H
 #define MAINTD_SUPERVISE_H
 
@@ -43,5 +46,14 @@ void	supervise_free(void);
 void	task_retire(struct task *);
 size_t	supervise_running(void);
 void	supervise_title(void);
+
+/* What activate.c asks of supervise.c. */
+void	supervise_runs_init(void);
+void	supervise_runs_free(void);
+void	supervise_task_init(struct task *);
+/* The run has gone (or could not start): what comes next (a restart...). */
+void	supervise_finish(struct task *);
+/* A retired task whose run has ended: freed. */
+void	supervise_forget(struct task *);
 
 #endif
