@@ -52,7 +52,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
-		  daemon/conf_err.c daemon/conf_opts.c daemon/conf_file.c \
+		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
+		  daemon/conf_read.c daemon/conf_file.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
@@ -66,7 +67,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep host cgroup ev
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 

@@ -27,7 +27,7 @@
 #include <json-c/json.h>
 
 #include "conf.h"
-#include "conf_file.h"
+#include "conf_read.h"
 #include "conf_manifest.h"
 #include "util.h"
 
@@ -229,7 +229,7 @@ conf_manifest(const char *path, const char *tag, struct manifest *m,
 	o.err = err;
 	o.errlen = errlen;
 	/* as a drop-in is read: no link followed, at most 1 MiB */
-	if ((text = conf_file_read(path, true, &st, &len, err, errlen)) ==
+	if ((text = conf_read(path, true, &st, &len, err, errlen)) ==
 	    NULL)
 		return -1;
 	m->mode = st.st_mode;

@@ -14,17 +14,6 @@ cfg_t	*conf_parser_dropin(void);
 void	 conf_parser_take(void (*fn)(cfg_t *));
 /* After cfg_parse_buf() on one of them, whatever it returned. */
 void	 conf_parser_done(cfg_t *);
-/*
- * What secret the value v of option in section holds ("a password in the
- * URL"), or NULL: the options marked so in conf_opts.c.
- */
-const char *conf_secret(const char *section, const char *option,
-	    const char *v);
-/*
- * The line of the first value of the last parser's parse that holds a
- * secret, its option and what it holds; 0 if none.
- */
-int	 conf_parser_secret(const char **option, const char **what);
 int	 conf_parse_mode(const char *, mode_t *);
 int	 conf_parse_percent(const char *, int64_t *pct);
 

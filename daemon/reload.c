@@ -14,7 +14,7 @@
  *
  * A file of discover caught while it is written (in place, not by a
  * rename) may read empty or cut short: a reload never takes it so.  One
- * that changed while it was read fails the load (conf_file.c), and a task
+ * that changed while it was read fails the load (conf_read.c), and a task
  * that is no longer in a file that was modified within discover_settle
  * is not taken as gone; either way the configuration in force stays, and
  * the reload is tried again once discover_settle has passed.
@@ -29,7 +29,7 @@
 #include <json-c/json.h>
 
 #include "conf.h"
-#include "conf_file.h"
+#include "conf_read.h"
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
@@ -275,9 +275,9 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	ssize_t		*match;
 
 	memset(r, 0, sizeof(*r));
-	unsettled = conf_file_unsettled();
+	unsettled = conf_read_unsettled();
 	if ((nc = conf_load(old->path, false, errors, NULL)) == NULL) {
-		if (conf_file_unsettled() != unsettled && !dry_run)
+		if (conf_read_unsettled() != unsettled && !dry_run)
 			retry_later(actor);
 		return -1;
 	}
