@@ -44,6 +44,8 @@ static size_t	wlen;
 static struct task *wtask;
 static char	ident[128];	/* openlog() keeps the pointer */
 static int	logdir_fd = -1;	/* log_dir, checked; -1: open it again */
+static uid_t	also;		/* who else may own log_dir: the tasks' user */
+static bool	also_known;	/* looked up since the last reopen */
 
 /*
  * Output that cannot be written is kept only in memory: health says so
@@ -89,6 +91,11 @@ output_logdir(bool create, char *err, size_t len)
 		close(logdir_fd);
 		logdir_fd = -1;
 	}
+	/* looked up at start-up and reload, not again at each line */
+	if (create || !also_known) {
+		also = trust_needed() ? tasks_uid() : (uid_t)-1;
+		also_known = true;
+	}
 	if (create) {
 		/* root's, not writable by others (the umask is 022) */
 		snprintf(path, sizeof(path), "%s/", md.conf->log_dir);
@@ -98,8 +105,7 @@ output_logdir(bool create, char *err, size_t len)
 			return -1;
 		}
 	}
-	if ((fd = trust_opendir(md.conf->log_dir, tasks_uid(), err, len)) ==
-	    -1)
+	if ((fd = trust_opendir(md.conf->log_dir, also, err, len)) == -1)
 		return -1;
 	if (faccessat(fd, ".", W_OK, 0) == -1) {
 		saved = errno;
@@ -462,6 +468,7 @@ output_reopen(void)
 		close(logdir_fd);
 		logdir_fd = -1;
 	}
+	also_known = false;
 	for (i = 0; i < md.tasks.n; i++)
 		if (md.tasks.v[i]->logfd != -1) {
 			close(md.tasks.v[i]->logfd);
