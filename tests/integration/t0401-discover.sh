@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 52
+plan 54
 
 D=$T/tasks.d
 mkdir -m 755 "$D"
@@ -200,9 +200,14 @@ EOF
 	is "a discover directory others may write (sticky): refused" "$?" 1
 	like "... naming it" "$(cat "$T/r")" "refusing: directory $D writable by others \\(mode 1777\\)"
 	chmod 755 "$D"
+	chown nobody "$D"
+	tctl reload >"$T/r" 2>&1
+	is "a discover directory a user owns: refused" "$?" 1
+	like "... naming it" "$(cat "$T/r")" "refusing: directory $D owned by uid $(id -u nobody)"
+	chown root "$D"
 	check "the files gone, a reload goes through" tctl reload
 else
-	for _ in $(seq 25); do
+	for _ in $(seq 27); do
 		skip "a daemon not running as root trusts its user's files"
 	done
 fi
