@@ -59,7 +59,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
 		  daemon/verbs_fleet.c
-CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
+CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -91,7 +91,7 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libedit-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
-		  etcd-server etcd-client libclang-rt-14-dev \
+		  etcd-server etcd-client libclang-rt-14-dev openssh-server \
 		  debhelper lintian fakeroot dpkg-dev
 
 # The completion scripts, made from the daemon's verb and option tables.
@@ -101,10 +101,12 @@ all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION)
 
 # maintctl top and shell: json-c and libedit, in a program of their own
 TTY_PKGS	= json-c libedit libbsd-overlay
-$(BUILD)/maintctl-tty: client/tty.c daemon/proto.h $(BUILD)/paths.h
+TTY_SRCS	= client/tty.c client/complete.c client/help.c client/transport.c
+$(BUILD)/maintctl-tty: $(TTY_SRCS) client/*.h daemon/proto.h daemon/*.def \
+    $(BUILD)/paths.h
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(TTY_PKGS)) \
-	    -iquote daemon -o $@ client/tty.c \
+	    -iquote daemon -iquote client -o $@ $(TTY_SRCS) \
 	    $$(pkg-config --libs $(TTY_PKGS)) $(ALL_LDFLAGS)
 $(BUILD)/gencomp: client/gencomp.c client/help.c client/help.h daemon/*.def \
     $(BUILD)/paths.h

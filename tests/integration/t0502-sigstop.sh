@@ -171,6 +171,7 @@ phase() {
 	wait_for 10 sh -c "[ \$(awk -v t=${P}22 -v s=$cont '\$1 == t && \$3 == \"start\" && \$4 > s' $RUNS | wc -l) -ge 2 ]"
 	stop_sampler
 	# from its first sample on, in every one (and in enough of them)
+	# shellcheck disable=SC2016
 	check "$mode: the sampler saw the service all along" awk '
 	    $2 == 1 { seen++ } $2 == 0 && seen { gone++ }
 	    END { exit !(seen >= 10 && !gone) }' "$T/samples"
