@@ -157,6 +157,29 @@ log_open(struct task *t)
 	return 0;
 }
 
+int
+output_log_read(const char *path)
+{
+	struct stat	st;
+	const char	*name = strrchr(path, '/');
+	char		err[1024];
+	int		fd;
+
+	if (logdir_fd == -1 && output_logdir(false, err, sizeof(err)) == -1)
+		return -1;
+	fd = openat(logdir_fd, name != NULL ? name + 1 : path, O_RDONLY |
+	    O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (trust_needed() && st.st_nlink != 1)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
 static void
 wflush(void)
 {

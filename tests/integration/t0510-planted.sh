@@ -3,7 +3,8 @@
 # a user can plant).  log_dir owned by the tasks' user (user = "nobody")
 # is taken; a symbolic link, a FIFO or a hard link that user puts in it
 # as a task's log file is not written through (the target untouched, no
-# hang), the task's log shows the error in health, its lines are kept
+# hang), nor read by maintctl logs (its target not shown, no hang), the
+# task's log shows the error in health, its lines are kept
 # in memory, and once the file is gone the log is written again.  A
 # log_dir deleted while maintd runs is not made again at reopen: health
 # is degraded until it is back.  At start-up log_dir is made when
@@ -19,7 +20,7 @@ if ! is_root; then
 	exit 0
 fi
 
-plan 40
+plan 45
 
 L=$T/log
 mkdir "$L"
@@ -49,6 +50,19 @@ check "metrics_file: its missing directory is made, the file written" \
     wait_for 10 test -s "$T/m/sub/maintd.prom"
 check "talk: a run" tctl run talk --wait
 like "... its line in its log file" "$(cat "$L/talk.log")" "said 1$"
+
+# maintctl logs (any client may ask) reads the log file: not through what
+# was planted, before maintd writes again
+rm -f "$L/talk.log"
+ln -s "$T/victim" "$L/talk.log"
+tctl logs talk >"$T/logs" 2>&1
+is "logs: a symbolic link in log_dir is not read" "$?" 0
+check_fails "... what it points to is not shown" grep -q precious "$T/logs"
+like "... the lines in memory are" "$(cat "$T/logs")" "said 1$"
+rm -f "$L/talk.log"
+mkfifo "$L/talk.log"
+check "logs: a FIFO in log_dir does not hang the daemon" tctl logs talk
+check "... which answers" tctl ping
 
 # planted NAME HOW ERROR: the log file replaced by what HOW makes; a run
 # writes nothing through it, and health says ERROR
