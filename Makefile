@@ -53,7 +53,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
-		  daemon/conf_err.c daemon/conf_opts.c daemon/conf_file.c \
+		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
+		  daemon/conf_read.c daemon/conf_file.c \
 		  daemon/conf_token.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
@@ -69,7 +70,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 
@@ -205,7 +206,7 @@ RUN_PORT	?= 8750
 run: deps
 	@$(MAKE) all
 	@mkdir -p run
-	@{ cat conf/maintd.conf; \
+	@umask 077; { cat conf/maintd.conf; \
 	   echo '# added by make run: keep everything under ./run'; \
 	   echo 'socket = "$(CURDIR)/run/maintd.sock"'; \
 	   echo 'pidfile = "$(CURDIR)/run/maintd.pid"'; \

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "conf_err.h"
 #include "conf_opts.h"
+#include "conf_secret.h"
 #include "cron.h"
 #include "host.h"
 #include "log.h"
@@ -819,6 +820,7 @@ validate_cb(cfg_t *cfg, cfg_opt_t *opt)
 	unsigned int		 n;
 
 	conf_err_seen(cfg, opt->name, cfg->line);
+	conf_secret_seen(cfg, opt);
 	if ((r = row_find(cfg->name, opt->name)) == NULL || r->check == NULL)
 		return 0;
 	/* a list of two or more words is the argv as it is: nothing to split */
@@ -961,6 +963,7 @@ parser(cfg_opt_t *opts)
 	size_t	 i, j;
 
 	build();
+	conf_secret_reset();
 	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
 		fatal("cfg_init");
 	cfg_set_error_function(cfg, conf_err_confuse);

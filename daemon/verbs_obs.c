@@ -489,7 +489,7 @@ file_lines(const char *path, const struct window *w, regex_t *re, size_t *np)
 	const size_t	  chunk = 65536;
 
 	*np = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = output_log_read(path)) == -1)	/* no link, no FIFO */
 		return NULL;
 	pos = lseek(fd, 0, SEEK_END);
 	buf = xcalloc(chunk + 1, 1);

@@ -113,6 +113,7 @@ web() {
 		    "/bin/true"
 		gen_tasks 't%05d' 1000 oneshot "\"$STAMP\", \"/dev/null\""
 	} | mconf web
+	chmod 600 "$W/web.conf"	# it holds a token's hash
 	start_maintd web
 	"$BUILD/maintd-http" -f -l 127.0.0.1:0 -s "$MSOCK" -c 400 \
 	    -w "$ROOT/web/static" >"$W/http.log" 2>&1 &

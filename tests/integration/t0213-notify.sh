@@ -39,6 +39,8 @@ notify dead { url = "http://127.0.0.1:$DEAD/"  events = { "run-failed" }  retrie
 notify stuck { url = "http://127.0.0.1:$PORT/stuck"  events = { "activated" }  timeout = 30s  throttle = 0 }
 notify all { url = "http://127.0.0.1:$PORT/all"  events = { "*" }  throttle = 0 }
 EOF
+# it holds a secret: as root, a file others can read is refused
+chmod 640 "$CONF"
 
 # reqs PATH: the requests the server got on PATH, as JSON lines
 reqs() {

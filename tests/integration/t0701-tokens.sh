@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 55
+plan 56
 
 hash_of() {
 	printf '%s' "$1" | sha256sum | cut -c1-64
@@ -40,6 +40,7 @@ EOF
 # nconf: stdin as a config for maintd -n; RC and ERR.
 nconf() {
 	write_conf
+	chmod 600 "$CONF"
 	"$MAINTD" -n -c "$CONF" >/dev/null 2>"$T/n.err"
 	RC=$?
 	ERR=$(cat "$T/n.err")
@@ -74,6 +75,18 @@ like "tasks outside role operate" "$ERR" \
 like "the same hash twice" "$ERR" "token t3 has the hash of token t2"
 like "a name twice" "$ERR" "maintd.conf:10: token t2 is defined twice"
 
+if is_root; then
+	write_conf <<EOF
+token t1 { hash = "sha256:$HREAD" }
+EOF
+	chmod 644 "$CONF"
+	"$MAINTD" -n -c "$CONF" >/dev/null 2>"$T/n.err"
+	like "as root, a token's hash in a file others may read is refused" \
+	    "$(cat "$T/n.err")" 'maintd.conf:7: hash: a secret, and the file is readable by others'
+else
+	skip "not root: any file the daemon's user may read"
+fi
+
 # --- the daemon ---------------------------------------------------------------
 
 write_conf <<EOF
@@ -86,6 +99,7 @@ preset webs { tasks = { "web-front", "web-back" } }
 preset all { tasks = { "web-front", "backup" } }
 $(tokens)
 EOF
+chmod 600 "$CONF"	# it holds token hashes
 check "maintd starts with tokens" start_fg
 
 out=$(raw "auth $TREAD" "status" "activate cache")

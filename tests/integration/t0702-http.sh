@@ -53,6 +53,7 @@ token ops {
 }
 token boss { hash = "sha256:$(hash_of "$TADMIN")"  role = admin }
 EOF
+chmod 600 "$CONF"	# it holds token hashes
 check "maintd starts" start_fg
 USER_ARGS=""
 if is_root && id nobody >/dev/null 2>&1; then

@@ -64,6 +64,7 @@ window night { preset = "nightly"  schedule = "0 2 * * *"  duration = 1h }
 token boss { hash = "sha256:$(hash_of "$TADMIN")"  role = admin }
 token viewer { hash = "sha256:$(hash_of "$TREAD")" }
 EOF
+chmod 600 "$CONF"	# it holds token hashes
 check "maintd starts" start_fg
 i=0
 while [ "$i" -lt 4 ]; do
