@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include "log.h"
 #include "proto.h"
 #include "state.h"
+#include "trust.h"
 #include "util.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
@@ -48,7 +51,8 @@ struct client {
 	int		 fd;
 	uid_t		 uid;
 	gid_t		 gid;
-	bool		 admin;
+	bool		 admin;		/* the peer's, or its token's */
+	struct client_auth *auth;	/* auth TOKEN (verbs_auth.c) */
 	bool		 held;		/* a streaming reply is under way */
 	bool		 json;		/* the current request has --json */
 	bool		 closing;	/* close once the output is written */
@@ -344,6 +348,28 @@ bool
 client_admin(const struct client *c)
 {
 	return c->admin;
+}
+
+/*
+ * A token (auth, verbs_auth.c) decides what the connection may do,
+ * request by request, instead of the peer's credentials.
+ */
+void
+client_set_admin(struct client *c, bool admin)
+{
+	c->admin = admin;
+}
+
+struct client_auth *
+client_auth(const struct client *c)
+{
+	return c->auth;
+}
+
+void
+client_set_auth(struct client *c, struct client_auth *a)
+{
+	c->auth = a;
 }
 
 bool
@@ -682,13 +708,24 @@ client_free(struct client *c)
  * bind a temporary name with a tight umask, give it its group and mode,
  * then rename it over the final path.
  */
+/*
+ * The socket is made in a directory that only root may write (trust.c;
+ * refused otherwise, for a root daemon): bound under a temporary name
+ * with its final mode (the umask around bind(2)), its group set by name
+ * relative to the directory's descriptor without following a link (on
+ * Linux fchown(2) of a socket changes the socket, not the file), then
+ * renamed into place, so that no client ever finds it half set up and
+ * nothing is changed by a path someone else could swap.
+ */
 int
 control_listen(const struct control_conf *conf, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
-	char			 tmp[sizeof(sun.sun_path)];
+	char			 tmp[sizeof(sun.sun_path)], d[PATH_MAX];
+	char			 b[PATH_MAX], tb[PATH_MAX], why[PATH_MAX + 128];
+	char			*base, *tbase;
 	mode_t			 old;
-	int			 fd;
+	int			 fd, dfd;
 
 	cc = *conf;
 	memset(&sun, 0, sizeof(sun));
@@ -699,8 +736,19 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "socket path too long: %s", conf->path);
 		return -1;
 	}
+	strlcpy(d, conf->path, sizeof(d));
+	strlcpy(b, conf->path, sizeof(b));
+	strlcpy(tb, tmp, sizeof(tb));
+	base = basename(b);
+	tbase = basename(tb);
+	if ((dfd = trust_opendir(dirname(d), (uid_t)-1, why, sizeof(why))) ==
+	    -1) {
+		snprintf(err, errlen, "socket %s: %s", conf->path, why);
+		return -1;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	strlcpy(sun.sun_path, conf->path, sizeof(sun.sun_path));
@@ -708,27 +756,30 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: another maintd is listening there",
 		    conf->path);
 		close(fd);
+		close(dfd);
 		return -1;
 	}
 	close(fd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	strlcpy(sun.sun_path, tmp, sizeof(sun.sun_path));
-	(void)unlink(tmp);
-	old = umask(0177);
+	(void)unlinkat(dfd, tbase, 0);
+	old = umask(~conf->mode & 0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errlen, "bind %s: %s", tmp, strerror(errno));
 		umask(old);
 		close(fd);
+		close(dfd);
 		return -1;
 	}
 	umask(old);
-	if ((conf->gid != (gid_t)-1 && chown(tmp, (uid_t)-1, conf->gid) == -1) ||
-	    chmod(tmp, conf->mode) == -1) {
-		snprintf(err, errlen, "%s: set group and mode: %s", tmp,
+	if (conf->gid != (gid_t)-1 && fchownat(dfd, tbase, (uid_t)-1,
+	    conf->gid, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "%s: set its group: %s", tmp,
 		    strerror(errno));
 		goto fail;
 	}
@@ -736,11 +787,12 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		goto fail;
 	}
-	if (rename(tmp, conf->path) == -1) {
+	if (renameat(dfd, tbase, dfd, base) == -1) {
 		snprintf(err, errlen, "rename %s to %s: %s", tmp, conf->path,
 		    strerror(errno));
 		goto fail;
 	}
+	close(dfd);
 	listen_fd = fd;
 	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
 	sock_path = xstrdup(conf->path);
@@ -752,7 +804,8 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 	}
 	return 0;
  fail:
-	(void)unlink(tmp);
+	(void)unlinkat(dfd, tbase, 0);
+	close(dfd);
 	close(fd);
 	return -1;
 }

@@ -71,8 +71,11 @@ sig_handler(int signo)
 {
 	unsigned char	c = (unsigned char)signo;
 	int		saved = errno;
+	ssize_t		n;
 
-	(void)write(sigpipe[1], &c, 1);
+	/* a full pipe already says the loop has signals to read */
+	n = write(sigpipe[1], &c, 1);
+	(void)n;
 	errno = saved;
 }
 

@@ -10,6 +10,8 @@
  * crash: with its backoff, and FAILED past its restart_limit; the next
  * probe that passes makes it healthy again ("healthy").  Nothing is
  * armed for a task that is not probed: an idle daemon does not wake.
+ * A url probe reads at most HEALTH_BODY_MAX of the reply's body (the
+ * status decides; a huge or endless body costs nothing more).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -34,6 +36,9 @@
 #include "state.h"
 #include "supervise.h"
 #include "util.h"
+
+/* What a url probe reads of a body at most (maintd.conf(5), health). */
+#define HEALTH_BODY_MAX	(64 * 1024)
 
 static struct feed_sub	activation_sub, start_sub, end_sub, task_sub;
 
@@ -176,7 +181,8 @@ http_done(const struct http_result *r, void *arg)
 	}
 	ok = want != 0 ? r->status == want : r->status >= 200 &&
 	    r->status < 300;
-	snprintf(why, sizeof(why), "HTTP %ld", r->status);
+	snprintf(why, sizeof(why), "HTTP %ld%s", r->status, r->cut ?
+	    " (its body not read past 64 KiB)" : "");
 	verdict(t, ok, why, r->ms);
 }
 
@@ -269,6 +275,7 @@ probe_start(void *arg)
 	if (t->conf->health.url != NULL) {
 		memset(&o, 0, sizeof(o));
 		o.timeout_ms = t->conf->health.timeout_ms;
+		o.max_body = HEALTH_BODY_MAX;
 		if ((p->req = http_start(t->conf->health.url, &o, http_done,
 		    t)) == NULL)
 			verdict(t, false, "cannot start the request", 0);

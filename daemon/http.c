@@ -9,6 +9,7 @@
  * curl's, and curl wants no timer.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ struct http_req {
 	char			 error[CURL_ERROR_SIZE];
 	char			*body;		/* what is kept of the reply */
 	size_t			 bodylen, keep;
+	size_t			 got, max_body;	/* read of the body, limit */
+	bool			 cut;		/* stopped at max_body */
 	http_data_cb		 data;
 	int64_t			 timeout_ms;
 	uint64_t		 started;
@@ -111,6 +114,11 @@ write_cb(char *data, size_t size, size_t n, void *userp)
 	if (r->data != NULL) {
 		r->data(data, len, r->arg);
 		return len;
+	}
+	/* past the limit: no more is read (curl ends with a write error) */
+	if (r->max_body > 0 && (r->got += len) > r->max_body) {
+		r->cut = true;
+		return 0;
 	}
 	if (r->bodylen < r->keep) {
 		take = r->keep - r->bodylen < len ? r->keep - r->bodylen : len;
@@ -208,7 +216,11 @@ check_done(void)
 		    (char **)&r);
 		memset(&res, 0, sizeof(res));
 		res.ms = (int64_t)(ev_now() - r->started);
-		if (msg->data.result == CURLE_OK) {
+		/* a body longer than max_body: the status came, the rest not */
+		if (msg->data.result == CURLE_FILESIZE_EXCEEDED)
+			r->cut = true;
+		res.cut = r->cut;
+		if (msg->data.result == CURLE_OK || r->cut) {
 			res.ok = 1;
 			(void)curl_easy_getinfo(r->easy,
 			    CURLINFO_RESPONSE_CODE, &res.status);
@@ -242,6 +254,7 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 	r->arg = arg;
 	r->timeout_ms = o->timeout_ms;
 	r->data = o->data;
+	r->max_body = o->data == NULL ? o->max_body : 0;
 	r->started = ev_now();
 	if ((r->keep = o->keep) > 0)
 		r->body = xcalloc(1, o->keep + 1);
@@ -263,6 +276,9 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 		    (long)o->connect_timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, USER_AGENT);
+	if (r->max_body > 0)	/* refused at once when the length says so */
+		curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)r->max_body);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 #if LIBCURL_VERSION_NUM >= 0x075500

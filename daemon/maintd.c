@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <libutil.h>
 #include <limits.h>
 #include <locale.h>
@@ -45,6 +46,7 @@
 #include "state.h"
 #include "store.h"
 #include "supervise.h"
+#include "trust.h"
 #include "verbs.h"
 #include "util.h"
 
@@ -296,14 +298,20 @@ make_dir_of(const char *path, int mode)
 		    strerror(errno));
 }
 
-static void
-make_dir(const char *path, int mode)
+/* As root: only root may write in the directory of path (trust.c). */
+static int
+dir_trusted(const char *path, char *err, size_t len)
 {
-	char	buf[1024];
+	char	buf[PATH_MAX];
+	int	fd;
 
-	snprintf(buf, sizeof(buf), "%s/", path);
-	if (mkdir_parents(buf, mode) == -1)
-		startup_fail("cannot create %s: %s", path, strerror(errno));
+	if (!trust_needed())
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((fd = trust_opendir(dirname(buf), (uid_t)-1, err, len)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /*
@@ -453,6 +461,11 @@ main(int argc, char *argv[])
 	log_setfacility(md.conf->syslog_facility);
 
 	make_dir_of(md.pidfile_path, 0755);
+	/* in a directory others may write, root could be made to write elsewhere */
+	if (dir_trusted(md.pidfile_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "maintd: pidfile %s: %s\n", md.pidfile_path, err);
+		return 1;
+	}
 	pfh = pidfile_open(md.pidfile_path, 0644, &otherpid);
 	if (pfh == NULL) {
 		/*
@@ -481,10 +494,9 @@ main(int argc, char *argv[])
 
 	make_dir_of(md.socket_path, 0755);
 	make_dir_of(md.conf->database, 0755);
-	make_dir(md.conf->log_dir, 0755);
-	if (access(md.conf->log_dir, W_OK) == -1)
-		startup_fail("log_dir %s is not writable: %s",
-		    md.conf->log_dir, strerror(errno));
+	/* created if missing (at start-up only), and checked */
+	if (output_logdir(true, err, sizeof(err)) == -1)
+		startup_fail("log_dir %s: %s", md.conf->log_dir, err);
 	if (store_open(md.conf->database, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 
@@ -551,6 +563,7 @@ maintd_shutdown(void)
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
 	discover_stop();
+	reload_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();

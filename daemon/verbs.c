@@ -126,6 +126,8 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		client_err(c, "usage", "usage: %s", v->usage);
 		goto done;
 	}
+	if (v->fn != verb_auth && verbs_auth_check(c, v->name, &r) == -1)
+		goto done;
 	if (v->level == ADMIN && !client_admin(c)) {
 		verbs_deny(c, v->name);
 		goto done;
@@ -145,6 +147,7 @@ verbs_client_gone(struct client *c)
 	verbs_fleet_client_gone(c);
 	verbs_obs_client_gone(c);
 	verbs_health_client_gone(c);
+	verbs_auth_client_gone(c);
 }
 
 static void

@@ -247,6 +247,7 @@ struct rows {
 	struct client	*c;
 	struct table	*tb;	/* history as a table: its cells */
 	size_t		 n;
+	int64_t		 after;	/* events --after ID: those with a larger id */
 };
 
 static void	event_text(struct client *, struct json_object *);
@@ -257,6 +258,11 @@ send_event(struct json_object *o, void *arg)
 {
 	struct rows	*rs = arg;
 
+	if (rs->after > 0 && json_object_get_int64(json_object_object_get(o,
+	    "id")) <= rs->after) {
+		json_object_put(o);
+		return 0;
+	}
 	if (client_json_mode(rs->c))
 		client_json(rs->c, o);
 	else
@@ -269,12 +275,22 @@ send_event(struct json_object *o, void *arg)
 void
 verb_events(struct client *c, struct request *r)
 {
-	struct rows	 rs = { c, NULL, 0 };
-	const char	*task = request_opt(r, "task");
+	struct rows	 rs = { c, NULL, 0, 0 };
+	const char	*task = request_opt(r, "task"), *v, *errstr;
 	struct window	 w;
 
 	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
 		return;
+	if ((v = request_opt(r, "after")) != NULL) {
+		/* (a client resuming a stream: the rest of the newest) */
+		rs.after = strtonum(v, 0, INT64_MAX, &errstr);
+		if (errstr != NULL) {
+			client_err(c, "usage", "--after %s: %s", v, errstr);
+			return;
+		}
+		if (request_opt(r, "n") == NULL)
+			w.n = MAX_LINES;
+	}
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
 	if (store_events(task, w.n, w.since, w.until, send_event, &rs) == -1 &&
@@ -331,7 +347,7 @@ void
 verb_history(struct client *c, struct request *r)
 {
 	struct table	 tb;
-	struct rows	 rs = { c, NULL, 0 };
+	struct rows	 rs = { c, NULL, 0, 0 };
 	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
 	struct window	 w;
 	int		 rc;
@@ -473,7 +489,7 @@ file_lines(const char *path, const struct window *w, regex_t *re, size_t *np)
 	const size_t	  chunk = 65536;
 
 	*np = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = output_log_read(path)) == -1)	/* no link, no FIFO */
 		return NULL;
 	pos = lseek(fd, 0, SEEK_END);
 	buf = xcalloc(chunk + 1, 1);

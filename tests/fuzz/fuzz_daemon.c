@@ -36,6 +36,7 @@
 #include "notify.h"
 #include "output.h"
 #include "preset.h"
+#include "reload.h"
 #include "sched.h"
 #include "spawn.h"
 #include "state.h"
@@ -237,6 +238,7 @@ fuzz_daemon_stop(void)
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
 	discover_stop();
+	reload_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();
