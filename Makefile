@@ -60,10 +60,13 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
-		  daemon/verbs_fleet.c
+		  daemon/verbs_fleet.c \
+		  daemon/expect.c daemon/alert.c daemon/store_ledger.c \
+		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
-UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
+UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
+		  test_expect test_alert
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
@@ -73,6 +76,8 @@ T_util		= util log
 T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
+T_expect	= expect cron util log
+T_alert		= alert
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8

@@ -40,7 +40,7 @@ static const char *events[] = {
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
 	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
-	"*", NULL
+	"late", "recovered", "*", NULL
 };
 
 int
@@ -290,6 +290,21 @@ v_event(const char *v, char *buf, size_t len)
 			return NULL;
 	snprintf(buf, len, "unknown event '%s'", v);
 	return buf;
+}
+
+/* One line of text (runbook): no control characters. */
+static const char *
+v_line(const char *v, char *buf, size_t len)
+{
+	const char	*p;
+
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(buf, len, "must be one line of text, without "
+			    "control characters");
+			return buf;
+		}
+	return *v == '\0' ? "must not be empty" : NULL;
 }
 
 static const char *
@@ -641,8 +656,9 @@ v_fleet_window(const char *v, char *buf, size_t len)
 
 /* The options. */
 
-#define MAXOPTS		48
+#define MAXOPTS		64
 static cfg_opt_t	limits_opts[MAXOPTS], health_opts[MAXOPTS];
+static cfg_opt_t	requires_opts[MAXOPTS];
 static cfg_opt_t	dropin_opts[MAXOPTS];
 static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
@@ -738,6 +754,12 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("io_weight", NULL, ND), v_ioweight },
 	{ "task", CFG_STR("fleet", NULL, ND), v_fleet_task },
 	{ "task", CFG_STR("fleet_lost", NULL, ND), v_fleet_lost },
+	{ "task", CFG_STR("late_after", NULL, ND), v_duration },
+	{ "task", CFG_STR("runbook", NULL, ND), v_line },
+	{ "task", CFG_SEC("requires", requires_opts, CFGF_MULTI), NULL },
+
+	{ "requires", CFG_STR("task", NULL, ND), v_name },
+	{ "requires", CFG_STR("ok_within", NULL, ND), v_duration },
 
 	{ "limits", CFG_STR("cpu", NULL, ND), v_duration },
 	{ "limits", CFG_STR("memory", NULL, ND), v_size },
@@ -773,6 +795,10 @@ static const struct row rows[] = {
 	{ "notify", CFG_STR("throttle", "5m", CFGF_NONE), v_duration },
 	{ "notify", CFG_STR_LIST("headers", NULL, ND), v_header },
 	{ "notify", CFG_STR("secret", NULL, ND), v_nonempty },
+	{ "notify", CFG_INT("after_failures", 0, CFGF_NONE), v_count },
+	{ "notify", CFG_BOOL("recovery", cfg_false, CFGF_NONE), NULL },
+	{ "notify", CFG_BOOL("manual", cfg_true, CFGF_NONE), NULL },
+	{ "notify", CFG_STR("repeat", "0", CFGF_NONE), v_duration },
 
 	{ "token", CFG_STR("hash", NULL, ND), v_hash },
 	{ "token", CFG_STR("role", "read", CFGF_NONE), v_role },
@@ -791,6 +817,7 @@ static const struct section {
 	{ "task", "task|", task_opts },
 	{ "limits", "task|limits|", limits_opts },
 	{ "health", "task|health|", health_opts },
+	{ "requires", "task|requires|", requires_opts },
 	{ "fleet", "fleet|", fleet_opts },
 	{ "preset", "preset|", preset_opts },
 	{ "window", "window|", window_opts },

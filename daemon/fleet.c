@@ -35,6 +35,7 @@
 #include "ev.h"
 #include "feed.h"
 #include "fleet.h"
+#include "ledger.h"
 #include "log.h"
 #include "policy.h"
 #include "preset.h"
@@ -685,28 +686,31 @@ fleet_holder(const char *task)
 
 static void	lock_release(const char *, int64_t);
 
+/* Not run: an event; the tick it was for (if any) missed, for reason. */
 static void
-skipped(struct task *t, const char *why)
+skipped(struct task *t, const char *reason, const char *why)
 {
 	struct json_object	*d = json_object_new_object();
 
 	log_info("%s: not run: %s", t->conf->name, why);
 	json_object_object_add(d, "reason", json_object_new_string(why));
 	event_emit(t->conf->name, "skipped", "fleet", d);
+	ledger_missed(t, t->tick_open, reason, why);
 }
 
 /* The lock is this node's: start the run that waited for it. */
 static void
 locked(struct op *o, struct task *t, int64_t token)
 {
-	char	err[512];
+	const char	*code;
+	char		 err[512];
 
 	t->fleet_token = token;
 	t->fleet_standby = false;
 	/* a tick may have waited for the lock: is the run still allowed? */
 	if (o->trig == TR_SCHEDULE &&
-	    policy_can_run(t, false, err, sizeof(err)) != NULL) {
-		skipped(t, err);
+	    (code = policy_can_run(t, false, err, sizeof(err))) != NULL) {
+		skipped(t, code, err);
 		op_done(o, false, "refused", err);
 		ev_timer_add(&f.check_timer, 0);	/* lets the lock go */
 		return;
@@ -738,7 +742,7 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 		    o->trig != TR_MANUAL)
 			t->fleet_standby = true;
 		else if (t != NULL && o->trig != TR_MANUAL)
-			skipped(t, why);
+			skipped(t, "held", why);
 		/*
 		 * No key may change to wake a service that stands by, and
 		 * the lock may have been taken after all: look again soon.
@@ -786,7 +790,7 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 				    why);
 			t->fleet_standby = true;
 		} else if (t != NULL && o->trig != TR_MANUAL)
-			skipped(t, why);
+			skipped(t, "held", why);
 		op_done(o, false, "held", holder);
 	}
 	op_free(o);
@@ -879,7 +883,7 @@ refused(struct task *t, enum trigger trig, const char *why)
 	if (t->conf->kind == KIND_SERVICE && t->active)
 		t->fleet_standby = true;
 	else if (trig == TR_SCHEDULE)
-		skipped(t, why);
+		skipped(t, "held", why);
 }
 
 /*
