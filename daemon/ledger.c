@@ -44,6 +44,7 @@
 
 static struct feed_sub	activation_sub, start_sub, task_sub;
 static bool		stopped;
+static bool		starting;	/* ledger_down(): before metrics_init() */
 
 /* The outcome of tick (reason -1: it ran as run); false if it had one. */
 static bool
@@ -66,7 +67,8 @@ record(struct task *t, time_t tick, int reason, uint64_t run,
 	    (long long)tick, miss_reason_name(reason), detail ? detail : "");
 	t->missed++;
 	t->missed_by[reason]++;
-	metrics_changed();
+	if (!starting)
+		metrics_changed();
 	return true;
 }
 
@@ -368,10 +370,12 @@ ledger_down(expect_next_fn next)
 	memset(&dn, 0, sizeof(dn));
 	dn.next = next;
 	dn.now = time(NULL);
+	starting = true;
 	store_batch_begin();
 	if (store_activations(down_task, &dn) >= 0)
 		(void)store_activations_clear();
 	store_batch_end();
+	starting = false;
 	if (dn.tasks > 0)
 		log_info("ledger: %llu ticks of %zu task%s missed while maintd "
 		    "was not running", (unsigned long long)dn.ticks, dn.tasks,
