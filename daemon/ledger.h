@@ -27,7 +27,9 @@ void	ledger_stop(void);
 /*
  * A tick of t came (its time, without jitter) and its outcome is still
  * to come: the task's open tick (t->tick_open), closed by the start of a
- * scheduled run (ran), by ledger_missed(), or by a deactivation.
+ * scheduled run (ran), by ledger_missed(), or by a deactivation (then
+ * its reason is t->wait_code if it waits, so a new kind of wait sets
+ * t->wait_code to its reason: "after-timeout" for after).
  */
 void	ledger_tick(struct task *, time_t tick);
 /*

@@ -115,7 +115,10 @@ struct task {
 						 * come (it waits, is queued,
 						 * or the fleet decides); 0 */
 	time_t			 tick_done;	/* the last tick given one */
-	const char		*wait_code;	/* why it waits: budget, guard */
+	const char		*wait_code;	/* why it waits, a reason of the
+						 * ledger (budget, guard): what
+						 * its tick missed if it waits
+						 * until the next one */
 	time_t			 active_since;	/* its last activation */
 	bool			 by_window;	/* ... by a window */
 	time_t			 last_ok;	/* the end of its last
