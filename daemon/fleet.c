@@ -62,11 +62,13 @@ halt_changed(void)
 
 /* --- what the node tells ------------------------------------------------- */
 
+/* In the fleet, or the keys read again after the watch ended. */
 static void
 node_up(void)
 {
 	fleet_lock_drop_stale();
 	halt_changed();
+	fleet_lock_reread();
 	fleet_lock_standby();
 	fleet_node_check(0);
 }
@@ -76,8 +78,8 @@ node_changed(const char *k, bool deleted)
 {
 	if (strcmp(k, "halt") == 0)
 		halt_changed();
-	else if (strncmp(k, "lock/", 5) == 0 && deleted)
-		fleet_lock_standby();
+	else if (strncmp(k, "lock/", 5) == 0)
+		fleet_lock_changed(k, deleted);
 	else if (strncmp(k, "roll/", 5) == 0 || strncmp(k, "nodes/", 6) == 0)
 		fleet_node_check(0);
 }
@@ -96,6 +98,7 @@ static const struct fleet_node_hooks hooks = {
 	.lost = fleet_lock_fence,
 	.changed = node_changed,
 	.check = node_check,
+	.renewed = fleet_lock_verify,
 };
 
 /* --- the fleet's stop-all ---------------------------------------------- */

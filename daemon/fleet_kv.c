@@ -46,13 +46,19 @@ fleet_entries(void)
 	return kv;
 }
 
-void
+/*
+ * A key's value as of revision mod_rev.  The cache may know a newer one
+ * (a lock this node took, whose watch event comes later): then not.
+ */
+bool
 fleet_cache_put(const char *key, const char *value, int64_t create_rev,
-    int64_t lease)
+    int64_t mod_rev, int64_t lease)
 {
 	struct fleet_entry	*e;
 
-	if ((e = fleet_lookup(key)) == NULL) {
+	if ((e = fleet_lookup(key)) != NULL && e->mod_rev > mod_rev)
+		return false;
+	if (e == NULL) {
 		e = xcalloc(1, sizeof(*e));
 		e->key = xstrdup(key);
 		e->next = kv;
@@ -61,7 +67,48 @@ fleet_cache_put(const char *key, const char *value, int64_t create_rev,
 		free(e->value);
 	e->value = xstrdup(value);
 	e->create_rev = create_rev;
+	e->mod_rev = mod_rev;
 	e->lease = lease;
+	return true;
+}
+
+static void
+entry_free(struct fleet_entry *e)
+{
+	free(e->key);
+	free(e->value);
+	free(e);
+}
+
+/* The key was deleted at revision rev: unless the cache knows better. */
+bool
+fleet_cache_del_at(const char *key, int64_t rev)
+{
+	struct fleet_entry	**ep, *e;
+
+	for (ep = &kv; (e = *ep) != NULL; ep = &e->next)
+		if (strcmp(e->key, key) == 0) {
+			if (e->mod_rev > rev)
+				return false;
+			*ep = e->next;
+			entry_free(e);
+			return true;
+		}
+	return true;
+}
+
+/* The keys were read at revision rev: what the cache knows of later stays. */
+void
+fleet_cache_reread(int64_t rev)
+{
+	struct fleet_entry	**ep, *e;
+
+	for (ep = &kv; (e = *ep) != NULL; )
+		if (e->mod_rev <= rev) {
+			*ep = e->next;
+			entry_free(e);
+		} else
+			ep = &e->next;
 }
 
 void
@@ -72,9 +119,7 @@ fleet_cache_del(const char *key)
 	for (ep = &kv; (e = *ep) != NULL; ep = &e->next)
 		if (strcmp(e->key, key) == 0) {
 			*ep = e->next;
-			free(e->key);
-			free(e->value);
-			free(e);
+			entry_free(e);
 			return;
 		}
 }
@@ -86,9 +131,7 @@ fleet_cache_clear(void)
 
 	while ((e = kv) != NULL) {
 		kv = e->next;
-		free(e->key);
-		free(e->value);
-		free(e);
+		entry_free(e);
 	}
 }
 
@@ -114,8 +157,8 @@ fleet_num(int64_t n)
 	return json_object_new_string(b);
 }
 
-void
-fleet_delete_if(const char *key, int64_t rev)
+struct etcd_req *
+fleet_delete_if(const char *key, int64_t rev, etcd_cb cb, void *arg)
 {
 	struct json_object	*req, *cmp, *c, *succ, *del, *dw;
 
@@ -134,7 +177,7 @@ fleet_delete_if(const char *key, int64_t rev)
 	req = json_object_new_object();
 	json_object_object_add(req, "compare", cmp);
 	json_object_object_add(req, "success", succ);
-	(void)etcd_call("/v3/kv/txn", req, NULL, NULL);
+	return etcd_call("/v3/kv/txn", req, cb, arg);
 }
 
 /* --- ops ----------------------------------------------------------------- */

@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "etcd.h"
 #include "fleet.h"
 #include "run.h"
 
-struct etcd_req;
 struct json_object;
 
 /* A key under the prefix, as last read or watched. */
@@ -20,6 +20,7 @@ struct fleet_entry {
 	char			*key;		/* without the prefix */
 	char			*value;
 	int64_t			 create_rev;
+	int64_t			 mod_rev;	/* as of this revision */
 	int64_t			 lease;
 	struct fleet_entry	*next;
 };
@@ -31,6 +32,7 @@ struct fleet_op {
 	enum trigger		 trig;
 	bool			 dry_run;
 	char			*actor;
+	int			 tries;		/* a lock left on an old lease */
 	fleet_done		 done;
 	void			*arg;
 	struct fleet_op		*next;
@@ -41,9 +43,14 @@ const char *fleet_rel(const char *key);
 /* The keys: one (key without the prefix), all. */
 struct fleet_entry *fleet_lookup(const char *key);
 struct fleet_entry *fleet_entries(void);
-void	fleet_cache_put(const char *key, const char *value, int64_t create_rev,
-	    int64_t lease);
+/* The cache as of revision mod_rev, unless it knows later (false). */
+bool	fleet_cache_put(const char *key, const char *value, int64_t create_rev,
+	    int64_t mod_rev, int64_t lease);
+/* Deleted at revision rev, unless the cache knows later (false). */
+bool	fleet_cache_del_at(const char *key, int64_t rev);
 void	fleet_cache_del(const char *key);
+/* All read again at revision rev: what the cache knows of later stays. */
+void	fleet_cache_reread(int64_t rev);
 void	fleet_cache_clear(void);
 
 /* PREFIX + the key, for a request. */
@@ -52,7 +59,8 @@ struct json_object *fleet_key(const char *fmt, ...)
 /* A 64-bit number as etcd's gateway wants it. */
 struct json_object *fleet_num(int64_t);
 /* Delete PREFIX/key if it is still the one created at revision rev. */
-void	fleet_delete_if(const char *key, int64_t rev);
+struct etcd_req *fleet_delete_if(const char *key, int64_t rev, etcd_cb cb,
+	    void *arg);
 
 struct fleet_op *fleet_op_new(const char *task);
 void	fleet_op_free(struct fleet_op *);

@@ -26,6 +26,8 @@
 #include "state.h"
 #include "util.h"
 
+#define NLEASES		16	/* the leases of this maintd remembered */
+
 enum fstate { F_DOWN, F_GRANT, F_UP };
 
 static struct {
@@ -36,13 +38,16 @@ static struct {
 	uint64_t		 lease_until;	/* mono ms */
 	uint64_t		 ka_sent;
 	uint64_t		 backoff_ms;
-	int64_t			 rev;
+	int64_t			 leases[NLEASES];	/* granted to us */
+	size_t			 nlease;
+	int64_t			 dup_lease;	/* holds our name: refused */
+	uint64_t		 watch_started;
 	struct etcd_req		*conn_req;	/* grant, register, range */
 	struct etcd_req		*ka_req;
 	struct etcd_req		*watch;
 	struct etcd_req		*pub_req;
 	struct ev_timer		 ka_timer, fence_timer, retry_timer;
-	struct ev_timer		 pub_timer, check_timer;
+	struct ev_timer		 pub_timer, check_timer, reread_timer;
 	bool			 pub_again;
 	struct feed_sub		 act_sub;
 	char			 started[64];
@@ -89,6 +94,8 @@ fleet_node_check(uint64_t ms)
 const char *
 fleet_node_state(void)
 {
+	if (f.state != F_UP && f.dup_lease != 0)
+		return "refused";
 	return f.state == F_UP ? "connected" : f.state == F_GRANT ?
 	    "connecting" : "disconnected";
 }
@@ -131,6 +138,7 @@ go_down(const char *why)
 	etcd_cancel(f.pub_req);
 	f.conn_req = f.ka_req = f.watch = f.pub_req = NULL;
 	ev_timer_del(&f.ka_timer);
+	ev_timer_del(&f.reread_timer);
 	f.state = F_DOWN;
 	f.backoff_ms = f.backoff_ms == 0 ? FLEET_BACKOFF_MIN_MS :
 	    f.backoff_ms * 2;
@@ -202,6 +210,8 @@ ka_reply(struct json_object *o, const char *error, void *arg)
 	f.lease_until = f.ka_sent + (uint64_t)ttl * 1000;
 	ev_timer_at(&f.fence_timer, f.lease_until);
 	ev_timer_add(&f.ka_timer, (uint64_t)md.conf->fleet.ttl_ms / 3);
+	if (f.state == F_UP && f.hooks.renewed != NULL)
+		f.hooks.renewed();
 }
 
 static void
@@ -300,53 +310,88 @@ on_activation(enum feed_stream st, const struct feed_msg *m, void *arg)
 
 /* --- the watch ----------------------------------------------------------- */
 
-static void	watch_start(void);
+static void	read_keys(void);
 
 static void
 on_event(const struct etcd_kv *kv, int64_t rev, void *arg)
 {
 	const char	*k;
+	bool		 news;
 
+	(void)rev;
 	(void)arg;
-	if (rev > f.rev)
-		f.rev = rev;
 	if ((k = fleet_rel(kv->key)) == NULL)
 		return;
 	if (kv->deleted)
-		fleet_cache_del(k);
+		news = fleet_cache_del_at(k, kv->mod_rev);
 	else
-		fleet_cache_put(k, kv->value, kv->create_rev, kv->lease);
-	if (f.hooks.changed != NULL)
+		news = fleet_cache_put(k, kv->value, kv->create_rev,
+		    kv->mod_rev, kv->lease);
+	if (news && f.hooks.changed != NULL)
 		f.hooks.changed(k, kv->deleted);
 }
 
+/*
+ * The watch ended (its member went, or etcd cancelled it): the keys are
+ * read again and watched from the revision after that read, as etcd
+ * wants, so that no change in between is missed.  A watch that ends as
+ * soon as it started waits a little first.
+ */
 static void
 watch_end(const char *why, void *arg)
 {
 	(void)arg;
 	f.watch = NULL;
-	if (f.state == F_UP) {
-		log_warnx("fleet: watch: %s; watching again", why);
-		watch_start();
-	}
+	if (f.state != F_UP)
+		return;
+	log_warnx("fleet: watch: %s; reading the keys again", why);
+	ev_timer_add(&f.reread_timer, ev_now() - f.watch_started < 1000 ?
+	    FLEET_BACKOFF_MIN_MS : 0);
 }
 
 static void
-watch_start(void)
+reread_fire(void *arg)
 {
-	if ((f.watch = etcd_watch(md.conf->fleet.prefix, f.rev + 1, on_event,
+	(void)arg;
+	if (f.state == F_UP && f.watch == NULL && f.conn_req == NULL)
+		read_keys();
+}
+
+static void
+watch_start(int64_t rev)
+{
+	f.watch_started = ev_now();
+	if ((f.watch = etcd_watch(md.conf->fleet.prefix, rev, on_event,
 	    watch_end, NULL)) == NULL)
 		go_down("cannot watch the fleet's keys");
 }
 
 /* --- connecting: grant, register, read, watch ---------------------------- */
 
+/* Was lease granted to this maintd (now or before)? */
+static bool
+ours(int64_t lease)
+{
+	size_t	i;
+
+	for (i = 0; i < NLEASES; i++)
+		if (lease != 0 && f.leases[i] == lease)
+			return true;
+	return false;
+}
+
+/*
+ * Every key under the prefix, at one revision; then the watch from the
+ * next one.  When connecting, the node is then in the fleet; when up
+ * (the watch ended), the files above look at the keys again.
+ */
 static void
-range_reply(struct json_object *o, const char *error, void *arg)
+keys_reply(struct json_object *o, const char *error, void *arg)
 {
 	struct json_object	*kvs, *h;
 	struct etcd_kv		 kv;
 	const char		*k;
+	int64_t			 rev;
 	size_t			 i, n;
 	char			 why[600];
 
@@ -354,12 +399,17 @@ range_reply(struct json_object *o, const char *error, void *arg)
 	f.conn_req = NULL;
 	if (o == NULL) {
 		snprintf(why, sizeof(why), "reading the fleet's keys: %s", error);
-		go_down(why);
+		if (f.state != F_UP) {
+			go_down(why);
+			return;
+		}
+		log_warnx("fleet: %s", why);
+		ev_timer_add(&f.reread_timer, FLEET_BACKOFF_MIN_MS);
 		return;
 	}
-	fleet_cache_clear();
-	f.rev = json_object_object_get_ex(o, "header", &h) ?
+	rev = json_object_object_get_ex(o, "header", &h) ?
 	    etcd_int(h, "revision") : 0;
+	fleet_cache_reread(rev);
 	if (json_object_object_get_ex(o, "kvs", &kvs)) {
 		n = json_object_array_length(kvs);
 		for (i = 0; i < n; i++) {
@@ -367,19 +417,111 @@ range_reply(struct json_object *o, const char *error, void *arg)
 			    &kv) == -1)
 				continue;
 			if ((k = fleet_rel(kv.key)) != NULL)
-				fleet_cache_put(k, kv.value, kv.create_rev, kv.lease);
+				(void)fleet_cache_put(k, kv.value,
+				    kv.create_rev, kv.mod_rev, kv.lease);
 			etcd_kv_clear(&kv);
 		}
 	}
-	watch_start();
-	if (f.watch != NULL)
+	watch_start(rev + 1);
+	if (f.watch == NULL)
+		return;
+	if (f.state != F_UP)
 		went_up();
+	else if (f.hooks.up != NULL)
+		f.hooks.up();
+}
+
+static void
+read_keys(void)
+{
+	struct json_object	*req = json_object_new_object();
+
+	json_object_object_add(req, "key", etcd_b64(md.conf->fleet.prefix));
+	json_object_object_add(req, "range_end",
+	    etcd_prefix_end(md.conf->fleet.prefix));
+	if ((f.conn_req = etcd_call("/v3/kv/range", req, keys_reply,
+	    NULL)) == NULL)
+		go_down("cannot start a request to etcd");
+}
+
+/*
+ * PREFIX/nodes/NODE, on the lease, if it is not there or is the one
+ * created at revision rev (a key of this maintd's earlier lease); else
+ * the key as it is.
+ */
+static void	reg_reply(struct json_object *, const char *, void *);
+
+static void
+register_node(int64_t rev)
+{
+	struct json_object	*req, *cmp, *c, *succ, *pw, *fail, *rg, *rw;
+
+	c = json_object_new_object();
+	json_object_object_add(c, "key", fleet_key("nodes/%s",
+	    md.conf->fleet.node));
+	json_object_object_add(c, "target", json_object_new_string("CREATE"));
+	json_object_object_add(c, "create_revision", fleet_num(rev));
+	cmp = json_object_new_array();
+	json_object_array_add(cmp, c);
+	pw = json_object_new_object();
+	json_object_object_add(pw, "request_put", put_node());
+	succ = json_object_new_array();
+	json_object_array_add(succ, pw);
+	rg = json_object_new_object();
+	json_object_object_add(rg, "key", fleet_key("nodes/%s",
+	    md.conf->fleet.node));
+	rw = json_object_new_object();
+	json_object_object_add(rw, "request_range", rg);
+	fail = json_object_new_array();
+	json_object_array_add(fail, rw);
+	req = json_object_new_object();
+	json_object_object_add(req, "compare", cmp);
+	json_object_object_add(req, "success", succ);
+	json_object_object_add(req, "failure", fail);
+	if ((f.conn_req = etcd_call("/v3/kv/txn", req, reg_reply, NULL)) == NULL)
+		go_down("cannot start a request to etcd");
+}
+
+/*
+ * The node's name is taken under a lease that is not this maintd's:
+ * another maintd with the same node = is in the fleet (or one that has
+ * just died, whose lease lasts until its ttl).  Two must never share a
+ * name, so this one stays out (its lease revoked, no lock taken) and
+ * tries again later: it joins once the other's lease is gone.
+ */
+static void
+refuse(const struct etcd_kv *kv)
+{
+	struct json_object	*req, *v, *s;
+	char			 why[600], since[128] = "";
+
+	if ((v = json_tokener_parse(kv->value)) != NULL &&
+	    json_object_object_get_ex(v, "started", &s))
+		snprintf(since, sizeof(since), ", started %s",
+		    json_object_get_string(s));
+	json_object_put(v);
+	snprintf(why, sizeof(why), "node name %s is already in the fleet under "
+	    "another lease (%llx%s): not joining while it is; is another "
+	    "maintd configured with node = \"%s\"?", md.conf->fleet.node,
+	    (unsigned long long)kv->lease, since, md.conf->fleet.node);
+	if (f.dup_lease != kv->lease)
+		log_warnx("fleet: %s", why);
+	f.dup_lease = kv->lease;
+	req = json_object_new_object();
+	json_object_object_add(req, "ID", fleet_num(f.lease));
+	(void)etcd_call("/v3/lease/revoke", req, NULL, NULL);
+	f.lease = 0;
+	ev_timer_del(&f.fence_timer);
+	/* the other's lease lasts at most ttl: try again then */
+	f.backoff_ms = (uint64_t)md.conf->fleet.ttl_ms / 2;
+	go_down(why);
 }
 
 static void
 reg_reply(struct json_object *o, const char *error, void *arg)
 {
-	struct json_object	*req;
+	struct json_object	*v, *rs, *r0, *rr, *kvs;
+	struct etcd_kv		 kv;
 	char			 why[600];
 
 	(void)arg;
@@ -390,11 +532,28 @@ reg_reply(struct json_object *o, const char *error, void *arg)
 		go_down(why);
 		return;
 	}
-	req = json_object_new_object();
-	json_object_object_add(req, "key", etcd_b64(md.conf->fleet.prefix));
-	json_object_object_add(req, "range_end",
-	    etcd_prefix_end(md.conf->fleet.prefix));
-	f.conn_req = etcd_call("/v3/kv/range", req, range_reply, NULL);
+	if (json_object_object_get_ex(o, "succeeded", &v) &&
+	    json_object_get_boolean(v)) {
+		f.dup_lease = 0;
+		read_keys();
+		return;
+	}
+	if (!json_object_object_get_ex(o, "responses", &rs) ||
+	    (r0 = json_object_array_get_idx(rs, 0)) == NULL ||
+	    !json_object_object_get_ex(r0, "response_range", &rr) ||
+	    !json_object_object_get_ex(rr, "kvs", &kvs) ||
+	    etcd_kv_parse(json_object_array_get_idx(kvs, 0), &kv) == -1) {
+		/* gone meanwhile: try again */
+		register_node(0);
+		return;
+	}
+	if (ours(kv.lease)) {
+		log_info("fleet: nodes/%s is left from an earlier lease: "
+		    "replacing it", md.conf->fleet.node);
+		register_node(kv.create_rev);
+	} else
+		refuse(&kv);
+	etcd_kv_clear(&kv);
 }
 
 static void
@@ -412,9 +571,10 @@ grant_reply(struct json_object *o, const char *error, void *arg)
 		go_down(why);
 		return;
 	}
+	f.leases[f.nlease++ % NLEASES] = f.lease;
 	f.lease_until = f.ka_sent + (uint64_t)ttl * 1000;
 	ev_timer_at(&f.fence_timer, f.lease_until);
-	f.conn_req = etcd_call("/v3/kv/put", put_node(), reg_reply, NULL);
+	register_node(0);
 }
 
 static void
@@ -462,6 +622,7 @@ fleet_node_start(const struct fleet_node_hooks *h)
 	ev_timer_init(&f.retry_timer, retry_fire, NULL);
 	ev_timer_init(&f.pub_timer, pub_fire, NULL);
 	ev_timer_init(&f.check_timer, check_fire, NULL);
+	ev_timer_init(&f.reread_timer, reread_fire, NULL);
 	feed_subscribe(&f.act_sub, FEED_ACTIVATION, on_activation, NULL);
 	snprintf(f.why, sizeof(f.why), "connecting to etcd");
 	connect_start();
@@ -505,6 +666,7 @@ fleet_node_stop(void)
 	ev_timer_del(&f.retry_timer);
 	ev_timer_del(&f.pub_timer);
 	ev_timer_del(&f.check_timer);
+	ev_timer_del(&f.reread_timer);
 	/*
 	 * Our keys (the node, locks, turns) go with the lease: now, so that
 	 * another node takes over at once rather than after ttl.  The runs

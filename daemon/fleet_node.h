@@ -15,10 +15,11 @@
 
 /* What the node tells the rest of the fleet (each may be NULL). */
 struct fleet_node_hooks {
-	void	(*up)(void);			/* in the fleet (again) */
+	void	(*up)(void);			/* in the fleet, keys read again */
 	void	(*lost)(const char *why);	/* the lease is, or may be, gone */
 	void	(*changed)(const char *key, bool deleted);	/* watched */
 	void	(*check)(void);			/* fleet_node_check() is due */
+	void	(*renewed)(void);		/* the lease, every ttl/3 */
 };
 
 void	fleet_node_start(const struct fleet_node_hooks *);
@@ -29,7 +30,10 @@ int64_t	fleet_node_lease(void);
 bool	fleet_usable(char *why, size_t len);
 /* Run the check hook in ms (0: at the loop's next turn). */
 void	fleet_node_check(uint64_t ms);
-/* For fleet status: "connected", "connecting" or "disconnected". */
+/*
+ * For fleet status: "connected", "connecting", "disconnected", or
+ * "refused" (the node's name is another maintd's).
+ */
 const char *fleet_node_state(void);
 /* Why the node is not connected ("" when it is). */
 const char *fleet_node_why(void);
