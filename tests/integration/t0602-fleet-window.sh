@@ -5,13 +5,14 @@
 # two inside at once (each turn's run writes its start and end), all three
 # have their turn, window list shows whose turn it is, and once every
 # node has had its turn the window closes everywhere, long before its
-# duration.  The file waits for the minute: about a minute at most.
+# duration; no node calls curl from inside a curl callback.  The file
+# waits for the minute: about a minute at most.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/helpers/etcd.sh
 . "$(dirname "$0")/helpers/etcd.sh"
 
-plan 12
+plan 13
 
 command -v etcd >/dev/null 2>&1 ||
     skip_rest "no etcd (apt-get install etcd-server)"
@@ -89,5 +90,7 @@ is "never two nodes inside at once" "$seq" "start end start end start end "
 diag "$(sort -k3,3n "$T/turns/log")"
 check "every node had its turn: the window closes on all three" \
     wait_for 10 sh -c "for n in a b c; do [ \"\$($MAINTCTL -s $T/\$n.sock --json window list | jq -r .open)\" = false ] || exit 1; done"
+check "no node logged a curl call from inside a curl callback" sh -c \
+    "! grep -l 'API function called from within callback' $T/a.out $T/b.out $T/c.out"
 
 done_testing
