@@ -84,6 +84,14 @@ node_changed(const char *k, bool deleted)
 		fleet_node_check(0);
 }
 
+/* The lease is, or may be, gone: what it held is another's now. */
+static void
+node_lost(const char *why)
+{
+	fleet_lock_fence(why);
+	fleet_roll_fence(why);
+}
+
 /* Locks held for runs that are over, and the rolling windows. */
 static void
 node_check(void)
@@ -95,7 +103,7 @@ node_check(void)
 
 static const struct fleet_node_hooks hooks = {
 	.up = node_up,
-	.lost = fleet_lock_fence,
+	.lost = node_lost,
 	.changed = node_changed,
 	.check = node_check,
 	.renewed = fleet_lock_verify,

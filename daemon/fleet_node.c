@@ -140,10 +140,13 @@ go_down(const char *why)
 	ev_timer_del(&f.ka_timer);
 	ev_timer_del(&f.reread_timer);
 	f.state = F_DOWN;
+	/* at most ttl/2 apart: back soon after etcd's quorum is */
 	f.backoff_ms = f.backoff_ms == 0 ? FLEET_BACKOFF_MIN_MS :
 	    f.backoff_ms * 2;
-	if (f.backoff_ms > (uint64_t)md.conf->fleet.ttl_ms)
-		f.backoff_ms = (uint64_t)md.conf->fleet.ttl_ms;
+	if (f.backoff_ms > (uint64_t)md.conf->fleet.ttl_ms / 2)
+		f.backoff_ms = (uint64_t)md.conf->fleet.ttl_ms / 2;
+	if (f.backoff_ms < FLEET_BACKOFF_MIN_MS)
+		f.backoff_ms = FLEET_BACKOFF_MIN_MS;
 	ev_timer_add(&f.retry_timer, f.backoff_ms);
 }
 
@@ -512,7 +515,7 @@ refuse(const struct etcd_kv *kv)
 	(void)etcd_call("/v3/lease/revoke", req, NULL, NULL);
 	f.lease = 0;
 	ev_timer_del(&f.fence_timer);
-	/* the other's lease lasts at most ttl: try again then */
+	/* the other's lease lasts at most ttl: try again in ttl/2 */
 	f.backoff_ms = (uint64_t)md.conf->fleet.ttl_ms / 2;
 	go_down(why);
 }

@@ -291,6 +291,27 @@ rolling(const char *window, time_t tick, bool open)
 	roll_try(r);
 }
 
+/*
+ * The lease is, or may be, gone, and the slot with it: another node may
+ * take the turn, so this one's turn ends now (its runs stop).  It is not
+ * done: it has a turn again once back in the fleet.
+ */
+void
+fleet_roll_fence(const char *why)
+{
+	struct roll	*r;
+
+	for (r = rolls; r != NULL; r = r->next) {
+		if (!r->in_turn)
+			continue;
+		log_warnx("window %s: the turn of %s ends: %s", r->window,
+		    md.conf->fleet.node, why);
+		ev_timer_del(&r->slot_timer);
+		r->in_turn = false;
+		window_turn_end(r->window);
+	}
+}
+
 /* When a run of a turn ends, the turn may be over. */
 static void
 on_run_end(enum feed_stream st, const struct feed_msg *m, void *arg)

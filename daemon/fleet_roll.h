@@ -10,5 +10,7 @@ void	fleet_roll_start(void);
 void	fleet_roll_stop(void);
 /* Turns that are over, windows every node had, free slots to take. */
 void	fleet_roll_check(void);
+/* The lease is, or may be, gone: a turn under way ends, not done. */
+void	fleet_roll_fence(const char *why);
 
 #endif
