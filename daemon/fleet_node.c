@@ -49,6 +49,7 @@ static struct {
 	struct ev_timer		 ka_timer, fence_timer, retry_timer;
 	struct ev_timer		 pub_timer, check_timer, reread_timer;
 	bool			 pub_again;
+	bool			 stopping;
 	struct feed_sub		 act_sub;
 	char			 started[64];
 	struct fleet_node_hooks	 hooks;
@@ -88,7 +89,8 @@ fleet_usable(char *why, size_t len)
 void
 fleet_node_check(uint64_t ms)
 {
-	ev_timer_add(&f.check_timer, ms);
+	if (!f.stopping)
+		ev_timer_add(&f.check_timer, ms);
 }
 
 const char *
@@ -659,6 +661,10 @@ fleet_node_stop(void)
 	struct ev_timer		 t;
 
 	feed_unsubscribe(&f.act_sub);
+	/* nothing is told any more, nor checked, while the lease is revoked */
+	memset(&f.hooks, 0, sizeof(f.hooks));
+	f.stopping = true;
+	fleet_kv_stop();
 	etcd_cancel(f.conn_req);
 	etcd_cancel(f.ka_req);
 	etcd_cancel(f.watch);
@@ -688,6 +694,8 @@ fleet_node_stop(void)
 			revoke_req = NULL;
 		}
 	}
-	fleet_kv_stop();
+	etcd_stop();
+	fleet_cache_clear();
 	f.on = false;
+	f.stopping = false;
 }

@@ -36,7 +36,7 @@ struct roll {
 	int		 slot;
 	int64_t		 slot_rev;
 	bool		 done;		/* had its turn */
-	bool		 trying;
+	struct etcd_req	*trying;	/* the request for a slot */
 	struct ev_timer	 slot_timer;	/* slot_duration */
 	struct roll	*next;
 };
@@ -117,7 +117,7 @@ slot_reply(struct json_object *reply, const char *error, void *arg)
 	struct json_object	*v, *h;
 	char			 why[600];
 
-	r->trying = false;
+	r->trying = NULL;
 	if (reply == NULL) {
 		log_warnx("window %s: taking a turn: %s", r->window, error);
 		return;
@@ -148,7 +148,7 @@ roll_try(struct roll *r)
 	char			 k[512];
 	int			 i;
 
-	if (w == NULL || r->in_turn || r->done || r->trying ||
+	if (w == NULL || r->in_turn || r->done || r->trying != NULL ||
 	    !fleet_node_up() || md.halted)
 		return;
 	for (i = 0; i < w->max_parallel; i++) {
@@ -177,9 +177,7 @@ roll_try(struct roll *r)
 	req = json_object_new_object();
 	json_object_object_add(req, "compare", cmp);
 	json_object_object_add(req, "success", succ);
-	r->trying = true;
-	if (etcd_call("/v3/kv/txn", req, slot_reply, r) == NULL)
-		r->trying = false;
+	r->trying = etcd_call("/v3/kv/txn", req, slot_reply, r);
 }
 
 /* Have all the nodes with this window had their turn? */
@@ -262,6 +260,7 @@ roll_free(struct roll *r)
 			break;
 		}
 	ev_timer_del(&r->slot_timer);
+	etcd_cancel(r->trying);
 	free(r->window);
 	free(r);
 }
