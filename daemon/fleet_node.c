@@ -142,6 +142,7 @@ go_down(const char *why)
 	ev_timer_del(&f.ka_timer);
 	ev_timer_del(&f.reread_timer);
 	f.state = F_DOWN;
+	f.dup_lease = 0;		/* refuse() sets it again */
 	/* at most ttl/2 apart: back soon after etcd's quorum is */
 	f.backoff_ms = f.backoff_ms == 0 ? FLEET_BACKOFF_MIN_MS :
 	    f.backoff_ms * 2;
@@ -222,11 +223,12 @@ ka_reply(struct json_object *o, const char *error, void *arg)
 static void
 ka_fire(void *arg)
 {
-	struct json_object	*req = json_object_new_object();
+	struct json_object	*req;
 
 	(void)arg;
 	if (f.lease == 0 || f.ka_req != NULL)
 		return;
+	req = json_object_new_object();
 	json_object_object_add(req, "ID", fleet_num(f.lease));
 	f.ka_sent = ev_now();
 	f.ka_req = etcd_call("/v3/lease/keepalive", req, ka_reply, NULL);
@@ -511,7 +513,6 @@ refuse(const struct etcd_kv *kv)
 	    (unsigned long long)kv->lease, since, md.conf->fleet.node);
 	if (f.dup_lease != kv->lease)
 		log_warnx("fleet: %s", why);
-	f.dup_lease = kv->lease;
 	req = json_object_new_object();
 	json_object_object_add(req, "ID", fleet_num(f.lease));
 	(void)etcd_call("/v3/lease/revoke", req, NULL, NULL);
@@ -520,6 +521,7 @@ refuse(const struct etcd_kv *kv)
 	/* the other's lease lasts at most ttl: try again in ttl/2 */
 	f.backoff_ms = (uint64_t)md.conf->fleet.ttl_ms / 2;
 	go_down(why);
+	f.dup_lease = kv->lease;
 }
 
 static void
@@ -585,10 +587,11 @@ grant_reply(struct json_object *o, const char *error, void *arg)
 static void
 connect_start(void)
 {
-	struct json_object	*req = json_object_new_object();
+	struct json_object	*req;
 
 	if (f.state == F_UP)
 		return;
+	req = json_object_new_object();
 	f.state = F_GRANT;
 	json_object_object_add(req, "TTL",
 	    json_object_new_int64(md.conf->fleet.ttl_ms / 1000));
