@@ -254,12 +254,11 @@ watch_data(const char *data, size_t len, void *arg)
 	while (len > 0 && !r->failed) {
 		o = json_tokener_parse_ex(r->tok, data, (int)len);
 		if (o == NULL) {
+			/* else the rest comes with the next piece */
 			if (json_tokener_get_error(r->tok) !=
-			    json_tokener_continue) {
+			    json_tokener_continue)
 				watch_failed(r);
-				return;
-			}
-			return;		/* the rest comes with the next piece */
+			return;
 		}
 		used = json_tokener_get_parse_end(r->tok);
 		json_tokener_reset(r->tok);

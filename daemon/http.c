@@ -7,9 +7,9 @@
  * of curl's own ephiperfifo.c and multi-event.c examples.  No code of
  * the callers runs inside a curl callback (where curl_multi_* answers
  * CURLM_RECURSIVE_API_CALL): a stream's pieces are kept by the write
- * callback and handed over once curl_multi_socket_action() returns.  Connections
- * are not kept between requests: an idle daemon holds no socket of
- * curl's, and curl wants no timer.
+ * callback and handed over once curl_multi_socket_action() returns.
+ * Connections are not kept between requests: an idle daemon holds no
+ * socket of curl's, and curl wants no timer.
  */
 #include <errno.h>
 #include <stdio.h>
