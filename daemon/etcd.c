@@ -29,6 +29,7 @@ struct etcd_req {
 	size_t			 ep;
 	struct json_tokener	*tok;		/* a watch */
 	bool			 failed;	/* the stream said so */
+	char			 why[256];	/* ... and why */
 	struct etcd_req		*next;		/* nobody waits: the list */
 };
 
@@ -202,12 +203,21 @@ watch_message(struct etcd_req *r, struct json_object *o)
 	size_t			 i, n;
 
 	if (!json_object_object_get_ex(o, "result", &res)) {
+		/* the gateway's {"error": {"message": ...}} */
 		r->failed = true;
+		snprintf(r->why, sizeof(r->why), "the watch failed: %s",
+		    json_object_object_get_ex(o, "error", &t) &&
+		    json_object_object_get_ex(t, "message", &t) ?
+		    json_object_get_string(t) : "no result");
 		return;
 	}
 	if (json_object_object_get_ex(res, "canceled", &t) &&
 	    json_object_get_boolean(t)) {
 		r->failed = true;
+		snprintf(r->why, sizeof(r->why), "etcd cancelled the watch%s%s",
+		    json_object_object_get_ex(res, "cancel_reason", &t) ?
+		    ": " : "", json_object_object_get_ex(res, "cancel_reason",
+		    &t) ? json_object_get_string(t) : "");
 		return;
 	}
 	rev = json_object_object_get_ex(res, "header", &t) ?
@@ -228,8 +238,9 @@ watch_message(struct etcd_req *r, struct json_object *o)
 }
 
 /*
- * etcd cancelled the watch (a compacted revision...), or its stream is
- * not JSON: it ends here, as if the stream had.  http.c calls the data
+ * etcd cancelled the watch (a compacted revision...), the gateway sent
+ * an error instead of a result, or the stream is not JSON: the watch
+ * ends here, as if the stream had.  http.c calls the data
  * callback outside of curl, so the request can be cancelled in it.
  */
 static void
@@ -237,7 +248,8 @@ watch_failed(struct etcd_req *r)
 {
 	char	why[512];
 
-	snprintf(why, sizeof(why), "%s: the watch was cancelled", eps[r->ep]);
+	snprintf(why, sizeof(why), "%s: %s", eps[r->ep], r->why[0] != '\0' ?
+	    r->why : "the watch's stream is not JSON");
 	http_cancel(r->http);
 	json_tokener_free(r->tok);
 	r->end(why, r->arg);
