@@ -4,7 +4,7 @@
 # (fleet = once) active on all three runs on exactly one, sampled every
 # 50 ms for 10 s; a manual run of a fleet task held elsewhere is refused
 # (ERR held NODE); each fleet run has MAINTD_FLEET_TOKEN, growing with each
-# holder; kill -9 of the holder: another node runs it within ttl + 1 s and
+# holder; kill -9 of the holder: another node runs it within ttl + 2 s and
 # the old run is gone (PR_SET_PDEATHSIG); SIGSTOP of the holder past ttl:
 # another takes over, and on SIGCONT the old one stops its run within 1 s
 # (fleet-lost); the lock deleted by hand: the holder stops its run
@@ -204,7 +204,10 @@ check "its run died with it (PR_SET_PDEATHSIG)" wait_for 5 sh -c \
 check "another node runs single" wait_for 10 one_runs
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "took over after $ms ms"
-check "... within ttl + 1 s" test "$ms" -le $(((TTL + 1) * 1000))
+# the lease expires at most ttl after the kill, etcd looks for expired
+# leases every 500 ms, and this is measured from outside by polling: on a
+# loaded machine (2 cores, ASan, two CPU hogs) 1.6 to 3 s
+check "... within ttl + 2 s" test "$ms" -le $(((TTL + 2) * 1000))
 h=$(holder)
 spid=$(single_of "$h")
 tok2=$(tr '\0' '\n' <"/proc/$spid/environ" | sed -n 's/^MAINTD_FLEET_TOKEN=//p')
