@@ -11,6 +11,8 @@
 #    tick runs when the running run ends;
 #  - guard: a tick that waited for start_when until its next tick;
 #  - budget: one that waited for room in max_weight until its next tick;
+#  - conflict: a tick while a task that a reload made conflict with it
+#    runs;
 #  - halted: the tick waiting when stop-all came.
 # No tick has two outcomes.  late_after: a late event, status and health
 # say so, metrics too, and the first success emits recovered.  ledger's
@@ -19,7 +21,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 54
+plan 60
 
 now() {
 	date +%s.%3N
@@ -97,6 +99,8 @@ task b { command = "/bin/true"  every = 1s  weight = 2 }
 task hog { command = "/bin/sleep 60"  weight = 3 }
 task lt { command = "exit \$(cat $T/lt.exit)"  shell = true  every = 1s  late_after = 2s }
 task once { command = "/bin/true" }
+task c { command = "/bin/true"  every = 1s  weight = 0 }
+task o { command = "/bin/sleep 60"  weight = 0 }
 EOF
 
 out=$(printf 'task o2 { command = "/bin/true"  late_after = 1h }\n' >>"$CONF";
@@ -178,6 +182,17 @@ check "health no longer names lt" sh -c \
     "! '$MAINTCTL' -s '$SOCK' --json health | jq -r .reason | grep -q late"
 check "deactivate lt" ctl deactivate lt
 
+# --- conflict: a reload made c conflict with o while o runs -----------------
+
+check "activate c" ctl activate c
+check "run o" ctl run o
+sed -i 's/^task c { command = "\/bin\/true"  every = 1s  weight = 0 }$/task c { command = "\/bin\/true"  every = 1s  weight = 0  conflicts = { "o" } }/' "$CONF"
+check "reload: c conflicts with o now (c stays active)" ctl reload
+check "c: its tick is missed (conflict), naming o" wait_for 10 has_row c \
+    '.reason == "conflict" and (.detail | test("^c conflicts with o, which is running"))'
+check "stop o" ctl stop o
+check "deactivate c" ctl deactivate c
+
 # --- halted: the tick waiting when stop-all comes -------------------------
 
 check "run hog again" wait_for 10 ctl run hog
@@ -190,7 +205,7 @@ check "resume" ctl resume
 
 # --- no tick twice; the ledger verb ----------------------------------------
 
-for t in tick slow q g b lt; do
+for t in tick slow q g b lt c; do
 	dup=$(ticks "$t" true | sort | uniq -d)
 	[ -n "$dup" ] && break
 done
