@@ -44,6 +44,7 @@ ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
 ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
+		  daemon/tz.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
@@ -70,9 +71,9 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log
-T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
-T_cron		= cron
-T_cron_table	= cron
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_cron		= cron tz
+T_cron_table	= cron tz
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8
