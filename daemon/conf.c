@@ -33,6 +33,7 @@ window_free(struct window_conf *w)
 	free(w->name);
 	free(w->preset);
 	free(w->schedule);
+	free(w->timezone);
 	free(w->file);
 }
 
@@ -451,6 +452,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    strveq(a->environment, b->environment) &&
 	    strveq(a->tags, b->tags) && a->kind == b->kind &&
 	    streq(a->schedule, b->schedule) && a->every_ms == b->every_ms &&
+	    streq(a->timezone, b->timezone) &&
 	    a->timeout_ms == b->timeout_ms &&
 	    a->kill_signal == b->kill_signal && a->weight == b->weight &&
 	    strveq(a->conflicts, b->conflicts) &&

@@ -150,7 +150,8 @@ window_arm(struct window_rt *w)
 {
 	time_t	now = time(NULL);
 
-	if ((w->next = cron_next(&w->conf->cron, now)) == (time_t)-1)
+	if ((w->next = cron_next_tz(&w->conf->cron, now, w->conf->timezone)) ==
+	    (time_t)-1)
 		return;
 	ev_timer_add(&w->open_timer, (uint64_t)(w->next - now) * 1000);
 }
