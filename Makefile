@@ -50,9 +50,10 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
 		  daemon/store_db.c daemon/store_run.c \
-		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
+		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
+		  daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
-		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
+		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
 		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
 		  daemon/conf_read.c daemon/conf_file.c \

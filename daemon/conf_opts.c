@@ -40,6 +40,7 @@ static const char *events[] = {
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
+	"window-created", "window-deleted",
 	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
 	"*", NULL
 };

@@ -380,6 +380,7 @@ static struct json_object *
 node_value(void)
 {
 	struct json_object	*o = json_object_new_object(), *a, *w;
+	const struct window_conf *wc;
 	size_t			 i;
 
 	json_object_object_add(o, "node", json_object_new_string(
@@ -394,11 +395,12 @@ node_value(void)
 			json_object_array_add(a, json_object_new_string(
 			    md.tasks.v[i]->conf->name));
 	json_object_object_add(o, "active", a);
+	/* the config's and those made at run time (preset.c) */
 	w = json_object_new_array();
-	for (i = 0; i < md.conf->nwindows; i++)
-		if (md.conf->windows[i].rolling)
+	for (i = 0; i < windows_count(); i++)
+		if ((wc = window_at(i, NULL, NULL, NULL))->rolling)
 			json_object_array_add(w, json_object_new_string(
-			    md.conf->windows[i].name));
+			    wc->name));
 	json_object_object_add(o, "windows", w);
 	return o;
 }
@@ -442,6 +444,14 @@ pub_fire(void *arg)
 		return;
 	}
 	f.pub_req = etcd_call("/v3/kv/put", put_node(), pub_reply, NULL);
+}
+
+/* A rolling window made or deleted at run time: the node says so. */
+void
+fleet_windows_changed(void)
+{
+	if (f.state == F_UP && !ev_timer_pending(&f.pub_timer))
+		ev_timer_add(&f.pub_timer, 100);
 }
 
 static void
@@ -1120,12 +1130,7 @@ roll_find(const char *window)
 static const struct window_conf *
 window_conf(const char *window)
 {
-	size_t	i;
-
-	for (i = 0; i < md.conf->nwindows; i++)
-		if (strcmp(md.conf->windows[i].name, window) == 0)
-			return &md.conf->windows[i];
-	return NULL;
+	return window_find(window);
 }
 
 /* put (or delete, value NULL) PREFIX/roll/W/TICK/what, on the lease */

@@ -34,6 +34,8 @@ void	fleet_resume(const char *actor, fleet_done, void *arg);
 /* A client that waited has gone: its done must not be called. */
 void	fleet_forget(void *arg);
 
+/* This node's rolling windows changed (made or deleted at run time). */
+void	fleet_windows_changed(void);
 /* A rolling window of this node: whose turn it is (JSON array), or NULL. */
 struct json_object *fleet_window_turns(const char *window);
 

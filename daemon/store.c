@@ -1,7 +1,7 @@
 /*
  * store.c: the sqlite database (DESIGN §7), opened and closed: the
  * connection (store_db.c) and the parts that keep their rows in it
- * (store_run.c, store_event.c, store_preset.c).
+ * (store_run.c, store_event.c, store_preset.c, store_window.c).
  */
 #include <stddef.h>
 

@@ -305,16 +305,19 @@ fmt_in(time_t t, const char *zone, const char *fmt, char *buf, size_t len)
 	return buf;
 }
 
+/* Seconds only where there are some: a schedule's times are whole minutes. */
 char *
 fmt_time_tz(time_t t, const char *zone, char *buf, size_t len)
 {
-	return fmt_in(t, zone, "%Y-%m-%d %H:%M %Z", buf, len);
+	return fmt_in(t, zone, t % 60 == 0 ? "%Y-%m-%d %H:%M %Z" :
+	    "%Y-%m-%d %H:%M:%S %Z", buf, len);
 }
 
 char *
 fmt_time_tz_short(time_t t, const char *zone, char *buf, size_t len)
 {
-	return fmt_in(t, zone, "%m-%d %H:%M %Z", buf, len);
+	return fmt_in(t, zone, t % 60 == 0 ? "%m-%d %H:%M %Z" :
+	    "%m-%d %H:%M:%S %Z", buf, len);
 }
 
 char *

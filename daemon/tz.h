@@ -25,7 +25,10 @@ int	tz_offset(time_t t, const char *zone, long *off);
 /* Forget what was worked out of the zone files (a reload reads them again). */
 void	tz_flush(void);
 
-/* "2026-03-29 03:00 CEST": t in zone (NULL: the daemon's), for people. */
+/*
+ * "2026-03-29 03:00 CEST": t in zone (NULL: the daemon's), for people;
+ * the seconds too where they are not 0 ("2026-03-29 03:00:06 CEST").
+ */
 char	*fmt_time_tz(time_t t, const char *zone, char *buf, size_t len);
 /* "03-29 03:00 CEST": the same, short, for tables. */
 char	*fmt_time_tz_short(time_t t, const char *zone, char *buf, size_t len);

@@ -800,7 +800,10 @@ test_zone_format(void **state)
 	(void)state;
 	set_tz("UTC");
 	FMT(fmt_time_tz, spring, "Europe/Berlin", "2026-03-29 03:00 CEST");
-	FMT(fmt_time_tz, spring - 1, "Europe/Berlin", "2026-03-29 01:59 CET");
+	FMT(fmt_time_tz, spring - 1, "Europe/Berlin",
+	    "2026-03-29 01:59:59 CET");
+	FMT(fmt_time_tz_short, spring + 6, "Europe/Berlin",
+	    "03-29 03:00:06 CEST");
 	FMT(fmt_rfc3339_tz, spring, "Europe/Berlin",
 	    "2026-03-29T03:00:00+02:00");
 	FMT(fmt_rfc3339_tz, spring - 1, "Europe/Berlin",
