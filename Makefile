@@ -49,7 +49,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
-		  daemon/store_db.c daemon/store_run.c \
+		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
 		  daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
@@ -101,7 +101,7 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
 		  etcd-server etcd-client libclang-rt-14-dev openssh-server \
 		  chromium python3-websocket openssl \
-		  debhelper lintian fakeroot dpkg-dev
+		  debhelper lintian fakeroot dpkg-dev faketime
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl

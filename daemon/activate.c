@@ -261,6 +261,24 @@ task_retire(struct task *t)
 }
 
 static struct feed_sub	task_sub;
+static struct ev_clock	clock_watch;
+
+/*
+ * The wall clock was set: an activation --for lasts what it lasts (its
+ * timer counts elapsed time); the time it ends, as shown, moves with
+ * the clock.
+ */
+static void
+clock_stepped(int64_t delta_ms, void *arg)
+{
+	time_t	d = (time_t)((delta_ms + (delta_ms > 0 ? 500 : -500)) / 1000);
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < md.tasks.n; i++)
+		if (md.tasks.v[i]->active_until != 0)
+			md.tasks.v[i]->active_until += d;
+}
 
 static void
 on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
@@ -281,6 +299,7 @@ supervise_init(void)
 	for (i = 0; i < md.tasks.n; i++)
 		timers_init(md.tasks.v[i]);
 	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
+	ev_clock_add(&clock_watch, clock_stepped, NULL);
 }
 
 /*
@@ -308,4 +327,5 @@ supervise_free(void)
 	ev_timer_del(&shutdown_timer);
 	supervise_runs_free();
 	feed_unsubscribe(&task_sub);
+	ev_clock_del(&clock_watch);
 }

@@ -6,7 +6,8 @@
  * the task is active, and for a service while it runs: the first one
  * start_period after that, then one every interval.  After failures
  * probes in a row fail the task is unhealthy (event "unhealthy"), and a
- * service with restart = true is restarted ("health-restart"); the next
+ * service with restart = true is restarted ("health-restart") as after a
+ * crash: with its backoff, and FAILED past its restart_limit; the next
  * probe that passes makes it healthy again ("healthy").  Nothing is
  * armed for a task that is not probed: an idle daemon does not wake.
  * A url probe reads at most HEALTH_BODY_MAX of the reply's body (the
@@ -86,6 +87,7 @@ follow(struct task *t, bool restart)
 		probe_kill(p);
 		p->probing = true;
 		p->failures = 0;	/* counted for this process */
+		p->passed = false;
 		ev_timer_add(&p->timer, (uint64_t)t->conf->health.start_period_ms);
 	} else if (!wanted(t) && p->probing) {
 		probe_kill(p);
@@ -125,6 +127,7 @@ verdict(struct task *t, bool ok, const char *reason, int64_t ms)
 	p->last_ms = ms;
 	p->probes_total++;
 	if (ok) {
+		p->passed = true;
 		p->failures = 0;
 		p->reason[0] = '\0';
 		if (p->status == HS_UNHEALTHY) {
@@ -150,7 +153,8 @@ verdict(struct task *t, bool ok, const char *reason, int64_t ms)
 			    t->conf->kind == KIND_SERVICE && task_busy(t)) {
 				event_emit(t->conf->name, "health-restart",
 				    "health", detail(p));
-				if (task_restart(t, "health", err,
+				/* a crash: backoff, restart_limit */
+				if (supervise_health_restart(t, p->passed, err,
 				    sizeof(err)) != -1)
 					return;	/* probing starts again */
 				log_warnx("%s: health restart: %s",

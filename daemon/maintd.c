@@ -520,6 +520,7 @@ main(int argc, char *argv[])
 	notify_init();
 	discover_init();
 	store_recover();
+	supervise_load_last();	/* after recovery: the runs it closed */
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
 

@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <dirent.h>
+#include <limits.h>
+#include <stdint.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -103,7 +107,7 @@ store_error(void)
  * first error is the one kept: what follows from it (a rollback of what
  * was already rolled back, say) would only hide the cause.
  */
-static char		 dbpath[1024];	/* "": not open */
+static char		 dbpath[PATH_MAX];	/* "": not open */
 
 /*
  * What the file system says of a write that failed, where it says
@@ -409,22 +413,141 @@ store_db_ready(void)
  * One daemon per database: two would each take the other's open runs
  * for a crashed daemon's and kill them.  flock(2) on DATABASE.lock, held
  * for the daemon's life (the kernel lets go when it dies); the file says
- * who holds it.
+ * who holds it.  DATABASE is the database's one name: its real path,
+ * symlinks resolved (realpath(3)), so an alias through a symlink takes
+ * the same lock; and a database with hard links (names that realpath
+ * cannot tell apart) is refused, naming the daemon that holds it under
+ * another name when one does.  sqlite is given that name too: its -wal
+ * and -shm files follow the name, and a second name would make a
+ * second WAL (sqlite's "multiple links to file" corruption).
  */
 static int	lock_fd = -1;
 
+/*
+ * The real path of path, or, for a database not made yet, its
+ * directory's real path and its name.  -1 (err) for a symlink to
+ * nothing: sqlite would create what it points to.
+ */
 static int
-lock_database(const char *path, char *err, size_t errlen)
+canonical(const char *path, char *out, size_t outlen, char *err,
+    size_t errlen)
 {
-	char		 lpath[1100], buf[32];
+	char		 dir[PATH_MAX], rdir[PATH_MAX], *slash;
+	const char	*base;
+	struct stat	 st;
+
+	if (realpath(path, rdir) != NULL) {
+		if (strlen(rdir) >= outlen)
+			goto toolong;
+		snprintf(out, outlen, "%s", rdir);
+		return 0;
+	}
+	if (errno != ENOENT || lstat(path, &st) == 0) {
+		snprintf(err, errlen, "database %s: %s", path, errno ==
+		    ENOENT ? "a symlink to nothing" : strerror(errno));
+		return -1;
+	}
+	if (strlen(path) >= sizeof(dir))
+		goto toolong;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		base = path;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		base = path + (slash - dir) + 1;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		snprintf(err, errlen, "database %s: not a file name", path);
+		return -1;
+	}
+	if (realpath(dir, rdir) == NULL) {
+		snprintf(err, errlen, "database %s: %s: %s", path, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (snprintf(out, outlen, "%s%s%s", rdir, strcmp(rdir, "/") == 0 ?
+	    "" : "/", base) >= (int)outlen)
+		goto toolong;
+	return 0;
+toolong:
+	snprintf(err, errlen, "database %s: path too long", path);
+	return -1;
+}
+
+/* The pid in a held lock file, or 0 (not held, or no pid in it). */
+static long long
+lock_holder(int fd)
+{
+	char		 buf[32];
 	const char	*errstr;
 	ssize_t		 n;
 	long long	 pid;
-	int		 held, ferr;
 
-	snprintf(lpath, sizeof(lpath), "%s.lock", path);
-	if ((lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1 &&
-	    (lock_fd = open(lpath, O_RDONLY | O_CLOEXEC)) == -1) {
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT32_MAX, &errstr);
+	return errstr == NULL ? pid : 0;
+}
+
+/*
+ * The database (its real path) has other names: is one of them, in its
+ * directory, locked by another daemon?  Its pid and that name, or 0.
+ */
+static long long
+other_name_holder(const char *real, const struct stat *dst, char *name,
+    size_t namelen)
+{
+	char		 dir[PATH_MAX], p[PATH_MAX + 8];
+	struct dirent	*de;
+	struct stat	 st;
+	long long	 pid = 0;
+	DIR		*d;
+	int		 fd;
+
+	snprintf(dir, sizeof(dir), "%s", real);
+	*(strrchr(dir, '/') == dir ? dir + 1 : strrchr(dir, '/')) = '\0';
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (pid == 0 && (de = readdir(d)) != NULL) {
+		if (snprintf(p, sizeof(p), "%s/%s", strcmp(dir, "/") == 0 ? "" :
+		    dir, de->d_name) >= (int)sizeof(p) - 5 ||
+		    strcmp(p, real) == 0 || lstat(p, &st) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_dev != dst->st_dev ||
+		    st.st_ino != dst->st_ino)
+			continue;
+		if (snprintf(name, namelen, "%s", p) >= (int)namelen)
+			continue;
+		strlcat(p, ".lock", sizeof(p));
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC)) == -1)
+			continue;
+		if (flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK)
+			pid = lock_holder(fd);
+		close(fd);
+	}
+	closedir(d);
+	return pid;
+}
+
+/* real: the database's real path; path: as configured, for messages. */
+static int
+lock_database(const char *path, const char *real, char *err, size_t errlen)
+{
+	char		 lpath[PATH_MAX + 8], buf[32], as[PATH_MAX + 16],
+			 other[PATH_MAX];
+	struct stat	 st;
+	long long	 pid;
+	int		 held, ferr, n;
+
+	as[0] = '\0';
+	if (strcmp(path, real) != 0)
+		snprintf(as, sizeof(as), " (%s)", real);
+	snprintf(lpath, sizeof(lpath), "%s.lock", real);
+	if ((lock_fd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644)) == -1 && (lock_fd = open(lpath, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "database %s: lock %s: %s", path, lpath,
 		    strerror(errno));
 		return -1;
@@ -432,26 +555,40 @@ lock_database(const char *path, char *err, size_t errlen)
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
 		ferr = errno;
 		held = ferr == EWOULDBLOCK;
-		n = pread(lock_fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		pid = strtonum(buf, 1, INT32_MAX, &errstr);
-		if (held && errstr == NULL)
-			snprintf(err, errlen, "database %s is in use by pid %lld",
-			    path, pid);
+		pid = lock_holder(lock_fd);
+		if (held && pid > 0)
+			snprintf(err, errlen, "database %s%s is in use by pid "
+			    "%lld", path, as, pid);
 		else
 			snprintf(err, errlen, "database %s: lock %s: %s", path,
 			    lpath, held ? "held by another process" :
 			    strerror(ferr));
-		close(lock_fd);
-		lock_fd = -1;
-		return -1;
+		goto fail;
 	}
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(lock_fd, 0) == -1 ||
-	    pwrite(lock_fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+	/* a hard link: another name, maybe another daemon's lock */
+	if (stat(real, &st) == 0 && st.st_nlink > 1) {
+		if ((pid = other_name_holder(real, &st, other, sizeof(other))) > 0)
+			snprintf(err, errlen, "database %s%s is in use by pid "
+			    "%lld (as %s, a hard link to it)", path, as, pid,
+			    other);
+		else
+			snprintf(err, errlen, "database %s%s has %ju names (hard "
+			    "links): maintd uses a database under one name only "
+			    "(sqlite's -wal file follows the name, and another "
+			    "maintd may hold it under another)", path, as,
+			    (uintmax_t)st.st_nlink);
+		goto fail;
+	}
+	/* over what is there, 12 bytes: no new block for a full disk */
+	n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	memset(buf + n, '\n', 12 - (size_t)n);
+	if (pwrite(lock_fd, buf, 12, 0) != 12 || ftruncate(lock_fd, 12) == -1)
 		log_debug("database: cannot write the pid in %s", lpath);
 	return 0;
+fail:
+	close(lock_fd);
+	lock_fd = -1;
+	return -1;
 }
 
 /*
@@ -463,35 +600,39 @@ int
 store_db_open(const char *path, char *err, size_t errlen)
 {
 	struct stat	st, sst;
-	char		side[1100], msg[256];
-	int		existed = stat(path, &st) == 0;
+	char		side[PATH_MAX + 8], msg[256], real[PATH_MAX];
+	int		existed;
 	size_t		i;
 
+	if (canonical(path, real, sizeof(real), err, errlen) == -1)
+		return -1;
+	if (strlen(real) >= sizeof(dbpath)) {
+		snprintf(err, errlen, "database %s: path too long", path);
+		return -1;
+	}
+	if (lock_database(path, real, err, errlen) == -1)
+		return -1;
 	/*
 	 * sqlite makes -wal and -shm with the database's mode; when an
 	 * admin makes the database writable again, they must follow.
 	 */
-	if (lock_database(path, err, errlen) == -1)
-		return -1;
+	existed = stat(real, &st) == 0;
 	for (i = 0; existed && i < 2; i++) {
-		snprintf(side, sizeof(side), "%s%s", path, i ? "-shm" : "-wal");
+		snprintf(side, sizeof(side), "%s%s", real, i ? "-shm" : "-wal");
 		if (stat(side, &sst) == 0 && (sst.st_mode & 07777) !=
 		    (st.st_mode & 07777))
 			(void)chmod(side, st.st_mode & 07777);
 	}
 
-	if (strlen(path) >= sizeof(dbpath)) {
-		snprintf(err, errlen, "database %s: path too long", path);
-		return -1;
-	}
-	snprintf(dbpath, sizeof(dbpath), "%s", path);
+	snprintf(dbpath, sizeof(dbpath), "%s", real);
 	if (connect_db(msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "database %s: %s", path, msg);
 		dbpath[0] = '\0';
+		store_db_close();
 		return -1;
 	}
 	if (!existed)
-		(void)chmod(path, 0640);	/* an admin's mode stays */
+		(void)chmod(real, 0640);	/* an admin's mode stays */
 	healthy = true;
 	if (setup() == -1) {
 		healthy = false;
@@ -499,6 +640,13 @@ store_db_open(const char *path, char *err, size_t errlen)
 		    "history until it can be written", path, lasterr);
 	}
 	return 0;
+}
+
+/* The database's real path (see lock_database()); "" when not open. */
+const char *
+store_db_path(void)
+{
+	return dbpath;
 }
 
 void

@@ -25,6 +25,8 @@ struct store_stmt {
 
 int		 store_db_open(const char *path, char *err, size_t errlen);
 void		 store_db_close(void);
+/* The database's real path, under which it is locked; "": not open. */
+const char	*store_db_path(void);
 bool		 store_db_healthy(void);
 /* NULL: not open */
 sqlite3		*store_db_conn(void);

@@ -18,6 +18,7 @@
 #include "run.h"
 #include "store_db.h"
 #include "store_run.h"
+#include "store_runfile.h"
 #include "util.h"
 
 static struct store_stmt st_run_insert = { "INSERT INTO runs (task, "
@@ -157,13 +158,19 @@ store_run_start(const char *task, const struct run *r)
 	return id;
 }
 
-/* The run's process: what a later maintd needs to know it is the run's. */
+/*
+ * The run's process: what a later maintd needs to know it is the run's,
+ * in the run file first (which a full disk does not stop), then in the
+ * store.
+ */
 void
-store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start)
+store_run_pid(uint64_t id, const char *task, pid_t pid, uid_t uid,
+    uint64_t start)
 {
 	const char	*boot = os_boot_id();
 	sqlite3_stmt	*st;
 
+	runfile_add(id, task, pid, uid, start);
 	if (!store_db_ready() || (st = store_db_stmt(&st_run_pid)) == NULL)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -239,10 +246,44 @@ pending_flush(void)
 	free(late.v);
 }
 
+void
+store_run_gone(uint64_t id)
+{
+	runfile_del(id);
+}
+
+/*
+ * The runs the run file recovered: the store's open rows of them are
+ * closed, not recovered twice.
+ */
+static uint64_t	*seen;
+static size_t	 nseen;
+static bool	 runfile_done;
+
+static void
+seen_add(uint64_t id)
+{
+	seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+	seen[nseen++] = id;
+}
+
+static bool
+was_seen(uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < nseen; i++)
+		if (seen[i] == id)
+			return true;
+	return false;
+}
+
 /*
  * Runs left open by a crash: kill what is provably left of them (see
- * os_recover_run()) and close them as abandoned.  After a reboot nothing
- * of them can be left.
+ * os_recover_run()) and close them as abandoned.  The run file's first,
+ * at once, whatever the store can do (its runs may never have reached
+ * the store); then the store's open rows, when it can be written.
+ * After a reboot nothing of them can be left.
  */
 void
 store_recover(void)
@@ -252,6 +293,10 @@ store_recover(void)
 	const char	*boot = os_boot_id(), *rboot;
 	int		 n = 0;
 
+	if (!runfile_done) {
+		runfile_done = true;
+		runfile_recover(seen_add);
+	}
 	if (!store_ok()) {
 		recover_later = true;
 		return;
@@ -281,8 +326,8 @@ store_recover(void)
 		m.uid = (uid_t)sqlite3_column_int64(st, 3);
 		m.start = (uint64_t)sqlite3_column_int64(st, 4);
 		rboot = (const char *)sqlite3_column_text(st, 5);
-		if (m.task != NULL && (boot == NULL || rboot == NULL ||
-		    strcmp(boot, rboot) == 0))
+		if (m.task != NULL && !was_seen(m.run_id) && (boot == NULL ||
+		    rboot == NULL || strcmp(boot, rboot) == 0))
 			(void)os_recover_run(&m);
 		sqlite3_bind_int64(up, 1, (sqlite3_int64)m.run_id);
 		sqlite3_bind_double(up, 2, (double)time(NULL));
@@ -339,6 +384,104 @@ store_last_run(const char *task)
 	return t;
 }
 
+static enum trigger
+trigger_parse(const char *s)
+{
+	enum trigger	t;
+
+	for (t = TR_MANUAL; t <= TR_WINDOW; t++)
+		if (s != NULL && strcmp(s, trigger_name(t)) == 0)
+			return t;
+	return TR_MANUAL;
+}
+
+/*
+ * A finished run as the store has it, made a struct run again: what
+ * run_result() and the status of a task say of it reads as it did when
+ * it ended.  A run a crash left open (abandoned) reads as stopped, with
+ * the store's words for it.
+ */
+static void
+run_from_row(sqlite3_stmt *st, struct run *r)
+{
+	const char	*res = (const char *)sqlite3_column_text(st, 8);
+	const char	*sig = (const char *)sqlite3_column_text(st, 10);
+	const char	*detail = (const char *)sqlite3_column_text(st, 11);
+	double		 d;
+	int		 signo;
+
+	memset(r, 0, sizeof(*r));
+	r->cg_watch = -1;
+	r->done = true;
+	r->id = (uint64_t)sqlite3_column_int64(st, 1);
+	r->trigger = trigger_parse((const char *)sqlite3_column_text(st, 2));
+	r->pid = (pid_t)sqlite3_column_int(st, 3);
+	r->dry_run = sqlite3_column_int(st, 4) != 0;
+	d = sqlite3_column_double(st, 5);
+	r->start.tv_sec = (time_t)d;
+	r->start.tv_nsec = (long)((d - (double)r->start.tv_sec) * 1e9);
+	r->end = (time_t)sqlite3_column_double(st, 6);
+	d = sqlite3_column_type(st, 7) == SQLITE_NULL ?
+	    sqlite3_column_double(st, 6) - sqlite3_column_double(st, 5) :
+	    sqlite3_column_double(st, 7);
+	r->end_mono = d > 0 ? (uint64_t)(d * 1000 + 0.5) : 0;
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		r->status = (sqlite3_column_int(st, 9) & 0xff) << 8;
+	else if (sig != NULL && (parse_signal(sig, &signo) == 0 ||
+	    (signo = atoi(sig)) > 0))
+		r->status = signo & 0x7f;
+	res = res != NULL ? res : "";
+	r->timed_out = strcmp(res, "timeout") == 0;
+	r->stopped = strcmp(res, "stopped") == 0 ||
+	    strcmp(res, "abandoned") == 0;
+	if (strcmp(res, "abandoned") == 0)
+		snprintf(r->failure, sizeof(r->failure), "abandoned: %s",
+		    detail != NULL ? detail : "maintd stopped while it ran");
+	else if (strcmp(res, "error") == 0)
+		snprintf(r->failure, sizeof(r->failure), "%s",
+		    detail != NULL ? detail : "it could not start");
+	r->fleet_lost = detail != NULL && strstr(detail, "(fleet-lost)") !=
+	    NULL;
+	r->utime_ms = (int64_t)(sqlite3_column_double(st, 12) * 1000 + 0.5);
+	r->maxrss_kb = (long)sqlite3_column_int64(st, 13);
+}
+
+/*
+ * Each task's last finished run (the one that ended last), in one query
+ * for all tasks: what status shows of them after a restart.
+ */
+int
+store_last_runs(store_last_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct run	 r;
+	int		 n = 0, rc;
+
+	if (store_db_conn() == NULL)
+		return -1;
+	/* sqlite takes the bare columns from the row of max(ended) */
+	if (sqlite3_prepare_v2(store_db_conn(), "SELECT task, id, trigger, "
+	    "pid, dry_run, started, max(ended), duration, result, exit_code, "
+	    "signal, detail, cpu, maxrss_kb FROM runs WHERE ended IS NOT "
+	    "NULL GROUP BY task", -1, &st, NULL) != SQLITE_OK) {
+		store_db_failed("reading the last runs");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_text(st, 0) == NULL)
+			continue;
+		run_from_row(st, &r);
+		cb((const char *)sqlite3_column_text(st, 0), &r, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_db_failed("reading the last runs");
+		return -1;
+	}
+	return n;
+}
+
 int
 store_history(const char *task, int limit, double since, double until,
     store_row_cb cb, void *arg)
@@ -387,6 +530,10 @@ store_run_committed(bool ok)
 void
 store_run_free(void)
 {
+	free(seen);
+	seen = NULL;
+	nseen = 0;
+	runfile_done = false;
 	pend_clear(&pending);
 	pend_clear(&inbatch);
 	free(pending.v);

@@ -5,7 +5,8 @@
  * leader has gone, whatever is left of its process group (and of the
  * processes that escaped it, see osdep.c) is killed before the task is
  * idle again.  Services are restarted with exponential backoff and put in
- * FAILED after restart_limit quick crashes in a row.
+ * FAILED after restart_limit quick crashes in a row; a restart for
+ * failed health probes is one of those crashes (crashed()).
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -106,6 +107,25 @@ run_keep_last(struct task *t)
 	if (t->last == NULL)
 		t->last = xcalloc(1, sizeof(*t->last));
 	*t->last = t->cur;
+}
+
+static void
+last_loaded(const char *name, const struct run *r, void *arg)
+{
+	struct task	*t;
+
+	(void)arg;
+	if ((t = task_find(&md.tasks, name)) != NULL && t->last == NULL) {
+		t->last = xcalloc(1, sizeof(*t->last));
+		*t->last = *r;
+	}
+}
+
+/* At start-up: each task's last run, as the store remembers it. */
+void
+supervise_load_last(void)
+{
+	(void)store_last_runs(last_loaded, NULL);
 }
 
 static struct json_object *
@@ -312,6 +332,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	output_close(t);	/* a previous run's pipe, held by leftovers */
 	ev_timer_del(&t->restart_timer);
 	memset(&t->cur, 0, sizeof(t->cur));
+	t->health_stop = t->health_was_ok = false;
 	t->cur.trigger = trig;
 	t->cur.dry_run = dry_run;
 	t->cur.weight = t->conf->weight;
@@ -348,7 +369,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
-	store_run_pid(t->cur.id, res.pid, t->conf->uid,
+	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
 	t->out[1].fd = res.stderrfd;
@@ -378,6 +399,7 @@ task_stop(struct task *t, const char *actor)
 {
 	if (!task_busy(t))
 		return -1;
+	t->health_stop = false;	/* a stop asked for wins over health's */
 	if (t->state == ST_STOPPING)
 		return 0;
 	log_info("%s: stopping run %llu (pid %d) for %s", t->conf->name,
@@ -478,6 +500,51 @@ start_or_wait(struct task *t, enum trigger trig, char *err, size_t errlen)
 	return task_start(t, trig, false, "maintd", err, errlen);
 }
 
+/*
+ * A service went wrong: its process ended when it should not have, or
+ * its health probes failed it.  One account for both: the crash is
+ * counted (a service up and well for STABLE_MS or more starts the count
+ * again); past restart_limit crashes in a row it is FAILED (crash-loop),
+ * else it is started again after its backoff, doubled at each crash in
+ * a row from backoff's first value up to its second.  up: how long it
+ * was up and well; why: what went wrong, for the log and the event.
+ */
+static void
+crashed(struct task *t, uint64_t up, const char *why)
+{
+	struct json_object	*detail;
+
+	if (up >= STABLE_MS)
+		t->crashes = 0;
+	t->crashes++;
+	if (t->conf->restart_limit > 0 &&
+	    t->crashes > (unsigned)t->conf->restart_limit) {
+		log_warnx("%s: crashed %u times in a row (the last: %s); not "
+		    "restarting it (maintctl restart %s to try again)",
+		    t->conf->name, t->crashes, why, t->conf->name);
+		t->state = ST_FAILED;
+		detail = json_object_new_object();
+		json_object_object_add(detail, "crashes",
+		    json_object_new_int((int)t->crashes));
+		json_object_object_add(detail, "reason",
+		    json_object_new_string(why));
+		event_emit(t->conf->name, "crash-loop", "maintd", detail);
+		metrics_changed();
+		return;
+	}
+	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
+	for (unsigned i = 1; i < t->crashes && t->backoff_ms <
+	    (uint64_t)t->conf->backoff_max_ms; i++)
+		t->backoff_ms *= 2;
+	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
+		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
+	log_info("%s: %s; restarted in %llu ms (%u in a row)",
+	    t->conf->name, why, (unsigned long long)t->backoff_ms,
+	    t->crashes);
+	t->state = ST_BACKOFF;
+	ev_timer_add(&t->restart_timer, t->backoff_ms);
+}
+
 static void
 restart_fire(void *arg)
 {
@@ -499,11 +566,9 @@ void
 supervise_finish(struct task *t)
 {
 	struct run		*r = &t->cur;
-	struct json_object	*detail;
 	struct feed_msg		 m;
 	bool			 again;
-	uint64_t		 up;
-	char			 err[256];
+	char			 err[256], res[300];
 
 	if (t->cur.cgroup) {
 		cg_run_unwatch(t->cur.cg_watch);
@@ -513,6 +578,7 @@ supervise_finish(struct task *t)
 	if (task_busy(t)) {
 		nbusy--;
 		md.weight_in_use -= t->cur.weight;
+		store_run_gone(t->cur.id);
 	}
 	t->state = ST_IDLE;
 	supervise_title();
@@ -539,7 +605,15 @@ supervise_finish(struct task *t)
 		    sizeof(err)) == 0)
 			return;
 	}
-	if (t->conf->kind != KIND_SERVICE || !t->active || r->stopped)
+	if (t->conf->kind != KIND_SERVICE || !t->active)
+		return;
+	if (t->health_stop) {
+		/* never well: as quick a crash as one that exits at once */
+		crashed(t, t->health_was_ok ? r->end_mono - r->start_mono : 0,
+		    "it failed its health probes");
+		return;
+	}
+	if (r->stopped)
 		return;
 	switch (t->conf->restart) {
 	case RESTART_ALWAYS:
@@ -551,35 +625,32 @@ supervise_finish(struct task *t)
 	default:
 		again = !run_ok(r);
 	}
-	if (!again)
-		return;
-	up = r->end_mono - r->start_mono;
-	if (up >= STABLE_MS)
-		t->crashes = 0;
-	t->crashes++;
-	if (t->conf->restart_limit > 0 &&
-	    t->crashes > (unsigned)t->conf->restart_limit) {
-		log_warnx("%s: crashed %u times in a row; not restarting it "
-		    "(maintctl restart %s to try again)", t->conf->name,
-		    t->crashes, t->conf->name);
-		t->state = ST_FAILED;
-		detail = json_object_new_object();
-		json_object_object_add(detail, "crashes",
-		    json_object_new_int((int)t->crashes));
-		event_emit(t->conf->name, "crash-loop", "maintd", detail);
-		metrics_changed();
-		return;
+	if (again)
+		crashed(t, r->end_mono - r->start_mono, run_result(r, res,
+		    sizeof(res)));
+}
+
+/*
+ * A service's health probes failed it, and its health says restart =
+ * true: its process is stopped, and what follows is what follows a
+ * crash (see crashed()).  ever_ok: a probe of this process passed once.
+ * -1 (err) when there is no process to stop.
+ */
+int
+supervise_health_restart(struct task *t, bool ever_ok, char *err,
+    size_t errlen)
+{
+	if (t->conf->kind != KIND_SERVICE || !t->active || !task_busy(t)) {
+		snprintf(err, errlen, "%s is not a running service",
+		    t->conf->name);
+		return -1;
 	}
-	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
-	for (unsigned i = 1; i < t->crashes && t->backoff_ms <
-	    (uint64_t)t->conf->backoff_max_ms; i++)
-		t->backoff_ms *= 2;
-	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
-		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
-	if (up >= STABLE_MS)
-		t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
-	t->state = ST_BACKOFF;
-	ev_timer_add(&t->restart_timer, t->backoff_ms);
+	if (t->state == ST_STOPPING)
+		return 0;	/* on its way out already, for its own reason */
+	(void)task_stop(t, "health");
+	t->health_stop = true;
+	t->health_was_ok = ever_ok;
+	return 0;
 }
 
 /* Processes that others start (health probes): their ends go to them. */
