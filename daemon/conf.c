@@ -15,6 +15,7 @@
 #include "conf_file.h"
 #include "conf_manifest.h"
 #include "log.h"
+#include "tz.h"
 #include "util.h"
 
 static void
@@ -324,6 +325,7 @@ conf_load(const char *path, bool lenient, char ***errors, char ***warnings)
 	size_t		  n0, nmain;
 
 	conf_err_begin();
+	tz_flush();		/* the zone files are checked again */
 	*errors = NULL;
 	if (warnings != NULL)
 		*warnings = NULL;

@@ -429,8 +429,7 @@ windows_stop(void)
 
 /*
  * A reload: the windows of the new config and of the store; one that is
- * open now and is still there (by name) stays open until its end.  The
- * zone files are read again from now on.
+ * open now and is still there (by name) stays open until its end.
  */
 void
 windows_reload(void)
@@ -445,7 +444,6 @@ windows_reload(void)
 	}
 	windows = NULL;
 	nwindows = 0;
-	tz_flush();
 	windows_init();
 	for (i = 0; i < nwindows; i++)
 		for (j = 0; j < nold; j++) {
@@ -500,11 +498,16 @@ window_find(const char *name)
 int
 window_new(struct window_conf *wc)
 {
+	time_t	next;
+	char	buf[80];
+
 	if (window_named(wc->name) != NULL)
 		return -1;
 	window_add(wc, true);
+	next = windows[nwindows - 1]->next;
 	log_info("window %s: made at run time, next opening %s", wc->name,
-	    windows[nwindows - 1]->next > 0 ? "armed" : "never");
+	    next > 0 ? fmt_time_tz(next, wc->timezone, buf, sizeof(buf)) :
+	    "never");
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  * it, tzset(), localtime_r() every 12 hours and a bisection at each
  * change, then TZ and tzset() as they were: one process, one thread)
  * and kept; an instant outside that span works out a new one.  The
- * daemon's own zone (NULL) is localtime_r() as ever.
+ * daemon's own zone (NULL) is localtime_r() as ever.  A zone's file is
+ * checked once, not for each of the thousands of tasks that name it,
+ * until tz_flush() (each configuration load) forgets what was learnt.
  */
 #include <sys/stat.h>
 
@@ -37,6 +39,7 @@ struct seg {
 
 struct zone {
 	char		*name;
+	bool		 checked;	/* tz_check() found its file good */
 	time_t		 lo, hi;	/* the span segs cover */
 	struct seg	*segs;
 	size_t		 nsegs, cap;
@@ -45,8 +48,47 @@ struct zone {
 
 static struct zone	*zones;
 
+static struct zone *
+zone_named(const char *name, bool add)
+{
+	struct zone	*z;
+
+	for (z = zones; z != NULL; z = z->next)
+		if (strcmp(z->name, name) == 0)
+			return z;
+	if (!add)
+		return NULL;
+	if ((z = calloc(1, sizeof(*z))) == NULL ||
+	    (z->name = strdup(name)) == NULL) {
+		free(z);
+		return NULL;
+	}
+	z->lo = 1;
+	z->hi = 0;
+	z->next = zones;
+	zones = z;
+	return z;
+}
+
+static int	check_file(const char *, char *, size_t);
+
 int
 tz_check(const char *zone, char *err, size_t len)
+{
+	struct zone	*z;
+
+	if (zone != NULL && (z = zone_named(zone, false)) != NULL &&
+	    z->checked)
+		return 0;
+	if (check_file(zone, err, len) == -1)
+		return -1;
+	if ((z = zone_named(zone, true)) != NULL)
+		z->checked = true;
+	return 0;
+}
+
+static int
+check_file(const char *zone, char *err, size_t len)
 {
 	const char	*dir, *p;
 	char		 path[PATH_MAX], magic[4];
@@ -175,15 +217,14 @@ walk(struct zone *z, time_t lo, time_t hi)
 	return 0;
 }
 
-/* Work out z's segments around t. */
+/* Work out z's segments around t (its file checked). */
 static int
 span(struct zone *z, time_t t)
 {
-	char		*saved, err[PATH_MAX + 128];
+	char		*saved;
 	int		 rc;
 
-	if ((long long)t < LLONG_MIN / 2 || (long long)t > LLONG_MAX / 2 ||
-	    tz_check(z->name, err, sizeof(err)) == -1)
+	if ((long long)t < LLONG_MIN / 2 || (long long)t > LLONG_MAX / 2)
 		return -1;
 	if ((saved = getenv("TZ")) != NULL && (saved = strdup(saved)) == NULL)
 		return -1;
@@ -212,19 +253,12 @@ find(time_t t, const char *name)
 	struct zone	*z;
 	size_t		 lo, hi, mid;
 
-	for (z = zones; z != NULL; z = z->next)
-		if (strcmp(z->name, name) == 0)
-			break;
-	if (z == NULL) {
-		if ((z = calloc(1, sizeof(*z))) == NULL ||
-		    (z->name = strdup(name)) == NULL) {
-			free(z);
+	if ((z = zone_named(name, false)) == NULL) {
+		/* a name that is no zone takes no room */
+		if (tz_check(name, (char[PATH_MAX + 128]){ 0 },
+		    PATH_MAX + 128) == -1 || (z = zone_named(name, false)) ==
+		    NULL)
 			return NULL;
-		}
-		z->lo = 1;
-		z->hi = 0;
-		z->next = zones;
-		zones = z;
 	}
 	if ((t < z->lo || t > z->hi) && span(z, t) == -1)
 		return NULL;

@@ -22,7 +22,10 @@ int	tz_check(const char *zone, char *err, size_t len);
 int	tz_local(time_t t, const char *zone, struct tm *tm);
 /* Only the UTC offset, in seconds east of UTC. */
 int	tz_offset(time_t t, const char *zone, long *off);
-/* Forget what was worked out of the zone files (a reload reads them again). */
+/*
+ * Forget what was learnt of the zone files: each configuration load
+ * checks them again, and what follows it works them out again.
+ */
 void	tz_flush(void);
 
 /*

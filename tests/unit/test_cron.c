@@ -762,6 +762,8 @@ test_zone_check(void **state)
 	check_zone("Europe/Berlin;rm", -1, "bad character");
 	check_zone("Mars/Olympus_Mons", -1, "unknown time zone");
 	check_zone("Europe", -1, "not a zone file");
+	/* a zone found good is not checked again until tz_flush() */
+	check_zone("Europe/Berlin", 0, NULL);
 	/* TZDIR is where the zones are, as for the C library */
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/Fake", dir);
@@ -770,9 +772,12 @@ test_zone_check(void **state)
 	fclose(fp);
 	setenv("TZDIR", dir, 1);
 	check_zone("Fake", -1, "not a zone file");
+	check_zone("Europe/Berlin", 0, NULL);	/* as it was found */
+	tz_flush();
 	check_zone("Europe/Berlin", -1, "unknown time zone");
 	check_zone("UTC", 0, NULL);
 	unsetenv("TZDIR");
+	tz_flush();
 	unlink(path);
 	rmdir(dir);
 }
