@@ -403,14 +403,21 @@ stored_window(struct window_conf *wc, void *arg)
 	window_add(wc, true);
 }
 
-void
-windows_init(void)
+/* The windows of the config, then those of the store; -1: the store failed. */
+static int
+windows_load(void)
 {
 	size_t	i;
 
 	for (i = 0; i < md.conf->nwindows; i++)
 		window_add(&md.conf->windows[i], false);
-	if (store_window_list(stored_window, NULL) == -1)
+	return store_window_list(stored_window, NULL);
+}
+
+void
+windows_init(void)
+{
+	if (windows_load() == -1)
 		log_warnx("the windows made at run time cannot be read: %s",
 		    store_error());
 }
@@ -444,12 +451,28 @@ windows_reload(void)
 	}
 	windows = NULL;
 	nwindows = 0;
-	windows_init();
+	if (windows_load() == -1) {
+		/* the store cannot say: those made at run time stay */
+		log_warnx("the windows made at run time cannot be read: %s; "
+		    "those in force are kept", store_error());
+		for (j = 0; j < nold; j++) {
+			if ((o = old[j]) == NULL || !o->stored ||
+			    window_named(o->conf->name) != NULL)
+				continue;
+			windows = xreallocarray(windows, nwindows + 1,
+			    sizeof(*windows));
+			windows[nwindows++] = o;
+			old[j] = NULL;
+			window_arm(o);
+			if (o->open_until > now)
+				ev_timer_add(&o->close_timer,
+				    (uint64_t)(o->open_until - now) * 1000);
+		}
+	}
 	for (i = 0; i < nwindows; i++)
 		for (j = 0; j < nold; j++) {
 			w = windows[i];
-			o = old[j];
-			if (o->open_until <= now ||
+			if ((o = old[j]) == NULL || o->open_until <= now ||
 			    strcmp(o->name, w->conf->name) != 0)
 				continue;
 			w->open_until = o->open_until;
@@ -463,7 +486,8 @@ windows_reload(void)
 			    (uint64_t)(o->open_until - now) * 1000);
 		}
 	for (j = 0; j < nold; j++)
-		window_free(old[j]);
+		if (old[j] != NULL)
+			window_free(old[j]);
 	free(old);
 }
 

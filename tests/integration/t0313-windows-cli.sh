@@ -11,7 +11,9 @@
 # coming minute, the daemon restarted before it); deleting it while it
 # is open closes it and deactivates the task it activated; a config
 # window of the same name wins over the stored one, which comes back
-# when the config's goes.  Takes about a minute and a half at most.
+# when the config's goes; a rolling window with a fleet section (its
+# etcd away): max_parallel, slot_duration checked, the round trip.
+# Takes about a minute and a half at most.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,7 @@
 TZ=UTC
 export TZ
 
-plan 90
+plan 102
 
 # ev EVENT FILTER: FILTER on the newest event named EVENT.
 ev() {
@@ -250,5 +252,31 @@ printf '%s\n' "$CFG" | write_conf
 check "reload without it" ctl reload
 is "w3: the stored one again" "$(wl w3 '[.source, .preset] | join(" ")')" \
     "store wp"
+
+# --- rolling: the fleet's rules -------------------------------------------------
+
+# A fleet section whose etcd is not there (the discard port): the fleet
+# is degraded, but its windows can be made and checked.
+check "stop the daemon" stop_daemon
+printf '%s\nfleet { endpoints = { "http://127.0.0.1:9" } node = "n1" }\n' \
+    "$CFG" | write_conf
+check "start it with a fleet section" start_fg
+like "rolling with a fleet section" \
+    "$(raw 'window create r1 --preset wp --cron "0 1 * * *" --duration 1h --rolling --max-parallel 2 --slot-duration 10m')" \
+    '^OK window r1 created'
+is "rolling: export" "$(ctl window export r1)" \
+    '{"name":"r1","preset":"wp","schedule":"0 1 * * *","timezone":null,"duration":"1h","fleet":"rolling","max_parallel":2,"slot_duration":"10m"}'
+is "rolling: list --json" "$(wl r1 '[.rolling, .open] | tostring')" \
+    '[true,false]'
+refused "a slot longer than the window" \
+    'window create r2 --preset wp --cron "0 1 * * *" --duration 1h --rolling --slot-duration 2h' \
+    "^ERR invalid window r2: slot_duration is longer than the window's duration\$"
+refused "max-parallel 0" \
+    'window create r2 --preset wp --cron "0 1 * * *" --duration 1h --rolling --max-parallel 0' \
+    "^ERR invalid window r2: max_parallel '0': too small\$"
+ctl window export r1 >"$T/r1.json"
+check "delete r1" ctl window delete r1
+check "import it again" ctl window import "$T/r1.json"
+is "rolling: the round trip" "$(ctl window export r1)" "$(cat "$T/r1.json")"
 
 done_testing
