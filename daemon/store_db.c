@@ -69,8 +69,20 @@ static const char *migrations[] = {
 	"ALTER TABLE runs ADD COLUMN uid INTEGER;"
 	"ALTER TABLE runs ADD COLUMN pid_start INTEGER;"
 	"ALTER TABLE runs ADD COLUMN boot_id TEXT;",
+	/* 3: windows made at run time (store_window.c) */
+	"CREATE TABLE windows ("
+	"  name TEXT PRIMARY KEY,"
+	"  preset TEXT NOT NULL,"
+	"  schedule TEXT NOT NULL,"
+	"  timezone TEXT,"
+	"  duration_ms INTEGER NOT NULL,"
+	"  rolling INTEGER NOT NULL DEFAULT 0,"
+	"  max_parallel INTEGER NOT NULL DEFAULT 1,"
+	"  slot_ms INTEGER NOT NULL DEFAULT 0,"
+	"  created REAL NOT NULL,"
+	"  actor TEXT NOT NULL DEFAULT '');",
 	/*
-	 * 3: the ledger, an outcome for each tick of a periodic task
+	 * 4: the ledger, an outcome for each tick of a periodic task
 	 * (store_ledger.c); the tasks active now, for the ticks a stopped
 	 * daemon missed; each task's last success, in one indexed query
 	 */
