@@ -27,30 +27,40 @@ struct rows {
 	size_t		 n;
 };
 
-/* The row's times as RFC 3339, its detail under its own name. */
-static void
-row_fix(struct json_object *o)
+/*
+ * The row as the verb shows it: the times as RFC 3339, the keys in
+ * their documented order (maintctl(8)).  Takes o over.
+ */
+static struct json_object *
+row_of(struct json_object *o)
 {
-	struct json_object	*v;
+	struct json_object	*r = json_object_new_object(), *v;
 	struct timespec		 ts;
 	char			 buf[64];
 	double			 d;
 
-	if (json_object_object_get_ex(o, "tick", &v) && v != NULL)
-		json_object_object_add(o, "tick", json_object_new_string(
-		    fmt_rfc3339((time_t)json_object_get_int64(v), buf,
-		    sizeof(buf))));
-	if (json_object_object_get_ex(o, "recorded", &v) && v != NULL) {
+	v = NULL;
+	(void)json_object_object_get_ex(o, "tick", &v);
+	json_object_object_add(r, "tick", v == NULL ? NULL :
+	    json_object_new_string(fmt_rfc3339((time_t)json_object_get_int64(v),
+	    buf, sizeof(buf))));
+	json_object_object_foreach(o, key, val) {
+		if (strcmp(key, "tick") == 0 || strcmp(key, "recorded") == 0)
+			continue;
+		json_object_object_add(r, strcmp(key, "detail_text") == 0 ?
+		    "detail" : key, json_object_get(val));
+	}
+	v = NULL;
+	(void)json_object_object_get_ex(o, "recorded", &v);
+	if (v != NULL) {
 		d = json_object_get_double(v);
 		ts.tv_sec = (time_t)d;
 		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		json_object_object_add(o, "recorded", json_object_new_string(
-		    fmt_rfc3339_ms(&ts, buf, sizeof(buf))));
 	}
-	v = NULL;
-	(void)json_object_object_get_ex(o, "detail_text", &v);
-	json_object_object_add(o, "detail", json_object_get(v));
-	json_object_object_del(o, "detail_text");
+	json_object_object_add(r, "recorded", v == NULL ? NULL :
+	    json_object_new_string(fmt_rfc3339_ms(&ts, buf, sizeof(buf))));
+	json_object_put(o);
+	return r;
 }
 
 static const char *
@@ -70,7 +80,7 @@ send_row(struct json_object *o, void *arg)
 	struct rows	*rs = arg;
 	char		 b[6][512];
 
-	row_fix(o);
+	o = row_of(o);
 	if (rs->tb == NULL)
 		client_json(rs->c, o);
 	else
