@@ -13,7 +13,9 @@
 #  - budget: one that waited for room in max_weight until its next tick;
 #  - conflict: a tick while a task that a reload made conflict with it
 #    runs;
-#  - halted: the tick waiting when stop-all came.
+#  - halted: the tick waiting when stop-all came;
+#  - window-closed: the tick waiting when the window that activated the
+#    task closed (a window made at run time, opening at the next minute).
 # No tick has two outcomes.  late_after: a late event, status and health
 # say so, metrics too, and the first success emits recovered.  ledger's
 # options (--missed, -n, --since, a task), status MISSED and
@@ -21,7 +23,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 60
+plan 64
 
 now() {
 	date +%s.%3N
@@ -100,6 +102,8 @@ task hog { command = "/bin/sleep 60"  weight = 3 }
 task lt { command = "exit \$(cat $T/lt.exit)"  shell = true  every = 1s  late_after = 2s }
 task once { command = "/bin/true" }
 task c { command = "/bin/true"  every = 1s  weight = 0 }
+task w { command = "/bin/true"  every = 1s  weight = 0  start_when = { "load1 > 100000" } }
+preset pw { tasks = { "w" } }
 task o { command = "/bin/sleep 60"  weight = 0 }
 EOF
 
@@ -203,9 +207,25 @@ check "b's waiting tick: halted" wait_for 10 has_row b '.reason == "halted"'
 check "g's waiting tick: halted" wait_for 10 has_row g '.reason == "halted"'
 check "resume" ctl resume
 
+# --- window-closed: the window that activated it closes while a tick waits -
+
+# a window made now, opening at the next minute (8 s ahead at least),
+# for 3 s: w's ticks wait for start_when, the one waiting at its end
+# is window-closed
+n=$(date +%s)
+open=$(((n / 60 + 1) * 60))
+[ $((open - n)) -lt 8 ] && open=$((open + 60))
+check "window create ww (at $(date -d "@$open" +%H:%M), 3 s)" ctl window create ww \
+    --preset pw --cron "$(date -d "@$open" '+%M %H %d %m *')" --duration 3s
+check "the window activates w" wait_for 75 sh -c \
+    "'$MAINTCTL' -s '$SOCK' --json status w | jq -e .active"
+check "w: the tick waiting when the window closed: window-closed" wait_for 15 \
+    has_row w '.reason == "window-closed"'
+check "window delete ww" ctl window delete ww
+
 # --- no tick twice; the ledger verb ----------------------------------------
 
-for t in tick slow q g b lt c; do
+for t in tick slow q g b lt c w; do
 	dup=$(ticks "$t" true | sort | uniq -d)
 	[ -n "$dup" ] && break
 done
