@@ -105,8 +105,9 @@ ledger_tick(struct task *t, time_t tick)
 static void
 close_open(struct task *t, const char *actor)
 {
-	char	detail[200];
-	int	r;
+	const char	*why;
+	char		 detail[200];
+	int		 r;
 
 	if (t->tick_open == 0)
 		return;
@@ -121,10 +122,14 @@ close_open(struct task *t, const char *actor)
 		r = MISS_OVERLAP;
 	else
 		r = MISS_HELD;	/* the fleet had not said yet */
-	snprintf(detail, sizeof(detail), "deactivated by %s while it waited%s%s",
-	    actor != NULL ? actor : "maintd", t->wait_code != NULL &&
-	    t->waiting ? " for " : "", t->wait_code != NULL && t->waiting ?
-	    t->wait_code : "");
+	why = t->waiting && t->wait_code != NULL ? t->wait_code :
+	    t->queued ? "the run before it" : "the fleet's lock";
+	if (r == MISS_WINDOW_CLOSED)
+		snprintf(detail, sizeof(detail), "the window that activated it "
+		    "closed while it waited for %s", why);
+	else
+		snprintf(detail, sizeof(detail), "deactivated by %s while it "
+		    "waited for %s", actor != NULL ? actor : "maintd", why);
 	(void)record(t, t->tick_open, r, 0, detail);
 }
 
