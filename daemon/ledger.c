@@ -84,9 +84,11 @@ ledger_missed(struct task *t, time_t tick, const char *reason,
 {
 	int	r;
 
+	if (tick <= 0)
+		return;
 	if ((r = miss_reason_parse(reason)) == -1) {
 		log_warnx("%s: tick %lld: no such reason '%s'", t->conf->name,
-		    (long long)tick, reason);
+		    (long long)tick, reason != NULL ? reason : "");
 		return;
 	}
 	(void)record(t, tick, r, 0, detail);

@@ -256,10 +256,10 @@ tick_fire(void *arg)
 			t->queued = true;
 			ledger_tick(t, tick);	/* it runs when that run ends */
 		} else {
-			skipped(t, "the previous run is still going");
-			ledger_missed(t, tick, "overlap", t->queued ? "a run is "
-			    "queued behind the one still going" : "the previous "
-			    "run is still going");
+			code = t->queued ? "a run is queued behind the one "
+			    "still going" : "the previous run is still going";
+			skipped(t, code);
+			ledger_missed(t, tick, "overlap", code);
 		}
 	} else {
 		ledger_tick(t, tick);
