@@ -368,6 +368,7 @@ client_arm(struct client *c)
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
 	}
+	ev = EV_HUP;
 	if (!c->closing && !c->eof && c->outlen - c->outoff < OUT_HIGH &&
 	    c->inlen < sizeof(c->in))
 		ev |= EV_READ;
@@ -485,12 +486,21 @@ client_event(int fd, int revents, void *arg)
 	struct client	*c = arg;
 	ssize_t		 n;
 
+	if ((revents & EV_HUP) && c->held) {
+		/* the peer has closed: nobody reads the stream any more */
+		log_debug("control: client uid %u has gone", (unsigned)c->uid);
+		client_free(c);
+		return;
+	}
 	if (revents & EV_WRITE) {
 		client_flush(c);
 		return;	/* c may be gone */
 	}
-	if (!(revents & EV_READ))
+	if (!(revents & EV_READ)) {
+		if (revents & EV_HUP)
+			client_free(c);	/* nothing to read or to write */
 		return;
+	}
 	if (c->inlen == sizeof(c->in)) {
 		client_input(c);
 		return;
@@ -503,11 +513,13 @@ client_event(int fd, int revents, void *arg)
 	if (n == 0) {
 		/*
 		 * Half-closed (printf ... | socat): answer what was sent,
-		 * then close.  A follower stays until its stream ends.
+		 * then close.  A follower stays until its stream ends, or
+		 * until the peer closes the other way too (EV_HUP).
 		 */
 		c->eof = true;
 		if (c->held && c->inlen == 0)
-			ev_io_set(c->fd, c->outlen > c->outoff ? EV_WRITE : 0);
+			ev_io_set(c->fd, EV_HUP | (c->outlen > c->outoff ?
+			    EV_WRITE : 0));
 	}
 	/*
 	 * Bytes alone do not keep a client: a request must be complete
@@ -641,7 +653,7 @@ control_accept(int fd, int revents, void *arg)
 		c->admin = admin;
 		ev_timer_init(&c->idle, client_idle, c);
 		ev_timer_init(&c->resume, client_resume, c);
-		if (ev_io_add(cfd, EV_READ, client_event, c) == -1) {
+		if (ev_io_add(cfd, EV_READ | EV_HUP, client_event, c) == -1) {
 			log_warn("control: ev_io_add");
 			close(cfd);
 			free(c);

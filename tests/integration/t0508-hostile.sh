@@ -1,0 +1,91 @@
+#!/bin/sh
+# t0508-hostile: what anyone who may connect (a socket open to all, a
+# read-only peer, here nobody) can no longer do to a root maintd (issue
+# 20): freeze the loop with a --grep pattern (back-references are refused,
+# a scan is bounded and done in slices: root's ping answers meanwhile);
+# hold every slot with followers that have closed (freed at once, with
+# no event to notice it); read the secrets of the configuration (webhook
+# URLs, environment values and probe passwords are redacted for it, not
+# for root).  And a detached daemon keeps no descriptor it inherited.
+# Root only: the clients run as nobody.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if ! is_root; then
+	echo "1..0 # SKIP needs root to run clients as another user"
+	exit 0
+fi
+
+plan 8
+
+nctl() {
+	as_nobody "$MAINTCTL" -s "$SOCK" "$@"
+}
+
+nfds() {
+	find "/proc/$DAEMON_PID/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+fds_back() {
+	[ "$(nfds)" -le "$1" ]
+}
+
+write_conf <<'EOF'
+socket_mode = "0666"
+client_timeout = 1h
+task quiet { command = "/bin/true" }
+EOF
+
+# --- inherited descriptors -----------------------------------------------------
+
+# fd 5 is the write end of a pipe to cat (which ends only when every
+# writer has gone), fd 7 a file of the test's
+timeout 20 sh -c "\"$MAINTD\" -c \"$CONF\" 5>&1 7>\"$T/inherited\" | cat >/dev/null"
+is "maintd started with a pipe on fd 5: the reader sees its end" "$?" 0
+DAEMON_PID=$(cat "$PIDFILE")
+check "... the detached daemon answers" wait_for 10 socket_up
+is "... and holds neither the pipe nor the file it inherited" \
+    "$(find "/proc/$DAEMON_PID/fd" -mindepth 1 -maxdepth 1 \( -name 5 -o \
+    -lname "$T/inherited" \) | wc -l)" 0
+stop_daemon
+
+# --- followers that have gone ------------------------------------------------------
+
+check "daemon starts (socket open to all)" start_fg
+ctl ping >/dev/null
+base=$(nfds)
+# 60 clients of nobody (every slot but the 4 kept for root) follow a
+# stream that has nothing to send, then go: half close at once, half half-close first and close
+# a moment later; no event happens afterwards
+i=0
+while [ "$i" -lt 60 ]; do
+	case $((i % 4)) in
+	0) req="events --task quiet --follow" t=0 ;;
+	1) req="logs quiet --follow" t=0 ;;
+	2) req="events --task quiet --follow --json" t=0.5 ;;
+	3) req="logs quiet --follow --json" t=0.5 ;;
+	esac
+	printf '%s\n' "$req" | as_nobody socat -t "$t" - \
+	    "UNIX-CONNECT:$SOCK" >/dev/null 2>&1 &
+	pids="${pids:-} $!"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+wait $pids
+check "60 followers that closed: the daemon's descriptors come back" \
+    wait_for 10 fds_back "$base"
+check "... and a new client of nobody is not busy" nctl ping
+# a follower that half-closes but reads on is still served
+printf 'events --follow\n' | setpriv --reuid=nobody --regid=nogroup \
+    --clear-groups socat -t 30 - "UNIX-CONNECT:$SOCK" >"$T/half.out" 2>&1 &
+HALF=$!
+EXTRA_PIDS="$EXTRA_PIDS $HALF"
+wait_for 10 sh -c "[ \$(nfds) -gt $base ]"
+ctl activate quiet >/dev/null
+check "a half-closed follower that reads still gets new events" \
+    wait_for 10 grep -q 'quiet  activated' "$T/half.out"
+kill "$HALF" 2>/dev/null
+check "... and is freed once it closes" wait_for 10 fds_back "$base"
+stop_daemon
+
+done_testing
