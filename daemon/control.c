@@ -5,6 +5,12 @@
  * Every client is bounded: request length, output held for it, idle time.
  * A request may hold the client (a streaming reply); the following
  * pipelined requests wait until its final line.
+ * Back-pressure: a producer that can wait (a long reply made in slices,
+ * a stream that can catch up) stops while client_full() and goes on
+ * when client_on_drain() calls it back.  A client is dropped only when
+ * it does not read: output is waiting above OUT_HIGH and none of it
+ * leaves for client_timeout; or when all clients together hold
+ * OUT_TOTAL (the one holding most goes).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -37,9 +43,11 @@
 #include "util.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
-#define OUT_HIGH	(256 * 1024)	/* stop reading requests above this */
-#define OUT_CAP		(16 * 1024 * 1024)	/* drop a client above this */
-#define OUT_TOTAL	(64 * 1024 * 1024)	/* ... all clients together */
+#define OUT_HIGH	(256 * 1024)	/* stop reading requests above this, */
+					/* and producers that can wait wait */
+#define OUT_LOW		(64 * 1024)	/* ... until it is below this */
+#define OUT_TOTAL	(64 * 1024 * 1024)	/* all clients together */
+#define STALL_MS	60000	/* ... with no client_timeout */
 #define OUT_KEEP	(64 * 1024)	/* a drained buffer above is freed */
 #define ADMIN_RESERVE	4	/* slots of max_clients kept for admins */
 #define ACCEPT_PAUSE_MS	1000
@@ -60,6 +68,10 @@ struct client {
 	size_t		 outlen, outcap, outoff;
 	struct ev_timer	 idle;
 	struct ev_timer	 resume;
+	struct ev_timer	 stall;		/* above OUT_HIGH, none of it sent */
+	struct ev_timer	 drain;		/* below OUT_LOW: call drained */
+	void		(*drained)(void *);
+	void		*drained_arg;
 	struct client	*next, **prevp;
 };
 
@@ -100,9 +112,11 @@ drop(struct client *c, const char *why)
 }
 
 /*
- * Room for need bytes in c's buffer, within the caps: OUT_CAP for one
- * client, OUT_TOTAL for all (then the one holding most is dropped: it
- * is the one not reading).  false when c itself is dropped.
+ * Room for need bytes in c's buffer, within OUT_TOTAL for all clients
+ * (past it the one holding most is dropped: it is the one not reading).
+ * A client alone is not limited here but in time (client_stall()): a
+ * reply made at once may be big for a client that reads.  false when c
+ * itself is dropped.
  */
 static bool
 out_room(struct client *c, size_t need)
@@ -110,10 +124,6 @@ out_room(struct client *c, size_t need)
 	struct client	*o, *big;
 	size_t		 cap;
 
-	if (need - c->outoff > OUT_CAP) {
-		drop(c, "");
-		return false;
-	}
 	if (c->outoff > 0) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
 		c->outlen -= c->outoff;
@@ -359,6 +369,59 @@ client_dropped(const struct client *c)
 	return c->dead;
 }
 
+/* Is the output waiting above OUT_HIGH?  Then a producer that can wait does. */
+bool
+client_full(const struct client *c)
+{
+	return c->dead || c->outlen - c->outoff >= OUT_HIGH;
+}
+
+/*
+ * cb(arg), from the loop, once the output waiting is below OUT_LOW (at
+ * once if it is); one callback at a time, NULL for none.  Not called for
+ * a client that is dropped or gone: its gone hook frees what waits.
+ */
+void
+client_on_drain(struct client *c, void (*cb)(void *), void *arg)
+{
+	c->drained = cb;
+	c->drained_arg = arg;
+	if (cb == NULL)
+		ev_timer_del(&c->drain);
+	else if (!c->dead && c->outlen - c->outoff < OUT_LOW)
+		ev_timer_add(&c->drain, 0);
+}
+
+static void
+client_drained(void *arg)
+{
+	struct client	*c = arg;
+	void		(*cb)(void *) = c->drained;
+
+	if (cb == NULL || c->dead)
+		return;
+	c->drained = NULL;
+	cb(c->drained_arg);
+}
+
+static uint64_t
+stall_ms(void)
+{
+	return cc.idle_ms > 0 ? (uint64_t)cc.idle_ms : STALL_MS;
+}
+
+/* Output has waited above OUT_HIGH for stall_ms() and none of it left. */
+static void
+client_stall(void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->dead)
+		return;
+	drop(c, ", none of it read for a while");
+	client_arm(c);
+}
+
 static void
 client_arm(struct client *c)
 {
@@ -368,6 +431,11 @@ client_arm(struct client *c)
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
 	}
+	/* the clock of client_stall() runs while output waits above OUT_HIGH */
+	if (c->outlen - c->outoff < OUT_HIGH)
+		ev_timer_del(&c->stall);
+	else if (!ev_timer_pending(&c->stall))
+		ev_timer_add(&c->stall, stall_ms());
 	ev = EV_HUP;
 	if (!c->closing && !c->eof && c->outlen - c->outoff < OUT_HIGH &&
 	    c->inlen < sizeof(c->in))
@@ -395,6 +463,8 @@ client_flush(struct client *c)
 		c->outoff += (size_t)n;
 		if (cc.idle_ms > 0 && !c->held)
 			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+		if (n > 0)	/* it reads: the clock starts again */
+			ev_timer_del(&c->stall);
 	}
 	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
 		/* a big reply has gone: so does its buffer */
@@ -407,6 +477,9 @@ client_flush(struct client *c)
 		client_free(c);
 		return;
 	}
+	if (c->drained != NULL && c->outlen - c->outoff < OUT_LOW &&
+	    !ev_timer_pending(&c->drain))
+		ev_timer_add(&c->drain, 0);
 	/* Requests waiting for the output to drain go on from the loop. */
 	if (!c->held && c->outlen - c->outoff < OUT_HIGH &&
 	    memchr(c->in, '\n', c->inlen) != NULL)
@@ -653,6 +726,8 @@ control_accept(int fd, int revents, void *arg)
 		c->admin = admin;
 		ev_timer_init(&c->idle, client_idle, c);
 		ev_timer_init(&c->resume, client_resume, c);
+		ev_timer_init(&c->stall, client_stall, c);
+		ev_timer_init(&c->drain, client_drained, c);
 		if (ev_io_add(cfd, EV_READ | EV_HUP, client_event, c) == -1) {
 			log_warn("control: ev_io_add");
 			close(cfd);
@@ -680,6 +755,8 @@ client_free(struct client *c)
 	close(c->fd);
 	ev_timer_del(&c->idle);
 	ev_timer_del(&c->resume);
+	ev_timer_del(&c->stall);
+	ev_timer_del(&c->drain);
 	*c->prevp = c->next;
 	if (c->next != NULL)
 		c->next->prevp = c->prevp;

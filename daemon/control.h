@@ -42,6 +42,8 @@ uid_t	client_uid(const struct client *);
 bool	client_admin(const struct client *);
 bool	client_json_mode(const struct client *);
 bool	client_dropped(const struct client *);
+bool	client_full(const struct client *);
+void	client_on_drain(struct client *, void (*)(void *), void *);
 void	client_set_json(struct client *, bool);
 
 #endif

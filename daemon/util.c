@@ -1,13 +1,20 @@
-/* util.c: durations, sizes, signals, time stamps and string vectors. */
+/*
+ * util.c: durations, sizes, signals, time stamps, string vectors; the
+ * patterns a client may give (grep_compile) and what a read-only client
+ * may see of a secret (redact).
+ */
 #include <sys/types.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <curl/curl.h>
 
 #include <libutil.h>
 #define LIBBSD_OPENBSD_VIS	/* only strvis(3) is used */
@@ -435,4 +442,229 @@ pid_cmp(const void *a, const void *b)
 	pid_t	x = *(const pid_t *)a, y = *(const pid_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * A --grep pattern from a client, compiled as a POSIX extended regular
+ * expression; -1 with the reason in err.  What would make matching or
+ * compiling unbounded is refused before regcomp(3) sees it:
+ * back-references (\1 to \9, which glibc's ERE accepts: they make
+ * matching exponential), a pattern over GREP_MAXLEN bytes, and one whose
+ * {m,n} counted out make it over GREP_MAXSIZE atoms (regcomp() copies
+ * the atom n times: ((a{1,100}){1,100}){1,100} took 17 s).  What is left
+ * matches a line in time polynomial in its length (lines are at most
+ * LINE_MAX_OUT); the callers bound the lines and the time of a request.
+ */
+#define GREP_MAXDEPTH	32
+
+int
+grep_compile(regex_t *re, const char *pat, char *err, size_t errlen)
+{
+	int64_t		 size[GREP_MAXDEPTH + 1], last[GREP_MAXDEPTH + 1];
+	int64_t		 m, n;
+	int		 depth = 0, rc;
+	const char	*p, *q;
+	char		*end;
+
+	if (strlen(pat) > GREP_MAXLEN) {
+		snprintf(err, errlen, "longer than %d bytes", GREP_MAXLEN);
+		return -1;
+	}
+	size[0] = last[0] = 0;
+	for (p = pat; *p != '\0'; p++) {
+		switch (*p) {
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9') {
+				snprintf(err, errlen, "back-references (\\%c) are "
+				    "refused: they make matching exponential",
+				    p[1]);
+				return -1;
+			}
+			if (p[1] != '\0')
+				p++;
+			size[depth] += last[depth] = 1;
+			break;
+		case '[':
+			/* a bracket expression is one atom: find its end */
+			q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q != '\0' && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' ||
+				    q[1] == '=')) {
+					char close = q[1];
+
+					for (q += 2; *q != '\0' && (*q != close ||
+					    q[1] != ']'); q++)
+						;
+					if (*q == '\0')
+						break;
+					q++;
+				}
+				q++;
+			}
+			if (*q == '\0')
+				goto compile;	/* regcomp() says what is wrong */
+			p = q;
+			size[depth] += last[depth] = 1;
+			break;
+		case '(':
+			if (depth == GREP_MAXDEPTH) {
+				snprintf(err, errlen, "groups nested more than %d "
+				    "deep", GREP_MAXDEPTH);
+				return -1;
+			}
+			depth++;
+			size[depth] = last[depth] = 0;
+			break;
+		case ')':
+			if (depth == 0) {	/* a literal, as regcomp() takes it */
+				size[depth] += last[depth] = 1;
+				break;
+			}
+			m = size[depth] > 0 ? size[depth] : 1;
+			depth--;
+			size[depth] += last[depth] = m;
+			break;
+		case '|':
+			last[depth] = 0;	/* the alternatives add up */
+			break;
+		case '{':
+			/* {m}, {m,} or {m,n}; anything else is taken as is */
+			m = n = -1;
+			if (isdigit((unsigned char)p[1]))
+				m = n = strtoll(p + 1, &end, 10);
+			if (m >= 0 && *end == ',') {
+				q = end + 1;
+				if (*q == '}') {
+					n = m + 1;
+					end = (char *)q;
+				} else if (isdigit((unsigned char)*q))
+					n = strtoll(q, &end, 10);
+				else
+					m = -1;
+			}
+			if (m < 0 || *end != '}' || n < m) {
+				size[depth] += last[depth] = 1;
+				break;
+			}
+			if (m > GREP_MAXDUP || n > GREP_MAXDUP) {
+				snprintf(err, errlen, "{%lld}: at most %d repeats",
+				    (long long)n, GREP_MAXDUP);
+				return -1;
+			}
+			p = end;
+			size[depth] += last[depth] * (n > 0 ? n - 1 : -1);
+			last[depth] *= n;
+			break;
+		default:
+			size[depth] += last[depth] = 1;
+			break;
+		}
+		if (size[depth] > GREP_MAXSIZE || last[depth] > GREP_MAXSIZE) {
+			snprintf(err, errlen, "too big once its repeats are counted "
+			    "out (over %d atoms)", GREP_MAXSIZE);
+			return -1;
+		}
+	}
+ compile:
+	if ((rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, re, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* "a=1&b=2" -> "a=***&b=***"; a bare word is a secret too. */
+static void
+redact_query(const char *q, char *buf, size_t len)
+{
+	const char	*p, *amp, *eq;
+	size_t		 o = 0;
+
+	for (p = q; ; p = amp + 1) {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp != NULL ? (size_t)(amp - p) : strlen(p));
+		if (eq != NULL)
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+			    "%.*s=***", (int)(eq - p), p);
+		else
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+			    "***");
+		if (amp == NULL)
+			break;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "&");
+	}
+}
+
+/*
+ * What a client that may only read sees of a value that may hold a
+ * secret, in buf:
+ *   REDACT_ENV      NAME=VALUE -> NAME=***
+ *   REDACT_URL      the password of the userinfo (a user alone, which
+ *                   may be a token, too), every query value and the
+ *                   fragment: http://probe:***@host/health?key=***
+ *   REDACT_WEBHOOK  as REDACT_URL, and the path after its first segment
+ *                   is *** too (a webhook's path is often its key)
+ * A URL that libcurl cannot parse is all secret but its scheme.
+ */
+const char *
+redact(enum redact_what what, const char *in, char *buf, size_t len)
+{
+	CURLU		*u;
+	char		*scheme = NULL, *user = NULL, *pass = NULL, *host = NULL;
+	char		*port = NULL, *path = NULL, *query = NULL, *frag = NULL;
+	char		 q[2048], pth[1024];
+	const char	*eq, *slash;
+
+	if (what == REDACT_ENV) {
+		if ((eq = strchr(in, '=')) == NULL)
+			snprintf(buf, len, "***");
+		else
+			snprintf(buf, len, "%.*s=***", (int)(eq - in), in);
+		return buf;
+	}
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, in, CURLU_NON_SUPPORT_SCHEME |
+	    CURLU_PATH_AS_IS) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		slash = strstr(in, "://");
+		snprintf(buf, len, "%.*s***", slash != NULL ? (int)(slash - in +
+		    3) : 0, in);
+		goto done;
+	}
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
+	(void)curl_url_get(u, CURLUPART_PATH, &path, 0);
+	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+	snprintf(pth, sizeof(pth), "%s", path != NULL ? path : "");
+	if (what == REDACT_WEBHOOK && path != NULL && path[0] == '/' &&
+	    (slash = strchr(path + 1, '/')) != NULL && slash[1] != '\0')
+		snprintf(pth, sizeof(pth), "%.*s/***", (int)(slash - path),
+		    path);
+	q[0] = '\0';
+	if (query != NULL)
+		redact_query(query, q, sizeof(q));
+	snprintf(buf, len, "%s://%s%s%s%s%s%s%s%s%s%s", scheme,
+	    user != NULL && pass != NULL ? user : "",
+	    user != NULL && pass != NULL ? ":***" : user != NULL ? "***" : "",
+	    user != NULL ? "@" : "", host, port != NULL ? ":" : "",
+	    port != NULL ? port : "", pth, query != NULL ? "?" : "", q,
+	    frag != NULL ? "#***" : "");
+ done:
+	curl_free(scheme);
+	curl_free(user);
+	curl_free(pass);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return buf;
 }

@@ -489,8 +489,27 @@ static const char *limit_names[LIM_MAX] = {
 	"cpu", "memory", "nofile", "nproc", "fsize", "core"
 };
 
+/*
+ * The environment: for a client that may only read, every value is
+ * *** (NAME=***): which ones are secrets is not written anywhere.
+ */
 static struct json_object *
-task_show_json(const struct task *t)
+env_json(struct client *c, char *const *env)
+{
+	struct json_object	*a;
+	char			 buf[1024];
+
+	if (client_admin(c))
+		return verbs_strv(env);
+	a = json_object_new_array();
+	for (; env != NULL && *env != NULL; env++)
+		json_object_array_add(a, json_object_new_string(
+		    redact(REDACT_ENV, *env, buf, sizeof(buf))));
+	return a;
+}
+
+static struct json_object *
+task_show_json(struct client *c, const struct task *t)
 {
 	const struct task_conf	*tc = t->conf;
 	struct json_object	*o = task_status_json(t), *l, *b, *g;
@@ -512,7 +531,8 @@ task_show_json(const struct task *t)
 	json_object_object_add(o, "gid", json_object_new_int64(tc->gid));
 	json_object_object_add(o, "directory",
 	    json_object_new_string(tc->directory));
-	json_object_object_add(o, "environment", verbs_strv(tc->environment));
+	json_object_object_add(o, "environment", env_json(c,
+	    tc->environment));
 	json_object_object_add(o, "tags", verbs_strv(tc->tags));
 	json_object_object_add(o, "schedule", jstr_or_null(tc->schedule));
 	json_object_object_add(o, "every_s", tc->every_ms ?
@@ -586,7 +606,7 @@ task_show_json(const struct task *t)
 		json_object_array_add(g, json_object_new_string(guard_cond_text(
 		    &tc->start_when.cond[i], cond, sizeof(cond))));
 	json_object_object_add(o, "start_when", g);
-	json_object_object_add(o, "probe", verbs_probe_json(t));
+	json_object_object_add(o, "probe", verbs_probe_json(c, t));
 	return o;
 }
 
@@ -622,7 +642,7 @@ verb_show(struct client *c, struct request *r)
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	o = task_show_json(t);
+	o = task_show_json(c, t);
 	n = output_tail(t, 10, lines);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {

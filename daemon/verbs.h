@@ -60,7 +60,7 @@ struct task	*verbs_task(struct client *, const char *name);
 void		 verbs_deny(struct client *, const char *what);
 const char	*verbs_state(const struct task *);
 const char	*verbs_waiting(const struct task *, char *buf, size_t len);
-struct json_object *verbs_probe_json(const struct task *);
+struct json_object *verbs_probe_json(struct client *, const struct task *);
 struct json_object *verbs_strv(char *const *);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);

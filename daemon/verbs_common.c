@@ -52,22 +52,27 @@ verbs_waiting(const struct task *t, char *buf, size_t len)
 	return buf;
 }
 
-/* What the health probes of t found, or NULL without probes. */
+/*
+ * What the health probes of t found, or NULL without probes; the URL
+ * redacted (its password, its query values) for a client that may only
+ * read.
+ */
 struct json_object *
-verbs_probe_json(const struct task *t)
+verbs_probe_json(struct client *c, const struct task *t)
 {
 	const struct probe	*p = t->probe;
 	const struct task_health *h = &t->conf->health;
 	struct json_object	*o;
-	char			 buf[64];
+	char			 buf[64], url[2048];
 
 	if (p == NULL)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "status",
 	    json_object_new_string(health_status_name(t)));
-	json_object_object_add(o, "url", h->url != NULL ?
-	    json_object_new_string(h->url) : NULL);
+	json_object_object_add(o, "url", h->url == NULL ? NULL :
+	    json_object_new_string(client_admin(c) ? h->url :
+	    redact(REDACT_URL, h->url, url, sizeof(url))));
 	json_object_object_add(o, "command", h->command[0] != NULL ?
 	    verbs_strv(h->command) : NULL);
 	json_object_object_add(o, "interval_s", json_object_new_double(

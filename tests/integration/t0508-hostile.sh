@@ -16,7 +16,7 @@ if ! is_root; then
 	exit 0
 fi
 
-plan 8
+plan 21
 
 nctl() {
 	as_nobody "$MAINTCTL" -s "$SOCK" "$@"
@@ -86,6 +86,52 @@ check "a half-closed follower that reads still gets new events" \
     wait_for 10 grep -q 'quiet  activated' "$T/half.out"
 kill "$HALF" 2>/dev/null
 check "... and is freed once it closes" wait_for 10 fds_back "$base"
+stop_daemon
+
+# --- secrets ------------------------------------------------------------------------
+
+write_conf <<'EOF'
+socket_mode = "0666"
+task app {
+	kind = service
+	command = "/bin/sleep 1000"
+	environment = { "DB_PASSWORD=hunter2", "MODE=fast" }
+	health { url = "http://probe:s3cret@127.0.0.1:9/health?token=abc"  interval = 1h }
+}
+notify ops {
+	url = "https://bot:pw@hooks.example.com/services/T00/B00/XXSECRET?key=k3y"
+	events = { "run-failed" }
+}
+EOF
+chmod 600 "$CONF"
+check "daemon starts (a task with secrets)" start_fg
+# what no client that only reads may see
+secret='hunter2|s3cret|token=abc|XXSECRET|k3y|:pw@'
+for verb in "show app" "health app" "notify list"; do
+	for json in "" "--json"; do
+		# shellcheck disable=SC2086
+		r=$(nctl $json $verb 2>&1)
+		if printf '%s\n' "$r" | grep -Eq "$secret"; then
+			not_ok "nobody's $json $verb shows no secret"
+			diag "$r"
+		else
+			ok "nobody's $json $verb shows no secret"
+		fi
+	done
+done
+like "nobody sees the environment's names, not its values" \
+    "$(nctl --json show app | jq -c .environment)" \
+    '^\["DB_PASSWORD=\*\*\*","MODE=\*\*\*"\]$'
+is "... the probe's URL without password or query values" \
+    "$(nctl --json health app | jq -r .probe.url)" \
+    'http://probe:***@127.0.0.1:9/health?token=***'
+like "... the webhook's host and first path segment" "$(nctl notify list)" \
+    'https://bot:\*\*\*@hooks\.example\.com/services/\*\*\*\?key=\*\*\*'
+like "root sees the values" "$(ctl show app)" 'DB_PASSWORD=hunter2'
+is "... the probe's URL" "$(ctl --json show app | jq -r .probe.url)" \
+    'http://probe:s3cret@127.0.0.1:9/health?token=abc'
+like "... and the webhook's" "$(ctl --json notify list | jq -r .url)" \
+    'XXSECRET\?key=k3y$'
 stop_daemon
 
 done_testing
