@@ -62,6 +62,8 @@ struct client {
 	bool		 closing;	/* close once the output is written */
 	bool		 eof;		/* the peer will send no more */
 	bool		 dead;
+	bool		 named;		/* user looked up (name, or none) */
+	char		 user[33];	/* the peer's user name, or "" */
 	char		 in[IN_MAX];
 	size_t		 inlen;
 	char		*out;
@@ -354,6 +356,21 @@ bool
 client_admin(const struct client *c)
 {
 	return c->admin;
+}
+
+/* The peer's user name, or NULL: looked up once per connection. */
+const char *
+client_user(struct client *c)
+{
+	struct passwd	*pw;
+
+	if (!c->named) {
+		c->named = true;
+		if ((pw = getpwuid(c->uid)) != NULL &&
+		    strlen(pw->pw_name) < sizeof(c->user))
+			strlcpy(c->user, pw->pw_name, sizeof(c->user));
+	}
+	return c->user[0] != '\0' ? c->user : NULL;
 }
 
 bool

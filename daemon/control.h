@@ -40,6 +40,7 @@ bool	client_held(const struct client *);
 void	client_close_after_reply(struct client *);
 uid_t	client_uid(const struct client *);
 bool	client_admin(const struct client *);
+const char *client_user(struct client *);
 bool	client_json_mode(const struct client *);
 bool	client_dropped(const struct client *);
 bool	client_full(const struct client *);

@@ -367,6 +367,17 @@ output_close(struct task *t)
 	close_stream(&t->out[1]);
 }
 
+/*
+ * Write out the lines buffered for a log file: a follower that fell
+ * behind knows from where to catch up (the file's size: the line being
+ * published is not buffered yet).
+ */
+void
+output_flush(void)
+{
+	wflush();
+}
+
 /* Close every log file; each is opened again at its next line. */
 void
 output_reopen(void)

@@ -36,6 +36,7 @@ struct verb {
 	int		 minargs;
 	int		 maxargs;	/* -1: any */
 	const char	*opts;		/* allowed options besides json */
+	const char	*args;		/* "task", "tasks"...: verbs.def */
 	void		(*fn)(struct client *, struct request *);
 	const char	*usage;
 	const char	*help;
@@ -52,7 +53,7 @@ static void	verb_show(struct client *, struct request *);
 
 static const struct verb verbs[] = {
 #define VERB(name, level, min, max, opts, fn, args, usage, help, details) \
-	{ name, level, min, max, opts, fn, usage, help, details },
+	{ name, level, min, max, opts, args, fn, usage, help, details },
 #include "verbs.def"
 #undef VERB
 };
@@ -127,7 +128,9 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		goto done;
 	}
 	if (v->level == ADMIN && !client_admin(c)) {
-		verbs_deny(c, v->name);
+		/* the arguments of "task", "tasks", "task?" name tasks */
+		verbs_deny_tasks(c, v->name, r.args, strncmp(v->args, "task",
+		    4) == 0 ? r.nargs : 0);
 		goto done;
 	}
 	store_batch_begin();

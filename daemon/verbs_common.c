@@ -24,11 +24,20 @@
 #include "util.h"
 #include "verbs.h"
 
-/* Who made a change, as the activity log records it: "uid 1000". */
+/*
+ * Who made a change, as the activity log records it: "root (uid 0)",
+ * "alice (uid 1000)", or "uid 1234" for a uid without a user.
+ */
 const char *
 verbs_actor(struct client *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
+	const char	*name = client_user(c);
+
+	if (name != NULL)
+		snprintf(buf, len, "%s (uid %u)", name,
+		    (unsigned)client_uid(c));
+	else
+		snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
 	return buf;
 }
 
@@ -161,12 +170,25 @@ verbs_tasks_named(struct client *c, struct request *r, size_t *np)
 void
 verbs_deny(struct client *c, const char *what)
 {
+	verbs_deny_tasks(c, what, NULL, 0);
+}
+
+/*
+ * The denied event names the tasks asked for: one that exists is the
+ * event's task (events --task finds it); in the detail, "task" for one,
+ * "tasks" for several, as they were asked.
+ */
+void
+verbs_deny_tasks(struct client *c, const char *what, char *const *tasks,
+    int ntasks)
+{
 	static uint64_t		 last;
 	static double		 tokens = DENY_BURST;
 	static unsigned		 suppressed;
-	struct json_object	*d;
+	struct json_object	*d, *a;
 	uint64_t		 now = ev_now();
-	char			 who[160] = "", actor[32];
+	char			 who[160] = "", actor[128];
+	int			 i;
 
 	tokens += (double)(now - last) / DENY_EVERY_MS;
 	if (tokens > DENY_BURST)
@@ -177,12 +199,23 @@ verbs_deny(struct client *c, const char *what)
 		tokens -= 1;
 		d = json_object_new_object();
 		json_object_object_add(d, "verb", json_object_new_string(what));
+		if (ntasks == 1)
+			json_object_object_add(d, "task",
+			    json_object_new_string(tasks[0]));
+		else if (ntasks > 1) {
+			a = json_object_new_array();
+			for (i = 0; i < ntasks; i++)
+				json_object_array_add(a,
+				    json_object_new_string(tasks[i]));
+			json_object_object_add(d, "tasks", a);
+		}
 		if (suppressed > 0)
 			json_object_object_add(d, "suppressed",
 			    json_object_new_int((int)suppressed));
 		suppressed = 0;
-		event_emit(NULL, "denied", verbs_actor(c, actor, sizeof(actor)),
-		    d);
+		event_emit(ntasks == 1 && task_find(&md.tasks, tasks[0]) !=
+		    NULL ? tasks[0] : NULL, "denied", verbs_actor(c, actor,
+		    sizeof(actor)), d);
 	} else
 		suppressed++;
 	if (geteuid() != 0)

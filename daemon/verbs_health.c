@@ -264,7 +264,7 @@ notify_list(struct client *c)
 void
 verb_notify(struct client *c, struct request *r)
 {
-	char	actor[32];
+	char	actor[64];
 
 	if (strcmp(r->args[0], "list") == 0 && r->nargs == 1) {
 		notify_list(c);

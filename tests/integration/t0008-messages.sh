@@ -52,7 +52,7 @@ if is_root; then
 	nuid=$(id -u nobody)
 	is "denied: an event with the actor and the verb" \
 	    "$(ctl --json events -n 1 | jq -c '[.event, .actor, .detail.verb]')" \
-	    "[\"denied\",\"uid $nuid\",\"activate\"]"
+	    "[\"denied\",\"nobody (uid $nuid)\",\"activate\"]"
 	i=0
 	while [ "$i" -lt 30 ]; do
 		echo "deactivate Backup"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0203-logs: a task's output as "logs" shows it (maintctl(8) "logs",
 # DESIGN §3 "Child output").  From the log file for output = file, from
-# the last 200 lines in memory for discard and syslog; -n (default 50),
+# the last 200 lines in memory for discard and syslog; -n (default 50;
+# 0: none, with --follow only the new ones),
 # --grep (extended regex, with -n), --since in the TIME forms; errors;
 # every --json line parses with exactly task, time, run, line; --follow
 # (raw connection and maintctl) delivers the lines written after the
@@ -11,7 +12,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 83
+plan 84
 
 KEYS='["task","time","run","stream","line"]'
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})'
@@ -122,8 +123,8 @@ is "-n 130: the last 130, across the two runs" \
 is "-n 25 --grep '^1[0-9][0-9]\$' (the text, not the stamp): the last 25 that match" \
     "$(lg many -n 25 --grep '^1[0-9][0-9]$')" \
     "$(seq 117 120 | tr '\n' ' ')$(seq 100 120 | tr '\n' ' ')"
-ctl logs many -n 0 >/dev/null 2>&1
-is "-n 0: exit 2" "$?" 2
+is "-n 0: no line (with --follow: only new ones)" "$(raw 'logs many -n 0')" \
+    "OK 0 lines"
 check "every line: exactly the documented keys" json_ok many -n 1000
 is "--json: task, run, line of the last line" \
     "$(ctl --json logs many -n 1 | jq -c '[.task, .run, .line]')" \
@@ -188,6 +189,8 @@ conn_open g
 conn_send g 'logs echo --follow --json --grep "[0-9]:( wanted)?$" -n 1'
 check "follow --grep --json: the last matching line first" wait_for 10 \
     in_file "$T/g.out" "\"line\":\"$rid:\""
+conn_open z
+conn_send z "logs echo --follow -n 0"
 "$MAINTCTL" -s "$SOCK" logs echo --follow -n 1 >"$T/bg.out" 2>&1 &
 bg=$!
 EXTRA_PIDS="$EXTRA_PIDS $bg"
@@ -206,6 +209,13 @@ check "follow --grep --json: the matching line arrives" wait_for 10 in_file \
 is "follow: both lines, in order" "$(sed -n 's/^- //p' "$T/f.out" | text |
     tail -2 | tr '\n' ' ')" "$r1: unwanted $r2: wanted "
 check_fails "follow --grep: the other line does not" grep -q unwanted "$T/g.out"
+# only_new: the follower with -n 0 has the two new lines, nothing older
+only_new() {
+	[ "$(sed -n 's/^- //p' "$T/z.out" | text | tr '\n' ' ')" = \
+	    "$r1: unwanted $r2: wanted " ]
+}
+check "follow -n 0: only the new lines" wait_for 10 only_new
+conn_close z
 is "follow --json: the line's keys and values" \
     "$(sed -n 's/^- //p' "$T/g.out" | tail -1 | jq -c '[keys_unsorted, .task, .run, .line]')" \
     "[$KEYS,\"echo\",$r2,\"$r2: wanted\"]"
