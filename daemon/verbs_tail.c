@@ -419,7 +419,15 @@ skipped_note(struct tailer *tl)
 static void
 caught_up(struct tailer *tl)
 {
+	size_t	i;
+
 	close_log(tl);
+	/* what comes next is read from a file, if it falls behind */
+	for (i = 0; i < tl->nmem; i++)
+		free(tl->mem[i]);
+	free(tl->mem);
+	tl->mem = NULL;
+	tl->nmem = tl->mcur = 0;
 	if (tl->scanning) {
 		tl->scanning = false;
 		verbs_scan_end();
