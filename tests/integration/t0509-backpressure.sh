@@ -30,6 +30,11 @@ slow() {
 	"$@"
 }
 
+# count_last: how many lines, and the last one
+count_last() {
+	awk 'END { print NR, $0 }'
+}
+
 kb() {
 	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$DAEMON_PID/status"
 }
@@ -48,14 +53,14 @@ check "daemon starts" start_fg
 # --- run --wait and logs --------------------------------------------------------
 
 "$MAINTCTL" -s "$SOCK" run spew --wait 2>"$T/wait.err" |
-    slow awk 'END { print NR, $0 }' >"$T/wait.out"
+    slow count_last >"$T/wait.out"
 is "run --wait, a reader that stops for 3 s: exit 0" \
     "$(sed -n 's/^maintctl: //p' "$T/wait.err")" ""
 is "... every line, to the last" "$(cat "$T/wait.out")" \
     "$N $(printf '%020d' "$N")"
 is "no client was dropped" "$(drops)" 0
 "$MAINTCTL" -s "$SOCK" --json logs spew -n 100000 2>"$T/logs.err" |
-    slow awk 'END { print NR, $0 }' >"$T/logs.out"
+    slow count_last >"$T/logs.out"
 like "logs -n 100000 to a slow reader: every line, to the last" \
     "$(cat "$T/logs.out")" "^100000 .*\"line\":\"$(printf '%020d' "$N")\"}\$"
 
@@ -121,7 +126,7 @@ awk -v n=72000 'BEGIN { for (i = 1; i <= n; i++)
 DAEMON_PID=$!
 check "daemon starts (72000 tasks)" wait_for 120 socket_up
 "$MAINTCTL" -s "$SOCK" --json status 2>"$T/status.err" |
-    slow awk 'END { print NR, $0 }' >"$T/status.out"
+    slow count_last >"$T/status.out"
 like "--json status to a slow reader: every task, to the last" \
     "$(cat "$T/status.out")" "^72000 \{\"task\":\"t$(printf '%063d' 72000)\","
 is "... and no error" "$(cat "$T/status.err")" ""
