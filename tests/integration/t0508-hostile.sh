@@ -16,7 +16,7 @@ if ! is_root; then
 	exit 0
 fi
 
-plan 21
+plan 34
 
 nctl() {
 	as_nobody "$MAINTCTL" -s "$SOCK" "$@"
@@ -86,6 +86,87 @@ check "a half-closed follower that reads still gets new events" \
     wait_for 10 grep -q 'quiet  activated' "$T/half.out"
 kill "$HALF" 2>/dev/null
 check "... and is freed once it closes" wait_for 10 fds_back "$base"
+stop_daemon
+
+# --- --grep ------------------------------------------------------------------------
+
+# hb: 300 ordinary lines (on each the pattern of issue 20 costs glibc
+# about half a second: a few minutes for the file); aaa: 300 lines of
+# 4000 a's, on which (a|aa|aaa|aaaa)*b costs glibc about 70 ms a line
+# (no back-reference: it is allowed, and bounded by the scan's limits)
+cat >"$T/hb.sh" <<'EOF'
+#!/bin/sh
+seq -f 'heartbeat %.0f: alive and well, all good here' 1 300
+EOF
+cat >"$T/aaa.sh" <<'EOF'
+#!/bin/sh
+awk 'BEGIN { s = sprintf("%4000s", ""); gsub(/ /, "a", s)
+	for (i = 0; i < 300; i++) print s }'
+EOF
+cat >"$T/big.sh" <<'EOF'
+#!/bin/sh
+seq -f 'entry %.0f' 1 200000
+EOF
+chmod 755 "$T/hb.sh" "$T/aaa.sh" "$T/big.sh"
+write_conf <<EOF
+socket_mode = "0666"
+client_timeout = 1h
+task hb { command = "$T/hb.sh" }
+task aaa { command = "$T/aaa.sh" }
+task big { command = "$T/big.sh" }
+EOF
+check "daemon starts (tasks with output)" start_fg
+check "their runs" sh -c "$MAINTCTL -s $SOCK run hb --wait >/dev/null &&
+    $MAINTCTL -s $SOCK run aaa --wait >/dev/null &&
+    $MAINTCTL -s $SOCK run big --wait >/dev/null"
+
+# nraw LINE: one request of nobody's, its whole reply (bounded in time)
+nraw() {
+	printf '%s\n' "$1" | timeout 30 setpriv --reuid=nobody --regid=nogroup \
+	    --clear-groups socat -t 30 - "UNIX-CONNECT:$SOCK" 2>&1
+}
+
+# pong_within_1s: root's ping answers within a second
+pong_within_1s() {
+	t0=$(date +%s%N)
+	timeout 5 "$MAINTCTL" -s "$SOCK" ping >/dev/null 2>&1 || return 1
+	[ $(($(date +%s%N) - t0)) -lt 1000000000 ]
+}
+
+r=$(nraw 'logs hb -n 1 --grep (.*)(.*)(.*)(.*)(.*)\5\4\3\2\1x')
+is "the pattern of issue 20 (back-references): one line, refused" \
+    "$(printf '%s\n' "$r" | sed 's/(.*$//')" "ERR usage --grep "
+# (a backslash in a reply is sent as two: strvis)
+like "... saying why" "$r" 'back-references \(\\\\5\) are refused'
+check "... and root's ping answers within 1 s" pong_within_1s
+nraw 'logs aaa -n 1 --grep (a|aa|aaa|aaaa)*b' >"$T/costly.out" &
+costly=$!
+EXTRA_PIDS="$EXTRA_PIDS $costly"
+check "a costly pattern is matching" wait_for 10 sh -c \
+    "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -ge 2 ]"
+ok5=0
+for _ in 1 2 3 4 5; do
+	pong_within_1s && ok5=$((ok5 + 1))
+done
+is "... root's ping answers within 1 s meanwhile, five times out of five" \
+    "$ok5" 5
+check "... it ends" wait_for 30 gone "$costly"
+like "... with ERR busy, naming the limit of a request" \
+    "$(cat "$T/costly.out")" '^ERR busy 10 s spent reading the log of aaa \(the limit of a request\)'
+is "a long legitimate grep: the right lines" \
+    "$(ctl --json logs big -n 2000 --grep '^entry 1(2|3)3[0-9]{3}$' |
+    jq -r .line | sed -n '1p;$p' | tr '\n' ' ')" "entry 123000 entry 133999 "
+is "... as many as there are" \
+    "$(ctl logs big -n 100000 --grep '^entry 1(2|3)3[0-9]{3}$' | wc -l | tr -d ' ')" 2000
+is "... -n 3: the last three" \
+    "$(ctl --json logs big -n 3 --grep '7$' | jq -r .line | tr '\n' ' ')" \
+    "entry 199977 entry 199987 entry 199997 "
+nraw 'logs aaa -n 1 --grep (a|aa|aaa|aaaa)*b' >/dev/null &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+wait_for 10 sh -c "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -ge 2 ]"
+kill -TERM "$DAEMON_PID"
+check "SIGTERM during a costly scan: maintd stops at once" \
+    wait_for 5 gone "$DAEMON_PID"
 stop_daemon
 
 # --- secrets ------------------------------------------------------------------------
