@@ -111,6 +111,8 @@ drop(struct client *c, const char *why)
 	free(c->out);
 	c->out = NULL;
 	c->outlen = c->outoff = c->outcap = 0;
+	/* and it goes from the loop (its peer may never be writable again) */
+	ev_timer_add(&c->stall, 0);
 }
 
 /*
@@ -427,16 +429,18 @@ stall_ms(void)
 	return cc.idle_ms > 0 ? (uint64_t)cc.idle_ms : STALL_MS;
 }
 
-/* Output has waited above OUT_HIGH for stall_ms() and none of it left. */
+/*
+ * Output has waited above OUT_HIGH for stall_ms() and none of it left;
+ * or the client was dropped: it goes.
+ */
 static void
 client_stall(void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->dead)
-		return;
-	drop(c, ", none of it read for a while");
-	client_arm(c);
+	if (!c->dead)
+		drop(c, ", none of it read for a while");
+	client_free(c);
 }
 
 static void
