@@ -58,21 +58,22 @@ followers_changed(void)
 }
 
 /*
- * -n N (default def; 0: only what comes next, with --follow), --since
- * TIME, --until TIME, --stream; -1 with ERR sent.
+ * -n N (default def; from min: 0 for what follows, only what comes
+ * next), --since TIME, --until TIME, --stream; -1 with ERR sent.
  */
 static int
-opt_span(struct client *c, struct request *r, int def, struct verbs_span *w)
+opt_span(struct client *c, struct request *r, int min, int def,
+    struct verbs_span *w)
 {
 	const char	*v, *errstr;
 
 	w->n = def;
 	w->stream = -1;
 	if ((v = request_opt(r, "n")) != NULL) {
-		w->n = (int)strtonum(v, 0, MAX_LINES, &errstr);
+		w->n = (int)strtonum(v, min, MAX_LINES, &errstr);
 		if (errstr != NULL) {
-			client_err(c, "usage", "-n %s: %s (0 to %d)", v, errstr,
-			    MAX_LINES);
+			client_err(c, "usage", "-n %s: %s (%d to %d)", v, errstr,
+			    min, MAX_LINES);
 			return -1;
 		}
 	}
@@ -505,7 +506,7 @@ verb_events(struct client *c, struct request *r)
 	struct verbs_span	 w;
 	struct verbs_grep	*g;
 
-	if (opt_span(c, r, DEFAULT_LINES, &w) == -1)
+	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
@@ -574,7 +575,7 @@ verb_history(struct client *c, struct request *r)
 	struct verbs_span w;
 	int		 rc;
 
-	if (opt_span(c, r, 20, &w) == -1)
+	if (opt_span(c, r, 1, 20, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
@@ -584,8 +585,7 @@ verb_history(struct client *c, struct request *r)
 		    "DURATION", "RESULT", "CPU", "MAXRSS_KB");
 		rs.tb = &tb;
 	}
-	rc = w.n == 0 ? 0 : store_history(task, w.n, w.since, w.until,
-	    send_run, &rs);
+	rc = store_history(task, w.n, w.since, w.until, send_run, &rs);
 	if (rc == -1 && !store_ok() && rs.n == 0) {
 		if (rs.tb != NULL)
 			table_free(&tb);
@@ -607,7 +607,7 @@ verb_logs(struct client *c, struct request *r)
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	if (opt_span(c, r, DEFAULT_LINES, &w) == -1)
+	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
 	if (opt_grep(c, r, &g) == -1)
 		return;
