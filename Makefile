@@ -48,7 +48,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
 		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
-		  daemon/verbs_fleet.c daemon/verbs_tail.c
+		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c
 CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 

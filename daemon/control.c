@@ -118,7 +118,7 @@ drop(struct client *c, const char *why)
 /*
  * Room for need bytes in c's buffer, within OUT_TOTAL for all clients
  * (past it the one holding most is dropped: it is the one not reading).
- * A client alone is not limited here but in time (client_stall()): a
+ * A client alone is not limited here but in time (client_stall): a
  * reply made at once may be big for a client that reads.  false when c
  * itself is dropped.
  */
@@ -388,7 +388,7 @@ client_dropped(const struct client *c)
 	return c->dead;
 }
 
-/* Is the output waiting above OUT_HIGH?  Then a producer that can wait does. */
+/* Output waits above OUT_HIGH: a producer that can wait does. */
 bool
 client_full(const struct client *c)
 {
@@ -396,9 +396,8 @@ client_full(const struct client *c)
 }
 
 /*
- * cb(arg), from the loop, once the output waiting is below OUT_LOW (at
- * once if it is); one callback at a time, NULL for none.  Not called for
- * a client that is dropped or gone: its gone hook frees what waits.
+ * cb(arg), from the loop, once the output waiting is below OUT_LOW; one
+ * at a time, NULL for none; never for a client dropped or gone.
  */
 void
 client_on_drain(struct client *c, void (*cb)(void *), void *arg)
@@ -423,16 +422,7 @@ client_drained(void *arg)
 	cb(c->drained_arg);
 }
 
-static uint64_t
-stall_ms(void)
-{
-	return cc.idle_ms > 0 ? (uint64_t)cc.idle_ms : STALL_MS;
-}
-
-/*
- * Output has waited above OUT_HIGH for stall_ms() and none of it left;
- * or the client was dropped: it goes.
- */
+/* Output waited above OUT_HIGH, none of it read; or it was dropped. */
 static void
 client_stall(void *arg)
 {
@@ -456,7 +446,8 @@ client_arm(struct client *c)
 	if (c->outlen - c->outoff < OUT_HIGH)
 		ev_timer_del(&c->stall);
 	else if (!ev_timer_pending(&c->stall))
-		ev_timer_add(&c->stall, stall_ms());
+		ev_timer_add(&c->stall, cc.idle_ms > 0 ? (uint64_t)cc.idle_ms :
+		    STALL_MS);
 	ev = EV_HUP;
 	if (!c->closing && !c->eof && c->outlen - c->outoff < OUT_HIGH &&
 	    c->inlen < sizeof(c->in))

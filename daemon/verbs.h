@@ -48,7 +48,11 @@ void	verb_resume(struct client *, struct request *);
 void	verb_preset(struct client *, struct request *);
 void	verb_window(struct client *, struct request *);
 
-/* A task's output to a client, and scans (verbs_tail.c). */
+/*
+ * A task's output to a client (verbs_tail.c); what a scan may cost
+ * (verbs_grep.c).
+ */
+#define VERBS_GREP_RATE	100	/* ms a second a stream may spend matching */
 struct verbs_grep;
 struct verbs_span {
 	int		 n;		/* the last n lines (0: only new ones) */

@@ -229,8 +229,9 @@ on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 		free(text);
 		if (f->g != NULL && verbs_grep_spent(f->g)) {
 			*fp = f->next;
-			client_err(f->c, "busy", "--grep: matching took too "
-			    "long (the limit of a stream)");
+			client_err(f->c, "busy", "--grep: matching took more "
+			    "than %d ms a second (the limit of a stream)",
+			    VERBS_GREP_RATE);
 			follower_free(f);
 			continue;
 		}

@@ -3,8 +3,8 @@
  * logs --follow and run --wait (new lines as they come).
  * The past is read from the log file in slices between which the loop
  * runs, and a request is bounded: SCAN_LINES lines looked at, SCAN_MS
- * of time, MAX_SCANS requests scanning at once; a stream's --grep has a
- * budget of time.  The file is read twice: backwards to find where the
+ * of time (and verbs_grep.c: requests scanning at once, the budget of a
+ * stream's --grep).  The file is read twice: backwards to find where the
  * last n wanted lines begin (nothing is held), then forwards from there,
  * sending, and waiting while the client is full.
  * A client that falls behind a stream is not dropped: nothing more is
@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +41,6 @@
 #define SLICE_US	10000		/* then the loop runs */
 #define SCAN_LINES	1000000		/* lines one request may look at */
 #define SCAN_MS		10000		/* time one request may scan */
-#define MAX_SCANS	8		/* requests scanning at once */
-#define GREP_RATE	100		/* ms a second a stream may match */
-#define GREP_BURST	2000		/* ... and ms in a row */
-
-/* A --grep pattern and what matching it has cost. */
-struct verbs_grep {
-	regex_t		 re;
-	double		 budget_us;	/* a stream's: what it may spend */
-	uint64_t	 refill_us;	/* when the budget was topped up */
-};
 
 enum tstate {
 	TS_BACK,	/* finding where the last n lines begin */
@@ -96,94 +85,12 @@ struct tailer {
 };
 
 static struct tailer	*tails;
-static int		 nscans;
 static struct feed_sub	 line_sub, task_sub;
 
 static void	on_line(enum feed_stream, const struct feed_msg *, void *);
 static void	on_task(enum feed_stream, const struct feed_msg *, void *);
 static void	tail_slice(void *);
 static void	tail_free(struct tailer *);
-
-uint64_t
-verbs_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* The pattern of --grep, or NULL with ERR usage sent. */
-struct verbs_grep *
-verbs_grep_new(struct client *c, const char *pat)
-{
-	struct verbs_grep	*g = xcalloc(1, sizeof(*g));
-	char			 err[256];
-
-	if (grep_compile(&g->re, pat, err, sizeof(err)) == -1) {
-		client_err(c, "usage", "--grep %s: %s", pat, err);
-		free(g);
-		return NULL;
-	}
-	g->budget_us = GREP_BURST * 1000.0;
-	g->refill_us = verbs_now_us();
-	return g;
-}
-
-void
-verbs_grep_free(struct verbs_grep *g)
-{
-	if (g == NULL)
-		return;
-	regfree(&g->re);
-	free(g);
-}
-
-/* Does text match?  What it cost comes off the budget. */
-bool
-verbs_grep_match(struct verbs_grep *g, const char *text)
-{
-	uint64_t	t0 = verbs_now_us();
-	bool		m = regexec(&g->re, text, 0, NULL, 0) == 0;
-
-	g->budget_us -= (double)(verbs_now_us() - t0);
-	return m;
-}
-
-/* A stream's matching took more than GREP_RATE ms a second. */
-bool
-verbs_grep_spent(struct verbs_grep *g)
-{
-	uint64_t	now = verbs_now_us();
-
-	g->budget_us += (double)(now - g->refill_us) * GREP_RATE / 1000;
-	if (g->budget_us > GREP_BURST * 1000.0)
-		g->budget_us = GREP_BURST * 1000.0;
-	g->refill_us = now;
-	return g->budget_us < 0;
-}
-
-/*
- * A request that scans (logs, events --grep): at most MAX_SCANS at once
- * for clients that only read; false with ERR busy.
- */
-bool
-verbs_scan_begin(struct client *c)
-{
-	if (!client_admin(c) && nscans >= MAX_SCANS) {
-		client_err(c, "busy", "%d requests are reading logs or events "
-		    "(the limit at once): try again", MAX_SCANS);
-		return false;
-	}
-	nscans++;
-	return true;
-}
-
-void
-verbs_scan_end(void)
-{
-	nscans--;
-}
 
 static void
 tails_changed(void)
@@ -564,7 +471,7 @@ fwd_line(struct tailer *tl, const char *line)
 		payload(tl, line);
 	if (tl->caught && tl->g != NULL && verbs_grep_spent(tl->g)) {
 		finish(tl, "busy", "--grep: matching took more than %d ms a "
-		    "second (the limit of a stream)", GREP_RATE);
+		    "second (the limit of a stream)", VERBS_GREP_RATE);
 		return false;
 	}
 	return true;
@@ -773,7 +680,7 @@ on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
 			if (tl->g != NULL && verbs_grep_spent(tl->g))
 				finish(tl, "busy", "--grep: matching took more "
 				    "than %d ms a second (the limit of a "
-				    "stream)", GREP_RATE);
+				    "stream)", VERBS_GREP_RATE);
 			break;
 		}
 	}
@@ -829,8 +736,7 @@ tail_free(struct tailer *tl)
 	tails_changed();
 	if (tl->scanning)
 		verbs_scan_end();
-	if (tl->st == TS_LAG || client_full(tl->c))
-		client_on_drain(tl->c, NULL, NULL);
+	client_on_drain(tl->c, NULL, NULL);	/* (the client's one producer) */
 	ev_timer_del(&tl->slice);
 	close_log(tl);
 	for (i = 0; i < tl->nmem; i++)
