@@ -1,6 +1,7 @@
 # maintd: build, install, test.  GNU make or BSD make with the usual
 # variables: PREFIX, DESTDIR, SBINDIR, SYSCONFDIR, LOCALSTATEDIR,
-# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR.
+# STATEDIR, RUNSTATEDIR, MANDIR, DOCDIR, LIBEXECDIR, DATADIR, BASHCOMPDIR,
+# ZSHCOMPDIR; MAINTD_USER and MAINTD_GROUP.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -12,6 +13,13 @@ RUNSTATEDIR	?= /run
 STATEDIR	?= $(LOCALSTATEDIR)/lib
 DOCDIR		?= $(PREFIX)/share/doc/maintd
 LIBEXECDIR	?= $(PREFIX)/libexec/maintd
+DATADIR		?= $(PREFIX)/share
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR	?= $(PREFIX)/share/zsh/site-functions
+# The user and group maintd runs as (root and root's group): the owner
+# the log rotation files give the task logs they create.
+MAINTD_USER	?= root
+MAINTD_GROUP	?= $(shell id -gn $(MAINTD_USER) 2>/dev/null || echo $(MAINTD_USER))
 
 CC		?= cc
 # make V=1 shows the compiler command lines
@@ -37,61 +45,99 @@ ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
-		  daemon/table.c daemon/task.c daemon/util.c daemon/verbs.c \
-		  daemon/verbs_ctl.c daemon/supervise.c daemon/spawn.c \
-		  daemon/output.c daemon/osdep.c daemon/store.c daemon/event.c \
+		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
+		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
+		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
+		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
+		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
-		  daemon/conf_err.c daemon/conf_opts.c daemon/conf_file.c \
+		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
+		  daemon/conf_read.c daemon/conf_file.c \
+		  daemon/conf_token.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
-		  daemon/verbs_common.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
-		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c
-CLIENT_SRCS	= client/maintctl.c client/help.c daemon/proto.c
+		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c \
+		  daemon/etcd.c daemon/fleet_kv.c daemon/fleet_node.c \
+		  daemon/fleet_lock.c daemon/fleet_roll.c daemon/fleet.c \
+		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c \
+		  daemon/redact.c daemon/peer.c
+CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
+		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
-T_util		= util log
-T_conf		= conf conf_err conf_opts conf_file conf_manifest cron proto util log trust osdep cgroup ev
+T_util		= util log redact
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
 T_cron		= cron
 T_cron_table	= cron
 
-MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5
+MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
+		  web/maintd-http.8
 SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
-		  rc/maintd.openrc tests/integration/*.sh \
+		  rc/maintd.openrc rc/maintd-http.init rc/maintd-http.freebsd \
+		  rc/maintd-http.openbsd rc/maintd-http.openrc \
+		  tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
-		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor
+		  tests/layers.sh tests/fleet-loop.sh $(CONTRIB_TASKS) \
+		  contrib/tmux-monitor debian/maintd.postinst debian/maintd.postrm
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
 # The example maintenance scripts, installed in LIBEXECDIR.
 CONTRIB_TASKS	= contrib/tasks/cleanup-old-files contrib/tasks/log-cleanup \
 		  contrib/tasks/sqlite-vacuum contrib/tasks/disk-space-check
 
-# Debian packages for building and testing (make deps installs them).
+# Debian packages for building and testing (make deps installs them);
+# the last line builds and checks the Debian package (debian/, t0801).
 DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
-		  libedit-dev tmux \
+		  libedit-dev libmicrohttpd-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
 		  perl clang logrotate valgrind sqlite3 python3 curl \
-		  etcd-server etcd-client libclang-rt-14-dev
+		  etcd-server etcd-client libclang-rt-14-dev openssh-server \
+		  chromium python3-websocket openssl \
+		  debhelper lintian fakeroot dpkg-dev faketime
 
 # The completion scripts, made from the daemon's verb and option tables.
 COMPLETION	= $(BUILD)/completion/maintctl.bash $(BUILD)/completion/_maintctl
 
-all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION)
+all: $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty $(COMPLETION) \
+    $(BUILD)/maintd-http
 
-# maintctl top and shell: json-c and libedit, in a program of their own
-TTY_PKGS	= json-c libedit libbsd-overlay
-$(BUILD)/maintctl-tty: client/tty.c daemon/proto.h $(BUILD)/paths.h
+# maintd-http(8), the HTTP gateway (web/): GNU libmicrohttpd, and the
+# daemon's event loop, log, protocol syntax and paths
+WEB_PKGS	= libmicrohttpd json-c libbsd-overlay
+WEB_SRCS	= web/maintd-http.c web/server.c web/api.c web/sse.c \
+		  web/static.c web/upstream.c web/route.c web/reply.c
+WEB_DAEMON	= ev log util paths proto
+WEB_OBJS	= $(WEB_SRCS:%.c=$(BUILD)/%.o) \
+		  $(WEB_DAEMON:%=$(BUILD)/daemon/%.o)
+$(BUILD)/web/%.o: web/%.c web/*.h daemon/*.h daemon/*.def $(BUILD)/paths.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(WEB_PKGS)) \
+	    -iquote daemon -iquote web -c -o $@ $<
+$(BUILD)/maintd-http: $(WEB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(WEB_OBJS) \
+	    $$(pkg-config --libs $(WEB_PKGS)) $(ALL_LDFLAGS)
+
+# maintctl top, shell and token new: json-c, libedit and libcrypto, in a
+# program of their own
+TTY_PKGS	= json-c libedit libbsd-overlay libcrypto
+TTY_SRCS	= client/tty.c client/complete.c client/help.c client/transport.c \
+		  client/token.c client/tokfile.c
+$(BUILD)/maintctl-tty: $(TTY_SRCS) client/*.h daemon/proto.h daemon/*.def \
+    $(BUILD)/paths.h
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags $(TTY_PKGS)) \
-	    -iquote daemon -o $@ client/tty.c \
+	    -iquote daemon -iquote client -o $@ $(TTY_SRCS) \
 	    $$(pkg-config --libs $(TTY_PKGS)) $(ALL_LDFLAGS)
 $(BUILD)/gencomp: client/gencomp.c client/help.c client/help.h daemon/*.def \
     $(BUILD)/paths.h
@@ -112,7 +158,8 @@ $(BUILD)/paths.h: FORCE
 	   echo '#define RUNSTATEDIR "$(RUNSTATEDIR)"'; \
 	   echo '#define LOCALSTATEDIR "$(LOCALSTATEDIR)"'; \
 	   echo '#define STATEDIR "$(STATEDIR)"'; \
-	   echo '#define SBINDIR "$(SBINDIR)"'; } >$@.tmp
+	   echo '#define SBINDIR "$(SBINDIR)"'; \
+	   echo '#define DATADIR "$(DATADIR)"'; } >$@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 FORCE:
@@ -156,11 +203,13 @@ deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 
 # Run maintd in the foreground on the example config, with its socket,
-# database and logs under ./run (no root needed).
+# database and logs under ./run (no root needed), and maintd-http on
+# 127.0.0.1:RUN_PORT with an admin token made for the run (in run/token).
+RUN_PORT	?= 8750
 run: deps
 	@$(MAKE) all
 	@mkdir -p run
-	@{ cat conf/maintd.conf; \
+	@umask 077; { cat conf/maintd.conf; \
 	   echo '# added by make run: keep everything under ./run'; \
 	   echo 'socket = "$(CURDIR)/run/maintd.sock"'; \
 	   echo 'pidfile = "$(CURDIR)/run/maintd.pid"'; \
@@ -169,8 +218,16 @@ run: deps
 	   echo 'discover = { "$(CURDIR)/conf/tasks.d/*.conf", "$(CURDIR)/conf/tasks.d/*.json" }'; \
 	   if [ "$$(id -u)" = 0 ]; then echo 'user = "nobody"'; fi; \
 	 } > run/maintd.conf
+	@(umask 077; $(BUILD)/maintctl token new run --role admin >run/token.new)
+	@sed -n '/^token run {/,/^}/p' run/token.new >>run/maintd.conf
+	@(umask 077; sed -n 's/^token: //p' run/token.new >run/token); rm -f run/token.new
 	@echo "maintd: in another shell: $(BUILD)/maintctl -s run/maintd.sock status"
-	$(BUILD)/maintd -f -c run/maintd.conf
+	@echo "maintd: the dashboard: http://127.0.0.1:$(RUN_PORT)/ with the token" \
+	    "$$(cat run/token) (also in run/token: maintctl -T run/token)"
+	@$(BUILD)/maintd-http -f -l 127.0.0.1:$(RUN_PORT) \
+	    -s $(CURDIR)/run/maintd.sock -w web/static & http=$$!; \
+	 trap 'kill $$http 2>/dev/null' EXIT INT TERM; \
+	 $(BUILD)/maintd -f -c run/maintd.conf
 
 # Integration test files run two at a time (each has its own directory,
 # sockets and ports); TEST_JOBS=1 runs them one by one.
@@ -180,6 +237,7 @@ check: deps
 	@$(MAKE) all units
 	@$(MAKE) test
 	@$(MAKE) soak
+	@$(MAKE) soak-fleet
 	@$(MAKE) fuzz-check
 
 test: lint
@@ -205,10 +263,11 @@ soak: all
 .PHONY: soak
 
 # The whole suite under AddressSanitizer and UBSan, in its own build tree.
+ASAN_OPT	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		  -fno-sanitize-recover=all
 asan: deps
-	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="-O1 -g \
-	    -fno-omit-frame-pointer -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all" all units
+	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="$(ASAN_OPT)" \
+	    all units
 	rm -rf build-asan/reports && mkdir -p -m 1777 build-asan/reports
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/reports/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/reports/ubsan \
@@ -217,11 +276,30 @@ asan: deps
 		cat build-asan/reports/*; echo "asan: errors found"; exit 1; fi
 	@echo "asan: no errors, no leaks"
 
+# The fleet tests (t0601, t0602, t0603) under ASan FLEET_LOOP times in a
+# row with two CPU hogs beside them (tests/fleet-loop.sh): each result,
+# a tally, non-zero on any failure.  Not part of check (about 1.5 minutes
+# a round).
+FLEET_LOOP	?= 20
+fleet-loop: deps
+	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="$(ASAN_OPT)" all
+	sh tests/fleet-loop.sh build-asan $(FLEET_LOOP)
+
+# The fleet soak (tests/soak/soak_fleet.py, HACKING): 3 etcd members and 3
+# maintd nodes on 127.0.0.1, members and nodes killed and started again
+# at random while singletons and a rolling window are active, for
+# SOAK_FLEET_SECONDS; skipped without etcd.
+SOAK_FLEET_SECONDS	?= 60
+soak-fleet: all
+	python3 tests/soak/soak_fleet.py --build $(BUILD) \
+	    --seconds $(SOAK_FLEET_SECONDS)
+.PHONY: fleet-loop soak-fleet
+
 # libFuzzer targets (tests/fuzz/README), built with clang, ASan and UBSan
 # in build-fuzz.  make fuzz runs each for FUZZ_SECONDS on a scratch copy
 # of its corpus; fuzz-check (in make check) replays the corpus and every
 # regression input, then runs each target for 10 s: non-zero on a crash.
-FUZZ_TARGETS	= request config cron units manifest preset
+FUZZ_TARGETS	= request config cron units manifest preset route
 FUZZ_SECONDS	?= 60
 FUZZ_OBJS	= $(filter-out $(BUILD)/daemon/maintd.o,$(DAEMON_OBJS))
 fuzz-build: deps
@@ -234,6 +312,14 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c 
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote daemon -o $@ $< \
 	    tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c $(FUZZ_OBJS) $(PKG_LIBS) \
 	    $(ALL_LDFLAGS)
+# maintd-http's request mapping: web/route.c and web/reply.c as well
+$(BUILD)/fuzz_route: tests/fuzz/fuzz_route.c tests/fuzz/fuzz.c \
+    tests/fuzz/fuzz_daemon.c tests/fuzz/fuzz.h $(FUZZ_OBJS) \
+    $(BUILD)/web/route.o $(BUILD)/web/reply.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -iquote daemon -iquote web \
+	    -o $@ $< tests/fuzz/fuzz.c tests/fuzz/fuzz_daemon.c $(FUZZ_OBJS) \
+	    $(BUILD)/web/route.o $(BUILD)/web/reply.o $(PKG_LIBS) $(ALL_LDFLAGS)
 fuzz: fuzz-build
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 fuzz-check: fuzz-build
@@ -262,16 +348,27 @@ bench: all
 
 # What make install fills in: the rc scripts and the log rotation files
 # hold @SBINDIR@, @SYSCONFDIR@, @RUNSTATEDIR@, @STATEDIR@ and
-# @LOCALSTATEDIR@; the example configuration and the manual pages show the
-# default paths of this build.
+# @LOCALSTATEDIR@ (the log rotation files also @MAINTD_USER@ and
+# @MAINTD_GROUP@); the example configuration, the manual pages and
+# contrib/ show the default paths of this build (and contrib/kubernetes
+# an image made with this PREFIX).
 SUBST		= -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		  -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
-		  -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g'
+		  -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+		  -e 's|@MAINTD_USER@|$(MAINTD_USER)|g' \
+		  -e 's|@MAINTD_GROUP@|$(MAINTD_GROUP)|g'
 SUBST_DEFAULTS	= -e 's|/etc/maintd/|$(SYSCONFDIR)/maintd/|g' \
 		  -e 's|/run/maintd|$(RUNSTATEDIR)/maintd|g' \
 		  -e 's|/var/lib/maintd|$(STATEDIR)/maintd|g' \
 		  -e 's|/var/log/maintd|$(LOCALSTATEDIR)/log/maintd|g' \
-		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g'
+		  -e 's|/usr/local/libexec/maintd|$(LIBEXECDIR)|g' \
+		  -e 's|/usr/local/share/maintd|$(DATADIR)/maintd|g' \
+		  -e 's|PREFIX=/usr/local|PREFIX=$(PREFIX)|g'
+# contrib/ goes to DOCDIR/contrib as it is in the tree, but for the task
+# scripts, which go to LIBEXECDIR.
+CONTRIB_DOCS	= contrib/README contrib/WRITING-TASKS contrib/tasks/tasks.conf \
+		  contrib/tmux-monitor contrib/cron/maintd-health \
+		  $(wildcard contrib/systemd/* contrib/kubernetes/*)
 # The installed example configuration is for a daemon running as root.
 SUBST_ROOT	= -e 's|^\# user \( *\)= "maint" |user  \1= "nobody"|'
 
@@ -281,10 +378,13 @@ install: all
 	    $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/maintd $(BUILD)/maintctl $(BUILD)/maintctl-tty \
 	    $(DESTDIR)$(SBINDIR)
-	for m in daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5; do \
+	for m in $(MANS); do \
 		sed $(SUBST_DEFAULTS) $$m \
 		    >$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	done
+	install -m 0755 $(BUILD)/maintd-http $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(DATADIR)/maintd/www
+	install -m 0644 web/static/* $(DESTDIR)$(DATADIR)/maintd/www
 	sed $(SUBST_DEFAULTS) $(SUBST_ROOT) conf/maintd.conf >$(DESTDIR)$(DOCDIR)/maintd.conf.example
 	sed $(SUBST_DEFAULTS) conf/maintd-fleet.conf \
 	    >$(DESTDIR)$(DOCDIR)/maintd-fleet.conf.example
@@ -295,15 +395,15 @@ install: all
 	    install -m 0644 $(DESTDIR)$(DOCDIR)/maintd.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/maintd/maintd.conf
 	for f in rc/maintd.service rc/maintd.init rc/maintd.openrc \
-	    rc/maintd.freebsd rc/maintd.openbsd; do \
+	    rc/maintd.freebsd rc/maintd.openbsd rc/maintd-http.service \
+	    rc/maintd-http.init rc/maintd-http.openrc rc/maintd-http.freebsd \
+	    rc/maintd-http.openbsd; do \
 		sed $(SUBST) $$f >$(DESTDIR)$(DOCDIR)/$${f#rc/}; \
 	done
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0644 $(BUILD)/completion/maintctl.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl
-	install -m 0644 $(BUILD)/completion/_maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	    $(DESTDIR)$(BASHCOMPDIR)/maintctl
+	install -m 0644 $(BUILD)/completion/_maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	sed $(SUBST) conf/logrotate.d/maintd >$(DESTDIR)$(DOCDIR)/logrotate.maintd
 	sed $(SUBST) conf/newsyslog.conf.d/maintd.conf \
 	    >$(DESTDIR)$(DOCDIR)/newsyslog.maintd.conf
@@ -312,22 +412,24 @@ install: all
 		sed $(SUBST_DEFAULTS) $$f >$(DESTDIR)$(LIBEXECDIR)/$${f##*/} && \
 		chmod 0755 $(DESTDIR)$(LIBEXECDIR)/$${f##*/}; \
 	done
-	sed $(SUBST_DEFAULTS) contrib/tasks/tasks.conf \
-	    >$(DESTDIR)$(DOCDIR)/contrib/tasks.conf
-	install -m 0755 contrib/tmux-monitor $(DESTDIR)$(DOCDIR)/contrib
-	install -m 0644 contrib/README contrib/WRITING-TASKS \
-	    contrib/cron/maintd-health $(DESTDIR)$(DOCDIR)/contrib
+	for f in $(CONTRIB_DOCS); do \
+		install -d $(DESTDIR)$(DOCDIR)/$${f%/*} && \
+		sed $(SUBST_DEFAULTS) $$f >$(DESTDIR)$(DOCDIR)/$$f && \
+		chmod 0644 $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
+	done
+	chmod 0755 $(DESTDIR)$(DOCDIR)/contrib/tmux-monitor
 	@echo "rc scripts and log rotation configs are in $(DOCDIR);" \
 	    "see rc/README for where they go"
 
 # Everything install wrote but the configuration (SYSCONFDIR/maintd).
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/maintd $(DESTDIR)$(SBINDIR)/maintctl \
-	    $(DESTDIR)$(SBINDIR)/maintctl-tty \
+	    $(DESTDIR)$(SBINDIR)/maintctl-tty $(DESTDIR)$(SBINDIR)/maintd-http \
 	    $(DESTDIR)$(MANDIR)/man8/maintd.8 $(DESTDIR)$(MANDIR)/man8/maintctl.8 \
-	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/maintctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_maintctl
+	    $(DESTDIR)$(MANDIR)/man5/maintd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/maintd-http.8
+	rm -rf $(DESTDIR)$(DATADIR)/maintd
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/maintctl $(DESTDIR)$(ZSHCOMPDIR)/_maintctl
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 
 clean:

@@ -39,6 +39,19 @@ words(const char *sep, int (*want)(size_t), const char *(*name)(size_t),
 		}
 }
 
+/* maintctl's own options: "-H --host -j --json ..." */
+static void
+client_opts(void)
+{
+	size_t	i;
+
+	for (i = 0; i < help_nclopts(); i++) {
+		if (help_clopt_flag(i) != NULL)
+			printf(" %s", help_clopt_flag(i));
+		printf(" %s", help_clopt_name(i));
+	}
+}
+
 static const char *
 opt_flag(size_t i)
 {
@@ -71,8 +84,8 @@ bash(void)
 	    "# shellcheck shell=bash\n\n");
 	printf("_maintctl_names() {\n"
 	    "\t# the first column of a table (task, preset, window, notify), "
-	    "from the\n\t# running daemon, on the socket the command line "
-	    "names\n"
+	    "from the\n\t# running daemon, on the socket (and host) the "
+	    "command line names\n"
 	    "\tlocal what=$1\n\tshift\n"
 	    "\tcase $what in\n"
 	    "\ttask) maintctl \"$@\" list ;;\n"
@@ -88,8 +101,8 @@ bash(void)
 	    "\tverb=\"\"\n"
 	    "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
 	    "\t\tcase ${COMP_WORDS[i]} in\n"
-	    "\t\t-s|--socket) sock=(-s \"${COMP_WORDS[i+1]}\"); i=$((i + 1)) "
-	    ";;\n"
+	    "\t\t-s|--socket|-H|--host) sock+=(\"${COMP_WORDS[i]}\" "
+	    "\"${COMP_WORDS[i+1]}\"); i=$((i + 1)) ;;\n"
 	    "\t\t-*) ;;\n"
 	    "\t\t*) if [ -z \"$verb\" ]; then verb=${COMP_WORDS[i]}; else "
 	    "n=$((n + 1)); fi ;;\n"
@@ -98,6 +111,7 @@ bash(void)
 	    "\tcase $prev in\n"
 	    "\t-s|--socket) mapfile -t COMPREPLY < <(compgen -f -- \"$cur\"); "
 	    "return ;;\n"
+	    "\t-H|--host) return ;;\n"
 	    "\t--stream) mapfile -t COMPREPLY < <(compgen -W \"stdout stderr\" "
 	    "-- \"$cur\"); return ;;\n"
 	    "\t--level) mapfile -t COMPREPLY < <(compgen -W \"debug info "
@@ -110,8 +124,8 @@ bash(void)
 	printf("\tif [ -z \"$verb\" ]; then\n"
 	    "\t\tmapfile -t COMPREPLY < <(compgen -W \"");
 	words(" ", NULL, help_verb_name, help_nverbs());
-	printf(" -s -j -q -y --socket --json --quiet --yes --help --version\" "
-	    "-- \"$cur\")\n\t\treturn\n\tfi\n");
+	client_opts();
+	printf("\" -- \"$cur\")\n\t\treturn\n\tfi\n");
 	printf("\tif [[ $cur == -* ]]; then\n\t\tcase $verb in\n");
 	for (i = 0; i < help_nverbs(); i++) {
 		verb_opts(i, o, sizeof(o));
@@ -190,13 +204,15 @@ zsh(void)
 	    "\tlocal verb i n=0\n\tlocal -a sock\n"
 	    "\tfor ((i = 2; i < CURRENT; i++)); do\n"
 	    "\t\tcase ${words[i]} in\n"
-	    "\t\t-s|--socket) sock=(-s \"${words[i+1]}\"); i=$((i + 1)) ;;\n"
+	    "\t\t-s|--socket|-H|--host) sock+=(\"${words[i]}\" "
+	    "\"${words[i+1]}\"); i=$((i + 1)) ;;\n"
 	    "\t\t-*) ;;\n"
 	    "\t\t*) if [[ -z $verb ]]; then verb=${words[i]}; else "
 	    "n=$((n + 1)); fi ;;\n"
 	    "\t\tesac\n\tdone\n"
 	    "\tcase ${words[CURRENT-1]} in\n"
 	    "\t-s|--socket) _files; return ;;\n"
+	    "\t-H|--host) return ;;\n"
 	    "\t--stream) compadd stdout stderr; return ;;\n"
 	    "\t--level) compadd debug info warning error; return ;;\n"
 	    "\t--task) compadd -- $(_maintctl_names task \"${sock[@]}\"); "
@@ -205,8 +221,8 @@ zsh(void)
 	printf(") return ;;\n\tesac\n");
 	printf("\tif [[ -z $verb ]]; then\n\t\tcompadd -- ");
 	words(" ", NULL, help_verb_name, help_nverbs());
-	printf(" -s -j -q -y --socket --json --quiet --yes --help --version\n"
-	    "\t\treturn\n\tfi\n");
+	client_opts();
+	printf("\n\t\treturn\n\tfi\n");
 	printf("\tif [[ ${words[CURRENT]} == -* ]]; then\n\t\tcase $verb in\n");
 	for (i = 0; i < help_nverbs(); i++) {
 		verb_opts(i, o, sizeof(o));

@@ -1,10 +1,9 @@
 /*
- * maintctl: send one request to maintd over its Unix socket, print the
- * reply's data lines and exit by its final line (DESIGN §9):
+ * maintctl: send one request to maintd over its Unix socket (or through
+ * ssh to another host's: -H, transport.c), print the reply's data lines
+ * and exit by its final line (DESIGN §9):
  * 0 OK, 1 ERR, 2 usage, 69 daemon not reachable, 77 denied.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +17,8 @@
 #include "help.h"
 #include "paths.h"
 #include "proto.h"
+#include "tokfile.h"
+#include "transport.h"
 
 #define EX_OK		0
 #define EX_ERR		1
@@ -28,18 +29,20 @@
 
 static int	jflag, qflag, yflag;
 static const char *prog;
+static char	token[TOKEN_MAX + 1];	/* -T: sent as auth first */
+static struct target target;	/* -H: maintd on another host */
 
 static void
 usage_text(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: maintctl [-jqy] [-s socket] [--json] verb [arg ...]\n"
-	    "       -j, --json   JSON Lines out (errors too)\n"
-	    "       -q, --quiet  no data lines, only the exit status\n"
-	    "       -y, --yes    answer yes when maintd asks to confirm\n"
-	    "       -s, --socket the socket (default: $MAINTD_SOCKET, or the "
-	    "default path)\n"
-	    "       maintctl help [VERB], maintctl --version\n");
+	    "usage: maintctl [-jqy] [-H ssh://[user@]host[:port]] [-s socket] "
+	    "[-T tokenfile] verb [arg ...]\n"
+	    "       maintctl [-H ssh://[user@]host[:port]] [-s socket] "
+	    "top|shell\n"
+	    "       maintctl help [VERB], maintctl --version\n"
+	    "       maintctl --stdio [-s socket]\n");
+	help_options(fp);
 }
 
 static void __attribute__((noreturn))
@@ -58,13 +61,21 @@ static void __attribute__((noreturn))
 run_tty(const char *sock, int argc, char **argv)
 {
 	char		 path[1024], *slash;
-	char		*args[8];
-	int		 n = 0;
+	char		*args[PROTO_MAXWORDS + 8];
+	int		 n = 0, i;
 
 	args[n++] = "maintctl-tty";
-	args[n++] = "-s";
-	args[n++] = (char *)sock;
+	if (target.url != NULL) {
+		args[n++] = "-H";
+		args[n++] = (char *)target.url;
+	}
+	if (sock != NULL) {
+		args[n++] = "-s";
+		args[n++] = (char *)sock;
+	}
 	args[n++] = argc > 0 ? argv[0] : "shell";
+	for (i = 1; i < argc && i < PROTO_MAXWORDS; i++)
+		args[n++] = argv[i];
 	args[n] = NULL;
 	if (prog != NULL && (slash = strrchr(prog, '/')) != NULL) {
 		snprintf(path, sizeof(path), "%.*s/maintctl-tty",
@@ -115,31 +126,24 @@ import_file(char **argv)
 static int
 dial(const char *path)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	int	fd, e;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "maintctl: socket path too long: %s\n", path);
-		exit(EX_USAGE_);
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);	/* length checked */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		fprintf(stderr, "maintctl: socket: %s\n", strerror(errno));
-		exit(EX_UNAVAIL);
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if ((fd = transport_unix(path)) == -1) {
+		if ((e = errno) == ENAMETOOLONG) {
+			fprintf(stderr, "maintctl: socket path too long: %s\n",
+			    path);
+			exit(EX_USAGE_);
+		}
 		fprintf(stderr, "maintctl: cannot reach maintd at %s: %s\n",
-		    path, strerror(errno));
-		if (errno == ENOENT || errno == ECONNREFUSED)
+		    path, strerror(e));
+		if (e == ENOENT || e == ECONNREFUSED)
 			fprintf(stderr, "maintctl: is it running? start it "
 			    "with 'maintd' (or 'maintd -f' in the foreground),"
 			    " or point -s / MAINTD_SOCKET at its socket\n");
-		else if (errno == EACCES)
+		else if (e == EACCES)
 			fprintf(stderr, "maintctl: the socket's group "
 			    "(socket_group in maintd.conf) may connect\n");
-		exit(errno == EACCES ? EX_DENIED : EX_UNAVAIL);
+		exit(e == EACCES ? EX_DENIED : EX_UNAVAIL);
 	}
 	return fd;
 }
@@ -183,8 +187,9 @@ send_all(int fd, const char *buf, size_t len)
 {
 	ssize_t	n;
 
+	/* a socket or ssh's pipe: SIGPIPE is ignored */
 	while (len > 0) {
-		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1) {
+		if ((n = write(fd, buf, len)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -216,7 +221,7 @@ read_reply(int fd)
 	char	*line = NULL, *code, *msg;
 	size_t	 cap = 0;
 	ssize_t	 n;
-	int	 ndata = 0, rc = EX_UNAVAIL;
+	int	 ndata = 0, rc = EX_UNAVAIL, authed = token[0] == '\0';
 
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		fprintf(stderr, "maintctl: fdopen: %s\n", strerror(errno));
@@ -225,6 +230,10 @@ read_reply(int fd)
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
+		if (!authed && strncmp(line, "OK", 2) == 0) {
+			authed = 1;	/* the reply to auth */
+			continue;
+		}
 		if (strncmp(line, "- ", 2) == 0 || strcmp(line, "-") == 0) {
 			ndata++;
 			if (!qflag) {
@@ -266,7 +275,7 @@ read_reply(int fd)
 		rc = EX_ERR;
 		break;
 	}
-	if (rc == EX_UNAVAIL)
+	if (rc == EX_UNAVAIL && target.url == NULL)	/* else ssh says */
 		fprintf(stderr, "maintctl: maintd closed the connection "
 		    "before its reply ended\n");
 	free(line);
@@ -292,19 +301,80 @@ ask(const char *question)
 	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
 
+/* -H URL: maintd there, through ssh; -s is the socket there. */
+static void
+remote(const char *url, const char *sock)
+{
+	char	err[512];
+
+	if (transport_parse(&target, url, err, sizeof(err)) == -1) {
+		fprintf(stderr, "maintctl: -H %s\n", err);
+		exit(EX_USAGE_);
+	}
+	target.socket = sock;
+}
+
+/* -H: the ssh child, ended with us (see on_fatal) */
+static volatile pid_t	ssh_pid = -1;
+
+static void
+on_fatal(int sig)
+{
+	if (ssh_pid > 0)
+		kill(ssh_pid, SIGTERM);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* -H: ssh to the host, where maintctl --stdio joins us to its socket. */
+static void
+open_ssh(struct tconn *c)
+{
+	struct sigaction	sa;
+
+	/* no terminal to ask on: ssh asks nothing either */
+	if (transport_ssh(&target, isatty(STDIN_FILENO) ? 0 : TR_BATCH,
+	    c) == -1) {
+		fprintf(stderr, "maintctl: cannot reach maintd on %s: ssh: "
+		    "%s\n", target.url, strerror(errno));
+		exit(EX_UNAVAIL);
+	}
+	ssh_pid = c->pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 request(const char *sock, const char *req)
 {
-	int	fd = dial(sock);
+	struct tconn	c = { -1, -1, -1 };
+	int		rc, status;
 
+	if (target.url != NULL)
+		open_ssh(&c);
+	else
+		c.rfd = c.wfd = dial(sock);
 	/* A daemon that refuses us (ERR busy) may close before we send. */
-	if (send_all(fd, req, strlen(req)) == -1 && errno != EPIPE &&
+	if (((token[0] != '\0' && (send_all(c.wfd, "auth ", 5) == -1 ||
+	    send_all(c.wfd, token, strlen(token)) == -1 ||
+	    send_all(c.wfd, "\n", 1) == -1)) ||
+	    send_all(c.wfd, req, strlen(req)) == -1) && errno != EPIPE &&
 	    errno != ECONNRESET) {
 		fprintf(stderr, "maintctl: send: %s\n", strerror(errno));
-		close(fd);
+		transport_close(&c, 5);
 		return EX_UNAVAIL;
 	}
-	return read_reply(fd);
+	rc = read_reply(c.rfd);		/* closes c.rfd */
+	if (c.pid == -1)
+		return rc;
+	c.rfd = -1;
+	status = transport_close(&c, 5);
+	ssh_pid = -1;
+	/* no final line: why, from ssh's status */
+	return rc == EX_UNAVAIL ? transport_why(&target, status) : rc;
 }
 
 int
@@ -315,18 +385,28 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "stdio", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*sock = NULL, *e;
-	char		 buf[1024], *req, *confirmed;
-	int		 ch, rc;
+	const char	*sock = NULL, *host = NULL, *tokpath = NULL, *e;
+	char		 buf[1024], terr[1200], *req, *confirmed;
+	int		 ch, rc, stdio = 0;
 
 	prog = argv[0];
 	/* '+': stop at the verb, so "status --json" reaches the daemon. */
-	while ((ch = getopt_long(argc, argv, "+hjqs:Vy", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+H:hjqs:T:Vy", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'H':
+			host = optarg;
+			break;
+		case 'S':
+			stdio = 1;
+			break;
 		case 'h':
 			usage_text(stdout);
 			printf("\n");
@@ -345,6 +425,9 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
+		case 'T':
+			tokpath = optarg;
+			break;
 		case 'y':
 			yflag = 1;
 			break;
@@ -354,10 +437,34 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (sock == NULL && (e = getenv("MAINTD_SOCKET")) != NULL && *e)
-		sock = e;
-	if (sock == NULL)
-		sock = path_default(PATH_SOCKET, buf, sizeof(buf));
+	if (stdio && (argc > 0 || host != NULL))
+		usage();
+	if (host == NULL && !stdio)
+		host = getenv("MAINTD_HOST");
+	/* -H '' (or MAINTD_HOST empty): this host */
+	if (host != NULL && *host != '\0')
+		remote(host, sock);
+	else {
+		if (sock == NULL && (e = getenv("MAINTD_SOCKET")) != NULL && *e)
+			sock = e;
+		if (sock == NULL)
+			sock = path_default(PATH_SOCKET, buf, sizeof(buf));
+	}
+	if (stdio)
+		return transport_relay(dial(sock));
+	if (tokpath == NULL && (e = getenv("MAINTD_TOKEN_FILE")) != NULL && *e)
+		tokpath = e;
+	/* token new needs none, and help none either */
+	if (tokpath != NULL && !(argc > 0 && (strcmp(argv[0], "token") == 0 ||
+	    strcmp(argv[0], "help") == 0))) {
+		if (tokfile_read(tokpath, token, sizeof(token), terr,
+		    sizeof(terr)) == -1) {
+			fprintf(stderr, "maintctl: %s\n", terr);
+			return EX_USAGE_;
+		}
+		/* maintctl-tty (top, shell) sends it too */
+		(void)setenv("MAINTD_TOKEN_FILE", tokpath, 1);
+	}
 	if (argc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		run_tty(sock, argc, argv);
 	if (argc == 0)
@@ -366,6 +473,8 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "help") == 0 && argc <= 2 && !jflag) {
 		if (argc == 1) {
 			help_all(stdout);
+			printf("\n");
+			help_options(stdout);
 			return EX_OK;
 		}
 		if (help_verb(stdout, argv[1]) == -1) {
@@ -375,6 +484,8 @@ main(int argc, char *argv[])
 		}
 		return EX_OK;
 	}
+	if (strcmp(argv[0], "token") == 0)	/* token new: libcrypto */
+		run_tty(sock, argc, argv);
 	if (strcmp(argv[0], "top") == 0 || strcmp(argv[0], "shell") == 0)
 		run_tty(sock, argc, argv);
 	if (argc == 3 && strcmp(argv[0], "preset") == 0 &&

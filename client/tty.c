@@ -3,18 +3,23 @@
  * dashboard, and "shell", a prompt.  They are a program of their own so
  * that maintctl, for the one-shot verbs of scripts and cron, stays a
  * static program that needs libc alone and starts at once; this one
- * needs json-c (the replies are read as JSON) and libedit (the prompt's
- * history and line editing).  maintctl runs it for "maintctl top",
+ * needs json-c (the replies are read as JSON), libedit (the prompt's
+ * history and line editing) and libcrypto ("token new", token.c).
+ * With MAINTD_TOKEN_FILE (maintctl -T sets it) each connection begins
+ * with auth.  maintctl runs it for "maintctl top",
  * "maintctl shell", and maintctl alone on a terminal.
  *
  * top follows "events --follow --json" and asks for status and health
  * again when an event comes (not on a timer); its clocks are redrawn once
  * a second.  The screen is plain termios and ANSI sequences.
+ *
+ * With -H, maintd is on another host, through ssh (transport.c): the
+ * requests share one ssh connection (each costs a login), and top's
+ * stream has one more.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -32,40 +37,67 @@
 #include <editline/readline.h>
 #include <json-c/json.h>
 
+#include "complete.h"
 #include "proto.h"
+#include "token.h"
+#include "tokfile.h"
+#include "transport.h"
 
 #define MAX_TASKS	20000
 #define NEVENTS		6
 
 static const char	*sock_path;
+static char		 token[TOKEN_MAX + 1];	/* MAINTD_TOKEN_FILE */
+static struct target	 target;	/* -H: maintd on another host */
+static int		 conn_flags;	/* for ssh: TR_BATCH, TR_QUIET */
+static int		 lost_status;	/* ssh's, when a request was lost */
 
 /* A connection: one line at a time out of a buffer. */
 struct conn {
-	int	 fd;
-	char	 buf[65536];
-	size_t	 len;
+	struct tconn	 t;
+	char		 buf[65536];
+	size_t		 len;
 };
 
-static int
-dial(void)
-{
-	struct sockaddr_un	sun;
-	struct timeval		tv = { 3, 0 };
-	int			fd;
+static int	conn_auth(struct conn *);
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(sock_path) >= sizeof(sun.sun_path))
+/* Open c: the socket, or ssh to -H's host.  -1 if it cannot be. */
+static int
+conn_open(struct conn *c)
+{
+	struct timeval	tv = { 3, 0 };
+	int		fd;
+
+	c->len = 0;
+	if (target.url != NULL)
+		return transport_ssh(&target, conn_flags, &c->t);
+	if ((fd = transport_unix(sock_path)) == -1)
 		return -1;
-	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c->t.rfd = c->t.wfd = fd;
+	c->t.pid = -1;
+	return 0;
+}
+
+/* Close c (ssh: secs to end, as transport_close); its status kept. */
+static void
+conn_close(struct conn *c, unsigned secs)
+{
+	if (c->t.rfd != -1 || c->t.pid > 0)
+		lost_status = transport_close(&c->t, secs);
+}
+
+/* Open c, then (MAINTD_TOKEN_FILE, maintctl -T) "auth TOKEN" on it. */
+static int
+conn_open_auth(struct conn *c)
+{
+	if (conn_open(c) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
+	if (token[0] != '\0' && conn_auth(c) == -1) {
+		conn_close(c, 5);
 		return -1;
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
+	return 0;
 }
 
 /* The next line of c, without its newline; NULL at EOF or error. */
@@ -80,7 +112,7 @@ next_line(struct conn *c)
 	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
 		if (c->len == sizeof(c->buf))
 			c->len = 0;	/* a line too long: dropped */
-		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		n = read(c->t.rfd, c->buf + c->len, sizeof(c->buf) - c->len);
 		if (n <= 0)
 			return NULL;
 		c->len += (size_t)n;
@@ -93,6 +125,7 @@ next_line(struct conn *c)
 	return line;
 }
 
+/* s and a newline, to a socket or ssh's pipe (SIGPIPE is ignored) */
 static int
 send_line(int fd, const char *s)
 {
@@ -100,7 +133,7 @@ send_line(int fd, const char *s)
 	ssize_t	n;
 
 	while (len > 0) {
-		if ((n = send(fd, s, len, MSG_NOSIGNAL)) == -1) {
+		if ((n = write(fd, s, len)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -108,42 +141,101 @@ send_line(int fd, const char *s)
 		s += n;
 		len -= (size_t)n;
 	}
-	return send(fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return write(fd, "\n", 1) == 1 ? 0 : -1;
 }
 
+/* "auth TOKEN" and its reply, before the first request of c. */
+static int
+conn_auth(struct conn *c)
+{
+	const char	*line;
+	char		 req[TOKEN_MAX + 8];
+
+	snprintf(req, sizeof(req), "auth %s", token);
+	if (send_line(c->t.wfd, req) == -1 || (line = next_line(c)) == NULL) {
+		explicit_bzero(req, sizeof(req));
+		fprintf(stderr, "maintctl: no reply to auth\n");
+		return -1;
+	}
+	explicit_bzero(req, sizeof(req));
+	if (strncmp(line, "OK", 2) == 0)
+		return 0;
+	fprintf(stderr, "maintctl: %s\n", line);
+	return -1;
+}
+
+static struct conn	shared = { .t = { -1, -1, -1 } };
+
 /*
- * One request on its own connection: each JSON data line to cb, the
- * final line in final.  -1 if the daemon could not be reached.
+ * One request: each data line to cb as it comes, the final line in
+ * final (empty if the reply did not end); the number of data lines, or
+ * -1 if maintd could not be reached.  On the socket, a connection of
+ * its own; over ssh, the shared one, opened again once if it was closed
+ * while idle (client_timeout: maintd never read the request then).
  */
+static int
+roundtrip(const char *req, void (*cb)(const char *, void *), void *arg,
+    char *final, size_t len)
+{
+	static struct conn	 own = { .t = { -1, -1, -1 } };
+	struct conn		*c = target.url != NULL ? &shared : &own;
+	bool			 reused = c->t.rfd != -1;
+	char			*line = NULL;
+	int			 ndata = 0;
+
+	final[0] = '\0';
+	if (!reused && conn_open_auth(c) == -1)
+		return -1;
+	for (;;) {
+		if (send_line(c->t.wfd, req) == 0)
+			while ((line = next_line(c)) != NULL) {
+				if (strncmp(line, "- ", 2) == 0 ||
+				    strcmp(line, "-") == 0) {
+					cb(line[1] ? line + 2 : "", arg);
+					ndata++;
+					continue;
+				}
+				snprintf(final, len, "%s", line);
+				break;
+			}
+		if (line != NULL)
+			break;
+		conn_close(c, 5);
+		if (!reused || ndata > 0 || conn_open_auth(c) == -1)
+			return ndata > 0 ? ndata : -1;
+		reused = false;
+	}
+	if (c == &own)
+		conn_close(c, 5);
+	return ndata;
+}
+
+struct json_cb {
+	void	(*fn)(struct json_object *, void *);
+	void	 *arg;
+};
+
+static void
+json_line(const char *line, void *arg)
+{
+	struct json_cb		*j = arg;
+	struct json_object	*o;
+
+	if (j->fn != NULL && (o = json_tokener_parse(line)) != NULL) {
+		j->fn(o, j->arg);
+		json_object_put(o);
+	}
+}
+
+/* One request: each JSON data line to cb; -1 if it got no final line. */
 static int
 request(const char *req, void (*cb)(struct json_object *, void *), void *arg,
     char *final, size_t len)
 {
-	struct conn		 c;
-	struct json_object	*o;
-	char			*line;
+	struct json_cb	j = { cb, arg };
 
-	memset(&c, 0, sizeof(c));
-	if ((c.fd = dial()) == -1 || send_line(c.fd, req) == -1) {
-		if (c.fd != -1)
-			close(c.fd);
-		return -1;
-	}
-	final[0] = '\0';
-	while ((line = next_line(&c)) != NULL) {
-		if (strncmp(line, "- ", 2) == 0) {
-			if (cb != NULL && (o = json_tokener_parse(line + 2)) !=
-			    NULL) {
-				cb(o, arg);
-				json_object_put(o);
-			}
-			continue;
-		}
-		snprintf(final, len, "%s", line);
-		break;
-	}
-	close(c.fd);
-	return line == NULL && final[0] == '\0' ? -1 : 0;
+	return roundtrip(req, json_line, &j, final, len) == -1 ||
+	    final[0] == '\0' ? -1 : 0;
 }
 
 /* --- top ----------------------------------------------------------------- */
@@ -262,7 +354,10 @@ set_header(struct json_object *o, void *arg)
 	long			 up = 0;
 
 	(void)arg;
-	(void)gethostname(host, sizeof(host) - 1);
+	if (target.url != NULL)
+		snprintf(host, sizeof(host), "%.63s", target.host);
+	else
+		(void)gethostname(host, sizeof(host) - 1);
 	if (json_object_object_get_ex(o, "uptime_s", &v))
 		up = (long)json_object_get_int64(v);
 	snprintf(header, sizeof(header), "maintd %s on %s, up %ldd%02ldh%02ldm"
@@ -520,12 +615,10 @@ key(int c)
 static int
 follow(struct conn *c)
 {
-	memset(c, 0, sizeof(*c));
-	if ((c->fd = dial()) == -1 ||
-	    send_line(c->fd, "events -n 6 --follow --json") == -1) {
-		if (c->fd != -1)
-			close(c->fd);
-		c->fd = -1;
+	if (conn_open_auth(c) == -1)
+		return -1;
+	if (send_line(c->t.wfd, "events -n 6 --follow --json") == -1) {
+		conn_close(c, 0);
 		return -1;
 	}
 	return 0;
@@ -537,7 +630,7 @@ top(void)
 	struct termios		 raw;
 	struct sigaction	 sa;
 	struct pollfd		 pfd[2];
-	struct conn		 ev;
+	static struct conn	 ev = { .t = { -1, -1, -1 } };
 	struct json_object	*o;
 	struct timeval		 tv = { 0, 0 };
 	char			 c, *line;
@@ -557,7 +650,18 @@ top(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* over ssh, log in before the screen is taken: ssh may ask */
+	if (target.url != NULL) {
+		if ((connected = follow(&ev) == 0))
+			refresh();
+		if (!connected) {
+			conn_close(&ev, 0);
+			free(rows);
+			return transport_why(&target, lost_status);
+		}
+		/* from now on, a login again asks nothing, says nothing */
+		conn_flags = TR_BATCH | TR_QUIET;
+	}
 	(void)tcgetattr(STDIN_FILENO, &saved);
 	raw = saved;
 	raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
@@ -568,16 +672,16 @@ top(void)
 	atexit(restore);
 	printf("\033[?1049h\033[?25l");
 	size_now();
-	connected = follow(&ev) == 0;
-	if (connected)
+	if (target.url == NULL && (connected = follow(&ev) == 0))
 		refresh();
 	draw();
 	while (!quit_flag) {
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = ev.fd;
+		pfd[1].fd = ev.t.rfd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, ev.fd != -1 ? 2 : 1, 1000) == -1 && errno != EINTR)
+		if (poll(pfd, ev.t.rfd != -1 ? 2 : 1, 1000) == -1 &&
+		    errno != EINTR)
 			break;
 		if (winch_flag) {
 			winch_flag = 0;
@@ -596,13 +700,12 @@ top(void)
 			if (n == 1)
 				key((unsigned char)c);
 		}
-		if (ev.fd != -1 && pfd[1].revents & (POLLIN | POLLHUP)) {
+		if (ev.t.rfd != -1 && pfd[1].revents & (POLLIN | POLLHUP)) {
 			/* a read won't block: the fd said so */
-			(void)setsockopt(ev.fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			(void)setsockopt(ev.t.rfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
 			    sizeof(tv));
 			if ((line = next_line(&ev)) == NULL) {
-				close(ev.fd);
-				ev.fd = -1;
+				conn_close(&ev, 5);
 				connected = false;
 			} else if (strncmp(line, "- ", 2) == 0 &&
 			    (o = json_tokener_parse(line + 2)) != NULL) {
@@ -619,7 +722,9 @@ top(void)
 				refresh();
 			}
 		}
-		if (ev.fd == -1 && time(NULL) != last_retry) {
+		/* again once a second; over ssh, each try is a login */
+		if (ev.t.rfd == -1 && time(NULL) >= last_retry +
+		    (target.url != NULL ? 5 : 1)) {
 			last_retry = time(NULL);
 			if (follow(&ev) == 0) {
 				connected = true;
@@ -632,11 +737,20 @@ top(void)
 			break;
 	}
 	restore();
+	conn_close(&ev, 0);	/* a stream: ssh goes at once */
+	conn_close(&shared, 5);
 	free(rows);
 	return 0;
 }
 
 /* --- shell ----------------------------------------------------------------- */
+
+static void
+print_line(const char *line, void *arg)
+{
+	(void)arg;
+	puts(line);
+}
 
 /*
  * One request of the shell: the data lines printed as they come, the
@@ -646,28 +760,28 @@ top(void)
 static int
 shell_request(const char *req, char *final, size_t len)
 {
-	struct conn	 c;
-	char		*l;
-	int		 ndata = 0;
+	return roundtrip(req, print_line, NULL, final, len);
+}
 
-	memset(&c, 0, sizeof(c));
-	final[0] = '\0';
-	if ((c.fd = dial()) == -1 || send_line(c.fd, req) == -1) {
-		if (c.fd != -1)
-			close(c.fd);
-		return -1;
-	}
-	while ((l = next_line(&c)) != NULL) {
-		if (strncmp(l, "- ", 2) == 0) {
-			puts(l + 2);
-			ndata++;
-			continue;
-		}
-		snprintf(final, len, "%s", l);
-		break;
-	}
-	close(c.fd);
-	return ndata;
+/* Tab's names (complete.c), asked of maintd as the shell's requests are */
+static int
+fetch_names(const char *req, void (*add)(struct json_object *, void *),
+    void *arg)
+{
+	char	final[512];
+
+	return request(req, add, arg, final, sizeof(final));
+}
+
+/* maintd not reached: why, naming the socket or the host */
+static void
+unreachable(void)
+{
+	if (target.url != NULL)
+		(void)transport_why(&target, lost_status);
+	else
+		fprintf(stderr, "maintctl: cannot reach maintd at %s\n",
+		    sock_path);
 }
 
 /* The history file: ~/.maintctl_history, as a shell keeps its own. */
@@ -694,14 +808,24 @@ shell(void)
 	char		*line, *p, final[1024], req[PROTO_MAXLINE + 16];
 	const char	*hist = history_path();
 	int		 ndata;
+	bool		 declined;
 
+	if (!isatty(STDIN_FILENO))
+		conn_flags = TR_BATCH;	/* ssh: nobody to answer it */
+	/* over ssh, log in first: a host not reached ends here */
+	if (target.url != NULL && shell_request("ping", final,
+	    sizeof(final)) == -1)
+		return transport_why(&target, lost_status);
 	printf("maintd shell on %s: each line is a request (help lists the "
-	    "verbs; quit or ^D ends)\n", sock_path);
+	    "verbs; quit or ^D ends)\n", target.url != NULL ? target.url :
+	    sock_path);
+	complete_init(fetch_names);
 	using_history();
 	stifle_history(1000);
 	if (hist != NULL)
 		(void)read_history(hist);
 	while ((line = readline("maintd> ")) != NULL) {
+		complete_forget();	/* names are asked again */
 		for (p = line; *p == ' ' || *p == '\t'; p++)
 			;
 		if (*p == '\0') {
@@ -715,6 +839,7 @@ shell(void)
 		}
 		snprintf(req, sizeof(req), "%s", p);
 		free(line);
+		declined = false;
 		ndata = shell_request(req, final, sizeof(final));
 		if (ndata >= 0 && strncmp(final, "ERR confirm ", 12) == 0) {
 			printf("%s? [y/N] ", final + 12);
@@ -725,13 +850,14 @@ shell(void)
 				strlcat(req, " --confirm", sizeof(req));
 				ndata = shell_request(req, final, sizeof(final));
 			} else
-				snprintf(final, sizeof(final), "ERR confirm "
-				    "not confirmed");
+				declined = true;
 			free(line);
 		}
-		if (ndata == -1)
-			fprintf(stderr, "maintctl: cannot reach maintd at %s\n",
-			    sock_path);
+		if (declined)
+			fprintf(stderr, "maintctl: not confirmed; nothing "
+			    "changed\n");
+		else if (ndata == -1)
+			unreachable();
 		else if (strncmp(final, "OK", 2) == 0) {
 			if (final[2] == ' ' && ndata == 0)
 				puts(final + 3);
@@ -743,21 +869,42 @@ shell(void)
 	}
 	if (hist != NULL)
 		(void)write_history(hist);
+	conn_close(&shared, 5);
 	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int	ch;
+	const char	*tf = getenv("MAINTD_TOKEN_FILE");
+	char		 err[1200];
+	int		 ch;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1)
+	/* '+': token new's own options stay its own */
+	while ((ch = getopt(argc, argv, "+H:s:")) != -1)
 		if (ch == 's')
 			sock_path = optarg;
-	if (sock_path == NULL || optind != argc - 1) {
-		fprintf(stderr, "usage: maintctl-tty -s socket top|shell\n");
+		else if (ch == 'H' &&
+		    transport_parse(&target, optarg, err, sizeof(err)) == -1) {
+			fprintf(stderr, "maintctl: -H %s\n", err);
+			return 2;
+		}
+	if (optind < argc && strcmp(argv[optind], "token") == 0)
+		return token_main(argc - optind, argv + optind);
+	if ((sock_path == NULL && target.url == NULL) || optind != argc - 1) {
+		fprintf(stderr, "usage: maintctl-tty [-H ssh://[user@]host[:port]]"
+		    " [-s socket] top|shell\n"
+		    "       maintctl-tty token new NAME [--role R] [--tasks "
+		    "GLOB...]\n");
 		return 2;
 	}
+	if (tf != NULL && *tf != '\0' &&
+	    tokfile_read(tf, token, sizeof(token), err, sizeof(err)) == -1) {
+		fprintf(stderr, "maintctl: %s\n", err);
+		return 2;
+	}
+	target.socket = sock_path;	/* with -H: the socket there */
+	signal(SIGPIPE, SIG_IGN);	/* a socket or ssh's pipe gone: EPIPE */
 	if (strcmp(argv[optind], "top") == 0)
 		return top();
 	if (strcmp(argv[optind], "shell") == 0)

@@ -82,6 +82,7 @@ drop_files(struct config *conf, char **bad)
 		else
 			conf->windows[n++] = conf->windows[i];
 	conf->nwindows = n;
+	conf_tokens_drop(conf, bad);
 	for (i = n = 0; conf->discovered != NULL &&
 	    conf->discovered[i] != NULL; i++)
 		if (in(bad, conf->discovered[i]))
@@ -255,7 +256,7 @@ discover_file(struct config *conf, const char *path)
 
 	if (len > 5 && strcmp(path + len - 5, ".conf") == 0) {
 		discovered(conf, path);
-		return conf_file_load(conf, path, NULL, false);
+		return conf_file_load(conf, path, NULL, 0, false);
 	}
 	if (len <= 5 || strcmp(path + len - 5, ".json") != 0) {
 		conf_err_add(path, 0, "neither a .conf drop-in nor a .json "
@@ -274,7 +275,7 @@ discover_file(struct config *conf, const char *path)
 	}
 	discovered(conf, path);
 	conf_err_labels((const char *const *)m.labels, m.nlabels);
-	(void)conf_file_load(conf, path, m.text, false);
+	(void)conf_file_load(conf, path, m.text, m.mode, false);
 	conf_err_labels(NULL, 0);
 	for (i = nt; i < conf->ntasks; i++)
 		conf->tasks[i].key = xstrdup("maintenance");
@@ -328,7 +329,7 @@ conf_load(const char *path, bool lenient, char ***errors, char ***warnings)
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
 	/* every error is reported: those of the main file do not stop it */
-	if (conf_file_load(conf, path, NULL, true) == 0 || !lenient) {
+	if (conf_file_load(conf, path, NULL, 0, true) == 0 || !lenient) {
 		discover(conf, lenient && warnings != NULL, warnings);
 		/*
 		 * At start-up a discovered file that refers wrong is left
@@ -379,6 +380,7 @@ conf_free(struct config *conf)
 		free(conf->notifies[i].secret);
 	}
 	free(conf->notifies);
+	conf_tokens_free(conf);
 	free(conf->path);
 	free(conf->socket);
 	free(conf->socket_group);

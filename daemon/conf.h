@@ -34,14 +34,23 @@ struct task_health {
 	bool		 restart;
 };
 
-/* One condition of start_when: "load1 < 4.0", "mem_available > 512M". */
-enum guard_metric { GM_LOAD1, GM_LOAD5, GM_LOAD15, GM_MEM_AVAILABLE };
+/*
+ * One condition of start_when: "load1 < 4.0", "mem_available > 512M",
+ * "disk_free(/var) > 10G" (or 15%), "pressure(io) < 20", "uptime > 10m".
+ */
+enum guard_metric {
+	GM_LOAD1, GM_LOAD5, GM_LOAD15, GM_MEM_AVAILABLE, GM_DISK_FREE,
+	GM_PRESSURE_CPU, GM_PRESSURE_MEMORY, GM_PRESSURE_IO, GM_UPTIME,
+	GM_NMETRICS
+};
 enum guard_op { GO_LT, GO_LE, GO_GT, GO_GE };
 
 struct guard_cond {
 	enum guard_metric metric;
 	enum guard_op	  op;
-	double		  value;	/* load, or bytes */
+	double		  value;	/* load, bytes, %, or seconds */
+	bool		  percent;	/* disk_free: value is a % */
+	char		  path[256];	/* disk_free: its file system */
 };
 
 struct guard {
@@ -142,6 +151,19 @@ struct notify_conf {
 	int		 line;
 };
 
+/* token NAME { }: a bearer token's role, the token kept as its hash only. */
+enum token_role { ROLE_READ, ROLE_OPERATE, ROLE_ADMIN };
+#define TOKEN_DIGEST_LEN	32	/* SHA-256 */
+
+struct token_conf {
+	char		*name;
+	unsigned char	 digest[TOKEN_DIGEST_LEN];
+	enum token_role	 role;
+	char		**tasks;	/* fnmatch globs of operate; empty: all */
+	char		*file;
+	int		 line;
+};
+
 struct config {
 	char		*path;
 	char		*socket;
@@ -181,6 +203,8 @@ struct config {
 	size_t			 nwindows;
 	struct notify_conf	*notifies;
 	size_t			 nnotifies;
+	struct token_conf	*tokens;
+	size_t			 ntokens;
 };
 
 /*
@@ -209,8 +233,18 @@ int		 conf_parse_cond(const char *, struct guard_cond *, char *err,
 		    size_t len);
 const char	*guard_metric_name(enum guard_metric);
 const char	*guard_op_name(enum guard_op);
+const char	*guard_resource(enum guard_metric);
 const char	*kind_name(enum task_kind);
 const char	*output_name(enum task_output);
 const char	*restart_name(enum task_restart);
+const char	*token_role_name(enum token_role);
+/* The token sections of cfg (conf_token.c); errors as file:line. */
+struct cfg_t;
+void		 conf_tokens_load(struct config *, struct cfg_t *,
+		    const char *file);
+void		 conf_tokens_free(struct config *);
+/* Take out the tokens the files (NULL-terminated) defined. */
+void		 conf_tokens_drop(struct config *, char *const *files);
+const struct token_conf *conf_token(const struct config *, const char *name);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <signal.h>
+#include <stdint.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -29,6 +31,8 @@
 #include "conf_err.h"
 #include "conf_file.h"
 #include "conf_opts.h"
+#include "conf_read.h"
+#include "conf_secret.h"
 #include "log.h"
 #include "proto.h"
 #include "trust.h"
@@ -673,6 +677,7 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 			conf_err_add(cur_file, w->line, "window %s: needs a "
 			    "duration", w->name);
 	}
+	conf_tokens_load(conf, cfg, cur_file);
 	if (!main)
 		return;
 	at = conf->nnotifies;
@@ -705,110 +710,33 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 }
 
 /*
- * Read the file with its comments blanked out (newlines kept), because
- * libconfuse 3.3 miscounts lines after comments and cannot take a comment
- * inside a list.  Also catch braces that libconfuse would let pass at EOF.
+ * As root, a file that holds a secret (an option of conf_secret.c)
+ * must not be readable by others, as ssh(1) will not use a private key
+ * that others can read.
  */
-static char *
-read_clean(const char *path)
+static void
+secret_check(const char *path, mode_t mode)
 {
-	FILE	*fp;
-	char	*buf, *p, *end;
-	size_t	 len = 0, cap = 65536, n;
-	int	 depth = 0, line = 1, openline[64];
-	char	 q, why[PATH_MAX + 128];
-	struct stat st;
+	const char	*option, *what;
+	int		 line;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		conf_err_add(path, 0, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		conf_err_add(path, 0, "not a regular file");
-		fclose(fp);
-		return NULL;
-	}
-	/* running as root: only a file that no one else could have changed */
-	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
-		conf_err_add(path, 0, "%s", why);
-		fclose(fp);
-		return NULL;
-	}
-	buf = xcalloc(cap, 1);
-	while ((n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			buf = xreallocarray(buf, cap * 2, 1);
-			cap *= 2;
-		}
-	}
-	if (ferror(fp)) {
-		conf_err_add(path, 0, "read: %s", strerror(errno));
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		conf_err_add(path, 0, "contains a NUL byte: not a config file");
-		free(buf);
-		return NULL;
-	}
-	end = buf + len;
-	for (p = buf; p < end; p++) {
-		if (*p == '\n')
-			line++;
-		else if (*p == '"' || *p == '\'') {
-			for (q = *p++; p < end && *p != q; p++) {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				if (*p == '\n')
-					line++;
-			}
-		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
-			while (p < end && *p != '\n')
-				*p++ = ' ';
-			line++;
-		} else if (*p == '/' && p[1] == '*') {
-			for (; p < end && !(*p == '*' && p[1] == '/'); p++)
-				if (*p == '\n')
-					line++;
-				else
-					*p = ' ';
-			if (p < end)
-				p[0] = p[1] = ' ';
-			p++;
-		} else if (*p == '{') {
-			if (depth < 64)
-				openline[depth] = line;
-			depth++;
-		} else if (*p == '}') {
-			if (--depth < 0) {
-				conf_err_add(path, line, "'}' without a '{'");
-				free(buf);
-				return NULL;
-			}
-		}
-	}
-	if (depth > 0) {
-		conf_err_add(path, depth <= 64 ? openline[depth - 1] : line,
-		    "'{' is never closed");
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	if (!trust_needed() || !(mode & S_IROTH) ||
+	    (line = conf_secret_first(&option, &what)) == 0)
+		return;
+	conf_err_add(path, line, "%s: %s, and the file is readable by others "
+	    "(mode %04o): refusing it (chmod o-r %s)", option, what,
+	    (unsigned)(mode & 07777), path);
 }
-
 
 size_t
 conf_file_load(struct config *conf, const char *path, const char *given,
-    bool main)
+    mode_t mode, bool main)
 {
+	struct stat	 st;
 	cfg_t		*cfg;
 	char		*text;
 	size_t		 n0 = conf_err_count(), nt, i;
-	int		 rc;
+	int		 rc, line;
 
 	cur_file = path;
 	cur_conf = conf;
@@ -816,7 +744,15 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 	nt = conf->ntasks;
 	cfg = main ? conf_parser() : conf_parser_dropin();
 	conf_parser_take(take_task);
-	if ((text = given != NULL ? xstrdup(given) : read_clean(path)) == NULL)
+	st.st_mode = mode;
+	text = NULL;
+	if (given != NULL && (line = conf_read_long_line(given, strlen(given))) > 0)
+		conf_err_add(path, line, "a value longer than 64 KiB: refused "
+		    "unparsed");
+	else
+		text = given != NULL ? xstrdup(given) : conf_read_clean(path,
+		    main, &st);
+	if (text == NULL)
 		rc = CFG_FILE_ERROR;
 	else {
 		free(cfg->filename);
@@ -825,6 +761,8 @@ conf_file_load(struct config *conf, const char *path, const char *given,
 		conf_err_file(path, text);
 		rc = cfg_parse_buf(cfg, text);
 		conf_parser_done(cfg);
+		if (rc == CFG_SUCCESS)
+			secret_check(path, st.st_mode);
 		conf_err_file(path, NULL);
 		free(text);
 	}

@@ -27,11 +27,9 @@
 #include <json-c/json.h>
 
 #include "conf.h"
+#include "conf_read.h"
 #include "conf_manifest.h"
-#include "trust.h"
 #include "util.h"
-
-#define MANIFEST_MAX	(1024 * 1024)
 
 struct out {
 	char	*text;
@@ -199,36 +197,6 @@ put_options(struct out *o, struct json_object *obj, const char *prefix,
 	return 0;
 }
 
-static char *
-read_manifest(const char *path, char *err, size_t errlen)
-{
-	FILE	*fp;
-	char	*buf, why[512];
-	size_t	 n;
-
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	if (trust_fd(fileno(fp), path, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s", why);
-		fclose(fp);
-		return NULL;
-	}
-	buf = xcalloc(1, MANIFEST_MAX + 1);
-	n = fread(buf, 1, MANIFEST_MAX + 1, fp);
-	if (ferror(fp) || n > MANIFEST_MAX) {
-		snprintf(err, errlen, ferror(fp) ? "read: %s" : "larger than "
-		    "1 MiB%s", ferror(fp) ? strerror(errno) : "");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	return buf;
-}
-
 static bool
 tagged(struct json_object *tags, const char *tag)
 {
@@ -251,17 +219,22 @@ conf_manifest(const char *path, const char *tag, struct manifest *m,
 	struct json_tokener	*tok;
 	struct json_object	*root = NULL, *name, *tags, *mt, *v;
 	struct out		 o;
+	struct stat		 st;
 	char			*text;
+	size_t			 len;
 	int			 rc = -1;
 
 	memset(m, 0, sizeof(*m));
 	memset(&o, 0, sizeof(o));
 	o.err = err;
 	o.errlen = errlen;
-	if ((text = read_manifest(path, err, errlen)) == NULL)
+	/* as a drop-in is read: no link followed, at most 1 MiB */
+	if ((text = conf_read(path, true, &st, &len, err, errlen)) ==
+	    NULL)
 		return -1;
+	m->mode = st.st_mode;
 	tok = json_tokener_new();
-	root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		snprintf(err, errlen, "not JSON: %s", json_tokener_error_desc(
 		    json_tokener_get_error(tok)));

@@ -2,12 +2,15 @@
 #ifndef MAINTD_CONF_MANIFEST_H
 #define MAINTD_CONF_MANIFEST_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 struct manifest {
 	char	 *text;		/* "task NAME { ... }" */
 	char	**labels;	/* line n of text came from key labels[n - 1] */
 	size_t	  nlabels;
+	mode_t	  mode;		/* the file's (a secret in it: conf_file.c) */
 };
 
 /*

@@ -16,9 +16,10 @@
 #include "conf.h"
 #include "conf_err.h"
 #include "conf_opts.h"
+#include "conf_secret.h"
 #include "cron.h"
+#include "host.h"
 #include "log.h"
-#include "osdep.h"
 #include "proto.h"
 #include "util.h"
 
@@ -57,7 +58,8 @@ conf_valid_name(const char *s)
 }
 
 static const char *metric_names[] = { "load1", "load5", "load15",
-	"mem_available" };
+	"mem_available", "disk_free", "pressure(cpu)", "pressure(memory)",
+	"pressure(io)", "uptime" };
 static const char *op_names[] = { "<", "<=", ">", ">=" };
 
 const char *
@@ -72,50 +74,127 @@ guard_op_name(enum guard_op o)
 	return op_names[o];
 }
 
+/* pressure(RESOURCE): its resource, as /proc/pressure names it; or NULL. */
+const char *
+guard_resource(enum guard_metric m)
+{
+	static const char *res[] = { "cpu", "memory", "io" };
+
+	return m >= GM_PRESSURE_CPU && m <= GM_PRESSURE_IO ?
+	    res[m - GM_PRESSURE_CPU] : NULL;
+}
+
+#define COND_FORMS	"as in \"load1 < 4.0\", \"mem_available > 512M\", " \
+			"\"disk_free(/var) > 10G\" (or 15%%), \"pressure(io) " \
+			"< 20\" or \"uptime > 10m\""
+
+/* METRIC[(ARG)] OP VALUE, blanks between them; ARG up to its ')'. */
 int
 conf_parse_cond(const char *s, struct guard_cond *c, char *err, size_t len)
 {
-	char		 m[32], op[8], v[64];
-	const char	*errstr;
+	const char	*p = s, *name, *arg = NULL, *errstr;
+	char		 m[40], v[64];
+	size_t		 nlen, alen = 0, i;
+	int		 rest = 0;
 	uint64_t	 bytes;
+	int64_t		 ms;
 	char		*end;
-	size_t		 i;
 
-	if (sscanf(s, " %31s %7s %63s %*s", m, op, v) != 3 ||
-	    strchr(s, '\n') != NULL) {
-		snprintf(err, len, "'%s': expected METRIC OP VALUE, as in "
-		    "\"load1 < 4.0\" or \"mem_available > 512M\"", s);
+	memset(c, 0, sizeof(*c));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (name = p; (*p >= 'a' && *p <= 'z') || *p == '_' ||
+	    (*p >= '0' && *p <= '9'); p++)
+		;
+	nlen = (size_t)(p - name);
+	if (*p == '(') {
+		arg = ++p;
+		while (*p != '\0' && *p != ')' && *p != '\n')
+			p++;
+		if (*p != ')') {
+			snprintf(err, len, "'%s': no ')' after '%.*s('", s,
+			    (int)nlen, name);
+			return -1;
+		}
+		alen = (size_t)(p++ - arg);
+	}
+	if (nlen == 0 || nlen + alen + 2 >= sizeof(m) - 8 ||
+	    sscanf(p, " %7[<>=] %55s %n", v, v + 8, &rest) != 2 ||
+	    p[rest] != '\0') {
+		snprintf(err, len, "'%s': expected METRIC OP VALUE, "
+		    COND_FORMS, s);
 		return -1;
 	}
-	for (i = 0; i < 4 && strcmp(m, metric_names[i]) != 0; i++)
+	/* the name as the table has it: pressure(io), not disk_free(/x) */
+	if (arg != NULL && strncmp(name, "disk_free", nlen) != 0)
+		snprintf(m, sizeof(m), "%.*s(%.*s)", (int)nlen, name,
+		    (int)alen, arg);
+	else
+		snprintf(m, sizeof(m), "%.*s", (int)nlen, name);
+	for (i = 0; i < GM_NMETRICS && strcmp(m, metric_names[i]) != 0; i++)
 		;
-	if (i == 4) {
+	if (i == GM_NMETRICS) {
 		snprintf(err, len, "'%s': unknown metric '%s' (load1, load5, "
-		    "load15 or mem_available)", s, m);
+		    "load15, mem_available, disk_free(PATH), pressure(cpu), "
+		    "pressure(memory), pressure(io) or uptime)", s, m);
 		return -1;
 	}
 	c->metric = (enum guard_metric)i;
-	for (i = 0; i < 4 && strcmp(op, op_names[i]) != 0; i++)
+	if (c->metric == GM_DISK_FREE) {
+		if (arg == NULL || alen == 0 || arg[0] != '/' ||
+		    alen >= sizeof(c->path)) {
+			snprintf(err, len, "'%s': disk_free needs an absolute "
+			    "path (of at most %zu bytes), as in "
+			    "disk_free(/var)", s, sizeof(c->path) - 1);
+			return -1;
+		}
+		memcpy(c->path, arg, alen);
+		c->path[alen] = '\0';
+	}
+	for (i = 0; i < 4 && strcmp(v, op_names[i]) != 0; i++)
 		;
 	if (i == 4) {
 		snprintf(err, len, "'%s': unknown comparison '%s' (<, <=, > or "
-		    ">=)", s, op);
+		    ">=)", s, v);
 		return -1;
 	}
 	c->op = (enum guard_op)i;
-	if (c->metric == GM_MEM_AVAILABLE) {
-		if (parse_size(v, &bytes, &errstr) == -1) {
-			snprintf(err, len, "'%s': bad size '%s': %s", s, v,
+	p = v + 8;
+	switch (c->metric) {
+	case GM_MEM_AVAILABLE:
+	case GM_DISK_FREE:
+		if (c->metric == GM_DISK_FREE && p[strlen(p) - 1] == '%') {
+			c->percent = true;
+			break;	/* a number, below */
+		}
+		if (parse_size(p, &bytes, &errstr) == -1) {
+			snprintf(err, len, "'%s': bad size '%s': %s", s, p,
 			    errstr);
 			return -1;
 		}
 		c->value = (double)bytes;
-	} else {
-		c->value = strtod(v, &end);
-		if (*end != '\0' || end == v || c->value < 0) {
-			snprintf(err, len, "'%s': bad load '%s'", s, v);
+		return 0;
+	case GM_UPTIME:
+		if (parse_duration(p, &ms, &errstr) == -1) {
+			snprintf(err, len, "'%s': bad duration '%s': %s", s, p,
+			    errstr);
 			return -1;
 		}
+		c->value = (double)ms / 1000;
+		return 0;
+	default:
+		break;
+	}
+	c->value = strtod(p, &end);
+	if (c->percent || (c->metric >= GM_PRESSURE_CPU &&
+	    c->metric <= GM_PRESSURE_IO && *end == '%'))
+		end++;
+	if (*end != '\0' || end == p || c->value < 0 ||
+	    ((c->percent || c->metric >= GM_PRESSURE_CPU) && c->value > 100)) {
+		snprintf(err, len, "'%s': bad %s '%s'", s,
+		    c->percent || c->metric >= GM_PRESSURE_CPU ?
+		    "percentage (0 to 100)" : "load", p);
+		return -1;
 	}
 	return 0;
 }
@@ -436,12 +515,25 @@ v_cond(const char *v, char *buf, size_t len)
 {
 	struct guard_cond	c;
 	uint64_t		mem;
+	double			d;
+	char			why[200];
 
 	if (conf_parse_cond(v, &c, buf, len) == -1)
 		return buf;
-	if (c.metric == GM_MEM_AVAILABLE && os_mem_available(&mem) == -1) {
+	/* what the host cannot measure is refused now, not at each tick */
+	if (c.metric == GM_MEM_AVAILABLE && host_mem_available(&mem) == -1) {
 		snprintf(buf, len, "'%s': mem_available cannot be read on this "
 		    "system", v);
+		return buf;
+	}
+	if (guard_resource(c.metric) != NULL &&
+	    host_pressure(guard_resource(c.metric), &d, why, sizeof(why)) ==
+	    -1) {
+		snprintf(buf, len, "'%s': %s", v, why);
+		return buf;
+	}
+	if (c.metric == GM_UPTIME && host_uptime(&d, why, sizeof(why)) == -1) {
+		snprintf(buf, len, "'%s': %s", v, why);
 		return buf;
 	}
 	return NULL;
@@ -510,6 +602,34 @@ v_fleet_lost(const char *v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * "sha256:" and 64 hex digits.  The value is never repeated in the
+ * error: it could be the token itself, pasted by mistake.
+ */
+static const char *
+v_hash(const char *v, char *buf, size_t len)
+{
+	size_t	i;
+
+	(void)buf;
+	(void)len;
+	if (strncmp(v, "sha256:", 7) == 0 && strlen(v) == 7 + 64) {
+		for (i = 7; isxdigit((unsigned char)v[i]); i++)
+			;
+		if (v[i] == '\0')
+			return NULL;
+	}
+	return "not sha256:HEX (64 hex digits; maintctl token new makes one)";
+}
+
+static const char *
+v_role(const char *v, char *buf, size_t len)
+{
+	static const char *const ok[] = { "read", "operate", "admin", NULL };
+
+	return one_of(v, "role", ok, buf, len);
+}
+
 static const char *
 v_fleet_window(const char *v, char *buf, size_t len)
 {
@@ -527,6 +647,7 @@ static cfg_opt_t	dropin_opts[MAXOPTS];
 static cfg_opt_t	task_opts[MAXOPTS], preset_opts[MAXOPTS];
 static cfg_opt_t	window_opts[MAXOPTS], notify_opts[MAXOPTS];
 static cfg_opt_t	root_opts[MAXOPTS], fleet_opts[MAXOPTS];
+static cfg_opt_t	token_opts[MAXOPTS];
 
 #define SECTION_FLAGS	(CFGF_MULTI | CFGF_TITLE)
 #define ND		CFGF_NODEFAULT
@@ -562,6 +683,7 @@ static const struct row rows[] = {
 	{ "root", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("notify", notify_opts, SECTION_FLAGS), NULL },
 	{ "root", CFG_SEC("fleet", fleet_opts, ND), NULL },
+	{ "root", CFG_SEC("token", token_opts, SECTION_FLAGS), NULL },
 
 	{ "fleet", CFG_STR_LIST("endpoints", NULL, ND), v_url },
 	{ "fleet", CFG_STR("prefix", "/maintd/", CFGF_NONE), v_prefix },
@@ -576,6 +698,7 @@ static const struct row rows[] = {
 	{ "dropin", CFG_SEC("task", task_opts, SECTION_FLAGS), NULL },
 	{ "dropin", CFG_SEC("preset", preset_opts, SECTION_FLAGS), NULL },
 	{ "dropin", CFG_SEC("window", window_opts, SECTION_FLAGS), NULL },
+	{ "dropin", CFG_SEC("token", token_opts, SECTION_FLAGS), NULL },
 
 	{ "task", CFG_STR("description", "", CFGF_NONE), NULL },
 	{ "task", CFG_STR_LIST("command", NULL, ND), v_command },
@@ -650,6 +773,10 @@ static const struct row rows[] = {
 	{ "notify", CFG_STR("throttle", "5m", CFGF_NONE), v_duration },
 	{ "notify", CFG_STR_LIST("headers", NULL, ND), v_header },
 	{ "notify", CFG_STR("secret", NULL, ND), v_nonempty },
+
+	{ "token", CFG_STR("hash", NULL, ND), v_hash },
+	{ "token", CFG_STR("role", "read", CFGF_NONE), v_role },
+	{ "token", CFG_STR_LIST("tasks", NULL, ND), v_nonempty },
 };
 #define NROWS	(sizeof(rows) / sizeof(rows[0]))
 
@@ -668,6 +795,7 @@ static const struct section {
 	{ "preset", "preset|", preset_opts },
 	{ "window", "window|", window_opts },
 	{ "notify", "notify|", notify_opts },
+	{ "token", "token|", token_opts },
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -692,6 +820,7 @@ validate_cb(cfg_t *cfg, cfg_opt_t *opt)
 	unsigned int		 n;
 
 	conf_err_seen(cfg, opt->name, cfg->line);
+	conf_secret_seen(cfg, opt);
 	if ((r = row_find(cfg->name, opt->name)) == NULL || r->check == NULL)
 		return 0;
 	/* a list of two or more words is the argv as it is: nothing to split */
@@ -757,7 +886,7 @@ build(void)
  * section goes to the taker (conf_parser_take()) and is freed at once:
  * the parse then holds one task at a time, not 10 000.
  */
-#define NASIDE	4
+#define NASIDE	5
 static void	(*taker)(cfg_t *);
 static struct aside {
 	cfg_opt_t	 *opt;
@@ -834,6 +963,7 @@ parser(cfg_opt_t *opts)
 	size_t	 i, j;
 
 	build();
+	conf_secret_reset();
 	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
 		fatal("cfg_init");
 	cfg_set_error_function(cfg, conf_err_confuse);

@@ -16,13 +16,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#ifdef __FreeBSD__
-#include <sys/ucred.h>
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +37,10 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
+#include "peer.h"
 #include "proto.h"
+#include "state.h"
+#include "trust.h"
 #include "util.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
@@ -56,7 +57,8 @@ struct client {
 	int		 fd;
 	uid_t		 uid;
 	gid_t		 gid;
-	bool		 admin;
+	bool		 admin;		/* the peer's, or its token's */
+	struct client_auth *auth;	/* auth TOKEN (verbs_auth.c) */
 	bool		 held;		/* a streaming reply is under way */
 	bool		 json;		/* the current request has --json */
 	bool		 closing;	/* close once the output is written */
@@ -375,6 +377,28 @@ client_user(struct client *c)
 	return c->user[0] != '\0' ? c->user : NULL;
 }
 
+/*
+ * A token (auth, verbs_auth.c) decides what the connection may do,
+ * request by request, instead of the peer's credentials.
+ */
+void
+client_set_admin(struct client *c, bool admin)
+{
+	c->admin = admin;
+}
+
+struct client_auth *
+client_auth(const struct client *c)
+{
+	return c->auth;
+}
+
+void
+client_set_auth(struct client *c, struct client_auth *a)
+{
+	c->auth = a;
+}
+
 bool
 client_json_mode(const struct client *c)
 {
@@ -615,57 +639,6 @@ client_event(int fd, int revents, void *arg)
 	client_input(c);
 }
 
-/*
- * Is gid among the peer's groups, as the kernel has them: SO_PEERGROUPS
- * on Linux (4.13 and later), the credentials of LOCAL_PEERCRED on
- * FreeBSD.  Elsewhere, or where those fail, the groups of the peer's
- * user in the group database.
- */
-static bool
-peer_in_group(int fd, uid_t uid, gid_t pgid, gid_t gid)
-{
-	gid_t		 buf[256], *groups = buf;
-	struct passwd	*pw;
-	int		 n = 256, i;
-	bool		 found = false;
-#if defined(SO_PEERGROUPS)
-	socklen_t	 len = sizeof(buf);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
-		if (errno != ERANGE)
-			goto database;	/* a kernel older than 4.13 */
-		groups = xcalloc(1, len);	/* len: what it needs */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
-		    -1)
-			len = 0;
-	}
-	for (i = 0; i < (int)(len / sizeof(gid_t)); i++)
-		found = found || groups[i] == gid;
-	if (groups != buf)
-		free(groups);
-	return found;
- database:
-#elif defined(LOCAL_PEERCRED)
-	struct xucred	 xu;
-	socklen_t	 len = sizeof(xu);
-
-	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &xu, &len) == 0 &&
-	    xu.cr_version == XUCRED_VERSION) {
-		for (i = 0; i < xu.cr_ngroups; i++)
-			found = found || xu.cr_groups[i] == gid;
-		return found;
-	}
-#else
-	(void)fd;
-#endif
-	if ((pw = getpwuid(uid)) == NULL ||
-	    getgrouplist(pw->pw_name, pgid, groups, &n) == -1)
-		return false;
-	for (i = 0; i < n; i++)
-		found = found || groups[i] == gid;
-	return found;
-}
-
 /* Root, the daemon's uid, or a process in admin_group. */
 static bool
 peer_is_admin(int fd, uid_t uid, gid_t gid)
@@ -783,13 +756,24 @@ client_free(struct client *c)
  * bind a temporary name with a tight umask, give it its group and mode,
  * then rename it over the final path.
  */
+/*
+ * The socket is made in a directory that only root may write (trust.c;
+ * refused otherwise, for a root daemon): bound under a temporary name
+ * with its final mode (the umask around bind(2)), its group set by name
+ * relative to the directory's descriptor without following a link (on
+ * Linux fchown(2) of a socket changes the socket, not the file), then
+ * renamed into place, so that no client ever finds it half set up and
+ * nothing is changed by a path someone else could swap.
+ */
 int
 control_listen(const struct control_conf *conf, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
-	char			 tmp[sizeof(sun.sun_path)];
+	char			 tmp[sizeof(sun.sun_path)], d[PATH_MAX];
+	char			 b[PATH_MAX], tb[PATH_MAX], why[PATH_MAX + 128];
+	char			*base, *tbase;
 	mode_t			 old;
-	int			 fd;
+	int			 fd, dfd;
 
 	cc = *conf;
 	memset(&sun, 0, sizeof(sun));
@@ -800,8 +784,19 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "socket path too long: %s", conf->path);
 		return -1;
 	}
+	strlcpy(d, conf->path, sizeof(d));
+	strlcpy(b, conf->path, sizeof(b));
+	strlcpy(tb, tmp, sizeof(tb));
+	base = basename(b);
+	tbase = basename(tb);
+	if ((dfd = trust_opendir(dirname(d), (uid_t)-1, why, sizeof(why))) ==
+	    -1) {
+		snprintf(err, errlen, "socket %s: %s", conf->path, why);
+		return -1;
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	strlcpy(sun.sun_path, conf->path, sizeof(sun.sun_path));
@@ -809,27 +804,30 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: another maintd is listening there",
 		    conf->path);
 		close(fd);
+		close(dfd);
 		return -1;
 	}
 	close(fd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
+		close(dfd);
 		return -1;
 	}
 	strlcpy(sun.sun_path, tmp, sizeof(sun.sun_path));
-	(void)unlink(tmp);
-	old = umask(0177);
+	(void)unlinkat(dfd, tbase, 0);
+	old = umask(~conf->mode & 0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errlen, "bind %s: %s", tmp, strerror(errno));
 		umask(old);
 		close(fd);
+		close(dfd);
 		return -1;
 	}
 	umask(old);
-	if ((conf->gid != (gid_t)-1 && chown(tmp, (uid_t)-1, conf->gid) == -1) ||
-	    chmod(tmp, conf->mode) == -1) {
-		snprintf(err, errlen, "%s: set group and mode: %s", tmp,
+	if (conf->gid != (gid_t)-1 && fchownat(dfd, tbase, (uid_t)-1,
+	    conf->gid, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "%s: set its group: %s", tmp,
 		    strerror(errno));
 		goto fail;
 	}
@@ -837,11 +835,12 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		goto fail;
 	}
-	if (rename(tmp, conf->path) == -1) {
+	if (renameat(dfd, tbase, dfd, base) == -1) {
 		snprintf(err, errlen, "rename %s to %s: %s", tmp, conf->path,
 		    strerror(errno));
 		goto fail;
 	}
+	close(dfd);
 	listen_fd = fd;
 	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
 	sock_path = xstrdup(conf->path);
@@ -853,7 +852,8 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 	}
 	return 0;
  fail:
-	(void)unlink(tmp);
+	(void)unlinkat(dfd, tbase, 0);
+	close(dfd);
 	close(fd);
 	return -1;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 struct client;
+struct client_auth;
 struct json_object;
 
 struct control_conf {
@@ -41,6 +42,9 @@ void	client_close_after_reply(struct client *);
 uid_t	client_uid(const struct client *);
 bool	client_admin(const struct client *);
 const char *client_user(struct client *);
+void	client_set_admin(struct client *, bool);
+struct client_auth *client_auth(const struct client *);
+void	client_set_auth(struct client *, struct client_auth *);
 bool	client_json_mode(const struct client *);
 bool	client_dropped(const struct client *);
 bool	client_full(const struct client *);

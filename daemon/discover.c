@@ -34,8 +34,8 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "reload.h"
+#include "state.h"
 #include "util.h"
 
 static int		 watch_fd = -1;	/* inotify or kqueue */
@@ -59,7 +59,7 @@ look(void)
 		memset(&g, 0, sizeof(g));
 		if (glob(md.conf->discover[i], 0, NULL, &g) == 0)
 			for (j = 0; j < g.gl_pathc; j++) {
-				if (stat(g.gl_pathv[j], &st) == -1)
+				if (lstat(g.gl_pathv[j], &st) == -1)
 					continue;
 				if (asprintf(&n, "%s%s %llu %lld %lld.%09ld\n", s,
 				    g.gl_pathv[j], (unsigned long long)st.st_ino,

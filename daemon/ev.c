@@ -4,10 +4,14 @@
  * a self-pipe; handlers only write a byte.  With no fd ready and no timer
  * armed the loop sleeps forever.  With epoll a wakeup costs what is ready,
  * not what is watched: 10 000 running services are 20 000 descriptors.
+ * Timers are monotonic; what follows the wall clock (sched.c) is told
+ * when it is stepped (see clock_check()).
  */
 #ifdef __linux__
 #define USE_EPOLL	1
+#define USE_TIMERFD	1
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #endif
 
 #include <errno.h>
@@ -67,8 +71,11 @@ sig_handler(int signo)
 {
 	unsigned char	c = (unsigned char)signo;
 	int		saved = errno;
+	ssize_t		n;
 
-	(void)write(sigpipe[1], &c, 1);
+	/* a full pipe already says the loop has signals to read */
+	n = write(sigpipe[1], &c, 1);
+	(void)n;
 	errno = saved;
 }
 
@@ -84,6 +91,143 @@ sig_drain(int fd, int revents, void *arg)
 		for (i = 0; i < n; i++)
 			if (buf[i] < 65 && sigs[buf[i]].cb != NULL)
 				sigs[buf[i]].cb(buf[i], sigs[buf[i]].arg);
+}
+
+/*
+ * Steps of the wall clock (settimeofday, an NTP step, a resume, a
+ * faked clock): the offset between the wall clock and the monotonic one
+ * changes, which slewing never does.  It is compared at each wakeup of
+ * the loop; on Linux a CLOCK_REALTIME timerfd armed for the far future
+ * with TFD_TIMER_CANCEL_ON_SET also wakes the loop when the clock is set
+ * (read() fails with ECANCELED); elsewhere, while someone watches, the
+ * loop wakes every CLOCK_POLL_MS to look.  A change under STEP_MS is
+ * noise, kept until it adds up to a step.
+ */
+#define STEP_MS		1000
+#define CLOCK_POLL_MS	10000
+
+static struct ev_clock	*clocks;
+static int64_t		 clock_off;	/* wall - monotonic, ms, as told */
+static int		 clock_fd = -1;
+static struct ev_timer	 clock_timer;
+
+static int64_t
+wall_offset(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	    (int64_t)ev_now();
+}
+
+static void
+clock_check(void)
+{
+	struct ev_clock	*c, *next;
+	int64_t		 off, d;
+
+	if (clocks == NULL)
+		return;
+	off = wall_offset();
+	d = off - clock_off;
+	if (d > -STEP_MS && d < STEP_MS)
+		return;
+	clock_off = off;
+	log_info("the wall clock was set %s by %lld ms", d > 0 ? "forward" :
+	    "back", (long long)(d > 0 ? d : -d));
+	for (c = clocks; c != NULL; c = next) {
+		next = c->next;
+		c->cb(d, c->arg);
+	}
+}
+
+#ifdef USE_TIMERFD
+static void
+clock_arm(void)
+{
+	struct itimerspec	its;
+
+	memset(&its, 0, sizeof(its));
+	clock_gettime(CLOCK_REALTIME, &its.it_value);
+	its.it_value.tv_sec += 10 * 366 * 86400;
+	if (timerfd_settime(clock_fd, TFD_TIMER_ABSTIME |
+	    TFD_TIMER_CANCEL_ON_SET, &its, NULL) == -1)
+		log_warn("timerfd_settime");
+}
+
+static void
+clock_set(int fd, int revents, void *arg)
+{
+	uint64_t	n;
+
+	(void)revents;
+	(void)arg;
+	if (read(fd, &n, sizeof(n)) == -1 && errno == ECANCELED)
+		clock_arm();
+	clock_check();
+}
+#endif
+
+static void
+clock_poll(void *arg)
+{
+	(void)arg;
+	/* clock_check() ran at this wakeup already */
+	ev_timer_add(&clock_timer, CLOCK_POLL_MS);
+}
+
+void
+ev_clock_add(struct ev_clock *c, ev_clock_cb cb, void *arg)
+{
+	if (c->added)
+		return;
+	c->cb = cb;
+	c->arg = arg;
+	c->added = 1;
+	if (clocks == NULL) {
+		clock_off = wall_offset();
+		ev_timer_init(&clock_timer, clock_poll, NULL);
+#ifdef USE_TIMERFD
+		if ((clock_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
+		    TFD_CLOEXEC)) != -1 && ev_io_add(clock_fd, EV_READ,
+		    clock_set, NULL) == 0)
+			clock_arm();
+		else {
+			log_warn("timerfd for the wall clock");
+			if (clock_fd != -1)
+				close(clock_fd);
+			clock_fd = -1;
+		}
+#endif
+		if (clock_fd == -1)
+			ev_timer_add(&clock_timer, CLOCK_POLL_MS);
+	}
+	c->next = clocks;
+	clocks = c;
+}
+
+void
+ev_clock_del(struct ev_clock *c)
+{
+	struct ev_clock	**p;
+
+	if (!c->added)
+		return;
+	for (p = &clocks; *p != NULL; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	c->added = 0;
+	if (clocks != NULL)
+		return;
+	ev_timer_del(&clock_timer);
+	if (clock_fd != -1) {
+		ev_io_del(clock_fd);
+		close(clock_fd);
+		clock_fd = -1;
+	}
 }
 
 int
@@ -411,6 +555,7 @@ ev_run(void)
 			log_warn("epoll_wait");
 			return -1;
 		}
+		clock_check();
 		for (i = 0; i < n && running; i++) {
 			fd = (int)(uint32_t)evs[i].data.u64;
 			if ((size_t)fd >= nwatchers)
@@ -456,6 +601,7 @@ ev_run(void)
 			log_warn("poll");
 			return -1;
 		}
+		clock_check();
 		for (i = 0; n > 0 && i < npfds; i++) {
 			if (pfds[i].revents == 0)
 				continue;

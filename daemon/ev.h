@@ -1,4 +1,7 @@
-/* ev.h: the single event loop: fd watchers, a timer heap, signals as events. */
+/*
+ * ev.h: the single event loop: fd watchers, a timer heap, signals as
+ * events, steps of the wall clock.
+ */
 #ifndef MAINTD_EV_H
 #define MAINTD_EV_H
 
@@ -25,7 +28,22 @@ struct ev_timer {
 	void		*arg;
 };
 
+/*
+ * Told when the wall clock is set (stepped) while monotonic time goes
+ * on: delta_ms, how far (> 0: forward).  Embed one; it stays put while
+ * added.
+ */
+typedef void	(*ev_clock_cb)(int64_t delta_ms, void *arg);
+struct ev_clock {
+	ev_clock_cb	 cb;
+	void		*arg;
+	struct ev_clock	*next;
+	int		 added;
+};
+
 int		ev_init(void);
+void		ev_clock_add(struct ev_clock *, ev_clock_cb, void *);
+void		ev_clock_del(struct ev_clock *);
 int		ev_io_add(int fd, int events, ev_io_cb cb, void *arg);
 void		ev_io_set(int fd, int events);
 void		ev_io_del(int fd);

@@ -6,9 +6,12 @@
  * the task is active, and for a service while it runs: the first one
  * start_period after that, then one every interval.  After failures
  * probes in a row fail the task is unhealthy (event "unhealthy"), and a
- * service with restart = true is restarted ("health-restart"); the next
+ * service with restart = true is restarted ("health-restart") as after a
+ * crash: with its backoff, and FAILED past its restart_limit; the next
  * probe that passes makes it healthy again ("healthy").  Nothing is
  * armed for a task that is not probed: an idle daemon does not wake.
+ * A url probe reads at most HEALTH_BODY_MAX of the reply's body (the
+ * status decides; a huge or endless body costs nothing more).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -29,10 +32,13 @@
 #include "health.h"
 #include "http.h"
 #include "log.h"
-#include "maintd.h"
 #include "spawn.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
+
+/* What a url probe reads of a body at most (maintd.conf(5), health). */
+#define HEALTH_BODY_MAX	(64 * 1024)
 
 static struct feed_sub	activation_sub, start_sub, end_sub, task_sub;
 
@@ -81,6 +87,7 @@ follow(struct task *t, bool restart)
 		probe_kill(p);
 		p->probing = true;
 		p->failures = 0;	/* counted for this process */
+		p->passed = false;
 		ev_timer_add(&p->timer, (uint64_t)t->conf->health.start_period_ms);
 	} else if (!wanted(t) && p->probing) {
 		probe_kill(p);
@@ -120,6 +127,7 @@ verdict(struct task *t, bool ok, const char *reason, int64_t ms)
 	p->last_ms = ms;
 	p->probes_total++;
 	if (ok) {
+		p->passed = true;
 		p->failures = 0;
 		p->reason[0] = '\0';
 		if (p->status == HS_UNHEALTHY) {
@@ -145,7 +153,8 @@ verdict(struct task *t, bool ok, const char *reason, int64_t ms)
 			    t->conf->kind == KIND_SERVICE && task_busy(t)) {
 				event_emit(t->conf->name, "health-restart",
 				    "health", detail(p));
-				if (task_restart(t, "health", err,
+				/* a crash: backoff, restart_limit */
+				if (supervise_health_restart(t, p->passed, err,
 				    sizeof(err)) != -1)
 					return;	/* probing starts again */
 				log_warnx("%s: health restart: %s",
@@ -172,7 +181,8 @@ http_done(const struct http_result *r, void *arg)
 	}
 	ok = want != 0 ? r->status == want : r->status >= 200 &&
 	    r->status < 300;
-	snprintf(why, sizeof(why), "HTTP %ld", r->status);
+	snprintf(why, sizeof(why), "HTTP %ld%s", r->status, r->cut ?
+	    " (its body not read past 64 KiB)" : "");
 	verdict(t, ok, why, r->ms);
 }
 
@@ -265,6 +275,7 @@ probe_start(void *arg)
 	if (t->conf->health.url != NULL) {
 		memset(&o, 0, sizeof(o));
 		o.timeout_ms = t->conf->health.timeout_ms;
+		o.max_body = HEALTH_BODY_MAX;
 		if ((p->req = http_start(t->conf->health.url, &o, http_done,
 		    t)) == NULL)
 			verdict(t, false, "cannot start the request", 0);

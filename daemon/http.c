@@ -4,11 +4,15 @@
  * callback, the one deadline it wants (an ev_timer); readiness and the
  * deadline call curl_multi_socket_action(), and after each call finished
  * transfers are collected with curl_multi_info_read().  This is the shape
- * of curl's own ephiperfifo.c and multi-event.c examples.  Connections
- * are not kept between requests: an idle daemon holds no socket of
- * curl's, and curl wants no timer.
+ * of curl's own ephiperfifo.c and multi-event.c examples.  No code of
+ * the callers runs inside a curl callback (where curl_multi_* answers
+ * CURLM_RECURSIVE_API_CALL): a stream's pieces are kept by the write
+ * callback and handed over once curl_multi_socket_action() returns.
+ * Connections are not kept between requests: an idle daemon holds no
+ * socket of curl's, and curl wants no timer.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +36,11 @@ struct http_req {
 	char			 error[CURL_ERROR_SIZE];
 	char			*body;		/* what is kept of the reply */
 	size_t			 bodylen, keep;
+	size_t			 got, max_body;	/* read of the body, limit */
+	bool			 cut;		/* stopped at max_body */
 	http_data_cb		 data;
+	char			*piece;		/* a stream's, not yet handed */
+	size_t			 piecelen, piececap;
 	int64_t			 timeout_ms;
 	uint64_t		 started;
 	struct http_req		*next, **prevp;
@@ -44,6 +52,7 @@ static struct http_req	*reqs;
 static size_t		 nreqs;
 
 static void	check_done(void);
+static void	hand_pieces(void);
 
 static void
 on_io(int fd, int revents, void *arg)
@@ -56,6 +65,7 @@ on_io(int fd, int revents, void *arg)
 	if (revents & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	(void)curl_multi_socket_action(multi, fd, flags, &running);
+	hand_pieces();
 	check_done();
 }
 
@@ -66,6 +76,7 @@ on_timer(void *arg)
 
 	(void)arg;
 	(void)curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	hand_pieces();
 	check_done();
 }
 
@@ -109,8 +120,19 @@ write_cb(char *data, size_t size, size_t n, void *userp)
 	size_t		 len = size * n, take;
 
 	if (r->data != NULL) {
-		r->data(data, len, r->arg);
+		/* handed over by hand_pieces(), outside of curl */
+		if (r->piecelen + len > r->piececap) {
+			r->piececap = r->piecelen + len;
+			r->piece = xreallocarray(r->piece, 1, r->piececap);
+		}
+		memcpy(r->piece + r->piecelen, data, len);
+		r->piecelen += len;
 		return len;
+	}
+	/* past the limit: no more is read (curl ends with a write error) */
+	if (r->max_body > 0 && (r->got += len) > r->max_body) {
+		r->cut = true;
+		return 0;
 	}
 	if (r->bodylen < r->keep) {
 		take = r->keep - r->bodylen < len ? r->keep - r->bodylen : len;
@@ -145,6 +167,7 @@ req_free(struct http_req *r)
 		r->next->prevp = r->prevp;
 	nreqs--;
 	free(r->body);
+	free(r->piece);
 	free(r);
 }
 
@@ -192,6 +215,31 @@ describe(struct http_req *r, CURLcode rc, char *buf, size_t len)
 	}
 }
 
+/*
+ * Each stream's pieces, to its data callback.  A callback may start or
+ * cancel requests (its own too): the list is walked again after each.
+ */
+static void
+hand_pieces(void)
+{
+	struct http_req	*r;
+	char		*piece;
+	size_t		 len;
+
+again:
+	for (r = reqs; r != NULL; r = r->next) {
+		if (r->piecelen == 0)
+			continue;
+		piece = r->piece;
+		len = r->piecelen;
+		r->piece = NULL;
+		r->piecelen = r->piececap = 0;
+		r->data(piece, len, r->arg);
+		free(piece);
+		goto again;
+	}
+}
+
 static void
 check_done(void)
 {
@@ -208,7 +256,11 @@ check_done(void)
 		    (char **)&r);
 		memset(&res, 0, sizeof(res));
 		res.ms = (int64_t)(ev_now() - r->started);
-		if (msg->data.result == CURLE_OK) {
+		/* a body longer than max_body: the status came, the rest not */
+		if (msg->data.result == CURLE_FILESIZE_EXCEEDED)
+			r->cut = true;
+		res.cut = r->cut;
+		if (msg->data.result == CURLE_OK || r->cut) {
 			res.ok = 1;
 			(void)curl_easy_getinfo(r->easy,
 			    CURLINFO_RESPONSE_CODE, &res.status);
@@ -242,6 +294,7 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 	r->arg = arg;
 	r->timeout_ms = o->timeout_ms;
 	r->data = o->data;
+	r->max_body = o->data == NULL ? o->max_body : 0;
 	r->started = ev_now();
 	if ((r->keep = o->keep) > 0)
 		r->body = xcalloc(1, o->keep + 1);
@@ -263,6 +316,9 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 		    (long)o->connect_timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, USER_AGENT);
+	if (r->max_body > 0)	/* refused at once when the length says so */
+		curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)r->max_body);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 #if LIBCURL_VERSION_NUM >= 0x075500

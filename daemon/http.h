@@ -18,6 +18,7 @@ struct http_result {
 	const char	*error;		/* without a reply: why, in words */
 	const char	*body;		/* the reply's first bytes, NUL-ended */
 	size_t		 bodylen;
+	int		 cut;		/* the body was longer than max_body */
 };
 
 typedef void	(*http_done_cb)(const struct http_result *, void *arg);
@@ -32,6 +33,7 @@ struct http_opts {
 	int64_t		  timeout_ms;	/* 0: none (a stream) */
 	int64_t		  connect_timeout_ms;	/* 0: curl's default */
 	size_t		  keep;		/* bytes of the reply body to keep */
+	size_t		  max_body;	/* read no more of it; 0: no limit */
 	http_data_cb	  data;		/* a stream: the body goes here */
 	const char	 *cacert, *cert, *key;	/* TLS files, or NULL */
 };

@@ -15,6 +15,7 @@
 
 static int	log_foreground = 1;
 static int	log_debugging;
+static const char *ident = "maintd";	/* another program's: log_ident() */
 
 static struct log_entry	ring[LOG_RING];
 static size_t		ring_first, ring_count;
@@ -42,12 +43,19 @@ log_facility_byname(const char *name)
 	return -1;
 }
 
+/* The name in syslog and on stderr (maintd-http's); before log_init(). */
+void
+log_ident(const char *name)
+{
+	ident = name;
+}
+
 void
 log_init(int foreground, int debug, int facility)
 {
 	log_foreground = foreground;
 	log_debugging = debug;
-	openlog("maintd", LOG_PID | LOG_NDELAY, facility);
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 	tzset();
 }
 
@@ -55,7 +63,7 @@ void
 log_setfacility(int facility)
 {
 	closelog();
-	openlog("maintd", LOG_PID | LOG_NDELAY, facility);
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 }
 
 void
@@ -102,7 +110,7 @@ emit(int pri, const char *msg)
 	char			*copy;
 
 	if (log_foreground) {
-		fprintf(stderr, "maintd: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", ident, msg);
 		fflush(stderr);
 	}
 	syslog(pri, "%s", msg);

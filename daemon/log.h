@@ -16,6 +16,7 @@ struct log_entry {
 };
 typedef void	(*log_tap_fn)(const struct log_entry *);
 
+void	log_ident(const char *name);
 void	log_init(int foreground, int debug, int facility);
 /* The last n messages kept, oldest first; how many. */
 size_t	log_ring_get(size_t n, const struct log_entry **);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <libutil.h>
 #include <limits.h>
 #include <locale.h>
@@ -34,7 +35,6 @@
 #include "fleet.h"
 #include "health.h"
 #include "http.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
@@ -43,8 +43,10 @@
 #include "reload.h"
 #include "sched.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
+#include "trust.h"
 #include "verbs.h"
 #include "util.h"
 
@@ -296,14 +298,20 @@ make_dir_of(const char *path, int mode)
 		    strerror(errno));
 }
 
-static void
-make_dir(const char *path, int mode)
+/* As root: only root may write in the directory of path (trust.c). */
+static int
+dir_trusted(const char *path, char *err, size_t len)
 {
-	char	buf[1024];
+	char	buf[PATH_MAX];
+	int	fd;
 
-	snprintf(buf, sizeof(buf), "%s/", path);
-	if (mkdir_parents(buf, mode) == -1)
-		startup_fail("cannot create %s: %s", path, strerror(errno));
+	if (!trust_needed())
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((fd = trust_opendir(dirname(buf), (uid_t)-1, err, len)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /*
@@ -363,6 +371,8 @@ print_version(void)
 		printf("%-9s %s\n", d[i].name,
 		    path_default(d[i].kind, buf, sizeof(buf)));
 }
+
+static void	maintd_shutdown(void);
 
 int
 main(int argc, char *argv[])
@@ -457,6 +467,11 @@ main(int argc, char *argv[])
 	log_setfacility(md.conf->syslog_facility);
 
 	make_dir_of(md.pidfile_path, 0755);
+	/* in a directory others may write, root could be made to write elsewhere */
+	if (dir_trusted(md.pidfile_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "maintd: pidfile %s: %s\n", md.pidfile_path, err);
+		return 1;
+	}
 	pfh = pidfile_open(md.pidfile_path, 0644, &otherpid);
 	if (pfh == NULL) {
 		/*
@@ -485,10 +500,9 @@ main(int argc, char *argv[])
 
 	make_dir_of(md.socket_path, 0755);
 	make_dir_of(md.conf->database, 0755);
-	make_dir(md.conf->log_dir, 0755);
-	if (access(md.conf->log_dir, W_OK) == -1)
-		startup_fail("log_dir %s is not writable: %s",
-		    md.conf->log_dir, strerror(errno));
+	/* created if missing (at start-up only), and checked */
+	if (output_logdir(true, err, sizeof(err)) == -1)
+		startup_fail("log_dir %s: %s", md.conf->log_dir, err);
 	if (store_open(md.conf->database, err, sizeof(err)) == -1)
 		startup_fail("%s", err);
 
@@ -512,6 +526,7 @@ main(int argc, char *argv[])
 	notify_init();
 	discover_init();
 	store_recover();
+	supervise_load_last();	/* after recovery: the runs it closed */
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
 
@@ -548,12 +563,13 @@ main(int argc, char *argv[])
 	return 0;
 }
 
-void
+static void
 maintd_shutdown(void)
 {
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
 	discover_stop();
+	reload_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();

@@ -2,9 +2,16 @@
  * metrics.c: the Prometheus text format (HELP and TYPE lines, escaped
  * labels).  "maintctl metrics" asks for it; metrics_file gets the same,
  * written to a temporary file and renamed, at most once a second and only
- * after something changed, so an idle daemon writes nothing.
+ * after something changed, so an idle daemon writes nothing.  Its
+ * directory is created when missing (at start-up and reload, as those of
+ * the database and the socket are); as root it must be writable by root
+ * only (trust.c), and the temporary file is made relative to it, never
+ * through a link.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +21,13 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "osdep.h"
-#include "maintd.h"
+#include "host.h"
 #include "metrics.h"
+#include "paths.h"
+#include "state.h"
 #include "store.h"
 #include "task.h"
+#include "trust.h"
 
 static struct ev_timer	write_timer;
 static uint64_t		last_write;	/* mono ms */
@@ -141,7 +150,7 @@ metrics_print(FILE *fp, int up)
 		    "over a minute, as start_when sees it.");
 		fprintf(fp, "maintd_load1 %.2f\n", load[0]);
 	}
-	if (os_mem_available(&mem) == 0) {
+	if (host_mem_available(&mem) == 0) {
 		head(fp, "maintd_mem_available_bytes", "gauge", "Memory "
 		    "available for new work, as start_when sees it.");
 		fprintf(fp, "maintd_mem_available_bytes %llu\n",
@@ -181,33 +190,62 @@ metrics_print(FILE *fp, int up)
 	    "Failed health probes since maintd started.", v_probe_fail, PROBED);
 }
 
+static int
+file_wanted(void)
+{
+	return md.conf->metrics_file != NULL && *md.conf->metrics_file != '\0';
+}
+
+/* The directories above metrics_file, made if missing. */
+static void
+make_dir(void)
+{
+	if (file_wanted() && mkdir_parents(md.conf->metrics_file, 0755) == -1)
+		log_warn("metrics_file %s: cannot create its directory",
+		    md.conf->metrics_file);
+}
+
 static void
 write_file(int up)
 {
-	char	 tmp[1100];
+	char	 d[PATH_MAX], b[PATH_MAX], tmp[PATH_MAX + 32];
+	char	 why[PATH_MAX + 128];
 	FILE	*fp;
+	int	 dfd, fd;
 
-	if (md.conf->metrics_file == NULL || *md.conf->metrics_file == '\0')
+	if (!file_wanted())
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", md.conf->metrics_file,
-	    (int)getpid());
-	if ((fp = fopen(tmp, "we")) == NULL)
+	strlcpy(d, md.conf->metrics_file, sizeof(d));
+	strlcpy(b, md.conf->metrics_file, sizeof(b));
+	if ((dfd = trust_opendir(dirname(d), (uid_t)-1, why, sizeof(why))) ==
+	    -1)
 		goto fail;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", basename(b), (int)getpid());
+	(void)unlinkat(dfd, tmp, 0);	/* left by a crash */
+	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			(void)unlinkat(dfd, tmp, 0);
+		}
+		close(dfd);
+		goto fail;
+	}
 	metrics_print(fp, up);
-	if (fclose(fp) == EOF) {
-		unlink(tmp);
+	if (fclose(fp) == EOF || renameat(dfd, tmp, dfd, basename(b)) == -1) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		(void)unlinkat(dfd, tmp, 0);
+		close(dfd);
 		goto fail;
 	}
-	if (rename(tmp, md.conf->metrics_file) == -1) {
-		unlink(tmp);
-		goto fail;
-	}
+	close(dfd);
 	last_write = ev_now();
 	write_failed = 0;
 	return;
  fail:
 	if (!write_failed)
-		log_warn("metrics_file %s", md.conf->metrics_file);
+		log_warnx("metrics_file %s: %s", md.conf->metrics_file, why);
 	write_failed = 1;
 }
 
@@ -234,12 +272,6 @@ metrics_changed(void)
 /* Every event of the activity log is a change the file should show. */
 static struct feed_sub	event_sub, config_sub;
 
-static int
-file_wanted(void)
-{
-	return md.conf->metrics_file != NULL && *md.conf->metrics_file != '\0';
-}
-
 static void
 on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
@@ -260,6 +292,7 @@ on_config(enum feed_stream st, const struct feed_msg *m, void *arg)
 		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
 	else if (!file_wanted() && feed_subscribed(&event_sub))
 		feed_unsubscribe(&event_sub);
+	make_dir();
 	metrics_changed();
 }
 
@@ -270,6 +303,7 @@ metrics_init(void)
 	if (file_wanted())
 		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
 	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
+	make_dir();
 	write_file(1);
 }
 

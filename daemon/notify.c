@@ -21,8 +21,8 @@
 #include "feed.h"
 #include "http.h"
 #include "log.h"
-#include "maintd.h"
 #include "notify.h"
+#include "state.h"
 #include "util.h"
 
 #define QUEUE_MAX	100		/* notes waiting per endpoint */

@@ -20,7 +20,6 @@
 #endif
 #ifdef __FreeBSD__
 #include <sys/procctl.h>
-#include <sys/sysctl.h>
 #endif
 
 #include "log.h"
@@ -36,46 +35,6 @@ os_subreaper(void)
 #elif defined(__FreeBSD__)
 	if (procctl(P_PID, getpid(), PROC_REAP_ACQUIRE, NULL) == -1)
 		log_warn("procctl(PROC_REAP_ACQUIRE)");
-#endif
-}
-
-int
-os_mem_available(uint64_t *bytes)
-{
-#if defined(__linux__)
-	char	buf[4096], *p;
-	int	fd;
-	ssize_t	n;
-	unsigned long long kb;
-
-	if ((fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strstr(buf, "MemAvailable:")) == NULL ||
-	    sscanf(p + 13, "%llu", &kb) != 1)
-		return -1;
-	*bytes = (uint64_t)kb * 1024;
-	return 0;
-#elif defined(__FreeBSD__)
-	u_int	page, freep, inact, cache;
-	size_t	len;
-
-	len = sizeof(u_int);
-	if (sysctlbyname("vm.stats.vm.v_page_size", &page, &len, NULL, 0) ||
-	    sysctlbyname("vm.stats.vm.v_free_count", &freep, &len, NULL, 0) ||
-	    sysctlbyname("vm.stats.vm.v_inactive_count", &inact, &len, NULL,
-	    0) || sysctlbyname("vm.stats.vm.v_cache_count", &cache, &len,
-	    NULL, 0))
-		return -1;
-	*bytes = (uint64_t)page * ((uint64_t)freep + inact + cache);
-	return 0;
-#else
-	(void)bytes;
-	return -1;
 #endif
 }
 

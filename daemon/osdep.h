@@ -7,7 +7,6 @@
 
 void	os_subreaper(void);
 /* Memory available for new work, in bytes; -1 where unknown. */
-int	os_mem_available(uint64_t *);
 /*
  * Signal the run's processes outside process group pgid; how many.
  * Processes in one of the ngroups groups (sorted) are passed over: the

@@ -4,9 +4,20 @@
  * lines (a line longer than LINE_MAX_OUT is split, never dropped); send
  * each line to log_dir/TASK.log with a time stamp and the run id, or to
  * syslog as maintd/TASK, or nowhere; keep the last lines in memory.
+ *
+ * log_dir is opened once (created at start-up if it is missing, never
+ * after: one deleted later leaves the daemon degraded until it is back),
+ * and checked as trust.c wants a directory root creates files in: owned
+ * by root or by the tasks' user, writable by its owner only.  Each log
+ * file is opened relative to that descriptor, never through a symbolic
+ * link, and written only if it is a regular file of one link: whoever
+ * may write in log_dir cannot make root append to another file.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +29,11 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "output.h"
+#include "paths.h"
+#include "state.h"
 #include "task.h"
+#include "trust.h"
 #include "util.h"
 
 #define CHUNK		65536
@@ -30,6 +43,9 @@ static char	wbuf[WBUF];
 static size_t	wlen;
 static struct task *wtask;
 static char	ident[128];	/* openlog() keeps the pointer */
+static int	logdir_fd = -1;	/* log_dir, checked; -1: open it again */
+static uid_t	also;		/* who else may own log_dir: the tasks' user */
+static bool	also_known;	/* looked up since the last reopen */
 
 /*
  * Output that cannot be written is kept only in memory: health says so
@@ -53,21 +69,115 @@ log_worked(struct task *t)
 	t->log_errno = 0;
 }
 
+/* The uid of the tasks' user (user = at the top), or (uid_t)-1. */
+static uid_t
+tasks_uid(void)
+{
+	struct passwd	*pw;
+
+	if (md.conf->default_user == NULL ||
+	    (pw = getpwnam(md.conf->default_user)) == NULL)
+		return (uid_t)-1;
+	return pw->pw_uid;
+}
+
+int
+output_logdir(bool create, char *err, size_t len)
+{
+	char	path[1024];
+	int	fd, saved;
+
+	if (logdir_fd != -1) {
+		close(logdir_fd);
+		logdir_fd = -1;
+	}
+	/* looked up at start-up and reload, not again at each line */
+	if (create || !also_known) {
+		also = trust_needed() ? tasks_uid() : (uid_t)-1;
+		also_known = true;
+	}
+	if (create) {
+		/* root's, not writable by others (the umask is 022) */
+		snprintf(path, sizeof(path), "%s/", md.conf->log_dir);
+		if (mkdir_parents(path, 0755) == -1) {
+			snprintf(err, len, "cannot create it: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if ((fd = trust_opendir(md.conf->log_dir, also, err, len)) == -1)
+		return -1;
+	if (faccessat(fd, ".", W_OK, 0) == -1) {
+		saved = errno;
+		snprintf(err, len, "not writable: %s", strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	logdir_fd = fd;
+	return 0;
+}
+
 static int
 log_open(struct task *t)
 {
-	char	path[1024];
+	struct stat	st;
+	char		name[128], err[1024];
+	int		fd;
 
 	if (t->logfd != -1)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
-	    t->conf->name);
-	t->logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (t->logfd == -1) {
+	/* reopened by name, never created again (output_reopen()) */
+	if (logdir_fd == -1 && output_logdir(false, err, sizeof(err)) == -1) {
+		if (t->log_errno == 0)
+			log_warnx("log_dir %s: %s", md.conf->log_dir, err);
 		log_failed(t, "cannot open");
 		return -1;
 	}
+	snprintf(name, sizeof(name), "%s.log", t->conf->name);
+	fd = openat(logdir_fd, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_failed(t, "cannot open");
+		return -1;
+	}
+	/* not a FIFO, a device, or a hard link to another file */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (trust_needed() && st.st_nlink != 1)) {
+		close(fd);
+		if (t->log_errno == 0)
+			log_warnx("%s: %s/%s is not a regular file of one link: "
+			    "not written", t->conf->name, md.conf->log_dir,
+			    name);
+		errno = EPERM;
+		log_failed(t, "cannot open");
+		return -1;
+	}
+	t->logfd = fd;
 	return 0;
+}
+
+int
+output_log_read(const char *path)
+{
+	struct stat	st;
+	const char	*name = strrchr(path, '/');
+	char		err[1024];
+	int		fd;
+
+	if (logdir_fd == -1 && output_logdir(false, err, sizeof(err)) == -1)
+		return -1;
+	fd = openat(logdir_fd, name != NULL ? name + 1 : path, O_RDONLY |
+	    O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (trust_needed() && st.st_nlink != 1)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -378,13 +488,21 @@ output_flush(void)
 	wflush();
 }
 
-/* Close every log file; each is opened again at its next line. */
+/*
+ * Close every log file and log_dir; each is opened again at its next
+ * line, log_dir by its name (so a log_dir moved away is left).
+ */
 void
 output_reopen(void)
 {
 	size_t	i;
 
 	wflush();
+	if (logdir_fd != -1) {
+		close(logdir_fd);
+		logdir_fd = -1;
+	}
+	also_known = false;
 	for (i = 0; i < md.tasks.n; i++)
 		if (md.tasks.v[i]->logfd != -1) {
 			close(md.tasks.v[i]->logfd);

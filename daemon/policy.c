@@ -11,8 +11,8 @@
 
 #include "conf.h"
 #include "guard.h"
-#include "maintd.h"
 #include "policy.h"
+#include "state.h"
 #include "task.h"
 #include "util.h"
 

@@ -11,22 +11,34 @@
  * (socket, pidfile, database, socket_mode, socket_group) keep their old
  * value and are reported.  Those who must learn of it follow the feed
  * (FEED_TASK, FEED_CONFIG).
+ *
+ * A file of discover caught while it is written (in place, not by a
+ * rename) may read empty or cut short: a reload never takes it so.  One
+ * that changed while it was read fails the load (conf_read.c), and a task
+ * that is no longer in a file that was modified within discover_settle
+ * is not taken as gone; either way the configuration in force stays, and
+ * the reload is tried again once discover_settle has passed.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "conf.h"
+#include "conf_read.h"
+#include "ev.h"
 #include "event.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "notify.h"
 #include "output.h"
 #include "preset.h"
 #include "reload.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 
@@ -153,6 +165,100 @@ fleet_user(const struct config *conf)
 	return NULL;
 }
 
+/* A reload that met a file being written: tried again after settling. */
+static struct ev_timer	retry_timer;
+static bool		retry_init;
+static char		retry_actor[64];
+
+static void
+retry_fire(void *arg)
+{
+	struct reload_report	 r;
+	char			**errors = NULL;
+	size_t			 i;
+
+	(void)arg;
+	if (md.shutting_down)
+		return;
+	log_info("reload by %s: trying again, the files have settled",
+	    retry_actor);
+	if (reload(false, retry_actor, &r, &errors) == -1) {
+		for (i = 0; errors[i] != NULL; i++)
+			log_warnx("reload: %s", errors[i]);
+		log_warnx("reload: %zu errors; the configuration in force is "
+		    "unchanged", i);
+		strv_free(errors);
+		return;
+	}
+	reload_report_free(&r);
+}
+
+static void
+retry_later(const char *actor)
+{
+	if (!retry_init) {
+		ev_timer_init(&retry_timer, retry_fire, NULL);
+		retry_init = true;
+	}
+	strlcpy(retry_actor, actor, sizeof(retry_actor));
+	ev_timer_add(&retry_timer, md.conf->discover_settle_ms > 100 ?
+	    (uint64_t)md.conf->discover_settle_ms : 100);
+}
+
+void
+reload_stop(void)
+{
+	if (retry_init)
+		ev_timer_del(&retry_timer);
+}
+
+/*
+ * How many ms ago file, one of discover, was modified, if that is within
+ * discover_settle (it may be being written); -1 if not.
+ */
+static int64_t
+settling(const struct config *conf, const char *file)
+{
+	struct stat	st;
+	struct timespec	now;
+	int64_t		ago;
+
+	if (file == NULL || conf->discovered == NULL ||
+	    !strv_contains(conf->discovered, file) ||
+	    lstat(file, &st) == -1 || !S_ISREG(st.st_mode))
+		return -1;	/* the main file, or one that is gone */
+	clock_gettime(CLOCK_REALTIME, &now);
+	ago = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+	    (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+	return ago > -conf->discover_settle_ms &&
+	    ago < conf->discover_settle_ms ? (ago < 0 ? 0 : ago) : -1;
+}
+
+/* The errors for the tasks of match[] -1 whose file may be half-written. */
+static char **
+gone_settling(const struct config *old, const ssize_t *match)
+{
+	char	**v = NULL, *s;
+	size_t	  i, n = 0;
+	int64_t	  ago;
+
+	for (i = 0; i < md.tasks.n && n < 20; i++) {
+		if (match[i] != -1 || (ago = settling(old,
+		    md.tasks.v[i]->conf->file)) == -1)
+			continue;
+		if (asprintf(&s, "%s: modified %lld ms ago and no longer "
+		    "defines task %s: not taken as gone while it may be "
+		    "half-written; reloading again after discover_settle",
+		    md.tasks.v[i]->conf->file, (long long)ago,
+		    md.tasks.v[i]->conf->name) == -1)
+			fatal("asprintf");
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = s;
+		v[n] = NULL;
+	}
+	return v;
+}
+
 int
 reload(bool dry_run, const char *actor, struct reload_report *r,
     char ***errors)
@@ -164,12 +270,17 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	struct task_conf **byname, *tc;
 	size_t		 i, j, nkeep = 0, nadd = 0, nrm = 0, nchg = 0;
 	char		 err[256], *olddir, *what;
+	size_t		 unsettled;
 	bool		*claimed, *changed, mode_changed;
 	ssize_t		*match;
 
 	memset(r, 0, sizeof(*r));
-	if ((nc = conf_load(old->path, false, errors, NULL)) == NULL)
+	unsettled = conf_read_unsettled();
+	if ((nc = conf_load(old->path, false, errors, NULL)) == NULL) {
+		if (conf_read_unsettled() != unsettled && !dry_run)
+			retry_later(actor);
 		return -1;
+	}
 	if (nc->database == NULL)
 		nc->database = xstrdup(old->database);
 	if (nc->log_dir == NULL)
@@ -222,6 +333,15 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 		if (!claimed[j])
 			add_n(&r->added, &nadd, nc->tasks[j].name);
 	free(claimed);
+	if (nrm > 0 && (*errors = gone_settling(old, match)) != NULL) {
+		if (!dry_run)
+			retry_later(actor);
+		free(match);
+		free(changed);
+		reload_report_free(r);
+		conf_free(nc);
+		return -1;
+	}
 	if (dry_run) {
 		free(match);
 		free(changed);
@@ -283,8 +403,12 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 	windows_reload();
 	notify_reload();
 	log_setfacility(md.conf->syslog_facility);
-	if (strcmp(olddir, md.conf->log_dir) != 0)
+	if (strcmp(olddir, md.conf->log_dir) != 0) {
 		output_reopen();	/* the next lines go to the new place */
+		/* a new log_dir is made as at start-up */
+		if (output_logdir(true, err, sizeof(err)) == -1)
+			log_warnx("log_dir %s: %s", md.conf->log_dir, err);
+	}
 	free(olddir);
 	memset(&m, 0, sizeof(m));
 	feed_publish(FEED_CONFIG, &m);
@@ -302,5 +426,6 @@ reload(bool dry_run, const char *actor, struct reload_report *r,
 		json_object_object_add(d, "needs_restart", names(r->restart));
 	event_emit(NULL, "reloaded", actor, d);
 	supervise_title();
+	reload_stop();		/* what a retry would have done is done */
 	return 0;
 }

@@ -19,5 +19,7 @@ struct reload_report {
 int	reload(bool dry_run, const char *actor, struct reload_report *,
 	    char ***errors);
 void	reload_report_free(struct reload_report *);
+/* At shutdown: no reload tried again later. */
+void	reload_stop(void);
 
 #endif

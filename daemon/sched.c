@@ -7,6 +7,7 @@
  * is full (it waits for capacity, and is skipped if its next tick comes
  * first), or a conflicting task is active.  catch_up = true runs a tick
  * that was missed while maintd was down once, when the task is activated.
+ * A step of the wall clock re-bases the ticks (stepped()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,9 @@
 #include "event.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "policy.h"
 #include "sched.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "task.h"
@@ -65,27 +66,13 @@ skipped(struct task *t, const char *why)
 	event_emit(t->conf->name, "skipped", "schedule", d);
 }
 
-/*
- * Ticks follow each other from the previous tick (not from when the
- * timer fired), so a fixed jitter stays a fixed offset; a tick already
- * past (the machine slept) is not run again: the next one is from now.
- */
+/* Set t's timer for its tick `next` (wall clock), jitter added. */
 static void
-arm(struct task *t)
+arm_tick(struct task *t, time_t next)
 {
 	struct timespec	ts;
-	time_t		now = time(NULL), base, next;
 	int64_t		target, ms;
 
-	t->next_tick = 0;
-	if (t->conf->kind != KIND_PERIODIC || !t->active || t->conf->cron.reboot)
-		return;
-	base = t->tick_base > 0 ? t->tick_base : now;
-	next = sched_next(t->conf, base);
-	if (next != (time_t)-1 && next <= now)
-		next = sched_next(t->conf, now);
-	if (next == (time_t)-1)
-		return;
 	t->tick_base = next;
 	/* aim at the wall-clock instant, so the jitter is a fixed offset */
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -93,6 +80,37 @@ arm(struct task *t)
 	ms = target - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	t->next_tick = (time_t)(target / 1000);
 	ev_timer_add(&t->tick_timer, ms > 0 ? (uint64_t)ms : 0);
+}
+
+/*
+ * Ticks follow each other from the previous tick (not from when the
+ * timer fired), so a fixed jitter stays a fixed offset; a tick already
+ * past (the machine slept) is not run again: the next one is from now.
+ * The first tick of `every` is a whole interval after the activation
+ * (from the next whole second).  An `every` tick more than an interval
+ * and a second away is one the wall clock went back from before ev.c
+ * told (see stepped()): the next one is from now.
+ */
+static void
+arm(struct task *t)
+{
+	struct timespec	ts;
+	time_t		now, base, next;
+	bool		every = t->conf->every_ms > 0;
+
+	t->next_tick = 0;
+	if (t->conf->kind != KIND_PERIODIC || !t->active || t->conf->cron.reboot)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
+	base = t->tick_base > 0 ? t->tick_base : now + (every &&
+	    ts.tv_nsec > 0);
+	next = sched_next(t->conf, base);
+	if (next != (time_t)-1 && (next <= now || (every && base > now + 1)))
+		next = sched_next(t->conf, now);
+	if (next == (time_t)-1)
+		return;
+	arm_tick(t, next);
 }
 
 /*
@@ -194,6 +212,76 @@ tick_fire(void *arg)
 	else
 		try_start(t);
 	arm(t);
+}
+
+/*
+ * The wall clock was set (ev.c saw it step) by d seconds.  An `every`
+ * task counts elapsed time: its next tick comes when it would have come,
+ * neither nearer nor further.  A cron task's ticks are wall-clock times,
+ * as cronie keeps them (maintd(8), "Clock steps"):
+ *  - forward: a tick the clock jumped over runs once, at once (one run
+ *    however many ticks were jumped over), when the step is at most
+ *    STEP_BOUND_S or the task has catch_up; a larger step is a
+ *    correction: the tick is skipped (a "skipped" event);
+ *  - back by at most STEP_BOUND_S, for a task whose ticks are more than
+ *    an hour apart: its next tick stays the one it was waiting for, so
+ *    a tick of the repeated time that already ran does not run twice;
+ *    otherwise (further back, or ticks an hour apart or closer) the
+ *    next tick is the first after the new time: nothing waits out the
+ *    step.
+ */
+#define STEP_BOUND_S	(3 * 3600)
+
+static void
+stepped(struct task *t, time_t d, time_t now)
+{
+	time_t	after;
+
+	if (t->conf->every_ms > 0) {
+		t->tick_base += d;
+		t->next_tick += d;
+		return;		/* its timer counts elapsed time already */
+	}
+	ev_timer_del(&t->tick_timer);
+	if (d > 0 && t->tick_base <= now) {
+		if (d <= STEP_BOUND_S || t->conf->catch_up) {
+			log_info("%s: the clock jumped over its tick: running "
+			    "it once now", t->conf->name);
+			tick_fire(t);	/* and the next tick from now */
+			return;
+		}
+		skipped(t, "the clock was set forward over its tick by more "
+		    "than 3h");
+		t->tick_base = 0;
+	} else if (d < 0 && (-d > STEP_BOUND_S ||
+	    ((after = cron_next(&t->conf->cron, t->tick_base)) != (time_t)-1 &&
+	    after - t->tick_base <= 3600)))
+		t->tick_base = 0;	/* from the new time */
+	if (t->tick_base > 0)
+		arm_tick(t, t->tick_base);	/* the same tick, on the new clock */
+	else
+		arm(t);
+}
+
+static struct ev_clock	clock_watch;
+
+static void
+clock_stepped(int64_t delta_ms, void *arg)
+{
+	time_t	d, now = time(NULL);
+	size_t	i;
+
+	(void)arg;
+	d = (time_t)((delta_ms + (delta_ms > 0 ? 500 : -500)) / 1000);
+	if (d == 0)
+		return;
+	for (i = 0; i < md.tasks.n; i++) {
+		struct task *t = md.tasks.v[i];
+
+		if (t->conf->kind == KIND_PERIODIC && t->active &&
+		    !t->conf->cron.reboot && ev_timer_pending(&t->tick_timer))
+			stepped(t, d, now);
+	}
 }
 
 static void
@@ -302,6 +390,7 @@ sched_init(void)
 		ev_timer_init(&md.tasks.v[i]->tick_timer, tick_fire,
 		    md.tasks.v[i]);
 	ev_timer_init(&guard_timer, guard_fire, NULL);
+	ev_clock_add(&clock_watch, clock_stepped, NULL);
 	feed_subscribe(&activation_sub, FEED_ACTIVATION, on_activation, NULL);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
 	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
@@ -316,6 +405,7 @@ sched_stop(void)
 	for (i = 0; i < md.tasks.n; i++)
 		deactivated(md.tasks.v[i]);
 	ev_timer_del(&guard_timer);
+	ev_clock_del(&clock_watch);
 	feed_unsubscribe(&activation_sub);
 	feed_unsubscribe(&end_sub);
 	feed_unsubscribe(&task_sub);

@@ -208,11 +208,14 @@ static void __attribute__((noreturn))
 child_fail(int fd, int stage, int detail)
 {
 	struct spawn_report	r;
+	ssize_t			n;
 
 	r.stage = stage;
 	r.err = errno;
 	r.detail = detail;
-	(void)write(fd, &r, sizeof(r));
+	/* nothing more to do if the daemon cannot be told */
+	n = write(fd, &r, sizeof(r));
+	(void)n;
 	_exit(127);
 }
 

@@ -16,7 +16,10 @@ void	 store_close(void);
 bool	 store_ok(void);
 const char *store_error(void);
 uint64_t store_run_start(const char *task, const struct run *);
-void	 store_run_pid(uint64_t id, pid_t pid, uid_t uid, uint64_t start);
+void	 store_run_pid(uint64_t id, const char *task, pid_t pid, uid_t uid,
+	    uint64_t start);
+/* The run and all it left are gone (the run file forgets it). */
+void	 store_run_gone(uint64_t id);
 void	 store_run_end(const char *task, const struct run *);
 int64_t	 store_event(double when, const char *task, const char *event,
 	    const char *actor, const char *detail_json);
@@ -24,6 +27,10 @@ void	 store_recover(void);
 void	 store_batch_begin(void);
 void	 store_batch_end(void);
 time_t	 store_last_run(const char *task);
+/* Each task's last finished run, in one query: cb(task, run, arg). */
+typedef void (*store_last_cb)(const char *task, const struct run *,
+	    void *arg);
+int	 store_last_runs(store_last_cb, void *arg);
 void	 store_prune(int64_t retention_ms);
 
 /*

@@ -5,7 +5,8 @@
  * leader has gone, whatever is left of its process group (and of the
  * processes that escaped it, see osdep.c) is killed before the task is
  * idle again.  Services are restarted with exponential backoff and put in
- * FAILED after restart_limit quick crashes in a row.
+ * FAILED after restart_limit quick crashes in a row; a restart for
+ * failed health probes is one of those crashes (crashed()).
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -23,18 +24,16 @@
 #include <json-c/json.h>
 
 #include "cgroup.h"
-#include "cron.h"
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
-#include "guard.h"
 #include "log.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
 #include "policy.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
@@ -45,10 +44,6 @@
 
 static size_t		nbusy;
 static struct ev_timer	title_timer;
-static struct ev_timer	shutdown_timer;
-
-static void	finish(struct task *);
-static void	forget(struct task *);
 
 static start_gate_fn	gate;
 static run_gone_fn	gone_hook;
@@ -77,18 +72,6 @@ all(size_t i)
 	return i < md.tasks.n ? md.tasks.v[i] : md.retired[i - md.tasks.n];
 }
 
-/* Tell the feed that t is now active, or not. */
-static void
-activation(struct task *t)
-{
-	struct feed_msg	m;
-
-	memset(&m, 0, sizeof(m));
-	m.task = t;
-	m.active = t->active;
-	feed_publish(FEED_ACTIVATION, &m);
-}
-static void	deactivate(struct task *, const char *, const char *);
 
 size_t
 supervise_running(void)
@@ -124,6 +107,25 @@ run_keep_last(struct task *t)
 	if (t->last == NULL)
 		t->last = xcalloc(1, sizeof(*t->last));
 	*t->last = t->cur;
+}
+
+static void
+last_loaded(const char *name, const struct run *r, void *arg)
+{
+	struct task	*t;
+
+	(void)arg;
+	if ((t = task_find(&md.tasks, name)) != NULL && t->last == NULL) {
+		t->last = xcalloc(1, sizeof(*t->last));
+		*t->last = *r;
+	}
+}
+
+/* At start-up: each task's last run, as the store remembers it. */
+void
+supervise_load_last(void)
+{
+	(void)store_last_runs(last_loaded, NULL);
 }
 
 static struct json_object *
@@ -227,7 +229,7 @@ cgroup_changed(void *arg)
 		return;
 	t->sweeping = t->sweep_look = false;
 	ev_timer_del(&t->kill_timer);
-	finish(t);
+	supervise_finish(t);
 }
 
 static void
@@ -239,7 +241,7 @@ kill_fire(void *arg)
 	if (t->sweeping) {
 		if (!run_left(t, pgid, NULL)) {
 			t->sweeping = t->sweep_look = false;
-			finish(t);
+			supervise_finish(t);
 			return;
 		}
 		if (t->sweep_look) {
@@ -330,6 +332,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	output_close(t);	/* a previous run's pipe, held by leftovers */
 	ev_timer_del(&t->restart_timer);
 	memset(&t->cur, 0, sizeof(t->cur));
+	t->health_stop = t->health_was_ok = false;
 	t->cur.trigger = trig;
 	t->cur.dry_run = dry_run;
 	t->cur.weight = t->conf->weight;
@@ -366,7 +369,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
-	store_run_pid(t->cur.id, res.pid, t->conf->uid,
+	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
 	t->out[1].fd = res.stderrfd;
@@ -396,6 +399,7 @@ task_stop(struct task *t, const char *actor)
 {
 	if (!task_busy(t))
 		return -1;
+	t->health_stop = false;	/* a stop asked for wins over health's */
 	if (t->state == ST_STOPPING)
 		return 0;
 	log_info("%s: stopping run %llu (pid %d) for %s", t->conf->name,
@@ -471,7 +475,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 		ev_timer_add(&t->kill_timer, LOOK_AGAIN_MS);
 		return;
 	}
-	finish(t);
+	supervise_finish(t);
 }
 
 /*
@@ -496,6 +500,51 @@ start_or_wait(struct task *t, enum trigger trig, char *err, size_t errlen)
 	return task_start(t, trig, false, "maintd", err, errlen);
 }
 
+/*
+ * A service went wrong: its process ended when it should not have, or
+ * its health probes failed it.  One account for both: the crash is
+ * counted (a service up and well for STABLE_MS or more starts the count
+ * again); past restart_limit crashes in a row it is FAILED (crash-loop),
+ * else it is started again after its backoff, doubled at each crash in
+ * a row from backoff's first value up to its second.  up: how long it
+ * was up and well; why: what went wrong, for the log and the event.
+ */
+static void
+crashed(struct task *t, uint64_t up, const char *why)
+{
+	struct json_object	*detail;
+
+	if (up >= STABLE_MS)
+		t->crashes = 0;
+	t->crashes++;
+	if (t->conf->restart_limit > 0 &&
+	    t->crashes > (unsigned)t->conf->restart_limit) {
+		log_warnx("%s: crashed %u times in a row (the last: %s); not "
+		    "restarting it (maintctl restart %s to try again)",
+		    t->conf->name, t->crashes, why, t->conf->name);
+		t->state = ST_FAILED;
+		detail = json_object_new_object();
+		json_object_object_add(detail, "crashes",
+		    json_object_new_int((int)t->crashes));
+		json_object_object_add(detail, "reason",
+		    json_object_new_string(why));
+		event_emit(t->conf->name, "crash-loop", "maintd", detail);
+		metrics_changed();
+		return;
+	}
+	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
+	for (unsigned i = 1; i < t->crashes && t->backoff_ms <
+	    (uint64_t)t->conf->backoff_max_ms; i++)
+		t->backoff_ms *= 2;
+	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
+		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
+	log_info("%s: %s; restarted in %llu ms (%u in a row)",
+	    t->conf->name, why, (unsigned long long)t->backoff_ms,
+	    t->crashes);
+	t->state = ST_BACKOFF;
+	ev_timer_add(&t->restart_timer, t->backoff_ms);
+}
+
 static void
 restart_fire(void *arg)
 {
@@ -506,19 +555,20 @@ restart_fire(void *arg)
 		return;
 	t->restarts++;
 	if (start_or_wait(t, TR_RESTART, err, sizeof(err)) == -1)
-		finish(t);
+		supervise_finish(t);
 }
 
-/* The run and its leftovers are gone: decide what comes next. */
-static void
-finish(struct task *t)
+/*
+ * The run and its leftovers are gone (or it could not start): decide
+ * what comes next.
+ */
+void
+supervise_finish(struct task *t)
 {
 	struct run		*r = &t->cur;
-	struct json_object	*detail;
 	struct feed_msg		 m;
 	bool			 again;
-	uint64_t		 up;
-	char			 err[256];
+	char			 err[256], res[300];
 
 	if (t->cur.cgroup) {
 		cg_run_unwatch(t->cur.cg_watch);
@@ -528,6 +578,7 @@ finish(struct task *t)
 	if (task_busy(t)) {
 		nbusy--;
 		md.weight_in_use -= t->cur.weight;
+		store_run_gone(t->cur.id);
 	}
 	t->state = ST_IDLE;
 	supervise_title();
@@ -538,7 +589,7 @@ finish(struct task *t)
 	if (gone_hook != NULL)
 		gone_hook(t);
 	if (t->retired) {
-		forget(t);
+		supervise_forget(t);
 		if (md.shutting_down && nbusy == 0)
 			ev_break();
 		return;
@@ -554,7 +605,15 @@ finish(struct task *t)
 		    sizeof(err)) == 0)
 			return;
 	}
-	if (t->conf->kind != KIND_SERVICE || !t->active || r->stopped)
+	if (t->conf->kind != KIND_SERVICE || !t->active)
+		return;
+	if (t->health_stop) {
+		/* never well: as quick a crash as one that exits at once */
+		crashed(t, t->health_was_ok ? r->end_mono - r->start_mono : 0,
+		    "it failed its health probes");
+		return;
+	}
+	if (r->stopped)
 		return;
 	switch (t->conf->restart) {
 	case RESTART_ALWAYS:
@@ -566,35 +625,32 @@ finish(struct task *t)
 	default:
 		again = !run_ok(r);
 	}
-	if (!again)
-		return;
-	up = r->end_mono - r->start_mono;
-	if (up >= STABLE_MS)
-		t->crashes = 0;
-	t->crashes++;
-	if (t->conf->restart_limit > 0 &&
-	    t->crashes > (unsigned)t->conf->restart_limit) {
-		log_warnx("%s: crashed %u times in a row; not restarting it "
-		    "(maintctl restart %s to try again)", t->conf->name,
-		    t->crashes, t->conf->name);
-		t->state = ST_FAILED;
-		detail = json_object_new_object();
-		json_object_object_add(detail, "crashes",
-		    json_object_new_int((int)t->crashes));
-		event_emit(t->conf->name, "crash-loop", "maintd", detail);
-		metrics_changed();
-		return;
+	if (again)
+		crashed(t, r->end_mono - r->start_mono, run_result(r, res,
+		    sizeof(res)));
+}
+
+/*
+ * A service's health probes failed it, and its health says restart =
+ * true: its process is stopped, and what follows is what follows a
+ * crash (see crashed()).  ever_ok: a probe of this process passed once.
+ * -1 (err) when there is no process to stop.
+ */
+int
+supervise_health_restart(struct task *t, bool ever_ok, char *err,
+    size_t errlen)
+{
+	if (t->conf->kind != KIND_SERVICE || !t->active || !task_busy(t)) {
+		snprintf(err, errlen, "%s is not a running service",
+		    t->conf->name);
+		return -1;
 	}
-	t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
-	for (unsigned i = 1; i < t->crashes && t->backoff_ms <
-	    (uint64_t)t->conf->backoff_max_ms; i++)
-		t->backoff_ms *= 2;
-	if (t->backoff_ms > (uint64_t)t->conf->backoff_max_ms)
-		t->backoff_ms = (uint64_t)t->conf->backoff_max_ms;
-	if (up >= STABLE_MS)
-		t->backoff_ms = (uint64_t)t->conf->backoff_min_ms;
-	t->state = ST_BACKOFF;
-	ev_timer_add(&t->restart_timer, t->backoff_ms);
+	if (t->state == ST_STOPPING)
+		return 0;	/* on its way out already, for its own reason */
+	(void)task_stop(t, "health");
+	t->health_stop = true;
+	t->health_was_ok = ever_ok;
+	return 0;
 }
 
 /* Processes that others start (health probes): their ends go to them. */
@@ -686,219 +742,24 @@ on_chld(int signo, void *arg)
 		    t->sweep_look ? &unsure : NULL) && unsure == 0) {
 			t->sweeping = t->sweep_look = false;
 			ev_timer_del(&t->kill_timer);
-			finish(t);
+			supervise_finish(t);
 		}
 	}
 	store_batch_end();
 }
 
-static void
-until_fire(void *arg)
-{
-	struct task	*t = arg;
-
-	log_info("%s: auto-deactivated", t->conf->name);
-	deactivate(t, "timer", "auto-deactivated");
-}
-
-/* 1 if it was already active, else 0. */
-int
-task_activate(struct task *t, int64_t for_ms, const char *actor)
-{
-	struct json_object	*detail;
-	char			 err[256], d[64];
-	int64_t			 ms = for_ms;
-	enum trigger		 trig;
-
-	if (t->active)
-		return 1;
-	t->active = true;
-	t->restarts = 0;
-	t->crashes = 0;
-	if (ms <= 0)
-		ms = t->conf->auto_deactivate_ms >= 0 ?
-		    t->conf->auto_deactivate_ms : md.conf->auto_deactivate_ms;
-	t->active_until = 0;
-	if (ms > 0) {
-		t->active_until = time(NULL) + (time_t)(ms / 1000);
-		ev_timer_add(&t->until_timer, (uint64_t)ms);
-	}
-	log_info("%s: activated by %s%s%s", t->conf->name, actor,
-	    ms > 0 ? " for " : "", ms > 0 ? fmt_duration(ms, d, sizeof(d)) :
-	    "");
-	detail = json_object_new_object();
-	if (ms > 0) {
-		json_object_object_add(detail, "for_s",
-		    json_object_new_int64(ms / 1000));
-		json_object_object_add(detail, "until", json_object_new_string(
-		    fmt_rfc3339(t->active_until, d, sizeof(d))));
-	}
-	event_emit(t->conf->name, "activated", actor, detail);
-	if (t->state == ST_FAILED)
-		t->state = ST_IDLE;
-	switch (t->conf->kind) {
-	case KIND_SERVICE:
-	case KIND_ONESHOT:
-		trig = strncmp(actor, "window:", 7) == 0 ? TR_WINDOW :
-		    TR_ACTIVATE;
-		if (!task_busy(t) && trig == TR_WINDOW &&
-		    guard_check(&t->conf->start_when, err, sizeof(err)) == -1) {
-			/* sched.c starts it once start_when holds */
-			log_info("%s: waiting: %s", t->conf->name, err);
-			t->waiting = true;
-			t->wait_trigger = TR_WINDOW;
-		} else if (!task_busy(t)) {
-			/* a service that could not be started (fork failed)
-			 * is tried again after its backoff, as if it crashed */
-			if (task_start(t, trig, false, actor, err,
-			    sizeof(err)) == -1 && t->spawn_failed &&
-			    t->conf->kind == KIND_SERVICE)
-				finish(t);
-		} else if (t->state == ST_STOPPING) {
-			/* the last run is on its way out: start once it is */
-			t->start_pending = true;
-			t->pending_trigger = trig;
-		}
-		break;
-	case KIND_PERIODIC:
-		break;	/* sched.c follows activations */
-	}
-	activation(t);
-	supervise_title();
-	return 0;
-}
-
-static void
-deactivate(struct task *t, const char *actor, const char *event)
-{
-	if (!t->active)
-		return;
-	t->active = false;
-	t->active_until = 0;
-	t->start_pending = false;
-	activation(t);
-	ev_timer_del(&t->until_timer);
-	ev_timer_del(&t->restart_timer);
-	if (t->state == ST_BACKOFF || t->state == ST_FAILED)
-		t->state = ST_IDLE;
-	if (task_busy(t))
-		(void)task_stop(t, actor);
-	log_info("%s: %s by %s", t->conf->name, event, actor);
-	event_emit(t->conf->name, event, actor, NULL);
-	supervise_title();
-}
-
+/* The timers of a run of t. */
 void
-task_deactivate(struct task *t, const char *actor)
+supervise_task_init(struct task *t)
 {
-	deactivate(t, actor, "deactivated");
-}
-
-/* A service: stop the current process, start again now. */
-int
-task_restart(struct task *t, const char *actor, char *err, size_t errlen)
-{
-	if (t->conf->kind != KIND_SERVICE) {
-		snprintf(err, errlen, "%s is a %s task: restart is for "
-		    "services (use run)", t->conf->name,
-		    kind_name(t->conf->kind));
-		return -1;
-	}
-	if (!t->active) {
-		snprintf(err, errlen, "%s is not active (activate it)",
-		    t->conf->name);
-		return -1;
-	}
-	t->crashes = 0;
-	if (task_busy(t)) {
-		/* finish() starts it again once this run has ended */
-		t->start_pending = true;
-		t->pending_trigger = TR_RESTART;
-		t->restarts++;
-		(void)task_stop(t, actor);
-		return 1;
-	}
-	ev_timer_del(&t->restart_timer);
-	t->state = ST_IDLE;
-	t->waiting = false;	/* a restart that waited: it is this one */
-	t->restarts++;
-	if (task_start(t, TR_RESTART, false, actor, err, errlen) == -1) {
-		if (t->spawn_failed)
-			finish(t);	/* tried again after its backoff */
-		return -1;
-	}
-	return 0;
-}
-
-static void
-shutdown_fire(void *arg)
-{
-	(void)arg;
-	log_warnx("shutdown: %zu runs still not gone; exiting anyway", nbusy);
-	ev_break();
-}
-
-void
-supervise_halt(const char *actor)
-{
-	struct task	*t;
-	size_t		 i;
-
-	md.halted = true;
-	log_warnx("emergency stop by %s: halted", actor);
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
-		if (t->active)
-			task_deactivate(t, actor);
-		if (task_busy(t))
-			(void)task_stop(t, actor);
-	}
-	event_emit(NULL, "halted", actor, NULL);
-	supervise_title();
-}
-
-void
-supervise_resume(const char *actor)
-{
-	md.halted = false;
-	log_info("resumed by %s", actor);
-	event_emit(NULL, "resumed", actor, NULL);
-}
-
-void
-supervise_shutdown(void)
-{
-	size_t		 i;
-	struct task	*t;
-
-	md.shutting_down = true;
-	for (i = 0; i < nall(); i++) {
-		t = all(i);
-		ev_timer_del(&t->until_timer);
-		ev_timer_del(&t->restart_timer);
-		if (task_busy(t))
-			(void)task_stop(t, "shutdown");
-	}
-	if (nbusy == 0) {
-		ev_break();
-		return;
-	}
-	log_info("shutdown: waiting for %zu runs to end", nbusy);
-	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
-}
-
-static void
-timers_init(struct task *t)
-{
-	ev_timer_init(&t->until_timer, until_fire, t);
 	ev_timer_init(&t->kill_timer, kill_fire, t);
 	ev_timer_init(&t->timeout_timer, timeout_fire, t);
 	ev_timer_init(&t->restart_timer, restart_fire, t);
 }
 
 /* A retired task whose run has ended: nothing refers to it any more. */
-static void
-forget(struct task *t)
+void
+supervise_forget(struct task *t)
 {
 	size_t	i;
 
@@ -916,74 +777,16 @@ forget(struct task *t)
 	task_free(t);
 }
 
-/*
- * A reload removed t (it is out of md.tasks already): deactivated, and
- * freed once no run of it is left.
- */
 void
-task_retire(struct task *t)
+supervise_runs_init(void)
 {
-	deactivate(t, "reload", "deactivated");
-	ev_timer_del(&t->until_timer);
-	ev_timer_del(&t->restart_timer);
-	if (!task_busy(t)) {
-		forget(t);
-		return;
-	}
-	t->retired = true;
-	md.retired = xreallocarray(md.retired, md.nretired + 1,
-	    sizeof(*md.retired));
-	md.retired[md.nretired++] = t;
-}
-
-static struct feed_sub	task_sub;
-
-static void
-on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
-{
-	(void)st;
-	(void)arg;
-	if (m->change == TASK_ADDED)
-		timers_init(m->task);
-}
-
-void
-supervise_init(void)
-{
-	size_t	i;
-
 	os_subreaper();
 	ev_signal(SIGCHLD, on_chld, NULL);
-	ev_timer_init(&shutdown_timer, shutdown_fire, NULL);
 	ev_timer_init(&title_timer, title_fire, NULL);
-	for (i = 0; i < md.tasks.n; i++)
-		timers_init(md.tasks.v[i]);
-	feed_subscribe(&task_sub, FEED_TASK, on_task, NULL);
 }
 
-/*
- * At exit: what is left of retired tasks, and every timer of a task
- * (tasks_free() frees them next): a request still read after the
- * shutdown began can have armed one (activate --for: until_timer).
- */
 void
-supervise_free(void)
+supervise_runs_free(void)
 {
-	size_t		 i;
-	struct task	*t;
-
-	while (md.nretired > 0)
-		forget(md.retired[md.nretired - 1]);
-	free(md.retired);
-	md.retired = NULL;
-	for (i = 0; i < md.tasks.n; i++) {
-		t = md.tasks.v[i];
-		ev_timer_del(&t->until_timer);
-		ev_timer_del(&t->kill_timer);
-		ev_timer_del(&t->timeout_timer);
-		ev_timer_del(&t->restart_timer);
-	}
-	ev_timer_del(&shutdown_timer);
 	ev_timer_del(&title_timer);
-	feed_unsubscribe(&task_sub);
 }

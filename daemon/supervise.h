@@ -1,4 +1,7 @@
-/* supervise.h: the life of each task: runs, timeouts, restarts, activation. */
+/*
+ * supervise.h: the life of each task: its runs, timeouts and restarts
+ * (supervise.c), its activation, the halt and the shutdown (activate.c).
+ */
 #ifndef MAINTD_SUPERVISE_H
 #define MAINTD_SUPERVISE_H
 
@@ -33,6 +36,10 @@ int	task_activate(struct task *, int64_t for_ms, const char *actor);
 void	task_deactivate(struct task *, const char *actor);
 int	task_restart(struct task *, const char *actor, char *err,
 	    size_t errlen);
+/* Health probes failed a service: stop it, and restart it as after a
+ * crash (backoff, restart_limit); ever_ok: one of its probes passed. */
+int	supervise_health_restart(struct task *, bool ever_ok, char *err,
+	    size_t errlen);
 void	supervise_shutdown(void);
 /* The emergency stop: every task deactivated, every run stopped, nothing
  * started until supervise_resume(). */
@@ -42,6 +49,17 @@ void	supervise_free(void);
 /* A reload removed the task (out of md.tasks): stop it, then free it. */
 void	task_retire(struct task *);
 size_t	supervise_running(void);
+/* At start-up: each task's last run from the store (one query). */
+void	supervise_load_last(void);
 void	supervise_title(void);
+
+/* What activate.c asks of supervise.c. */
+void	supervise_runs_init(void);
+void	supervise_runs_free(void);
+void	supervise_task_init(struct task *);
+/* The run has gone (or could not start): what comes next (a restart...). */
+void	supervise_finish(struct task *);
+/* A retired task whose run has ended: freed. */
+void	supervise_forget(struct task *);
 
 #endif

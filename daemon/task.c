@@ -1,18 +1,11 @@
-/*
- * task.c: the task table: one entry per configured task, looked up by
- * name; and the daemon's state that holds it (maintd.h), here so that
- * every layer above may read it.
- */
+/* task.c: the task table: one entry per configured task, looked up by name. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "maintd.h"
 #include "task.h"
 #include "util.h"
-
-struct maintd	md;
 
 static int
 byname_cmp(const void *a, const void *b)

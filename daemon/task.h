@@ -47,6 +47,7 @@ struct probe {
 	int64_t			 last_ms;	/* how long it took */
 	char			 reason[160];	/* of the last failure */
 	unsigned		 failures;	/* in a row */
+	bool			 passed;	/* one passed for this process */
 	uint64_t		 failures_total;
 	uint64_t		 probes_total;
 	struct ev_timer		 timer;		/* the next probe */
@@ -84,6 +85,9 @@ struct task {
 
 	unsigned		 restarts;	/* since activation */
 	uint64_t		 runs_total[RC_MAX];	/* by class */
+	bool			 health_stop;	/* the run is stopped: its
+						 * probes failed (a crash) */
+	bool			 health_was_ok;	/* ... after one had passed */
 	unsigned		 crashes;	/* consecutive, for backoff */
 	uint64_t		 crash_window;	/* mono ms of the first crash */
 	uint64_t		 backoff_ms;

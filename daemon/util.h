@@ -1,4 +1,4 @@
-/* util.h: small pure helpers: durations, sizes, times, strings, patterns, redaction. */
+/* util.h: small pure helpers: durations, sizes, times, strings, patterns. */
 #ifndef MAINTD_UTIL_H
 #define MAINTD_UTIL_H
 
@@ -10,8 +10,6 @@
 #define GREP_MAXLEN	256	/* bytes of a --grep pattern */
 #define GREP_MAXDUP	255	/* n of {m,n} */
 #define GREP_MAXSIZE	2000	/* atoms once the repeats are counted out */
-
-enum redact_what { REDACT_ENV, REDACT_URL, REDACT_WEBHOOK };
 
 int	 parse_duration(const char *, int64_t *ms, const char **errstr);
 int	 parse_size(const char *, uint64_t *bytes, const char **errstr);
@@ -33,6 +31,5 @@ int	 pid_cmp(const void *, const void *);
 void	*xreallocarray(void *, size_t, size_t);
 
 int	 grep_compile(regex_t *, const char *pattern, char *err, size_t len);
-const char *redact(enum redact_what, const char *in, char *buf, size_t len);
 
 #endif

@@ -19,9 +19,10 @@
 #include "ev.h"
 #include "event.h"
 #include "log.h"
-#include "maintd.h"
 #include "output.h"
 #include "proto.h"
+#include "redact.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "table.h"
@@ -127,6 +128,8 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 		client_err(c, "usage", "usage: %s", v->usage);
 		goto done;
 	}
+	if (v->fn != verb_auth && verbs_auth_check(c, v->name, &r) == -1)
+		goto done;
 	if (v->level == ADMIN && !client_admin(c)) {
 		/* the arguments of "task", "tasks", "task?" name tasks */
 		verbs_deny_tasks(c, v->name, r.args, strncmp(v->args, "task",
@@ -151,6 +154,7 @@ verbs_client_gone(struct client *c)
 	verbs_fleet_client_gone(c);
 	verbs_obs_client_gone(c);
 	verbs_health_client_gone(c);
+	verbs_auth_client_gone(c);
 }
 
 static void

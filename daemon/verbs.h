@@ -75,6 +75,17 @@ bool	verbs_scan_begin(struct client *);
 void	verbs_scan_end(void);
 uint64_t verbs_now_us(void);
 
+/* Tokens, who asks, and denials (verbs_auth.c). */
+void	verb_auth(struct client *, struct request *);
+int	verbs_auth_check(struct client *, const char *verb, struct request *);
+const char *verbs_auth_denial(struct client *, const char *what, char *buf,
+	    size_t len);
+void	verbs_audit_denied(struct client *, const char *what,
+	    const char *reason);
+void	verbs_audit_denied_tasks(struct client *, const char *what,
+	    const char *reason, char *const *tasks, int ntasks);
+void	verbs_auth_client_gone(struct client *);
+
 /* Shared by the handlers (verbs_common.c). */
 struct plan;
 void	verbs_plan_report(struct client *, const struct plan *);

@@ -1,6 +1,6 @@
 /*
  * verbs_common.c: what the handlers of verbs_*.c share: finding the
- * tasks a request names, who asks, the answer to one who may not, and
+ * tasks a request names, the answer to one who may not, and
  * plans (what a change would do) as replies.
  */
 #include <stdio.h>
@@ -17,29 +17,13 @@
 #include "guard.h"
 #include "health.h"
 #include "log.h"
-#include "maintd.h"
 #include "policy.h"
 #include "proto.h"
+#include "redact.h"
+#include "state.h"
 #include "supervise.h"
 #include "util.h"
 #include "verbs.h"
-
-/*
- * Who made a change, as the activity log records it: "root (uid 0)",
- * "alice (uid 1000)", or "uid 1234" for a uid without a user.
- */
-const char *
-verbs_actor(struct client *c, char *buf, size_t len)
-{
-	const char	*name = client_user(c);
-
-	if (name != NULL)
-		snprintf(buf, len, "%s (uid %u)", name,
-		    (unsigned)client_uid(c));
-	else
-		snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
-	return buf;
-}
 
 /* STATE as people read it: a scheduled run that waits is "waiting". */
 const char *
@@ -160,64 +144,28 @@ verbs_tasks_named(struct client *c, struct request *r, size_t *np)
 }
 
 /*
- * Denied attempts are events too, but a flood must not fill the store:
- * a bucket of DENY_BURST events, one more every DENY_EVERY_MS; what it
- * holds back is counted in the next one ("suppressed").
+ * ERR denied, audited (verbs_auth.c): what a token may not do, or who
+ * may change state.
  */
-#define DENY_BURST	10
-#define DENY_EVERY_MS	6000
-
 void
 verbs_deny(struct client *c, const char *what)
 {
 	verbs_deny_tasks(c, what, NULL, 0);
 }
 
-/*
- * The denied event names the tasks asked for: one that exists is the
- * event's task (events --task finds it); in the detail, "task" for one,
- * "tasks" for several, as they were asked.
- */
+/* The same, for a request that names tasks: the event names them too. */
 void
 verbs_deny_tasks(struct client *c, const char *what, char *const *tasks,
     int ntasks)
 {
-	static uint64_t		 last;
-	static double		 tokens = DENY_BURST;
-	static unsigned		 suppressed;
-	struct json_object	*d, *a;
-	uint64_t		 now = ev_now();
-	char			 who[160] = "", actor[128];
-	int			 i;
+	char	who[160] = "", why[400];
 
-	tokens += (double)(now - last) / DENY_EVERY_MS;
-	if (tokens > DENY_BURST)
-		tokens = DENY_BURST;
-	last = now;
-	log_info("control: uid %u denied %s", (unsigned)client_uid(c), what);
-	if (tokens >= 1) {
-		tokens -= 1;
-		d = json_object_new_object();
-		json_object_object_add(d, "verb", json_object_new_string(what));
-		if (ntasks == 1)
-			json_object_object_add(d, "task",
-			    json_object_new_string(tasks[0]));
-		else if (ntasks > 1) {
-			a = json_object_new_array();
-			for (i = 0; i < ntasks; i++)
-				json_object_array_add(a,
-				    json_object_new_string(tasks[i]));
-			json_object_object_add(d, "tasks", a);
-		}
-		if (suppressed > 0)
-			json_object_object_add(d, "suppressed",
-			    json_object_new_int((int)suppressed));
-		suppressed = 0;
-		event_emit(ntasks == 1 && task_find(&md.tasks, tasks[0]) !=
-		    NULL ? tasks[0] : NULL, "denied", verbs_actor(c, actor,
-		    sizeof(actor)), d);
-	} else
-		suppressed++;
+	if (verbs_auth_denial(c, what, why, sizeof(why)) != NULL) {
+		verbs_audit_denied_tasks(c, what, why, tasks, ntasks);
+		client_err(c, "denied", "%s", why);
+		return;
+	}
+	verbs_audit_denied_tasks(c, what, NULL, tasks, ntasks);
 	if (geteuid() != 0)
 		snprintf(who, sizeof(who), ", the daemon's user (uid %u)",
 		    (unsigned)geteuid());

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -17,10 +18,11 @@
 #include "fleet.h"
 #include "health.h"
 #include "log.h"
-#include "maintd.h"
 #include "notify.h"
 #include "policy.h"
 #include "proto.h"
+#include "redact.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "table.h"
@@ -55,6 +57,7 @@ daemon_health(char *why, size_t len)
 	size_t			 i, nactive = 0, nfailed = 0, nsick;
 	double			 load[1];
 	const char		*trouble;
+	char			 host[256];
 	bool			 ok;
 
 	for (i = 0; i < md.tasks.n; i++) {
@@ -94,6 +97,12 @@ daemon_health(char *why, size_t len)
 	}
 	json_object_object_add(o, "status",
 	    json_object_new_string(ok ? "ok" : "degraded"));
+	json_object_object_add(o, "reason", ok ? NULL :
+	    json_object_new_string(why));
+	if (gethostname(host, sizeof(host)) == -1)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	json_object_object_add(o, "host", json_object_new_string(host));
 	json_object_object_add(o, "tasks", json_object_new_int64(
 	    (int64_t)md.tasks.n));
 	json_object_object_add(o, "active", json_object_new_int64(

@@ -18,9 +18,9 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "proto.h"
+#include "state.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -250,6 +250,7 @@ struct rows {
 	struct client	*c;
 	struct table	*tb;	/* history as a table: its cells */
 	size_t		 n;
+	int64_t		 after;	/* events --after ID: those with a larger id */
 };
 
 static const char *jget(struct json_object *, const char *, char *, size_t);
@@ -259,6 +260,11 @@ send_event(struct json_object *o, void *arg)
 {
 	struct rows	*rs = arg;
 
+	if (rs->after > 0 && json_object_get_int64(json_object_object_get(o,
+	    "id")) <= rs->after) {
+		json_object_put(o);
+		return 0;
+	}
 	event_send(rs->c, client_json_mode(rs->c), o, NULL);
 	json_object_put(o);
 	rs->n++;
@@ -280,6 +286,7 @@ struct evscan {
 	int			 n;
 	double			 since, until;
 	int64_t			 minid;		/* the oldest id seen; 0: none */
+	int64_t			 after;		/* --after ID: only larger ids */
 	int			 limit;		/* rows of the next query */
 	struct json_object	**page;		/* one query's rows */
 	size_t			 npage;
@@ -363,6 +370,7 @@ evscan_page(struct evscan *es)
 	int64_t			 id;
 	double			 t, oldest = 0;
 	size_t			 i, n, unseen = 0;
+	bool			 stop = false;
 	char			*text;
 	int			 rc;
 
@@ -377,6 +385,10 @@ evscan_page(struct evscan *es)
 		    json_object_get_int64(v) : 0;
 		if (es->minid != 0 && id >= es->minid)
 			continue;		/* seen on the last page */
+		if (id <= es->after) {
+			stop = true;		/* older than what is asked */
+			break;
+		}
 		unseen++;
 		es->minid = id;
 		es->scanned++;
@@ -397,7 +409,7 @@ evscan_page(struct evscan *es)
 	for (i = 0; i < n; i++)
 		json_object_put(es->page[i]);
 	es->npage = 0;
-	if ((int)n < es->limit || (int)es->nmatch >= es->n)
+	if (stop || (int)n < es->limit || (int)es->nmatch >= es->n)
 		return 1;
 	if (unseen == 0) {
 		es->limit *= 2;		/* one time stamp for a whole page */
@@ -473,7 +485,7 @@ evscan_slice(void *arg)
 
 static void
 evscan_start(struct client *c, const char *task, const struct verbs_span *w,
-    struct verbs_grep *g, bool follow)
+    int64_t after, struct verbs_grep *g, bool follow)
 {
 	struct evscan	*es;
 
@@ -491,6 +503,7 @@ evscan_start(struct client *c, const char *task, const struct verbs_span *w,
 	es->since = w->since;
 	es->until = w->until;
 	es->limit = PAGE;
+	es->after = after;
 	es->done = w->n == 0;
 	ev_timer_init(&es->slice, evscan_slice, es);
 	es->next = evscans;
@@ -502,19 +515,29 @@ evscan_start(struct client *c, const char *task, const struct verbs_span *w,
 void
 verb_events(struct client *c, struct request *r)
 {
-	struct rows		 rs = { c, NULL, 0 };
-	const char		*task = request_opt(r, "task");
+	struct rows		 rs = { c, NULL, 0, 0 };
+	const char		*task = request_opt(r, "task"), *v, *errstr;
 	struct verbs_span	 w;
 	struct verbs_grep	*g;
 
 	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
+	if ((v = request_opt(r, "after")) != NULL) {
+		/* (a client resuming a stream: the rest of the newest) */
+		rs.after = strtonum(v, 0, INT64_MAX, &errstr);
+		if (errstr != NULL) {
+			client_err(c, "usage", "--after %s: %s", v, errstr);
+			return;
+		}
+		if (request_opt(r, "n") == NULL)
+			w.n = MAX_LINES;
+	}
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
 	if (opt_grep(c, r, &g) == -1)
 		return;
 	if (g != NULL) {
-		evscan_start(c, task, &w, g, request_has(r, "follow"));
+		evscan_start(c, task, &w, rs.after, g, request_has(r, "follow"));
 		return;
 	}
 	if (w.n > 0 && store_events(task, w.n, w.since, w.until, send_event,
@@ -571,7 +594,7 @@ void
 verb_history(struct client *c, struct request *r)
 {
 	struct table	 tb;
-	struct rows	 rs = { c, NULL, 0 };
+	struct rows	 rs = { c, NULL, 0, 0 };
 	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
 	struct verbs_span w;
 	int		 rc;

@@ -30,7 +30,7 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
-#include "maintd.h"
+#include "state.h"
 #include "output.h"
 #include "task.h"
 #include "util.h"
@@ -236,7 +236,7 @@ log_path(const struct tailer *tl, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s.log", md.conf->log_dir, tl->name);
 }
 
-/* Open the log file (a regular file, not through a link); its size. */
+/* Open the log file (output.c: no link, no FIFO); its size. */
 static int
 open_log(struct tailer *tl, off_t *size)
 {
@@ -244,8 +244,7 @@ open_log(struct tailer *tl, off_t *size)
 	char		path[1024];
 
 	log_path(tl, path, sizeof(path));
-	if ((tl->fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) == -1)
+	if ((tl->fd = output_log_read(path)) == -1)
 		return -1;
 	if (fstat(tl->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(tl->fd);

@@ -3,7 +3,10 @@
 # the object files: which file uses a function or variable that another
 # file defines.  Fails, naming the file and the symbol, when a file uses
 # one of a higher layer, when files of one layer use each other in a
-# loop, or when a file of daemon/ has no layer.
+# loop, or when a file of daemon/ has no layer or no line in HACKING.
+# The same of the sources: a file (or a header, which is its .c's) that
+# includes the header of a higher layer fails, even when it uses nothing
+# of it, so that the source says no more than nm does.
 # usage: sh tests/layers.sh [BUILD]
 set -u
 build=${1:-build}
@@ -21,6 +24,10 @@ for c in "$top"/daemon/*.c; do
 	f=$(basename "$c" .c)
 	if ! grep -q "^$f " "$tmp/rank"; then
 		echo "layers: daemon/$f.c has no layer in daemon/LAYERS"
+		bad=1
+	fi
+	if ! grep -q "^  $f\.c " "$top/HACKING"; then
+		echo "layers: daemon/$f.c has no line in HACKING's map"
 		bad=1
 	fi
 	o=$top/$build/daemon/$f.o
@@ -85,7 +92,23 @@ awk 'NR == FNR { rank[$1] = $2; next }
 	exit bad
     }' "$tmp/rank" "$tmp/edges" || bad=1
 
+# includes: "file included" for each #include "x.h" of daemon/x.c
+for s in "$top"/daemon/*.c "$top"/daemon/*.h; do
+	f=$(basename "$s")
+	sed -n 's/^#[ 	]*include[ 	]*"\([a-z_0-9]*\)\.h".*/\1/p' "$s" |
+	    while read -r h; do
+		[ -f "$top/daemon/$h.c" ] && echo "${f%.[ch]} $h $f"
+	done
+done >"$tmp/includes"
+awk 'NR == FNR { rank[$1] = $2; layer[$1] = $3; next }
+    rank[$1] != "" && rank[$2] != "" && rank[$1] < rank[$2] {
+	printf "layers: daemon/%s (%s) includes %s.h of %s.c (%s, a higher layer)\n",
+	    $3, layer[$1], $2, $2, layer[$2]
+	bad = 1
+    }
+    END { exit bad }' "$tmp/rank" "$tmp/includes" || bad=1
+
 if [ "$bad" -eq 0 ]; then
-	echo "layers: ok ($(wc -l <"$tmp/edges" | tr -d ' ') uses between files, none upward, no loop)"
+	echo "layers: ok ($(wc -l <"$tmp/edges" | tr -d ' ') uses between files, none upward, no loop; $(wc -l <"$tmp/includes" | tr -d ' ') includes, none upward)"
 fi
 exit "$bad"

@@ -55,6 +55,8 @@ esac
 . "$HERE/lib.sh"
 # shellcheck source=tests/bench/peers.sh disable=SC1091
 . "$HERE/peers.sh"
+# shellcheck source=tests/bench/web.sh disable=SC1091
+. "$HERE/web.sh"
 
 # Repetitions: QUICK=1 is for trying the bench out, not for figures.
 if [ "$QUICK" = 1 ]; then
@@ -636,6 +638,7 @@ part scaling
 part services
 part services10k
 part idle_maintd
+part web
 if [ "$PEERS" = 1 ]; then
 	part peers
 fi

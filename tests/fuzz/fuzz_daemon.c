@@ -32,13 +32,14 @@
 #include "health.h"
 #include "http.h"
 #include "log.h"
-#include "maintd.h"
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
 #include "preset.h"
+#include "reload.h"
 #include "sched.h"
 #include "spawn.h"
+#include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
@@ -237,6 +238,7 @@ fuzz_daemon_stop(void)
 	event_emit(NULL, "stopped", "maintd", NULL);
 	windows_stop();
 	discover_stop();
+	reload_stop();
 	health_stop();
 	notify_stop();
 	verbs_obs_shutdown();

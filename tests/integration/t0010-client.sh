@@ -7,12 +7,15 @@
 # (--since today, --until, 1h ago, 5 min ago); a run's stderr apart
 # (--stream, and in run --wait --json); the
 # daemon's own messages (log); preset import from a file or stdin;
-# maintctl shell; maintctl top in tmux: an activation made from another
-# shell shows within a second, and q gives the terminal back.
+# maintctl shell (a declined prompt says so in words; maintctl(8) shows
+# its example with the backslashes); maintctl top in tmux: an activation
+# made from another shell shows within a second, and q gives the
+# terminal back; the shell's Tab, in tmux, completes verbs, options,
+# option values, and task and preset names from the daemon.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 56
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -42,14 +45,15 @@ EOF
 check "daemon starts" start_fg
 verbs=$(ctl --json help | jq -r .verb | sort)
 missing=""
-for v in $verbs top shell; do
+for v in $verbs top shell token; do
 	grep -q -- "$v" "$COMP/maintctl.bash" || missing="$missing bash:$v"
 	grep -q -- "$v" "$COMP/_maintctl" || missing="$missing zsh:$v"
 done
 is "every verb of the daemon's help is in both completion scripts" "$missing" ""
 is "... and the daemon's help is maintctl's, line for line" \
     "$(raw help | sed -n 's/^- //p')" \
-    "$("$MAINTCTL" -s "$T/nothing.sock" help | grep -v '^top \|^shell ')"
+    "$("$MAINTCTL" -s "$T/nothing.sock" help | sed '/^$/,$d' |
+    grep -v '^top \|^shell \|^token ')"
 missing=""
 sed -n 's/^OPTION("\([a-z-]*\)".*/\1/p' "$(dirname "$0")/../../daemon/options.def" >"$T/opts"
 while read -r o; do
@@ -58,6 +62,14 @@ while read -r o; do
 	grep -q -- "$o" "$COMP/_maintctl" || missing="$missing zsh:$o"
 done <"$T/opts"
 is "every option is in both completion scripts" "$missing" ""
+missing=""
+for o in $("$MAINTCTL" --help | sed -n 's/^  \(-[a-zA-Z], \)*\(--[a-z]*\).*/\1\2/p' |
+    tr -d ','); do
+	grep -q -- " $o" "$COMP/maintctl.bash" || missing="$missing bash:$o"
+	grep -q -- " $o" "$COMP/_maintctl" || missing="$missing zsh:$o"
+done
+is "... and every option of maintctl's own (--help lists -H, --stdio)" \
+    "$missing:$("$MAINTCTL" --help | grep -c -- '^  -H, --host \|^  --stdio ')" ":2"
 # complete WORDS...: what bash completion offers for the last word
 complete_words() {
 	PATH=$(dirname "$MAINTCTL"):$PATH bash -c '
@@ -119,6 +131,18 @@ is "shell: both active" "$(ctl --json status | jq -r .active | sort -u)" true
 check "shell: the history is kept in ~/.maintctl_history" \
     grep -q 'nosuchverb' "$T/.maintctl_history"
 ctl -y deactivate alpha beta >/dev/null
+printf 'activate alpha beta\nn\n' | HOME=$T "$MAINTCTL" -s "$SOCK" shell \
+    >/dev/null 2>"$T/e"
+is "shell: a declined prompt says so in words" "$(cat "$T/e")" \
+    "maintctl: not confirmed; nothing changed"
+is "... and changes nothing" "$(ctl --json status | jq -r .active | sort -u)" false
+MAN=$(dirname "$0")/../../client/maintctl.8
+if command -v mandoc >/dev/null 2>&1; then
+	like "maintctl(8): the shell example keeps its backslashes" \
+	    "$(mandoc -Tascii "$MAN" | col -b)" "printf 'status\\\\nhealth\\\\n' \\| maintctl shell"
+else
+	skip "no mandoc"
+fi
 
 # --- top on a terminal that hangs up, SIGHUP blocked: it ends all the same
 
@@ -169,9 +193,37 @@ if command -v tmux >/dev/null 2>&1; then
 	tmux -L "$TS" send-keys -t t "stty -a | tr ' ' '\\n' | grep -x -- '-*icanon' >$T/stty" Enter
 	check "... with the terminal as it was (canonical mode)" wait_for 5 \
 	    grep -qx icanon "$T/stty"
+
+	# the shell's Tab: what the prompt line becomes
+	tmux -L "$TS" send-keys -t t clear Enter \
+	    "HOME=$T $MAINTCTL -s $SOCK shell" Enter
+	check "shell in tmux: the prompt" wait_for 10 sh -c \
+	    "tmux -L $TS capture-pane -t t -p | grep -q '^maintd> *\$'"
+	# tabbed TEXT LINE DESCRIPTION: type TEXT (as it is), Tab, and a '#'
+	# (so that the blank after a whole word shows): the prompt's line is
+	# LINE then; the '#' is taken back
+	tabbed() {
+		tmux -L "$TS" send-keys -t t -l -- "$1"
+		tmux -L "$TS" send-keys -t t Tab
+		tmux -L "$TS" send-keys -t t -l '#'
+		check "$3" wait_for 5 prompt_is "$2#"
+		tmux -L "$TS" send-keys -t t BSpace
+	}
+	prompt_is() {
+		tmux -L "$TS" capture-pane -t t -p | grep -qxF -- "maintd> $1"
+	}
+	tabbed acti 'activate ' "Tab completes a verb"
+	tabbed al 'activate alpha ' "... a task name, asked of the daemon"
+	tabbed --d 'activate alpha --dry-run ' "... the verb's options"
+	tmux -L "$TS" send-keys -t t C-u
+	tabbed 'logs beta --stream stde' 'logs beta --stream stderr ' \
+	    "... an option's values"
+	tmux -L "$TS" send-keys -t t C-u
+	tabbed 'preset apply b' 'preset apply both ' "... a preset name"
+	tmux -L "$TS" send-keys -t t C-u quit Enter
 	tmux -L "$TS" kill-server
 else
-	for _ in 1 2 3 4; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		skip "no tmux"
 	done
 fi

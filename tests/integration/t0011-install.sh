@@ -7,10 +7,16 @@
 # the example configuration and the manual pages name the paths of that
 # install; the first tree keeps its own.  An install over an existing
 # configuration keeps it; make uninstall removes everything but it.
+# What README, INSTALL and contrib/README say make install puts there is
+# there (contrib/ as it is in the tree, the task scripts in LIBEXECDIR),
+# with no comment of the rc and log rotation files mangled by the
+# filling in, the log rotation files creating the task logs as
+# MAINTD_USER and MAINTD_GROUP, and, with PREFIX=/usr, no path of an
+# install under /usr/local anywhere.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 55
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$T/build
@@ -25,7 +31,71 @@ mk() {
 
 # no_tokens DIR: no @NAME@ is left in the files make install wrote.
 no_tokens() {
-	! grep -rlE '@(SBINDIR|SYSCONFDIR|RUNSTATEDIR|STATEDIR|LOCALSTATEDIR)@' "$1"
+	! grep -rlE '@(SBINDIR|SYSCONFDIR|RUNSTATEDIR|STATEDIR|LOCALSTATEDIR|MAINTD_USER|MAINTD_GROUP)@' "$1"
+}
+
+# contrib_installed DOC LIBEXEC: every file of the tree's contrib/ is in
+# DOC/contrib at the same path, but the task scripts, which are in
+# LIBEXEC, executable; tmux-monitor is executable too.  Says what is not.
+contrib_installed() {
+	(cd "$ROOT" && find contrib -type f) | while read -r f; do
+		case $f in
+		contrib/tasks/*.conf) want=$1/$f ;;
+		contrib/tasks/*) want=$2/${f##*/} ;;
+		*) want=$1/$f ;;
+		esac
+		[ -s "$want" ] || echo "$f: no $want"
+		case $f in
+		contrib/tasks/*.conf) ;;
+		contrib/tasks/* | contrib/tmux-monitor)
+			[ -x "$want" ] || echo "$want: not executable" ;;
+		esac
+	done | grep . && return 1
+	return 0
+}
+
+# readme_entries: the files and directories contrib/README lists (the
+# first word of its table's lines, at the margin or, under tasks/,
+# indented by two), each as DOCDIR/contrib/... or LIBEXECDIR/... would
+# hold it: "doc PATH" or "libexec NAME".
+readme_entries() {
+	awk '/^[A-Za-z][A-Za-z0-9_.\/-]*  / { top = $1; print "doc " top; next }
+	    top == "tasks/" && /^  [a-z][a-z.-]*  / {
+		if ($1 ~ /\.conf$/) print "doc tasks/" $1; else print "libexec " $1 }' \
+	    "$ROOT/contrib/README"
+}
+
+# readme_promises DOC LIBEXEC: each entry of contrib/README is there.
+readme_promises() {
+	n=0
+	readme_entries >"$T/entries"
+	while read -r where what; do
+		n=$((n + 1))
+		case $where in
+		doc) [ -e "$1/contrib/$what" ] || echo "contrib/README: $what: no $1/contrib/$what" ;;
+		libexec) [ -x "$2/$what" ] || echo "contrib/README: $what: not in $2" ;;
+		esac
+	done <"$T/entries" | grep . && return 1
+	# the table has 11 entries today: a parse that finds fewer is wrong
+	[ "$(wc -l <"$T/entries")" -ge 11 ] || { cat "$T/entries"; return 1; }
+}
+
+# unmangled FILE...: no comment line begins with a path this install
+# filled in followed by a comma or a column gap: what is left of a list
+# or table of @NAME@ placeholders once they are paths (maintd.service's
+# "#   /usr/sbin      directory holding maintd ...").  P is the install's
+# prefix of every path.
+unmangled() {
+	p=$1
+	shift
+	! grep -nE "^[[:space:]]*#[[:space:]]*${p}[^[:space:],]*(,|[[:space:]]{2,})" "$@"
+}
+
+# stale_local DIR: text files that name a place of an install under
+# /usr/local (the PATH lists of cron and maintd.conf(5), and the
+# directories a script refuses to clean, are not such places).
+stale_local() {
+	! grep -rnIE '/usr/local/(libexec|share|etc/maintd|s?bin/maint)|PREFIX=/usr/local' "$1"
 }
 
 # has FILE TEXT: FILE holds the fixed string TEXT.
@@ -46,11 +116,39 @@ check "first install (PREFIX=$PA, everything under it)" mk \
 DOC=$A$PA/share/doc/maintd
 for f in sbin/maintd sbin/maintctl sbin/maintctl-tty share/man/man8/maintd.8 \
     share/man/man8/maintctl.8 share/man/man5/maintd.conf.5 \
+    sbin/maintd-http share/man/man8/maintd-http.8 \
+    share/maintd/www/index.html share/maintd/www/app.js \
     share/bash-completion/completions/maintctl \
     share/zsh/site-functions/_maintctl etc/maintd/maintd.conf; do
 	[ -s "$A$PA/$f" ] || missing="${missing:-} $f"
 done
 is "first: programs, manual pages, completion, configuration" "${missing:-}" ""
+missing=""
+for f in maintd.service maintd.init maintd.openrc maintd.freebsd \
+    maintd.openbsd logrotate.maintd newsyslog.maintd.conf \
+    maintd.conf.example maintd-fleet.conf.example tasks.d/cache-trim.conf \
+    tasks.d/image-prune.json; do
+	[ -s "$DOC/$f" ] || missing="${missing:-} $f"
+done
+is "first: in DOCDIR (INSTALL): rc scripts, log rotation, examples" \
+    "${missing:-}" ""
+check "first: all of contrib/ (the scripts in LIBEXECDIR)" \
+    contrib_installed "$DOC" "$A$PA/libexec/maintd"
+check "first: what contrib/README lists, where it says" \
+    readme_promises "$DOC" "$A$PA/libexec/maintd"
+check "first: cron/maintd-health in contrib/cron, not flattened" \
+    test -s "$DOC/contrib/cron/maintd-health" -a ! -e "$DOC/contrib/maintd-health"
+check "first: no comment of the rc and log rotation files mangled" \
+    unmangled "$PA" "$DOC/maintd.service" "$DOC/maintd.init" \
+    "$DOC/maintd.openrc" "$DOC/maintd.freebsd" "$DOC/maintd.openbsd" \
+    "$DOC/logrotate.maintd" "$DOC/newsyslog.maintd.conf"
+check "first: WRITING-TASKS names this install's LIBEXECDIR" \
+    has "$DOC/contrib/WRITING-TASKS" "$PA/libexec/maintd/disk-space-check"
+check "first: contrib/systemd's unit runs the script from LIBEXECDIR" \
+    has "$DOC/contrib/systemd/app-db-vacuum.service" \
+    "ExecStart=$PA/libexec/maintd/sqlite-vacuum"
+check "first: logrotate creates the logs as maintd's default user and group" \
+    grep -q "^[[:space:]]*create 0640 root $(id -gn root)\$" "$DOC/logrotate.maintd"
 check "first: no @NAME@ left in what was installed" no_tokens "$A"
 
 if is_root; then
@@ -103,14 +201,16 @@ check "first: the example task scripts in LIBEXECDIR, executable" \
     test -x "$A$PA/libexec/maintd/cleanup-old-files" -a \
     -x "$A$PA/libexec/maintd/disk-space-check"
 check "first: the example drop-in runs them from there" \
-    has "$DOC/contrib/tasks.conf" "command     = \"$PA/libexec/maintd/cleanup-old-files"
+    has "$DOC/contrib/tasks/tasks.conf" "command     = \"$PA/libexec/maintd/cleanup-old-files"
 
 # --- a second install, the same build directory, other paths --------------
 
+# RUNSTATEDIR is not /var/run, a link to /run where the Debian package of
+# t0801 may have a maintd listening while this file runs.
 Bt=$T/b
 check "second install (PREFIX=/usr, SYSCONFDIR=/srv/etc, BSD-like state)" mk \
-    PREFIX=/usr SYSCONFDIR=/srv/etc RUNSTATEDIR=/var/run STATEDIR=/var/db \
-    DESTDIR="$Bt" install
+    PREFIX=/usr SYSCONFDIR=/srv/etc RUNSTATEDIR=/srv/run STATEDIR=/var/db \
+    MAINTD_USER=maint MAINTD_GROUP=staff DESTDIR="$Bt" install
 check "second: it rebuilt what embeds the paths" \
     grep -q 'LD .*/maintd$' "$T/make.out"
 DOC2=$Bt/usr/share/doc/maintd
@@ -122,7 +222,7 @@ if is_root; then
 	    "$(vpath "$Bt/usr/sbin/maintd" database)" "/var/db/maintd/maintd.db"
 	like "second: maintctl tries the socket under the new RUNSTATEDIR" \
 	    "$(env -u MAINTD_SOCKET "$Bt/usr/sbin/maintctl" ping 2>&1)" \
-	    "/var/run/maintd/maintd.sock"
+	    "/srv/run/maintd/maintd.sock"
 	is "first: its maintd keeps its own paths" \
 	    "$(vpath "$A$PA/sbin/maintd" config)" "$PA/etc/maintd/maintd.conf"
 else
@@ -133,9 +233,22 @@ check "second: the configuration is under the new SYSCONFDIR" \
 check "second: maintd.freebsd creates the database directory under STATEDIR" \
     has "$DOC2/maintd.freebsd" "install -d -m 0750 -o root -g wheel /var/db/maintd"
 check "second: maintd.openrc: the pidfile under the new RUNSTATEDIR" \
-    has "$DOC2/maintd.openrc" 'pidfile="/var/run/maintd.pid"'
+    has "$DOC2/maintd.openrc" 'pidfile="/srv/run/maintd.pid"'
 check "second: newsyslog: the pidfile under the new RUNSTATEDIR" \
-    grep -q '/var/run/maintd.pid 30$' "$DOC2/newsyslog.maintd.conf"
+    grep -q '/srv/run/maintd.pid 30$' "$DOC2/newsyslog.maintd.conf"
+check "second: logrotate creates the logs as MAINTD_USER and MAINTD_GROUP" \
+    grep -q '^[[:space:]]*create 0640 maint staff$' "$DOC2/logrotate.maintd"
+check "second: newsyslog: MAINTD_USER:MAINTD_GROUP" \
+    grep -q '^/var/log/maintd/\*\.log[[:space:]]*maint:staff[[:space:]]' \
+    "$DOC2/newsyslog.maintd.conf"
+check "second: with PREFIX=/usr, no place under /usr/local is named" \
+    stale_local "$Bt"
+check "second: WRITING-TASKS names /usr/libexec/maintd" \
+    has "$DOC2/contrib/WRITING-TASKS" "/usr/libexec/maintd/disk-space-check"
+check "second: no comment of the rc and log rotation files mangled" \
+    unmangled "/" "$DOC2/maintd.service" "$DOC2/maintd.init" \
+    "$DOC2/maintd.openrc" "$DOC2/maintd.freebsd" "$DOC2/maintd.openbsd" \
+    "$DOC2/logrotate.maintd" "$DOC2/newsyslog.maintd.conf"
 check_fails "first: its rc scripts keep the first paths" \
     grep -q "/var/db\|/srv/etc" "$DOC/maintd.init" "$DOC/maintd.freebsd"
 
@@ -155,7 +268,7 @@ is "uninstall left the configuration and nothing else" \
 check "uninstall: the configuration still as edited" \
     grep -qx "max_weight = 3" "$A$PA/etc/maintd/maintd.conf"
 check "uninstall of the second tree" mk \
-    PREFIX=/usr SYSCONFDIR=/srv/etc RUNSTATEDIR=/var/run STATEDIR=/var/db \
+    PREFIX=/usr SYSCONFDIR=/srv/etc RUNSTATEDIR=/srv/run STATEDIR=/var/db \
     DESTDIR="$Bt" uninstall
 is "second: only its configuration is left" \
     "$(cd "$Bt" && find . -type f | sort)" "./srv/etc/maintd/maintd.conf"

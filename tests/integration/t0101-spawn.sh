@@ -168,8 +168,12 @@ is "cpu limit enforced: maintctl exits 1" "$?" 1
 like "cpu limit enforced: killed by XCPU (or KILL at the hard limit)" \
     "$(cat "$T/e")" '^maintctl: failed: signal (XCPU|KILL) after '
 cpu=$(st cpuhog .last.cpu_s)
+# The kernel holds RLIMIT_CPU against utime + stime counted in ticks,
+# which on a loaded machine charge a process more than it ran (a tick
+# taken while it runs counts whole); maintd reports the time it ran
+# (cgroup usage, or wait4's scaled to it): under load, less than 1s.
 check "cpu limit enforced: about 1s of CPU used ($cpu)" \
-    awk -v c="$cpu" 'BEGIN { exit !(c >= 0.9 && c < 5) }'
+    awk -v c="$cpu" 'BEGIN { exit !(c >= 0.5 && c < 5) }'
 
 ctl run bigfile --wait >"$T/o" 2>"$T/e"
 like "fsize limit enforced: killed by XFSZ" "$(cat "$T/e")" \

@@ -4,7 +4,10 @@
 # 127.0.0.1 (helpers/httpd.py).  A service goes healthy -> unhealthy
 # (after `failures` failed probes, event with the reason) -> restarted
 # (restart = true: health-restart, its pid changes exactly once) ->
-# healthy again (event).  Reasons in words: HTTP 500, timeout after 1s,
+# healthy again (event).  A health restart is a crash: a service whose
+# probe never passes is restarted after its backoff, doubled each time,
+# and is failed (crash-loop event, the daemon degraded) past its
+# restart_limit.  Reasons in words: HTTP 500, timeout after 1s,
 # connect refused, a command's exit and last line.  A hanging probe does
 # not delay status; probes stop with the task; status, show, health,
 # metrics and --json carry it; the daemon's health counts an unhealthy
@@ -12,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 41
+plan 53
 
 H=$T/httpd
 mkdir "$H"
@@ -63,6 +66,13 @@ task cmd {
 	health { command = "$T/probe.sh"  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
 }
 task plain { command = "/bin/true" }
+task sick {
+	kind = service
+	command = "/bin/sleep 1000"
+	restart_limit = 2
+	backoff = { 1s, 8s }
+	health { command = "/bin/false"  interval = 1s  timeout = 1s  failures = 2  restart = true  start_period = 1s }
+}
 EOF
 
 st() {
@@ -162,6 +172,52 @@ is "no probe of an inactive task" "$(nreq /health)" "$n"
 is "status: health null while inactive" "$(st web .health)" "-"
 check "deactivate the rest" ctl -y deactivate refused cmd
 is "the daemon is healthy again" "$(ctl --json health | head -n 1 | jq -r .status)" ok
+
+# --- health restarts are crashes: backoff, restart_limit, failed ---------------
+
+# epoch TIME: seconds since the epoch, to the millisecond
+epoch() {
+	date -d "$1" +%s.%3N
+}
+
+# gap A B: the seconds from the end of run A to the start of run B of sick
+gap() {
+	e=$(ctl --json history sick -n 100 | jq -r "select(.run == $1) | .ended")
+	s=$(ctl --json history sick -n 100 | jq -r "select(.run == $2) | .started")
+	awk -v e="$(epoch "$e")" -v s="$(epoch "$s")" 'BEGIN { printf "%.3f", s - e }'
+}
+
+sick_ev() {
+	ctl --json events --task sick -n 1000 | jq -c --arg e "$1" 'select(.event == $e)'
+}
+
+check "activate sick (its probe always fails)" ctl activate sick
+check "sick: failed after restart_limit health restarts" wait_for 60 sh -c \
+    "[ \"\$($MAINTCTL -s $SOCK --json status sick | jq -r .state)\" = failed ]"
+is "three runs: the first and restart_limit (2) restarts" \
+    "$(sick_ev run-started | wc -l | tr -d ' ')" 3
+is "three health-restart events" "$(sick_ev health-restart | wc -l | tr -d ' ')" 3
+is "a crash-loop event saying why" \
+    "$(sick_ev crash-loop | jq -c '[.detail.crashes, .detail.reason]')" \
+    '[3,"it failed its health probes"]'
+ctl --json history sick -n 100 | jq -r .run | sort -n >"$T/runs"
+r1=$(sed -n 1p "$T/runs")
+r2=$(sed -n 2p "$T/runs")
+r3=$(sed -n 3p "$T/runs")
+g=$(gap "$r1" "$r2")
+check "the first restart waited its backoff (1s): $g s" \
+    awk -v g="$g" 'BEGIN { exit !(g >= 0.95) }'
+g=$(gap "$r2" "$r3")
+check "the second waited twice as long (2s): $g s" \
+    awk -v g="$g" 'BEGIN { exit !(g >= 1.95) }'
+is "nothing of sick runs" "$(st sick .pid)" null
+ctl --json health >"$T/o" 2>&1
+like "the daemon's health: degraded by the failed task" "$(cat "$T/o")" \
+    'degraded: 1 failed task'
+check "restart sick by hand: it runs again" ctl restart sick
+check "... running" wait_for 10 sh -c \
+    "[ \"\$($MAINTCTL -s $SOCK --json status sick | jq -r .state)\" = running ]"
+check "deactivate sick" ctl deactivate sick
 
 # --- the binaries -------------------------------------------------------------
 

@@ -6,11 +6,14 @@
 # refused with ERR guard unless --force; a condition that holds lets the
 # runs go; the global start_when is the default of every task; plans,
 # show and metrics say it; bad conditions are config errors.  The host's
-# load is never below 0, and always below 100000.
+# load is never below 0, and always below 100000.  disk_free(PATH) (bytes
+# or %), pressure(cpu|memory|io) (PSI avg10, where the kernel has it) and
+# uptime each let a run go when they hold and refuse it, saying the
+# figure, when they do not.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 20
+plan 34
 
 write_conf <<'EOF'
 start_when = { "load1 < 0" }
@@ -21,7 +24,18 @@ task always {
 	start_when = { "load1 < 100000", "mem_available > 1M" }
 }
 task inherits { command = "/bin/true" }
+task disk-ok { command = "/bin/true"  start_when = { "disk_free(/) > 1", "disk_free(/) >= 0%" } }
+task disk-full { command = "/bin/true"  start_when = { "disk_free(/) < 1" } }
+task disk-pct { command = "/bin/true"  start_when = { "disk_free(/) < 0%" } }
+task up-ok { command = "/bin/true"  start_when = { "uptime > 1s" } }
+task up-young { command = "/bin/true"  start_when = { "uptime < 1s" } }
 EOF
+if [ -r /proc/pressure/cpu ]; then
+	cat >>"$CONF" <<'EOF'
+task psi-ok { command = "/bin/true"  start_when = { "pressure(cpu) <= 100", "pressure(memory) <= 100%", "pressure(io) <= 100" } }
+task psi-high { command = "/bin/true"  start_when = { "pressure(io) < 0" } }
+EOF
+fi
 
 st() {
 	ctl --json status "$1" | jq -r "$2"
@@ -56,6 +70,26 @@ is "a manual run: refused (exit 1)" "$?" 1
 like "... ERR guard with the reason" "$(cat "$T/o")" \
     '^maintctl: guard: load1 [0-9.]+ >= 0 \(--force runs it anyway\)$'
 check "--force runs it" ctl run inherits --force --wait
+
+# refused: ERR guard, the figure and the condition; allowed: it runs
+refused() {
+	ctl run "$1" >"$T/o" 2>&1
+	is "$1: a manual run is refused (exit 1)" "$?" 1
+	like "... saying why" "$(cat "$T/o")" "^maintctl: guard: $2 \\(--force runs it anyway\\)\$"
+}
+check "disk_free holds: the run goes" ctl run disk-ok --wait
+refused disk-full 'disk_free\(/\) [0-9.]+[MG]? >= 1'
+refused disk-pct 'disk_free\(/\) [0-9.]+% >= 0%'
+check "uptime holds: the run goes" ctl run up-ok --wait
+refused up-young 'uptime [0-9dhms ]+ >= 1s'
+like "show: the conditions as written" "$(ctl --json show disk-pct | jq -c .start_when)" \
+    '["disk_free(/) < 0%"]'
+if [ -r /proc/pressure/cpu ]; then
+	check "pressure holds: the run goes" ctl run psi-ok --wait
+	refused psi-high 'pressure\(io\) [0-9.]+% >= 0%'
+else
+	skip "no PSI on this kernel"; skip "no PSI"; skip "no PSI"
+fi
 check "deactivate" ctl -y deactivate never always
 
 printf 'task a { command = "/bin/true"  start_when = { "load2 < 1", "load1 ~ 3", "mem_available > lots" } }\n' \
@@ -64,5 +98,19 @@ printf 'task a { command = "/bin/true"  start_when = { "load2 < 1", "load1 ~ 3",
 is "bad conditions: config errors" "$?" 1
 like "... naming the bad one" "$(cat "$T/n.out")" \
     "unknown metric 'load2'.*"
+printf 'task a { command = "/bin/true"  start_when = { "disk_free(var) > 1G" } }\n' \
+    >"$T/bad.conf"
+"$MAINTD" -n -c "$T/bad.conf" >"$T/n.out" 2>&1
+like "disk_free of a relative path: a config error" "$(cat "$T/n.out")" \
+    "bad.conf:1: start_when: 'disk_free\\(var\\) > 1G': disk_free needs an absolute path"
+if [ ! -r /proc/pressure/io ]; then
+	printf 'task a { command = "/bin/true"  start_when = { "pressure(io) < 50" } }\n' \
+	    >"$T/bad.conf"
+	"$MAINTD" -n -c "$T/bad.conf" >"$T/n.out" 2>&1
+	like "pressure without PSI: a config error naming the file" \
+	    "$(cat "$T/n.out")" "/proc/pressure/io"
+else
+	skip "the kernel has PSI: its absence cannot be seen here"
+fi
 
 done_testing

@@ -7,11 +7,15 @@
 # loads, and maintd -n fails on it; a name defined twice names both
 # places; show says where a task comes from; as root, a drop-in another
 # user could change is refused; a drop-in written with write-then-rename
-# is taken within 2 s, without SIGHUP.
+# is taken within 2 s, without SIGHUP.  As root, files a user could plant
+# are never read: a symbolic link (to a root-only file: its content in no
+# error), a FIFO (no hang, for maintd -n or the daemon), a hard link, a
+# discover directory others may write even with the sticky bit; and a
+# drop-in or manifest others can read that holds a secret is refused.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 29
+plan 54
 
 D=$T/tasks.d
 mkdir -m 755 "$D"
@@ -135,9 +139,77 @@ EOF
 	is "a drop-in owned by nobody: the reload is refused" "$?" 1
 	like "... saying why" "$(cat "$T/r")" "$D/theirs.conf: refusing: owned by uid"
 	rm -f "$D/theirs.conf"
+
+	# --- files a user could plant: never read --------------------------------
+
+	# tctl ARGS: maintctl, bounded (a daemon stuck on a FIFO never answers)
+	tctl() {
+		timeout 10 "$MAINTCTL" -s "$SOCK" "$@"
+	}
+	# planted NAME DESCRIPTION WHY: a reload with NAME in $D is refused
+	# with WHY; the daemon still answers; then NAME goes
+	planted() {
+		tctl reload >"$T/r" 2>&1
+		is "$2: the reload is refused" "$?" 1
+		like "... saying why" "$(cat "$T/r")" "$D/$1:( )?$3"
+		check "... and the daemon answers" tctl ping
+		rm -f "$D/$1"
+	}
+	# a root-only file, as /etc/shadow is
+	printf 'root:SECRET-%s:19000:0:99999:7:::\n' "$$" >"$T/shadow"
+	chmod 600 "$T/shadow"
+	ln -s "$T/shadow" "$D/shadow.conf"
+	timeout 20 "$MAINTD" -n -c "$CONF" >"$T/n.out" 2>&1
+	like "maintd -n: a symbolic link is refused, not followed" "$(cat "$T/n.out")" \
+	    "^$D/shadow.conf: refusing: a symbolic link"
+	planted shadow.conf "a symbolic link to a root-only file" "refusing: a symbolic link"
+	check_fails "... whose content is in no error, log or event" grep -rq "SECRET-$$" \
+	    "$T/n.out" "$T/r" "$T/daemon.log"
+	check_fails "... nor in maintctl log, as anyone may read it" sh -c \
+	    "timeout 10 $MAINTCTL -s $SOCK log -n 1000 | grep -q SECRET-$$"
+
+	mkfifo "$D/fifo.conf"
+	timeout 10 "$MAINTD" -n -c "$CONF" >"$T/n.out" 2>&1
+	is "maintd -n: a FIFO does not hang it (exit 1)" "$?" 1
+	like "... it is refused" "$(cat "$T/n.out")" "^$D/fifo.conf: refusing: not a regular file \\(a FIFO\\)"
+	planted fifo.conf "a FIFO" "refusing: not a regular file \\(a FIFO\\)"
+
+	printf 'task linked { command = "/bin/true" }\n' >"$T/linked.conf"
+	chmod 644 "$T/linked.conf"
+	ln "$T/linked.conf" "$D/linked.conf"
+	planted linked.conf "a hard link to a file of root's" "refusing: 2 hard links"
+
+	put secret.conf <<'EOF'
+task withpw {
+	command = "/bin/true"
+	environment = { "API_TOKEN=abc" }
+}
+EOF
+	planted secret.conf "a drop-in others can read, with a secret" \
+	    "3: environment: a secret in the environment, and the file is readable by others \\(mode 0644\\): refusing it \\(chmod o-r $D/secret.conf\\)"
+	put secret.json <<'EOF'
+{ "name": "pw", "tags": ["maintenance"],
+  "maintenance": { "command": "/bin/true",
+                   "health": { "url": "http://u:pw@127.0.0.1:9/" } } }
+EOF
+	planted secret.json "a manifest others can read, with a password in a URL" \
+	    "maintenance.health.url: url: a password in the URL"
+
+	chmod 1777 "$D"
+	tctl reload >"$T/r" 2>&1
+	is "a discover directory others may write (sticky): refused" "$?" 1
+	like "... naming it" "$(cat "$T/r")" "refusing: directory $D writable by others \\(mode 1777\\)"
+	chmod 755 "$D"
+	chown nobody "$D"
+	tctl reload >"$T/r" 2>&1
+	is "a discover directory a user owns: refused" "$?" 1
+	like "... naming it" "$(cat "$T/r")" "refusing: directory $D owned by uid $(id -u nobody)"
+	chown root "$D"
+	check "the files gone, a reload goes through" tctl reload
 else
-	skip "a daemon not running as root trusts its user's files"
-	skip "a daemon not running as root trusts its user's files"
+	for _ in $(seq 27); do
+		skip "a daemon not running as root trusts its user's files"
+	done
 fi
 
 done_testing

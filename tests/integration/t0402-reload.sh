@@ -33,7 +33,7 @@ EOF
 
 BASE="task keep { kind = service  command = \"/bin/sleep 9401.$TAG\" }
 task gone { kind = service  command = \"sleep 9402.$TAG & sleep 9403.$TAG & wait\"  shell = true }
-task slow { command = \"sleep 2; echo old\"  shell = true }
+task slow { command = \"while [ ! -e $T/slow-go ]; do sleep 0.05; done; echo old\"  shell = true }
 task svc { kind = service  command = \"/bin/sleep 9404.$TAG\"  restart_on_change = true }
 task waits { command = \"/bin/true\"  every = 1s  start_when = { \"load1 < 0\" } }
 preset both { tasks = { \"keep\", \"svc\" } }
@@ -54,7 +54,7 @@ check "the services run" wait_for 10 sh -c \
     "[ -n \"\$(pgrep -f 'sleep 9401\\.$TAG')\" ] && [ -n \"\$(pgrep -f 'sleep 9403\\.$TAG')\" ] && [ -n \"\$(pgrep -f 'sleep 9404\\.$TAG')\" ]"
 keep=$(st keep .pid)
 svc=$(st svc .pid)
-check "slow: a run that takes 2 s" ctl run slow
+check "slow: a run that goes on until told (slow-go)" ctl run slow
 check "waits: waiting for start_when" wait_for 10 sh -c \
     "[ \"\$($MAINTCTL -s $SOCK --json status waits | jq -r .state)\" = waiting ]"
 
@@ -93,6 +93,7 @@ check "a changed service with restart_on_change: restarted" wait_for 10 sh -c \
     "p=\$($MAINTCTL -s $SOCK --json status svc | jq -r .pid); [ \"\$p\" != null ] && [ \"\$p\" != $svc ]"
 is "... still active" "$(st svc .active)" true
 is "a changed oneshot: its running child goes on" "$(st slow .state)" running
+touch "$T/slow-go"
 check "... to its end, under the old definition" wait_for 10 sh -c \
     "[ \"\$($MAINTCTL -s $SOCK --json status slow | jq -r .state)\" = idle ]"
 is "... which printed what the old one prints" "$(ctl logs slow -n 1 | sed 's/.*] //')" old

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -307,6 +308,65 @@ test_root_rules(void **state)
 	strv_free(errors);
 }
 
+/* start_when conditions: each metric, its value, and what is refused. */
+static void
+test_conditions(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 metric;	/* -1: refused */
+		double		 value;
+		const char	*path;
+		bool		 percent;
+	} cases[] = {
+		{ "load1 < 4.5", GM_LOAD1, 4.5, "", false },
+		{ "  load15>=2", GM_LOAD15, 2, "", false },
+		{ "mem_available > 512M", GM_MEM_AVAILABLE, 536870912, "", false },
+		{ "disk_free(/var/lib) > 10G", GM_DISK_FREE, 10737418240.0,
+		    "/var/lib", false },
+		{ "disk_free(/a b) >= 15%", GM_DISK_FREE, 15, "/a b", true },
+		{ "pressure(cpu) < 20", GM_PRESSURE_CPU, 20, "", false },
+		{ "pressure(memory) < 2.5%", GM_PRESSURE_MEMORY, 2.5, "", false },
+		{ "pressure(io) <= 100", GM_PRESSURE_IO, 100, "", false },
+		{ "uptime > 10m", GM_UPTIME, 600, "", false },
+		{ "uptime > 1h30m", GM_UPTIME, 5400, "", false },
+		{ "disk_free(var) > 1G", -1, 0, "", false },
+		{ "disk_free() > 1G", -1, 0, "", false },
+		{ "disk_free > 1G", -1, 0, "", false },
+		{ "disk_free(/) > 101%", -1, 0, "", false },
+		{ "disk_free(/) > lots", -1, 0, "", false },
+		{ "pressure(gpu) < 1", -1, 0, "", false },
+		{ "pressure(cpu) < 101", -1, 0, "", false },
+		{ "pressure(cpu < 1", -1, 0, "", false },
+		{ "uptime > soon", -1, 0, "", false },
+		{ "uptime ~ 1", -1, 0, "", false },
+		{ "load1 < 1 2", -1, 0, "", false },
+		{ "load1 <", -1, 0, "", false },
+		{ "(/) > 1", -1, 0, "", false },
+	};
+	struct guard_cond	c;
+	char			err[512];
+	size_t			i;
+	int			rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = conf_parse_cond(cases[i].text, &c, err, sizeof(err));
+		if (cases[i].metric == -1) {
+			if (rc != -1)
+				fail_msg("'%s' was taken", cases[i].text);
+			assert_non_null(strstr(err, cases[i].text));
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("'%s': %s", cases[i].text, err);
+		assert_int_equal(c.metric, cases[i].metric);
+		assert_true(c.value == cases[i].value);
+		assert_string_equal(c.path, cases[i].path);
+		assert_int_equal(c.percent, cases[i].percent);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -343,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_braces),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_root_rules),
+		cmocka_unit_test(test_conditions),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, setup, teardown);

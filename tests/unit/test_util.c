@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "redact.h"
 #include "util.h"
 
 static int64_t

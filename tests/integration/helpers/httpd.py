@@ -4,7 +4,10 @@ webhooks.  It writes its port to DIR/port and each request it gets as one
 JSON line to DIR/requests (time, method, path, headers, body).  What it
 answers on a path is the word in DIR/mode.NAME, where NAME is the first
 part of the path ("/health" -> mode.health), or 200 without that file:
-a status such as 200 or 500, or "hang" (no answer at all)."""
+a status such as 200 or 500, "hang" (no answer at all), "endless" (200
+and a body that never ends) or "huge" (200 and a Content-Length of 1 GB
+it goes on to send); for those two, how many bytes of the body were
+sent before the client closed is written to DIR/sent.NAME."""
 
 import json
 import os
@@ -44,10 +47,31 @@ class Handler(BaseHTTPRequestHandler):
         if m == "hang":
             time.sleep(3600)
             return
+        if m in ("endless", "huge"):
+            self.stream(m)
+            return
         self.send_response(int(m))
         self.send_header("Content-Length", "3")
         self.end_headers()
         self.wfile.write(b"ok\n")
+
+    def stream(self, m):
+        name = self.path.strip("/").split("/")[0].split("?")[0] or "root"
+        self.send_response(200)
+        if m == "huge":
+            self.send_header("Content-Length", str(1 << 30))
+        self.end_headers()
+        chunk, sent = b"x" * 65536, 0
+        try:
+            while sent < (1 << 30):
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        with open(os.path.join(DIR, "sent." + name + ".tmp"), "w") as f:
+            f.write(str(sent))
+        os.rename(os.path.join(DIR, "sent." + name + ".tmp"),
+                  os.path.join(DIR, "sent." + name))
 
     do_GET = answer
     do_POST = answer

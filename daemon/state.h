@@ -1,6 +1,10 @@
-/* maintd.h: the daemon's global state. */
-#ifndef MAINTD_H
-#define MAINTD_H
+/*
+ * state.h: the daemon's state, md (state.c): the config in force, the
+ * tasks, where its files are, halted or not, the weight in use.  Model
+ * layer: every layer above may read it.
+ */
+#ifndef MAINTD_STATE_H
+#define MAINTD_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +33,5 @@ struct maintd {
 };
 
 extern struct maintd	md;
-
-void	maintd_shutdown(void);
 
 #endif
