@@ -65,7 +65,7 @@ if is_root; then
 	check "the next one recorded counts those held back" \
 	    wait_for 20 suppressed_counted
 	is "... and the daemon logs each one" \
-	    "$(grep -c 'uid '"$nuid"' denied deactivate' "$T/daemon.log")" 30
+	    "$(grep -c 'uid '"$nuid"') denied deactivate' "$T/daemon.log")" 30
 else
 	for _ in 1 2 3 4 5 6 7; do
 		skip "denied requests need a client that is not root (needs root)"
