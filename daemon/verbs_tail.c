@@ -56,7 +56,7 @@ struct tailer {
 	uint64_t		 run;		/* run --wait: only this run */
 	bool			 bare;		/* run --wait: the text alone */
 	bool			 json, follow;
-	bool			 scanning;	/* counted in nscans */
+	bool			 scanning;	/* verbs_scan_begin() counted it */
 	bool			 caught;	/* past the request's scan */
 	struct verbs_span	 sp;
 	struct verbs_grep	*g;
