@@ -44,14 +44,16 @@ ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
 ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
+		  daemon/tz.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
 		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
-		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
+		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
+		  daemon/event.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
-		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
+		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
 		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
 		  daemon/conf_read.c daemon/conf_file.c \
@@ -73,9 +75,9 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log redact
-T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
-T_cron		= cron
-T_cron_table	= cron
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_cron		= cron tz
+T_cron_table	= cron tz
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8

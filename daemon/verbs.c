@@ -26,6 +26,7 @@
 #include "store.h"
 #include "supervise.h"
 #include "table.h"
+#include "tz.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -354,9 +355,10 @@ task_status_json(const struct task *t)
 	    1000) : NULL);
 	json_object_object_add(o, "restarts", json_object_new_int(
 	    (int)t->restarts));
+	/* in the task's time zone, as its schedule reads */
 	json_object_object_add(o, "next_run", t->next_tick == 0 ? NULL :
-	    json_object_new_string(fmt_rfc3339(t->next_tick, buf,
-	    sizeof(buf))));
+	    json_object_new_string(fmt_rfc3339_tz(t->next_tick,
+	    t->conf->timezone, buf, sizeof(buf))));
 	json_object_object_add(o, "current", task_busy(t) ?
 	    run_json(&t->cur) : NULL);
 	json_object_object_add(o, "last", t->last != NULL ? run_json(t->last) :
@@ -516,12 +518,9 @@ verb_status(struct client *c, struct request *r)
 			nrunning++;
 		snprintf(pid, sizeof(pid), "%d", (int)t->cur.pid);
 		snprintf(rs, sizeof(rs), "%u", t->restarts);
-		if (t->next_tick > 0) {
-			struct tm tm;
-
-			localtime_r(&t->next_tick, &tm);
-			strftime(next, sizeof(next), "%m-%d %H:%M", &tm);
-		}
+		if (t->next_tick > 0)
+			fmt_time_tz_short(t->next_tick, t->conf->timezone,
+			    next, sizeof(next));
 		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
 		    activation_text(t, act, sizeof(act)), verbs_state(t),
 		    health_status_name(t), task_busy(t) ? pid : "-",
@@ -642,6 +641,7 @@ task_show_json(struct client *c, const struct task *t)
 	    tc->environment));
 	json_object_object_add(o, "tags", verbs_strv(tc->tags));
 	json_object_object_add(o, "schedule", jstr_or_null(tc->schedule));
+	json_object_object_add(o, "timezone", jstr_or_null(tc->timezone));
 	json_object_object_add(o, "every_s", tc->every_ms ?
 	    json_object_new_int64(tc->every_ms / 1000) : NULL);
 	json_object_object_add(o, "timeout_s", tc->timeout_ms ?
@@ -717,6 +717,20 @@ task_show_json(struct client *c, const struct task *t)
 	return o;
 }
 
+/* show's next_run: RFC 3339 in the task's zone, and the zone's abbreviation. */
+static char *
+next_text(time_t t, const char *zone, char *buf, size_t len)
+{
+	struct tm	tm;
+	size_t		n;
+
+	fmt_rfc3339_tz(t, zone, buf, len);
+	n = strlen(buf);
+	if (tz_local(t, zone, &tm) == 0 && n + 1 < len)
+		strftime(buf + n, len - n, " %Z", &tm);
+	return buf;
+}
+
 /* Show the JSON object as "key: value" lines for people. */
 static void
 show_text(struct client *c, struct json_object *o)
@@ -746,6 +760,7 @@ verb_show(struct client *c, struct request *r)
 	struct json_object	*o, *a;
 	const char		*lines[10], *p;
 	size_t			 n, i;
+	char			 next[80];
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
@@ -763,6 +778,10 @@ verb_show(struct client *c, struct request *r)
 		client_json(c, o);
 	else {
 		json_object_object_del(o, "last_output");
+		if (t->next_tick > 0)
+			json_object_object_add(o, "next_run",
+			    json_object_new_string(next_text(t->next_tick,
+			    t->conf->timezone, next, sizeof(next))));
 		show_text(c, o);
 		for (i = 0; i < n; i++)
 			client_data(c, "%-18s %s", i == 0 ? "last_output" : "",
