@@ -106,7 +106,7 @@ time.sleep(120)
 EOF
 EXTRA_PIDS="$EXTRA_PIDS $!"
 check "a client that never reads is dropped after client_timeout" \
-    wait_for 30 sh -c "grep -q 'does not read its replies' '$T/daemon.log'"
+    wait_for 60 sh -c "grep -q 'does not read its replies' '$T/daemon.log'"
 rss=$(kb VmRSS)
 if sanitized; then
 	skip "memory: a sanitizer's build"
