@@ -234,7 +234,7 @@ is "wa: deactivated by who deleted it" \
     "root (uid 0)"
 is "wb (not the window's) is still active" "$(st wb .active)" true
 is "window-closed says why" "$(ev window-closed .detail.reason)" \
-    '"deleted by uid 0"'
+    '"deleted by root (uid 0)"'
 is "window-deleted: it was open" "$(ev window-deleted .detail.was_open)" true
 is "soon is gone" "$(wl soon .window)" ""
 
