@@ -64,7 +64,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c \
 		  daemon/etcd.c daemon/fleet_kv.c daemon/fleet_node.c \
 		  daemon/fleet_lock.c daemon/fleet_roll.c daemon/fleet.c \
-		  daemon/verbs_fleet.c \
+		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c \
+		  daemon/redact.c daemon/peer.c \
 		  daemon/expect.c daemon/alert.c daemon/store_ledger.c \
 		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
@@ -76,7 +77,7 @@ DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
-T_util		= util log
+T_util		= util log redact
 T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
 T_cron		= cron tz
 T_cron_table	= cron tz

@@ -103,7 +103,7 @@ like "list --json: w1's next is a Sunday 02:30 in New York" \
     "$(TZ=America/New_York date -d "$(wl w1 .next)" '+%a %H:%M')" '^Sun 02:30$'
 is "event window-created, with the actor" \
     "$(ev window-created '[.actor, .detail]')" \
-    '["uid 0",{"window":"w1","preset":"wq","schedule":"30 2 * * 0","timezone":"America/New_York","duration":"2h","fleet":null,"max_parallel":null,"slot_duration":null,"imported":false}]'
+    '["root (uid 0)",{"window":"w1","preset":"wq","schedule":"30 2 * * 0","timezone":"America/New_York","duration":"2h","fleet":null,"max_parallel":null,"slot_duration":null,"imported":false}]'
 
 # --- refusals: one ERR line each -------------------------------------------
 
@@ -165,7 +165,7 @@ like "export: unknown" "$(raw 'window export nosuch')" \
     "^ERR unknown-window no window named 'nosuch'\$"
 is "delete w1" "$(raw 'window delete w1')" "OK window w1 deleted"
 is "event window-deleted" "$(ev window-deleted '[.actor, .detail]')" \
-    '["uid 0",{"window":"w1","was_open":false}]'
+    '["root (uid 0)",{"window":"w1","was_open":false}]'
 is "w1 is gone" "$(nwindows)" 1
 check "import the file" ctl window import "$T/w1.json"
 is "round trip: export gives the same" "$(ctl window export w1)" \
@@ -231,10 +231,10 @@ is "delete the open window" "$(raw 'window delete soon')" \
 check "wa: deactivated" wait_for 10 inactive wa
 is "wa: deactivated by who deleted it" \
     "$(ctl --json events --task wa -n 100000 | jq -r 'select(.event == "deactivated") | .actor' | tail -1)" \
-    "uid 0"
+    "root (uid 0)"
 is "wb (not the window's) is still active" "$(st wb .active)" true
 is "window-closed says why" "$(ev window-closed .detail.reason)" \
-    '"deleted by uid 0"'
+    '"deleted by root (uid 0)"'
 is "window-deleted: it was open" "$(ev window-deleted .detail.was_open)" true
 is "soon is gone" "$(wl soon .window)" ""
 
