@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "after.h"
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
@@ -95,6 +96,14 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 			log_info("%s: waiting: %s", t->conf->name, err);
 			t->waiting = true;
 			t->wait_trigger = TR_WINDOW;
+		} else if (!task_busy(t) &&
+		    after_check(t, err, sizeof(err)) == -1) {
+			/* sched.c starts it as a run ends, deps.c as a
+			 * service it is after comes up */
+			log_info("%s: waiting: %s", t->conf->name, err);
+			t->waiting = true;
+			t->wait_trigger = trig;
+			t->wait_code = "after-timeout";
 		} else if (!task_busy(t)) {
 			/* a service that could not be started (fork failed)
 			 * is tried again after its backoff, as if it crashed */

@@ -212,6 +212,10 @@ check_refs(struct config *conf, char ***bad)
 			mark(bad, &nbad, p->file, conf->path, &nmain);
 		}
 	}
+	v = conf_deps_check(conf, byname);
+	for (j = 0; v != NULL && v[j] != NULL; j++)
+		mark(bad, &nbad, v[j], conf->path, &nmain);
+	strv_free(v);
 	free(byname);
 	for (i = 0; i < conf->nwindows; i++) {
 		struct window_conf *w = &conf->windows[i];
@@ -512,5 +516,8 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    a->overlap_queue == b->overlap_queue &&
 	    a->restart_on_change == b->restart_on_change &&
 	    a->late_after_ms == b->late_after_ms &&
-	    streq(a->runbook, b->runbook) && requires_same(a, b);
+	    streq(a->runbook, b->runbook) && requires_same(a, b) &&
+	    strveq(a->after, b->after) &&
+	    strveq(a->on_success, b->on_success) &&
+	    strveq(a->on_failure, b->on_failure);
 }

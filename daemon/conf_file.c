@@ -339,6 +339,9 @@ task_conf_free(struct task_conf *t)
 	free(t->schedule);
 	free(t->timezone);
 	strv_free(t->conflicts);
+	strv_free(t->after);
+	strv_free(t->on_success);
+	strv_free(t->on_failure);
 	for (i = 0; i < t->nrequires; i++)
 		free(t->requires[i].task);
 	free(t->requires);
@@ -425,6 +428,12 @@ load_task(struct task_conf *t, cfg_t *sec)
 	t->environment = getlist(sec, "environment");
 	t->tags = getlist(sec, "tags");
 	t->conflicts = getlist(sec, "conflicts");
+	t->after = getlist(sec, "after");
+	t->on_success = getlist(sec, "on_success");
+	t->on_failure = getlist(sec, "on_failure");
+	t->after_line = conf_err_line(sec, "after");
+	t->on_success_line = conf_err_line(sec, "on_success");
+	t->on_failure_line = conf_err_line(sec, "on_failure");
 	t->schedule = getstr(sec, "schedule");
 	if (t->schedule != NULL)
 		(void)cron_parse(t->schedule, &t->cron, (char[128]){ 0 }, 128);

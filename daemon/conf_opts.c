@@ -624,6 +624,9 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("late_after", NULL, ND), v_duration },
 	{ "task", CFG_STR("runbook", NULL, ND), v_line },
 	{ "task", CFG_SEC("requires", requires_opts, CFGF_MULTI), NULL },
+	{ "task", CFG_STR_LIST("after", NULL, ND), v_name },
+	{ "task", CFG_STR_LIST("on_success", NULL, ND), v_name },
+	{ "task", CFG_STR_LIST("on_failure", NULL, ND), v_name },
 
 	{ "requires", CFG_STR("task", NULL, ND), v_name },
 	{ "requires", CFG_STR("ok_within", NULL, ND), v_duration },

@@ -285,7 +285,7 @@ probe_start(void *arg)
 	tc = *t->conf;
 	tc.argv = t->conf->health.command;
 	tc.shell = false;
-	if (spawn_run(&tc, md.conf, 0, false, false, -1, 0, &res, err,
+	if (spawn_run(&tc, md.conf, 0, false, false, -1, 0, NULL, &res, err,
 	    sizeof(err)) == -1) {
 		verdict(t, false, err, 0);
 		return;

@@ -31,6 +31,7 @@
 #include "ev.h"
 #include "ledger.h"
 #include "log.h"
+#include "deps.h"
 #include "discover.h"
 #include "event.h"
 #include "fleet.h"
@@ -216,6 +217,7 @@ on_term(int signo, void *arg)
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
 	sched_stop();
+	deps_stop();
 	ledger_stop();
 	health_stop();
 	supervise_shutdown();
@@ -526,6 +528,7 @@ main(int argc, char *argv[])
 	supervise_init();
 	ledger_init();		/* before sched_init(): see ledger.c */
 	sched_init();
+	deps_init();
 	health_init();
 	notify_init();
 	discover_init();

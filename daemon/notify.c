@@ -253,7 +253,7 @@ run_of(const char *task, struct json_object *ev)
 	const struct task	*t;
 	const struct run	*r;
 	const char		*lines[STDERR_LINES];
-	char			 res[300];
+	char			 res[300], trig[120];
 	size_t			 i, n;
 
 	if (task == NULL || (t = task_find(&md.tasks, task)) == NULL ||
@@ -265,7 +265,7 @@ run_of(const char *task, struct json_object *ev)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)r->id));
 	json_object_object_add(o, "trigger",
-	    json_object_new_string(trigger_name(r->trigger)));
+	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	json_object_object_add(o, "result",
 	    json_object_new_string(run_result(r, res, sizeof(res))));
 	json_object_object_add(o, "exit", r->failure[0] == '\0' &&

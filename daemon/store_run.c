@@ -141,12 +141,14 @@ store_run_start(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st;
 	uint64_t	 id;
+	char		 trig[120];
 
 	if (!store_db_ready() || (st = store_db_stmt(&st_run_insert)) == NULL)
 		return fallback();
 	id = next_id++;
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, trigger_name(r->trigger), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, run_trigger(r, trig, sizeof(trig)), -1,
+	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, r->dry_run);
 	sqlite3_bind_double(st, 4, store_ts(&r->start));
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)id);
@@ -188,7 +190,7 @@ static int
 run_end_write(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st = store_db_stmt(&st_run_end);
-	char		 res[300];
+	char		 res[300], trig[120];
 
 	if (st == NULL)
 		return -1;
@@ -209,7 +211,8 @@ run_end_write(const char *task, const struct run *r)
 	sqlite3_bind_double(st, 8, (double)(r->utime_ms + r->stime_ms) / 1000);
 	sqlite3_bind_int64(st, 9, r->maxrss_kb);
 	sqlite3_bind_text(st, 10, task, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, trigger_name(r->trigger), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, run_trigger(r, trig, sizeof(trig)), -1,
+	    SQLITE_TRANSIENT);
 	if (r->pid > 0)
 		sqlite3_bind_int(st, 12, (int)r->pid);
 	sqlite3_bind_int(st, 13, r->dry_run);
@@ -384,17 +387,6 @@ store_last_run(const char *task)
 	return t;
 }
 
-static enum trigger
-trigger_parse(const char *s)
-{
-	enum trigger	t;
-
-	for (t = TR_MANUAL; t <= TR_WINDOW; t++)
-		if (s != NULL && strcmp(s, trigger_name(t)) == 0)
-			return t;
-	return TR_MANUAL;
-}
-
 /*
  * A finished run as the store has it, made a struct run again: what
  * run_result() and the status of a task say of it reads as it did when
@@ -414,7 +406,7 @@ run_from_row(sqlite3_stmt *st, struct run *r)
 	r->cg_watch = -1;
 	r->done = true;
 	r->id = (uint64_t)sqlite3_column_int64(st, 1);
-	r->trigger = trigger_parse((const char *)sqlite3_column_text(st, 2));
+	run_trigger_parse(r, (const char *)sqlite3_column_text(st, 2));
 	r->pid = (pid_t)sqlite3_column_int(st, 3);
 	r->dry_run = sqlite3_column_int(st, 4) != 0;
 	d = sqlite3_column_double(st, 5);

@@ -292,11 +292,11 @@ static struct json_object *
 run_json(const struct run *r)
 {
 	struct json_object	*o = json_object_new_object();
-	char			 buf[300];
+	char			 buf[300], trig[120];
 
 	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
 	json_object_object_add(o, "trigger",
-	    json_object_new_string(trigger_name(r->trigger)));
+	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	json_object_object_add(o, "pid", json_object_new_int(r->pid));
 	json_object_object_add(o, "started",
 	    json_object_new_string(fmt_rfc3339(r->start.tv_sec, buf,
@@ -737,6 +737,7 @@ task_show_json(struct client *c, const struct task *t)
 	json_object_object_add(o, "late_after_s", tc->late_after_ms > 0 ?
 	    json_object_new_int64(tc->late_after_ms / 1000) : NULL);
 	json_object_object_add(o, "runbook", jstr_or_null(tc->runbook));
+	verbs_graph_edges(t, o);
 	return o;
 }
 

@@ -33,6 +33,9 @@ void	verb_logs(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
 /* (verbs_ledger.c) */
 void	verb_ledger(struct client *, struct request *);
+/* (verbs_graph.c); show's edges of t both ways, into o */
+void	verb_graph(struct client *, struct request *);
+void	verbs_graph_edges(const struct task *, struct json_object *o);
 
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);

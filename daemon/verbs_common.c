@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "after.h"
 #include "control.h"
 #include "ev.h"
 #include "event.h"
@@ -270,6 +271,7 @@ verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
     const char *actor)
 {
 	size_t	i;
+	char	why[256], line[300];
 
 	for (i = 0; i < p->nstop; i++) {
 		task_deactivate(p->stop[i], actor);
@@ -277,7 +279,14 @@ verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
 	}
 	for (i = 0; i < p->nstart; i++) {
 		(void)task_activate(p->start[i], ms, actor);
-		verbs_task_line(c, p->start[i], "activated");
+		/* a service or oneshot that waits on after says so */
+		if (p->start[i]->waiting && after_check(p->start[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(line, sizeof(line), "activated, waiting: %s",
+			    why);
+			verbs_task_line(c, p->start[i], line);
+		} else
+			verbs_task_line(c, p->start[i], "activated");
 	}
 }
 
