@@ -70,7 +70,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/expect.c daemon/alert.c daemon/store_ledger.c \
 		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c \
 		  daemon/depgraph.c daemon/conf_deps.c daemon/after.c daemon/deps.c \
-		  daemon/verbs_graph.c
+		  daemon/verbs_graph.c daemon/forecast.c daemon/verbs_forecast.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \

@@ -123,6 +123,24 @@ arm(struct task *t)
 	arm_tick(t, next);
 }
 
+time_t
+sched_upcoming(const struct task *t)
+{
+	struct timespec	ts;
+	time_t		base, next;
+	bool		every = t->conf->every_ms > 0;
+
+	if (t->conf->kind != KIND_PERIODIC || t->conf->cron.reboot)
+		return -1;
+	if (t->active && ev_timer_pending(&t->tick_timer))
+		return t->tick_base;	/* the tick its timer is set for */
+	/* as arm() would set it at an activation now */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	base = ts.tv_sec + (every && ts.tv_nsec > 0);
+	next = sched_next(t->conf, base);
+	return next;
+}
+
 /*
  * Runs that wait: for budget (tried again when a run ends) or for
  * start_when (tried again once a second while one waits, and never

@@ -36,6 +36,8 @@ void	verb_ledger(struct client *, struct request *);
 /* (verbs_graph.c); show's edges of t both ways, into o */
 void	verb_graph(struct client *, struct request *);
 void	verbs_graph_edges(const struct task *, struct json_object *o);
+/* (verbs_forecast.c) */
+void	verb_plan(struct client *, struct request *);
 
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);
