@@ -2,7 +2,8 @@
  * verbs_forecast.c: plan [--next DUR] [TASK... | --preset P]: every run
  * that the schedules and windows would start in the next DUR (24h), in
  * time order, with what would stop each now (forecast.c); --preset P:
- * as if P were applied now.  At most MAX_ROWS rows, then how many more.
+ * as if P were applied now.  At most -n N rows (MAX_ROWS), then how many
+ * more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,21 @@ verb_plan(struct client *c, struct request *r)
 	struct preset	 p;
 	struct table	 tb;
 	struct task	**v = NULL, **what_if = NULL;
-	size_t		 n = 0, nwhat_if = 0, i;
-	const char	*next = request_opt(r, "next"), *pname, *errstr;
+	size_t		 n = 0, nwhat_if = 0, i, max = MAX_ROWS;
+	const char	*next = request_opt(r, "next"), *pname, *errstr, *nv;
 	int64_t		 ms = 24LL * 3600 * 1000;
 	time_t		 now;
 	char		 span[32], more[64];
 	int		 rc;
 
+	if ((nv = request_opt(r, "n")) != NULL) {
+		max = (size_t)strtonum(nv, 1, MAX_ROWS, &errstr);
+		if (errstr != NULL) {
+			client_err(c, "usage", "-n %s: %s (1 to %d)", nv, errstr,
+			    MAX_ROWS);
+			return;
+		}
+	}
 	if (next != NULL && (parse_duration(next, &ms, &errstr) == -1 ||
 	    ms < 1000 || ms > MAX_SPAN_MS)) {
 		client_err(c, "usage", "--next %s: a duration from 1s to 366d "
@@ -96,7 +105,7 @@ verb_plan(struct client *c, struct request *r)
 		return;
 	now = time(NULL);
 	forecast_make(&f, v, n, what_if, nwhat_if, now,
-	    now + (time_t)(ms / 1000), MAX_ROWS);
+	    now + (time_t)(ms / 1000), max);
 	if (!client_json_mode(c))
 		table_init(&tb, 5, "TIME", "TASK", "TRIGGER", "STOP", "WHY");
 	for (i = 0; i < f.n; i++)
@@ -104,8 +113,8 @@ verb_plan(struct client *c, struct request *r)
 	if (!client_json_mode(c)) {
 		table_emit(&tb, c);
 		if (f.more > 0)
-			client_data(c, "... and %llu more (the first %d are "
-			    "listed)", (unsigned long long)f.more, MAX_ROWS);
+			client_data(c, "... and %llu more (the first %zu are "
+			    "listed)", (unsigned long long)f.more, max);
 	}
 	fmt_duration(ms, span, sizeof(span));
 	snprintf(more, sizeof(more), ", %llu more not listed",
