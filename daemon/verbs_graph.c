@@ -65,37 +65,39 @@ has_edges(const struct task_conf *tc)
 	return false;
 }
 
-/* Does any task have an edge to t? */
-static bool
-has_incoming(const struct task *t)
-{
-	size_t	i, j;
-	int	k;
-
-	for (i = 0; i < md.tasks.n; i++)
-		for (k = 0; k < E_NKINDS; k++)
-			for (j = 0; j < edge_count(md.tasks.v[i]->conf, k); j++)
-				if (strcmp(edge_to(md.tasks.v[i]->conf, k, j),
-				    t->conf->name) == 0)
-					return true;
-	return false;
-}
 
 struct walk {
 	struct client	*c;
 	bool		 dot, json;
 	bool		*seen;		/* by index in md.tasks: expanded */
+	size_t		*index;		/* md.tasks.byname's i: md.tasks.v's */
 };
 
+/* t's place in md.tasks.byname (names are unique): O(log n). */
 static size_t
-index_of(const struct task *t)
+byname_pos(const struct task *t)
 {
-	size_t	i;
+	size_t	lo = 0, hi = md.tasks.n, mid;
+	int	c;
 
-	for (i = 0; i < md.tasks.n; i++)
-		if (md.tasks.v[i] == t)
-			return i;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strcmp(md.tasks.byname[mid]->conf->name,
+		    t->conf->name)) == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return 0;
+}
+
+/* t's place in md.tasks.v. */
+static size_t
+index_of(const struct walk *w, const struct task *t)
+{
+	return w->index[byname_pos(t)];
 }
 
 static void
@@ -130,7 +132,7 @@ walk(struct walk *w, const struct task *t, int depth)
 	size_t			 j;
 	int			 k;
 
-	w->seen[index_of(t)] = true;
+	w->seen[index_of(w, t)] = true;
 	for (k = 0; k < E_NKINDS; k++)
 		for (j = 0; j < edge_count(t->conf, k); j++) {
 			to = edge_to(t->conf, k, j);
@@ -140,9 +142,9 @@ walk(struct walk *w, const struct task *t, int depth)
 			else
 				client_data(w->c, "%*s%s %s%s", 2 * (depth + 1),
 				    "", edge_names[k], to, o != NULL &&
-				    w->seen[index_of(o)] && has_edges(o->conf) ?
+				    w->seen[index_of(w, o)] && has_edges(o->conf) ?
 				    " (see above)" : "");
-			if (o != NULL && !w->seen[index_of(o)])
+			if (o != NULL && !w->seen[index_of(w, o)])
 				walk(w, o, depth + 1);
 		}
 }
@@ -159,8 +161,10 @@ void
 verb_graph(struct client *c, struct request *r)
 {
 	struct walk	 w;
-	struct task	*t = NULL;
-	size_t		 i, n = 0;
+	struct task	*t = NULL, *o;
+	bool		*incoming;
+	size_t		 i, j, n = 0;
+	int		 k;
 
 	if (r->nargs > 0 && (t = verbs_task(c, r->args[0])) == NULL)
 		return;
@@ -169,6 +173,17 @@ verb_graph(struct client *c, struct request *r)
 	w.json = client_json_mode(c);
 	w.dot = !w.json && request_has(r, "dot");
 	w.seen = xcalloc(md.tasks.n + 1, sizeof(*w.seen));
+	w.index = xcalloc(md.tasks.n + 1, sizeof(*w.index));
+	for (i = 0; i < md.tasks.n; i++)
+		w.index[byname_pos(md.tasks.v[i])] = i;
+	/* the tasks an edge comes to */
+	incoming = xcalloc(md.tasks.n + 1, sizeof(*incoming));
+	for (i = 0; i < md.tasks.n; i++)
+		for (k = 0; k < E_NKINDS; k++)
+			for (j = 0; j < edge_count(md.tasks.v[i]->conf, k); j++)
+				if ((o = task_find(&md.tasks,
+				    edge_to(md.tasks.v[i]->conf, k, j))) != NULL)
+					incoming[index_of(&w, o)] = true;
 	if (w.dot)
 		client_data(c, "digraph maintd {");
 	if (t != NULL)
@@ -176,8 +191,7 @@ verb_graph(struct client *c, struct request *r)
 	else {
 		/* the roots: tasks with edges that no edge comes to */
 		for (i = 0; i < md.tasks.n; i++)
-			if (has_edges(md.tasks.v[i]->conf) &&
-			    !has_incoming(md.tasks.v[i]))
+			if (has_edges(md.tasks.v[i]->conf) && !incoming[i])
 				root(&w, md.tasks.v[i]);
 		/* what a loop across relations leaves without a root */
 		for (i = 0; i < md.tasks.n; i++)
@@ -189,6 +203,8 @@ verb_graph(struct client *c, struct request *r)
 	for (i = 0; i < md.tasks.n; i++)
 		n += w.seen[i];
 	free(w.seen);
+	free(w.index);
+	free(incoming);
 	client_ok(c, "%zu tasks", n);
 }
 
