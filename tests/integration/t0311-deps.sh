@@ -9,11 +9,14 @@
 # chain:P#RUN in history and events, and MAINTD_PARENT_TASK, _RUN and
 # _RESULT in its environment; a failure starts on_failure; a chained run
 # chains on; a dry run's chains are dry runs, or skipped (an event) where
-# the task has no dry run; an active periodic parent fires its chain
-# once per run, and none once it is inactive.  after: a tick while the
-# task it is after runs waits, is missed after-timeout when the next
-# tick comes, and runs when the other ends (its start after the other's
-# end in history); a manual run is refused (ERR after) unless --force.
+# the task has no dry run; a chained run the policy refuses (a conflict)
+# is not started, a skipped event says why; an active periodic parent
+# fires its chain once per run, and none once it is inactive.  after: a
+# tick while the task it is after runs waits, is missed after-timeout
+# when the next tick comes, and runs when the other ends (its start
+# after the other's end in history); a oneshot activated meanwhile
+# waits and runs then; a manual run is refused (ERR after) unless
+# --force.
 # A service after a service starts once that one runs and is healthy
 # (activate says "waiting: after db"), is stopped when it stops, and
 # starts again when it is back.  graph (tree, --dot, --json) and show's
@@ -21,7 +24,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 71
+plan 80
 
 W=$T/w
 mkdir "$W"
@@ -153,6 +156,10 @@ task blocker {
 	shell = true
 }
 task dep { command = "/bin/true"  every = 1s  after = { "blocker" } }
+task once { command = "/bin/true"  after = { "blocker" } }
+task cp { command = "/bin/true"  on_success = { "cc" } }
+task cc { command = "/bin/true"  conflicts = { "holder" } }
+task holder { kind = service  command = "/bin/sleep 600" }
 task db {
 	kind = service
 	command = "/bin/sleep 600"
@@ -243,13 +250,29 @@ check "a tick of dep waited until its next: missed after-timeout" \
 is "no run of dep while blocker runs" "$(runs_of dep)" 0
 like "run dep by hand: ERR after" "$(raw 'run dep')" \
     '^ERR after after blocker: blocker is running \(run [0-9]+\) \(--force runs it anyway\)'
+like "activate a oneshot after blocker: it waits" "$(ctl activate once)" \
+    "once: activated, waiting: after blocker: blocker is running"
+is "... no run of once yet" "$(runs_of once)" 0
 touch "$W/go"
 check "blocker ends" wait_for 10 state_is blocker idle
+check "once runs once blocker has ended" wait_for 10 at_least once 1
+oend=$(epoch "$(ctl --json history once -n 1 | jq -r .started)")
 check "dep runs" wait_for 10 at_least dep 1
 bend=$(epoch "$(ctl --json history blocker -n 1 | jq -r .ended)")
 dstart=$(epoch "$(ctl --json history dep -n 1000 | jq -r .started | tail -n 1)")
 check "dep's first start is after blocker's end" le "$bend" "$dstart"
+check "... and once's" le "$bend" "$oend"
 check "deactivate dep" ctl deactivate dep
+
+# --- a chained run the policy refuses: not started, a skipped event --------
+
+check "activate holder (cc conflicts with it)" ctl activate holder
+check "run cp by hand" ctl run cp --wait
+prun=$(ctl --json history cp -n 1 | jq -r .run)
+check "cc is not started: a skipped event says conflict" wait_for 10 has_event cc \
+    ".event == \"skipped\" and .actor == \"chain:cp#$prun\" and (.detail.reason | test(\"^conflict: cc conflicts with active holder\"))"
+is "... and cc has no run" "$(runs_of cc)" 0
+check "deactivate holder" ctl deactivate holder
 
 # --- a service after a service --------------------------------------------
 
