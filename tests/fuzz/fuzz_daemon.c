@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "control.h"
+#include "deps.h"
 #include "discover.h"
 #include "ev.h"
 #include "event.h"
@@ -192,6 +193,7 @@ fuzz_daemon_start(const char *tasks_conf)
 	supervise_init();
 	ledger_init();
 	sched_init();
+	deps_init();
 	health_init();
 	notify_init();
 	discover_init();
