@@ -40,6 +40,7 @@ static const char *events[] = {
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
 	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
+	"regression",
 	"*", NULL
 };
 

@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "control.h"
+#include "cost.h"
 #include "ev.h"
 #include "log.h"
 #include "discover.h"
@@ -265,6 +266,26 @@ absolute(const char *path)
 	return s;
 }
 
+/*
+ * -X prune-at=@SECONDS: for tests only, and in no user documentation
+ * (see HACKING): the retention pass's clock is SECONDS since the epoch
+ * when it runs at start-up, and moves on with the real one from there.
+ */
+static void
+test_flag(const char *arg)
+{
+	double		 now = (double)time(NULL), at;
+	const char	*errstr = NULL;
+
+	at = strncmp(arg, "prune-at=@", 10) == 0 ? (double)strtonum(arg + 10,
+	    1, INT64_MAX, &errstr) : -1;
+	if (at == -1 || errstr != NULL) {
+		fprintf(stderr, "maintd: -X %s: not a test setting\n", arg);
+		exit(2);
+	}
+	store_prune_clock(at - now);
+}
+
 static void
 prune_fire(void *arg)
 {
@@ -391,7 +412,7 @@ main(int argc, char *argv[])
 	/* UTF-8 text stays readable in replies; control characters do not */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
 		(void)setlocale(LC_CTYPE, "");
-	while ((ch = getopt(argc, argv, "c:dfnp:s:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfnp:s:VX:")) != -1) {
 		switch (ch) {
 		case 'c':
 			cflag = optarg;
@@ -414,6 +435,9 @@ main(int argc, char *argv[])
 		case 'V':
 			print_version();
 			return 0;
+		case 'X':
+			test_flag(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -521,6 +545,7 @@ main(int argc, char *argv[])
 	discover_init();
 	store_recover();
 	supervise_load_last();	/* after recovery: the runs it closed */
+	cost_init();
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
 
@@ -573,6 +598,7 @@ maintd_shutdown(void)
 	output_reopen();	/* closes the log files */
 	metrics_final();
 	ev_timer_del(&prune_timer);
+	cost_stop();
 	store_close();
 	supervise_free();
 	cg_close();

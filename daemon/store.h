@@ -31,7 +31,13 @@ time_t	 store_last_run(const char *task);
 typedef void (*store_last_cb)(const char *task, const struct run *,
 	    void *arg);
 int	 store_last_runs(store_last_cb, void *arg);
+/*
+ * The retention pass (store_rollup.c): runs ended before the day of
+ * now - retention folded into daily roll-ups, then deleted; older events
+ * deleted.  store_prune_clock() moves its clock (maintd -X, tests only).
+ */
 void	 store_prune(int64_t retention_ms);
+void	 store_prune_clock(double offset_s);
 
 /*
  * Rows of history (newest first) and events (the newest, oldest first),
@@ -42,6 +48,19 @@ int	 store_history(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
 int	 store_events(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
+/*
+ * What runs cost since a time, runs and roll-ups together, a row per
+ * key (the task, or keys_json's [task, key] pairs: tags), the costliest
+ * first: key, runs, ok, ok_pct, duration_s, duration_p50_s,
+ * duration_p95_s, cpu_s, memory_peak_bytes, io_read_bytes,
+ * io_write_bytes.
+ */
+int	 store_report(double since, const char *keys_json, store_row_cb,
+	    void *arg);
+/* Each task's last n runs that ran, oldest first, in one query. */
+typedef void (*store_recent_cb)(const char *task, double duration_s,
+	    int64_t mem_peak, void *arg);
+int	 store_recent_runs(int n, store_recent_cb, void *arg);
 
 /* Presets made at run time: tasks is a JSON array of task names. */
 int	 store_preset_put(const char *name, const char *description,

@@ -69,6 +69,36 @@ static const char *migrations[] = {
 	"ALTER TABLE runs ADD COLUMN uid INTEGER;"
 	"ALTER TABLE runs ADD COLUMN pid_start INTEGER;"
 	"ALTER TABLE runs ADD COLUMN boot_id TEXT;",
+	/* 3: the ledger of what runs use, and the daily roll-ups of old
+	 * runs (store_rollup.c) */
+	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
+	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"
+	"ALTER TABLE runs ADD COLUMN mem_peak INTEGER;"
+	"ALTER TABLE runs ADD COLUMN io_read INTEGER;"
+	"ALTER TABLE runs ADD COLUMN io_write INTEGER;"
+	"ALTER TABLE runs ADD COLUMN psi_cpu_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_cpu_full REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_memory_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_memory_full REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_io_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_io_full REAL;"
+	"ALTER TABLE runs ADD COLUMN source TEXT;"
+	"ALTER TABLE runs ADD COLUMN memory_source TEXT;"
+	"ALTER TABLE runs ADD COLUMN io_source TEXT;"
+	"CREATE TABLE rollups ("
+	"  day INTEGER NOT NULL,"
+	"  task TEXT NOT NULL,"
+	"  runs INTEGER NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL,"
+	"  duration REAL NOT NULL,"
+	"  duration_p50 REAL,"
+	"  duration_p95 REAL,"
+	"  cpu REAL,"
+	"  mem_peak INTEGER,"
+	"  io_read INTEGER,"
+	"  io_write INTEGER,"
+	"  PRIMARY KEY (day, task)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

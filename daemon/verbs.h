@@ -73,5 +73,6 @@ struct json_object *verbs_probe_json(const struct task *);
 struct json_object *verbs_strv(char *const *);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);
+const char	*verbs_bytes(int64_t, char *buf, size_t len);
 
 #endif

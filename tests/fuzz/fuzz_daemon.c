@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "control.h"
+#include "cost.h"
 #include "discover.h"
 #include "ev.h"
 #include "event.h"
@@ -195,6 +196,7 @@ fuzz_daemon_start(const char *tasks_conf)
 	discover_init();
 	store_recover();
 	store_prune(md.conf->history_retention_ms);
+	cost_init();
 
 	memset(&ccf, 0, sizeof(ccf));
 	ccf.dispatch = verbs_dispatch;
@@ -247,6 +249,7 @@ fuzz_daemon_stop(void)
 	fleet_stop();
 	output_reopen();
 	metrics_final();
+	cost_stop();
 	store_close();
 	supervise_free();
 	cg_close();
