@@ -51,12 +51,12 @@ int	 store_events(const char *task, int limit, double since,
 /*
  * What runs cost since a time, runs and roll-ups together, a row per
  * key (the task, or keys_json's [task, key] pairs: tags), the costliest
- * first: key, runs, ok, ok_pct, duration_s, duration_p50_s,
+ * first: keyname (the key), runs, ok, ok_pct, duration_s, duration_p50_s,
  * duration_p95_s, cpu_s, memory_peak_bytes, io_read_bytes,
  * io_write_bytes.
  */
-int	 store_report(double since, const char *keys_json, store_row_cb,
-	    void *arg);
+int	 store_report(double since, const char *keys_json,
+	    const char *keyname, store_row_cb, void *arg);
 /* Each task's last n runs that ran, oldest first, in one query. */
 typedef void (*store_recent_cb)(const char *task, double duration_s,
 	    int64_t mem_peak, void *arg);

@@ -150,8 +150,8 @@ num_or_null(sqlite3_stmt *st, int col, int real)
 }
 
 int
-store_report(double since, const char *keys_json, store_row_cb cb,
-    void *arg)
+store_report(double since, const char *keys_json, const char *keyname,
+    store_row_cb cb, void *arg)
 {
 	char			 sql[sizeof(report_sql) + 256];
 	const char		*key, *join;
@@ -177,8 +177,10 @@ store_report(double since, const char *keys_json, store_row_cb cb,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = json_object_new_object();
 		runs = sqlite3_column_int64(st, 1);
-		json_object_object_add(o, "key", json_object_new_string(
-		    (const char *)sqlite3_column_text(st, 0)));
+		/* (a task without tags is "" in its pair: null) */
+		json_object_object_add(o, keyname, sqlite3_column_bytes(st,
+		    0) > 0 ? json_object_new_string((const char *)
+		    sqlite3_column_text(st, 0)) : NULL);
 		json_object_object_add(o, "runs", json_object_new_int64(runs));
 		json_object_object_add(o, "ok", num_or_null(st, 2, 0));
 		json_object_object_add(o, "ok_pct", runs > 0 ?
