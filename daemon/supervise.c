@@ -437,10 +437,14 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	t->cur.status = status;
 	t->cur.end = time(NULL);
 	t->cur.end_mono = ev_now();
-	/* the ledger: all of the run's processes where it has a cgroup */
-	if (t->cur.cgroup)
+	/*
+	 * The ledger: all of the run's processes where it has a cgroup.  A
+	 * run whose command never ran (its exec failed) has no figures.
+	 */
+	if (t->cur.cgroup && t->cur.failure[0] == '\0')
 		cg_run_stats(t->conf->name, t->cur.id, &cs);
-	run_res_measure(&t->cur.res, ru, t->cur.cgroup ? &cs : NULL);
+	if (t->cur.failure[0] == '\0')
+		run_res_measure(&t->cur.res, ru, t->cur.cgroup ? &cs : NULL);
 	run_keep_last(t);
 	log_info("%s: run %llu ended: %s after %s", t->conf->name,
 	    (unsigned long long)t->cur.id, run_result(&t->cur, res,
