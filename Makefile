@@ -61,7 +61,9 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/conf_manifest.c daemon/http.c \
 		  daemon/health.c daemon/guard.c daemon/notify.c \
 		  daemon/verbs_health.c daemon/reload.c daemon/discover.c \
-		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c daemon/etcd.c daemon/fleet.c \
+		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c \
+		  daemon/etcd.c daemon/fleet_kv.c daemon/fleet_node.c \
+		  daemon/fleet_lock.c daemon/fleet_roll.c daemon/fleet.c \
 		  daemon/verbs_fleet.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
@@ -84,8 +86,8 @@ SHELL_SCRIPTS	= rc/maintd.init rc/maintd.freebsd rc/maintd.openbsd \
 		  tests/integration/*.sh \
 		  tests/integration/helpers/*.sh tests/run-unit.sh \
 		  tests/deps.sh tests/valgrind-maintd.sh tests/bench/*.sh tests/fuzz/run.sh \
-		  tests/layers.sh $(CONTRIB_TASKS) contrib/tmux-monitor \
-		  debian/maintd.postinst debian/maintd.postrm
+		  tests/layers.sh tests/fleet-loop.sh $(CONTRIB_TASKS) \
+		  contrib/tmux-monitor debian/maintd.postinst debian/maintd.postrm
 BASH_SCRIPTS	= $(BUILD)/completion/maintctl.bash
 
 # The example maintenance scripts, installed in LIBEXECDIR.
@@ -236,6 +238,7 @@ check: deps
 	@$(MAKE) all units
 	@$(MAKE) test
 	@$(MAKE) soak
+	@$(MAKE) soak-fleet
 	@$(MAKE) fuzz-check
 
 test: lint
@@ -261,10 +264,11 @@ soak: all
 .PHONY: soak
 
 # The whole suite under AddressSanitizer and UBSan, in its own build tree.
+ASAN_OPT	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		  -fno-sanitize-recover=all
 asan: deps
-	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="-O1 -g \
-	    -fno-omit-frame-pointer -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all" all units
+	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="$(ASAN_OPT)" \
+	    all units
 	rm -rf build-asan/reports && mkdir -p -m 1777 build-asan/reports
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/reports/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/reports/ubsan \
@@ -272,6 +276,25 @@ asan: deps
 	@if ls build-asan/reports/* >/dev/null 2>&1; then \
 		cat build-asan/reports/*; echo "asan: errors found"; exit 1; fi
 	@echo "asan: no errors, no leaks"
+
+# The fleet tests (t0601, t0602, t0603) under ASan FLEET_LOOP times in a
+# row with two CPU hogs beside them (tests/fleet-loop.sh): each result,
+# a tally, non-zero on any failure.  Not part of check (about 1.5 minutes
+# a round).
+FLEET_LOOP	?= 20
+fleet-loop: deps
+	@$(MAKE) BUILD=build-asan CC=clang CLIENT_LDFLAGS= OPT="$(ASAN_OPT)" all
+	sh tests/fleet-loop.sh build-asan $(FLEET_LOOP)
+
+# The fleet soak (tests/soak/soak_fleet.py, HACKING): 3 etcd members and 3
+# maintd nodes on 127.0.0.1, members and nodes killed and started again
+# at random while singletons and a rolling window are active, for
+# SOAK_FLEET_SECONDS; skipped without etcd.
+SOAK_FLEET_SECONDS	?= 60
+soak-fleet: all
+	python3 tests/soak/soak_fleet.py --build $(BUILD) \
+	    --seconds $(SOAK_FLEET_SECONDS)
+.PHONY: fleet-loop soak-fleet
 
 # libFuzzer targets (tests/fuzz/README), built with clang, ASan and UBSan
 # in build-fuzz.  make fuzz runs each for FUZZ_SECONDS on a scratch copy

@@ -29,12 +29,27 @@ struct etcd_req {
 	size_t			 ep;
 	struct json_tokener	*tok;		/* a watch */
 	bool			 failed;	/* the stream said so */
+	char			 why[256];	/* ... and why */
+	struct etcd_req		*next;		/* nobody waits: the list */
 };
 
 static char		**eps;
 static size_t		  neps, cur;
 static char		 *ca, *crt, *pkey;
 static int64_t		  timeout;
+static struct etcd_req	 *unwaited;	/* requests without a cb */
+
+static void
+unwaited_drop(struct etcd_req *r)
+{
+	struct etcd_req	**rp;
+
+	for (rp = &unwaited; *rp != NULL; rp = &(*rp)->next)
+		if (*rp == r) {
+			*rp = r->next;
+			return;
+		}
+}
 
 void
 etcd_setup(char *const *endpoints, const char *cacert, const char *cert,
@@ -78,6 +93,7 @@ call_done(const struct http_result *res, void *arg)
 		/* nobody waits for the answer (a release, a revoke) */
 		if (!res->ok)
 			rotate(r->ep);
+		unwaited_drop(r);
 		free(r);
 		return;
 	}
@@ -150,7 +166,18 @@ etcd_call(const char *path, struct json_object *req, etcd_cb cb, void *arg)
 		free(r);
 		return NULL;
 	}
+	if (cb == NULL) {
+		r->next = unwaited;
+		unwaited = r;
+	}
 	return r;
+}
+
+void
+etcd_stop(void)
+{
+	while (unwaited != NULL)
+		etcd_cancel(unwaited);
 }
 
 void
@@ -158,6 +185,8 @@ etcd_cancel(struct etcd_req *r)
 {
 	if (r == NULL)
 		return;
+	if (r->cb == NULL && r->ev == NULL)
+		unwaited_drop(r);
 	http_cancel(r->http);
 	if (r->tok != NULL)
 		json_tokener_free(r->tok);
@@ -174,12 +203,21 @@ watch_message(struct etcd_req *r, struct json_object *o)
 	size_t			 i, n;
 
 	if (!json_object_object_get_ex(o, "result", &res)) {
+		/* the gateway's {"error": {"message": ...}} */
 		r->failed = true;
+		snprintf(r->why, sizeof(r->why), "the watch failed: %s",
+		    json_object_object_get_ex(o, "error", &t) &&
+		    json_object_object_get_ex(t, "message", &t) ?
+		    json_object_get_string(t) : "no result");
 		return;
 	}
 	if (json_object_object_get_ex(res, "canceled", &t) &&
 	    json_object_get_boolean(t)) {
 		r->failed = true;
+		snprintf(r->why, sizeof(r->why), "etcd cancelled the watch%s%s",
+		    json_object_object_get_ex(res, "cancel_reason", &t) ?
+		    ": " : "", json_object_object_get_ex(res, "cancel_reason",
+		    &t) ? json_object_get_string(t) : "");
 		return;
 	}
 	rev = json_object_object_get_ex(res, "header", &t) ?
@@ -199,6 +237,25 @@ watch_message(struct etcd_req *r, struct json_object *o)
 	}
 }
 
+/*
+ * etcd cancelled the watch (a compacted revision...), the gateway sent
+ * an error instead of a result, or the stream is not JSON: the watch
+ * ends here, as if the stream had.  http.c calls the data
+ * callback outside of curl, so the request can be cancelled in it.
+ */
+static void
+watch_failed(struct etcd_req *r)
+{
+	char	why[512];
+
+	snprintf(why, sizeof(why), "%s: %s", eps[r->ep], r->why[0] != '\0' ?
+	    r->why : "the watch's stream is not JSON");
+	http_cancel(r->http);
+	json_tokener_free(r->tok);
+	r->end(why, r->arg);
+	free(r);
+}
+
 static void
 watch_data(const char *data, size_t len, void *arg)
 {
@@ -209,9 +266,11 @@ watch_data(const char *data, size_t len, void *arg)
 	while (len > 0 && !r->failed) {
 		o = json_tokener_parse_ex(r->tok, data, (int)len);
 		if (o == NULL) {
-			if (json_tokener_get_error(r->tok) != json_tokener_continue)
-				r->failed = true;
-			return;		/* the rest comes with the next piece */
+			/* else the rest comes with the next piece */
+			if (json_tokener_get_error(r->tok) !=
+			    json_tokener_continue)
+				watch_failed(r);
+			return;
 		}
 		used = json_tokener_get_parse_end(r->tok);
 		json_tokener_reset(r->tok);
@@ -224,6 +283,8 @@ watch_data(const char *data, size_t len, void *arg)
 			len--;
 		}
 	}
+	if (r->failed)
+		watch_failed(r);
 }
 
 static void

@@ -40,6 +40,8 @@ struct etcd_req *etcd_watch(const char *prefix, int64_t rev,
 	    etcd_event_cb ev, etcd_end_cb end, void *arg);
 /* No callback comes for it any more. */
 void	etcd_cancel(struct etcd_req *);
+/* The requests nobody waits for are cancelled (at exit). */
+void	etcd_stop(void);
 
 /* A string as the gateway wants a key or value: base64, in JSON. */
 struct json_object *etcd_b64(const char *);

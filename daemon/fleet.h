@@ -1,8 +1,11 @@
 /*
  * fleet.h: maintd among other hosts' maintd, coordinated through etcd
- * (DESIGN §12): membership on a lease, singleton tasks (fleet = once)
+ * (DESIGN §10): membership on a lease, singleton tasks (fleet = once)
  * behind a lock with fencing, rolling windows, a fleet-wide stop-all.
- * Without a fleet section nothing here does anything.
+ * Without a fleet section nothing here does anything.  The interface of
+ * the fleet's files: fleet.c, fleet_node.c (fleet_on, fleet_trouble),
+ * fleet_kv.c (fleet_forget), fleet_lock.c (fleet_holder, fleet_run),
+ * fleet_roll.c (fleet_window_turns).
  */
 #ifndef MAINTD_FLEET_H
 #define MAINTD_FLEET_H

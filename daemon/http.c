@@ -4,9 +4,12 @@
  * callback, the one deadline it wants (an ev_timer); readiness and the
  * deadline call curl_multi_socket_action(), and after each call finished
  * transfers are collected with curl_multi_info_read().  This is the shape
- * of curl's own ephiperfifo.c and multi-event.c examples.  Connections
- * are not kept between requests: an idle daemon holds no socket of
- * curl's, and curl wants no timer.
+ * of curl's own ephiperfifo.c and multi-event.c examples.  No code of
+ * the callers runs inside a curl callback (where curl_multi_* answers
+ * CURLM_RECURSIVE_API_CALL): a stream's pieces are kept by the write
+ * callback and handed over once curl_multi_socket_action() returns.
+ * Connections are not kept between requests: an idle daemon holds no
+ * socket of curl's, and curl wants no timer.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -36,6 +39,8 @@ struct http_req {
 	size_t			 got, max_body;	/* read of the body, limit */
 	bool			 cut;		/* stopped at max_body */
 	http_data_cb		 data;
+	char			*piece;		/* a stream's, not yet handed */
+	size_t			 piecelen, piececap;
 	int64_t			 timeout_ms;
 	uint64_t		 started;
 	struct http_req		*next, **prevp;
@@ -47,6 +52,7 @@ static struct http_req	*reqs;
 static size_t		 nreqs;
 
 static void	check_done(void);
+static void	hand_pieces(void);
 
 static void
 on_io(int fd, int revents, void *arg)
@@ -59,6 +65,7 @@ on_io(int fd, int revents, void *arg)
 	if (revents & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	(void)curl_multi_socket_action(multi, fd, flags, &running);
+	hand_pieces();
 	check_done();
 }
 
@@ -69,6 +76,7 @@ on_timer(void *arg)
 
 	(void)arg;
 	(void)curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	hand_pieces();
 	check_done();
 }
 
@@ -112,7 +120,13 @@ write_cb(char *data, size_t size, size_t n, void *userp)
 	size_t		 len = size * n, take;
 
 	if (r->data != NULL) {
-		r->data(data, len, r->arg);
+		/* handed over by hand_pieces(), outside of curl */
+		if (r->piecelen + len > r->piececap) {
+			r->piececap = r->piecelen + len;
+			r->piece = xreallocarray(r->piece, 1, r->piececap);
+		}
+		memcpy(r->piece + r->piecelen, data, len);
+		r->piecelen += len;
 		return len;
 	}
 	/* past the limit: no more is read (curl ends with a write error) */
@@ -153,6 +167,7 @@ req_free(struct http_req *r)
 		r->next->prevp = r->prevp;
 	nreqs--;
 	free(r->body);
+	free(r->piece);
 	free(r);
 }
 
@@ -197,6 +212,31 @@ describe(struct http_req *r, CURLcode rc, char *buf, size_t len)
 	default:
 		snprintf(buf, len, "%s", r->error[0] != '\0' ? r->error :
 		    curl_easy_strerror(rc));
+	}
+}
+
+/*
+ * Each stream's pieces, to its data callback.  A callback may start or
+ * cancel requests (its own too): the list is walked again after each.
+ */
+static void
+hand_pieces(void)
+{
+	struct http_req	*r;
+	char		*piece;
+	size_t		 len;
+
+again:
+	for (r = reqs; r != NULL; r = r->next) {
+		if (r->piecelen == 0)
+			continue;
+		piece = r->piece;
+		len = r->piecelen;
+		r->piece = NULL;
+		r->piecelen = r->piececap = 0;
+		r->data(piece, len, r->arg);
+		free(piece);
+		goto again;
 	}
 }
 

@@ -143,7 +143,7 @@ check "events: id, time, task, event, actor, detail" \
 check "logs: task, time, run, stream, line" keys_are \
     '["task","time","run","stream","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]' health
+    '["status","reason","host","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
     keys_are '["task","status","state","active","last_result","log","health","probe"]' health odd
 check "preset list: name, description, tasks, source" \

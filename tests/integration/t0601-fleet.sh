@@ -4,21 +4,24 @@
 # (fleet = once) active on all three runs on exactly one, sampled every
 # 50 ms for 10 s; a manual run of a fleet task held elsewhere is refused
 # (ERR held NODE); each fleet run has MAINTD_FLEET_TOKEN, growing with each
-# holder; kill -9 of the holder: another node runs it within ttl + 1 s and
+# holder; kill -9 of the holder: another node runs it within ttl + 2 s and
 # the old run is gone (PR_SET_PDEATHSIG); SIGSTOP of the holder past ttl:
 # another takes over, and on SIGCONT the old one stops its run within 1 s
-# (fleet-lost); one etcd member down: all goes on; two down (no quorum):
+# (fleet-lost); the lock deleted by hand: the holder stops its run
+# (fencing) and one runs again within ttl + 2 s; one etcd member down:
+# all goes on; two down (no quorum):
 # fleet runs are fenced within ttl, a plain service runs on, health is
 # degraded; members back: the singleton runs on one node again; fleet
 # stop-all halts all three within 1 s, a node started meanwhile starts
 # halted, fleet resume lets them go; an idle node wakes only for its
-# lease keepalives.  Skipped without etcd (make deps installs it).
+# lease keepalives; no node calls curl from inside a curl callback.
+# Skipped without etcd (make deps installs it).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/helpers/etcd.sh
 . "$(dirname "$0")/helpers/etcd.sh"
 
-plan 45
+plan 50
 
 command -v etcd >/dev/null 2>&1 ||
     skip_rest "no etcd (apt-get install etcd-server)"
@@ -201,7 +204,10 @@ check "its run died with it (PR_SET_PDEATHSIG)" wait_for 5 sh -c \
 check "another node runs single" wait_for 10 one_runs
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "took over after $ms ms"
-check "... within ttl + 1 s" test "$ms" -le $(((TTL + 1) * 1000))
+# the lease expires at most ttl after the kill, etcd looks for expired
+# leases every 500 ms, and this is measured from outside by polling: on a
+# loaded machine (2 cores, ASan, two CPU hogs) 1.6 to 3 s
+check "... within ttl + 2 s" test "$ms" -le $(((TTL + 2) * 1000))
 h=$(holder)
 spid=$(single_of "$h")
 tok2=$(tr '\0' '\n' <"/proc/$spid/environ" | sed -n 's/^MAINTD_FLEET_TOKEN=//p')
@@ -224,6 +230,21 @@ check "on SIGCONT the old holder stops its run within 1 s" wait_for 1 sh -c \
 like "its history says why: fleet-lost" \
     "$(nctl "$old" --json history single -n 1 | jq -r .summary)" 'fleet-lost'
 check "one runs" wait_for 5 one_runs
+
+# --- the lock deleted by hand ------------------------------------------------------
+
+h=$(holder)
+hp=$(single_of "$h")
+ectl del "/t0601-$TAG/lock/single" >/dev/null
+t0=$(date +%s%N)
+check "lock deleted by hand: the holder's run stops (fencing)" \
+    wait_for $((TTL + 2)) gone "$hp"
+check "... and one runs again" wait_for 10 one_runs
+ms=$((($(date +%s%N) - t0) / 1000000))
+diag "ran again after $ms ms"
+check "... within ttl + 2 s" test "$ms" -le $(((TTL + 2) * 1000))
+is "the lock names the node that runs it" \
+    "$(ectl get "/t0601-$TAG/lock/single" --print-value-only)" "$(holder)"
 
 # --- etcd members down ------------------------------------------------------------
 
@@ -261,5 +282,7 @@ check "... and starts halted" wait_for 5 halted c true
 check "fleet resume" nctl b fleet resume
 check "all three resume" wait_for 5 sh -c \
     "for n in a b c; do [ \"\$($MAINTCTL -s $T/\$n.sock --json health | jq -r 'select(.status) | .halted')\" = false ] || exit 1; done"
+check "no node logged a curl call from inside a curl callback" sh -c \
+    "! grep -l 'API function called from within callback' $T/a.out $T/b.out $T/c.out"
 
 done_testing

@@ -1,11 +1,43 @@
 # etcd.sh: a 3-member etcd cluster on 127.0.0.1 for the fleet tests,
 # sourced after lib.sh.  Members 1, 2, 3 listen for clients on
-# ETCD_PORT+N and for peers on ETCD_PORT+10+N (ports from this test's
-# pid, so files that run at once do not meet), keep their data in
+# ETCD_PORT+N and for peers on ETCD_PORT+10+N, keep their data in
 # $T/etcdN, and are stopped by pid by etcd_stop (also at exit).
+# ETCD_PORT is one of 1000 blocks of 20 ports from 10000 on, the first
+# from this test's pid whose ports nothing listens on (so files that run
+# at once do not meet; below the kernel's ephemeral ports).
 # shellcheck shell=sh
 
-ETCD_PORT=$((20000 + ($$ % 400) * 20))
+# the ports listened on over TCP, in decimal, one a line
+etcd_ports_used() {
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {
+		split($2, a, ":"); p = 0; h = a[2]
+		for (i = 1; i <= length(h); i++)
+			p = p * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1
+		print p
+	}'
+}
+
+etcd_pick_port() {
+	used=$(etcd_ports_used)
+	slot=$(($$ % 1000))
+	tries=0
+	while [ "$tries" -lt 1000 ]; do
+		base=$((10000 + slot * 20))
+		free=1
+		for p in $used; do
+			if [ "$p" -ge "$base" ] && [ "$p" -lt $((base + 20)) ]; then
+				free=0
+				break
+			fi
+		done
+		[ "$free" -eq 1 ] && break
+		slot=$(((slot + 1) % 1000))
+		tries=$((tries + 1))
+	done
+	echo "$base"
+}
+
+ETCD_PORT=$(etcd_pick_port)
 ETCD_PIDS=""
 
 etcd_url() {
