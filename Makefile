@@ -50,7 +50,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
 		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
-		  daemon/store_rollup.c daemon/cgroup_stat.c daemon/cost.c \
+		  daemon/store_rollup.c daemon/store_report.c daemon/cgroup_stat.c \
+		  daemon/cost.c \
 		  daemon/verbs_report.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \

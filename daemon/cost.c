@@ -5,7 +5,8 @@
  * it, so that a run of 10 ms after runs of 3 ms says nothing) is a
  * "regression" event naming the figure.  The last figures of each task
  * are kept in a ring in memory, seeded from the store at start-up in one
- * query: nothing is read from the store at a run's end.  Where runs'
+ * query (the configured tasks'; one a reload adds starts empty): nothing
+ * is read from the store at a run's end.  Where runs'
  * cgroups have the memory controller but the kernel no memory.peak, the
  * memory.current of a run is sampled at its output, at most once a
  * second, so that a daemon with nothing to do wakes for nothing.
@@ -191,7 +192,15 @@ seed(const char *task, double dur, int64_t mem, void *arg)
 void
 cost_init(void)
 {
-	(void)store_recent_runs(RING, seed, NULL);
+	struct json_object	*names = json_object_new_array();
+	size_t			 i;
+
+	for (i = 0; i < md.tasks.n; i++)
+		json_object_array_add(names,
+		    json_object_new_string(md.tasks.v[i]->conf->name));
+	(void)store_recent_runs(json_object_to_json_string_ext(names,
+	    JSON_C_TO_STRING_PLAIN), RING, seed, NULL);
+	json_object_put(names);
 	feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
 	if (cg_memory_sampled())
 		feed_subscribe(&line_sub, FEED_LINE, on_line, NULL);

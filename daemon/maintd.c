@@ -286,12 +286,13 @@ test_flag(const char *arg)
 	store_prune_clock(at - now);
 }
 
+/* The retention pass: a day of old runs a turn of the loop, then a day's rest. */
 static void
 prune_fire(void *arg)
 {
 	(void)arg;
-	store_prune(md.conf->history_retention_ms);
-	ev_timer_add(&prune_timer, PRUNE_MS);
+	ev_timer_add(&prune_timer, store_prune(md.conf->history_retention_ms) ==
+	    1 ? 0 : PRUNE_MS);
 }
 
 /* flag > environment > config > default */

@@ -32,11 +32,13 @@ typedef void (*store_last_cb)(const char *task, const struct run *,
 	    void *arg);
 int	 store_last_runs(store_last_cb, void *arg);
 /*
- * The retention pass (store_rollup.c): runs ended before the day of
- * now - retention folded into daily roll-ups, then deleted; older events
- * deleted.  store_prune_clock() moves its clock (maintd -X, tests only).
+ * A step of the retention pass (store_rollup.c): the oldest day of runs
+ * that ended before the day of now - retention folded into a roll-up per
+ * task, then deleted; 1 when there may be more (call again), 0 when the
+ * pass is over (the older events deleted too).  store_prune_clock()
+ * moves its clock (maintd -X, tests only).
  */
-void	 store_prune(int64_t retention_ms);
+int	 store_prune(int64_t retention_ms);
 void	 store_prune_clock(double offset_s);
 
 /*
@@ -49,18 +51,23 @@ int	 store_history(const char *task, int limit, double since,
 int	 store_events(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
 /*
- * What runs cost since a time, runs and roll-ups together, a row per
- * key (the task, or keys_json's [task, key] pairs: tags), the costliest
- * first: keyname (the key), runs, ok, ok_pct, duration_s, duration_p50_s,
- * duration_p95_s, cpu_s, memory_peak_bytes, io_read_bytes,
- * io_write_bytes.
+ * What runs cost since a time, runs and roll-ups together (store_report.c),
+ * a row per key, the costliest first: keyname (the key; null for ""),
+ * runs, ok, ok_pct, duration_s, duration_p50_s, duration_p95_s, cpu_s,
+ * memory_peak_bytes, io_read_bytes, io_write_bytes.  The key is the task,
+ * or with keys (sorted here) each key of the task's pairs: the tasks
+ * without one are left out.
  */
-int	 store_report(double since, const char *keys_json,
+struct store_key {
+	const char	*task, *key;
+};
+int	 store_report(double since, struct store_key *keys, size_t nkeys,
 	    const char *keyname, store_row_cb, void *arg);
-/* Each task's last n runs that ran, oldest first, in one query. */
+/* The last n runs that ran of each task named, oldest first, in one query. */
 typedef void (*store_recent_cb)(const char *task, double duration_s,
 	    int64_t mem_peak, void *arg);
-int	 store_recent_runs(int n, store_recent_cb, void *arg);
+int	 store_recent_runs(const char *tasks_json, int n, store_recent_cb,
+	    void *arg);
 
 /* Presets made at run time: tasks is a JSON array of task names. */
 int	 store_preset_put(const char *name, const char *description,

@@ -85,6 +85,7 @@ static const char *migrations[] = {
 	"ALTER TABLE runs ADD COLUMN source TEXT;"
 	"ALTER TABLE runs ADD COLUMN memory_source TEXT;"
 	"ALTER TABLE runs ADD COLUMN io_source TEXT;"
+	"CREATE INDEX runs_ended ON runs(ended);"
 	"CREATE TABLE rollups ("
 	"  day INTEGER NOT NULL,"
 	"  task TEXT NOT NULL,"

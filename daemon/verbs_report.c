@@ -100,36 +100,40 @@ send_row(struct json_object *o, void *arg)
 	return client_dropped(rp->c);
 }
 
-static void
-pair(struct json_object *a, const char *task, const char *key)
-{
-	struct json_object	*p = json_object_new_array();
+struct keys {
+	struct store_key	*v;
+	size_t			 n, cap;
+};
 
-	json_object_array_add(p, json_object_new_string(task));
-	json_object_array_add(p, json_object_new_string(key));
-	json_object_array_add(a, p);
+static void
+pair(struct keys *k, const char *task, const char *key)
+{
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
+	}
+	k->v[k->n].task = task;
+	k->v[k->n].key = key;
+	k->n++;
 }
 
 /*
- * The [task, key] pairs the report groups by: NULL for every task in the
+ * The [task, key] pairs the report groups by: none for every task in the
  * store (removed ones too); the named tasks; or each task's tags ("" for
  * a task with none).  -1 with ERR sent.
  */
 static int
-keys_of(struct client *c, struct request *r, bool by_tag,
-    struct json_object **out)
+keys_of(struct client *c, struct request *r, bool by_tag, struct keys *k)
 {
-	struct json_object	*a;
 	struct task		**named = NULL;
 	struct task_conf	*tc;
 	size_t			 i, j, n = 0;
 
-	*out = NULL;
+	memset(k, 0, sizeof(*k));
 	if (r->nargs > 0 && (named = verbs_tasks_named(c, r, &n)) == NULL)
 		return -1;
 	if (!by_tag && named == NULL)
 		return 0;
-	a = json_object_new_array();
 	for (i = 0; i < (named != NULL ? n : md.tasks.n); i++) {
 		tc = named != NULL ? named[i]->conf : md.tasks.v[i]->conf;
 		for (j = 0; named != NULL && j < i && named[j] != named[i]; j++)
@@ -137,15 +141,16 @@ keys_of(struct client *c, struct request *r, bool by_tag,
 		if (named != NULL && j < i)
 			continue;	/* named twice: counted once */
 		if (!by_tag)
-			pair(a, tc->name, tc->name);
+			pair(k, tc->name, tc->name);
 		else if (tc->tags == NULL || tc->tags[0] == NULL)
-			pair(a, tc->name, "");
+			pair(k, tc->name, "");
 		else
 			for (j = 0; tc->tags[j] != NULL; j++)
-				pair(a, tc->name, tc->tags[j]);
+				pair(k, tc->name, tc->tags[j]);
 	}
 	free(named);
-	*out = a;
+	if (k->v == NULL)	/* no task at all: nothing to report */
+		k->v = xcalloc(1, sizeof(*k->v));
 	return 0;
 }
 
@@ -154,7 +159,7 @@ verb_report(struct client *c, struct request *r)
 {
 	struct report		 rp = { c, NULL, "task", 0 };
 	struct table		 tb;
-	struct json_object	*keys;
+	struct keys		 keys;
 	const char		*by = request_opt(r, "by");
 	char			 when[64];
 	double			 since;
@@ -177,9 +182,8 @@ verb_report(struct client *c, struct request *r)
 		    "RUNS", "OK%", "P50", "P95", "CPU", "PEAK MEM", "WRITTEN");
 		rp.tb = &tb;
 	}
-	rc = store_report(since, keys != NULL ? json_object_to_json_string_ext(
-	    keys, JSON_C_TO_STRING_PLAIN) : NULL, rp.key, send_row, &rp);
-	json_object_put(keys);
+	rc = store_report(since, keys.v, keys.n, rp.key, send_row, &rp);
+	free(keys.v);
 	if (rc == -1 && rp.n == 0) {
 		if (rp.tb != NULL)
 			table_free(&tb);

@@ -195,7 +195,8 @@ fuzz_daemon_start(const char *tasks_conf)
 	notify_init();
 	discover_init();
 	store_recover();
-	store_prune(md.conf->history_retention_ms);
+	while (store_prune(md.conf->history_retention_ms) == 1)
+		;
 	cost_init();
 
 	memset(&ccf, 0, sizeof(ccf));
