@@ -60,8 +60,8 @@ ring_of(const char *task)
 	size_t		 lo = 0, hi = nrings, mid;
 	int		 c;
 
-	if ((g = bsearch(task, rings, nrings, sizeof(*rings), ring_cmp)) !=
-	    NULL)
+	if (nrings > 0 && (g = bsearch(task, rings, nrings, sizeof(*rings),
+	    ring_cmp)) != NULL)
 		return g;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;

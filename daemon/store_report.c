@@ -288,7 +288,7 @@ store_report(double since, struct store_key *keys, size_t nkeys,
 		store_db_failed("reading the report");
 		return -1;
 	}
-	if (keys != NULL)
+	if (keys != NULL && nkeys > 1)
 		qsort(keys, nkeys, sizeof(*keys), key_cmp);
 	sqlite3_bind_double(st, 1, since);
 	sqlite3_bind_double(st, 2, (double)((int64_t)(since / DAY) * DAY));
@@ -302,8 +302,11 @@ store_report(double since, struct store_key *keys, size_t nkeys,
 		return -1;
 	}
 	for (i = 0; i < a.n; i++)
-		qsort(a.v[i].s, a.v[i].ns, sizeof(*a.v[i].s), sample_cmp);
-	qsort(a.v, a.n, sizeof(*a.v), cost_cmp);
+		if (a.v[i].ns > 1)
+			qsort(a.v[i].s, a.v[i].ns, sizeof(*a.v[i].s),
+			    sample_cmp);
+	if (a.n > 1)
+		qsort(a.v, a.n, sizeof(*a.v), cost_cmp);
 	for (i = 0; i < a.n; i++)
 		if (cb(row_json(&a.v[i], keyname), arg) != 0)
 			break;
