@@ -755,6 +755,11 @@
 			box.replaceChildren(el('p', { class: 'empty', text: 'No run has ' + field + ' yet.' }));
 			return;
 		}
+		if (pts.every((r) => r[field] === 0)) {
+			box.replaceChildren(el('p', { class: 'empty', text: 'The last ' + pts.length +
+			    ' runs: ' + fmt(0) + ' each.' }));
+			return;
+		}
 		const W = 640, H = 180, L = 64, B = 22, T = 10, R = 8;
 		const max = Math.max(...pts.map((r) => r[field])) || 1;
 		const bw = (W - L - R) / Math.max(pts.length, 10);
@@ -846,8 +851,7 @@
 		    el('td', { class: r.result === 'ok' ? 'ok' : r.result === 'running' ? '' : 'fail',
 		        text: r.summary || r.result }),
 		    el('td', { text: dur(r.duration_s) }), el('td', { text: dur(r.cpu_s) }),
-		    el('td', { text: bytes(r.memory_peak_bytes) }),
-		    el('td', { text: bytes(r.io_write_bytes) }))));
+		    el('td', { text: bytes(r.memory_peak_bytes) }))));
 		$('tp-noruns').hidden = runs.length > 0;
 		chart($('chart-duration'), runs, 'duration_s', dur);
 		chart($('chart-memory'), runs, 'memory_peak_bytes', bytes);
