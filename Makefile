@@ -44,17 +44,19 @@ ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
 ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
+		  daemon/tz.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
 		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
-		  daemon/store_event.c daemon/store_preset.c daemon/event.c \
+		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
+		  daemon/event.c \
 		  daemon/store_rollup.c daemon/store_report.c daemon/cgroup_stat.c \
 		  daemon/cost.c \
 		  daemon/verbs_report.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
-		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c \
+		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
 		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
 		  daemon/conf_read.c daemon/conf_file.c \
@@ -65,7 +67,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_common.c daemon/verbs_auth.c daemon/cgroup.c \
 		  daemon/etcd.c daemon/fleet_kv.c daemon/fleet_node.c \
 		  daemon/fleet_lock.c daemon/fleet_roll.c daemon/fleet.c \
-		  daemon/verbs_fleet.c
+		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c \
+		  daemon/redact.c daemon/peer.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
@@ -74,10 +77,10 @@ DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
-T_util		= util log
-T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron proto util log trust osdep host cgroup ev
-T_cron		= cron
-T_cron_table	= cron
+T_util		= util log redact
+T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_cron		= cron tz
+T_cron_table	= cron tz
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8

@@ -24,13 +24,14 @@
 static complete_fetch_fn	*fetch;
 
 /* What maintd is asked for names, and the key of each in its JSON. */
-enum { N_TASK, N_PRESET, N_NOTIFY, N_KINDS };
+enum { N_TASK, N_PRESET, N_NOTIFY, N_WINDOW, N_KINDS };
 static const struct {
 	const char	*req, *key;
 } source[N_KINDS] = {
 	{ "list --json", "task" },
 	{ "preset list --json", "name" },
 	{ "notify list --json", "notify" },
+	{ "window list --json", "window" },
 };
 
 struct strv {
@@ -186,7 +187,10 @@ offer_args(size_t v, int n, const char *prev)
 			offer_names(N_PRESET);
 	} else if (strcmp(a, "window") == 0) {
 		if (n == 0)
-			offer_words("list");
+			offer_words("list create delete export import");
+		else if (n == 1 && (strcmp(prev, "delete") == 0 ||
+		    strcmp(prev, "export") == 0))
+			offer_names(N_WINDOW);
 	} else if (strncmp(a, "words:", 6) == 0) {
 		if (n == 0)
 			offer_words(a + 6);

@@ -170,8 +170,15 @@ bash(void)
 			    "\"$(_maintctl_names preset \"${sock[@]}\")\" -- "
 			    "\"$cur\"); fi ;;\n");
 		else if (strcmp(a, "window") == 0)
-			printf("\t\tmapfile -t COMPREPLY < <(compgen -W \"list\" "
-			    "-- \"$cur\") ;;\n");
+			printf("\t\tif [ \"$n\" -eq 0 ]; then mapfile -t "
+			    "COMPREPLY < <(compgen -W \"list create delete export "
+			    "import\" -- \"$cur\")\n"
+			    "\t\telif [ \"${COMP_WORDS[COMP_CWORD-1]}\" = "
+			    "import ]; then mapfile -t COMPREPLY < <(compgen -f "
+			    "-- \"$cur\")\n"
+			    "\t\telif [ \"$n\" -eq 1 ]; then mapfile -t COMPREPLY "
+			    "< <(compgen -W \"$(_maintctl_names window "
+			    "\"${sock[@]}\")\" -- \"$cur\"); fi ;;\n");
 		else if (strncmp(a, "words:", 6) == 0)
 			printf("\t\tif [ \"$n\" -eq 0 ]; then mapfile -t "
 			    "COMPREPLY < <(compgen -W \"%s\" -- \"$cur\"); "
@@ -254,7 +261,10 @@ zsh(void)
 			    "\"${sock[@]}\") $(_maintctl_names task "
 			    "\"${sock[@]}\"); fi ;;\n");
 		else if (strcmp(a, "window") == 0)
-			printf("compadd list ;;\n");
+			printf("if ((n == 0)); then compadd list create delete "
+			    "export import; elif [[ ${words[CURRENT-1]} == import "
+			    "]]; then _files; else compadd -- $(_maintctl_names "
+			    "window \"${sock[@]}\"); fi ;;\n");
 		else if (strncmp(a, "words:", 6) == 0)
 			printf("if ((n == 0)); then compadd %s; fi ;;\n", a + 6);
 		else if (strcmp(a, "notify") == 0)

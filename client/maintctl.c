@@ -90,8 +90,9 @@ run_tty(const char *sock, int argc, char **argv)
 }
 
 /*
- * "preset import FILE" or "preset import -": the JSON of the file, on
- * one line (newlines are blanks to JSON), as the request's argument.
+ * "preset import FILE" or "preset import -" (and window import): the
+ * JSON of the file, on one line (newlines are blanks to JSON), as the
+ * request's argument.
  */
 static void
 import_file(char **argv)
@@ -100,7 +101,7 @@ import_file(char **argv)
 	FILE		*fp;
 	size_t		 n, i;
 
-	if (argv[2][0] == '{')
+	if (argv[2][0] == '{' || (argv[2][0] == '-' && argv[2][1] != '\0'))
 		return;
 	if (strcmp(argv[2], "-") == 0)
 		fp = stdin;
@@ -488,8 +489,8 @@ main(int argc, char *argv[])
 		run_tty(sock, argc, argv);
 	if (strcmp(argv[0], "top") == 0 || strcmp(argv[0], "shell") == 0)
 		run_tty(sock, argc, argv);
-	if (argc == 3 && strcmp(argv[0], "preset") == 0 &&
-	    strcmp(argv[1], "import") == 0)
+	if (argc >= 3 && (strcmp(argv[0], "preset") == 0 ||
+	    strcmp(argv[0], "window") == 0) && strcmp(argv[1], "import") == 0)
 		import_file(argv);
 	for (ch = 1; ch < argc; ch++)
 		if (strcmp(argv[ch], "--json") == 0)

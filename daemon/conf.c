@@ -15,6 +15,7 @@
 #include "conf_file.h"
 #include "conf_manifest.h"
 #include "log.h"
+#include "tz.h"
 #include "util.h"
 
 static void
@@ -33,6 +34,7 @@ window_free(struct window_conf *w)
 	free(w->name);
 	free(w->preset);
 	free(w->schedule);
+	free(w->timezone);
 	free(w->file);
 }
 
@@ -323,6 +325,7 @@ conf_load(const char *path, bool lenient, char ***errors, char ***warnings)
 	size_t		  n0, nmain;
 
 	conf_err_begin();
+	tz_flush();		/* the zone files are checked again */
 	*errors = NULL;
 	if (warnings != NULL)
 		*warnings = NULL;
@@ -451,6 +454,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    strveq(a->environment, b->environment) &&
 	    strveq(a->tags, b->tags) && a->kind == b->kind &&
 	    streq(a->schedule, b->schedule) && a->every_ms == b->every_ms &&
+	    streq(a->timezone, b->timezone) &&
 	    a->timeout_ms == b->timeout_ms &&
 	    a->kill_signal == b->kill_signal && a->weight == b->weight &&
 	    strveq(a->conflicts, b->conflicts) &&

@@ -80,6 +80,7 @@ struct task_conf {
 	enum task_kind	 kind;
 	char		*schedule;	/* as written */
 	struct cron	 cron;
+	char		*timezone;	/* of the schedule; NULL: the daemon's */
 	int64_t		 every_ms;	/* 0: none */
 	int64_t		 timeout_ms;	/* 0: none */
 	int		 kill_signal;
@@ -121,6 +122,7 @@ struct window_conf {
 	char		*preset;
 	char		*schedule;
 	struct cron	 cron;
+	char		*timezone;	/* of the schedule; NULL: the daemon's */
 	int64_t		 duration_ms;
 	bool		 rolling;	/* fleet = "rolling" */
 	int		 max_parallel;

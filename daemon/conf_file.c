@@ -335,6 +335,7 @@ task_conf_free(struct task_conf *t)
 	strv_free(t->environment);
 	strv_free(t->tags);
 	free(t->schedule);
+	free(t->timezone);
 	strv_free(t->conflicts);
 	free(t->health.url);
 	strv_free(t->health.command);
@@ -392,6 +393,12 @@ load_task(struct task_conf *t, cfg_t *sec)
 	if (t->schedule != NULL && cfg_getstr(sec, "every") != NULL)
 		conf_err_add(file, conf_err_line(sec, "every"), "task %s: give "
 		    "schedule or every, not both", t->name);
+	/* every counts seconds: no zone moves it */
+	if ((t->timezone = getstr(sec, "timezone")) != NULL &&
+	    t->schedule == NULL)
+		conf_err_add(file, conf_err_line(sec, "timezone"), "task %s: "
+		    "timezone is for a cron schedule (every is not affected "
+		    "by time zones)", t->name);
 	if ((s = cfg_getstr(sec, "kind")) != NULL) {
 		if (strcmp(s, "service") == 0)
 			t->kind = KIND_SERVICE;
@@ -641,6 +648,7 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 		w->preset = xstrdup(cfg_getstr(sec, "preset") ?
 		    cfg_getstr(sec, "preset") : "");
 		w->schedule = getstr(sec, "schedule");
+		w->timezone = getstr(sec, "timezone");
 		w->duration_ms = getdur(sec, "duration");
 		w->rolling = cfg_getstr(sec, "fleet") != NULL;
 		w->max_parallel = cfg_size(sec, "max_parallel") > 0 ?

@@ -18,6 +18,7 @@
 #include "conf_opts.h"
 #include "conf_secret.h"
 #include "cron.h"
+#include "tz.h"
 #include "host.h"
 #include "log.h"
 #include "proto.h"
@@ -39,6 +40,7 @@ static const char *events[] = {
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
+	"window-created", "window-deleted",
 	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
 	"regression",
 	"*", NULL
@@ -420,6 +422,12 @@ v_cron(const char *v, char *buf, size_t len)
 }
 
 static const char *
+v_timezone(const char *v, char *buf, size_t len)
+{
+	return tz_check(v, buf, len) == 0 ? NULL : buf;
+}
+
+static const char *
 v_signal(const char *v, char *buf, size_t len)
 {
 	int	signo;
@@ -713,6 +721,7 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("kind", NULL, ND), v_kind },
 	{ "task", CFG_STR("schedule", NULL, ND), v_cron },
 	{ "task", CFG_STR("every", NULL, ND), v_duration },
+	{ "task", CFG_STR("timezone", NULL, ND), v_timezone },
 	{ "task", CFG_STR("timeout", "0", CFGF_NONE), v_duration },
 	{ "task", CFG_STR("kill_signal", "TERM", CFGF_NONE), v_signal },
 	{ "task", CFG_INT("weight", 1, CFGF_NONE), v_weight },
@@ -762,6 +771,7 @@ static const struct row rows[] = {
 
 	{ "window", CFG_STR("preset", NULL, ND), v_name },
 	{ "window", CFG_STR("schedule", NULL, ND), v_cron },
+	{ "window", CFG_STR("timezone", NULL, ND), v_timezone },
 	{ "window", CFG_STR("duration", NULL, ND), v_duration },
 	{ "window", CFG_STR("fleet", NULL, ND), v_fleet_window },
 	{ "window", CFG_INT("max_parallel", 0, ND), v_posint },

@@ -5,14 +5,17 @@
  * Every client is bounded: request length, output held for it, idle time.
  * A request may hold the client (a streaming reply); the following
  * pipelined requests wait until its final line.
+ * Back-pressure: a producer that can wait (a long reply made in slices,
+ * a stream that can catch up) stops while client_full() and goes on
+ * when client_on_drain() calls it back.  A client is dropped only when
+ * it does not read: output is waiting above OUT_HIGH and none of it
+ * leaves for client_timeout; or when all clients together hold
+ * OUT_TOTAL (the one holding most goes).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#ifdef __FreeBSD__
-#include <sys/ucred.h>
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,15 +37,18 @@
 #include "ev.h"
 #include "feed.h"
 #include "log.h"
+#include "peer.h"
 #include "proto.h"
 #include "state.h"
 #include "trust.h"
 #include "util.h"
 
 #define IN_MAX		(PROTO_MAXLINE + 2)	/* line + "\r\n" */
-#define OUT_HIGH	(256 * 1024)	/* stop reading requests above this */
-#define OUT_CAP		(16 * 1024 * 1024)	/* drop a client above this */
-#define OUT_TOTAL	(64 * 1024 * 1024)	/* ... all clients together */
+#define OUT_HIGH	(256 * 1024)	/* stop reading requests above this, */
+					/* and producers that can wait wait */
+#define OUT_LOW		(64 * 1024)	/* ... until it is below this */
+#define OUT_TOTAL	(64 * 1024 * 1024)	/* all clients together */
+#define STALL_MS	60000	/* ... with no client_timeout */
 #define OUT_KEEP	(64 * 1024)	/* a drained buffer above is freed */
 #define ADMIN_RESERVE	4	/* slots of max_clients kept for admins */
 #define ACCEPT_PAUSE_MS	1000
@@ -58,12 +64,18 @@ struct client {
 	bool		 closing;	/* close once the output is written */
 	bool		 eof;		/* the peer will send no more */
 	bool		 dead;
+	bool		 named;		/* user looked up (name, or none) */
+	char		 user[33];	/* the peer's user name, or "" */
 	char		 in[IN_MAX];
 	size_t		 inlen;
 	char		*out;
 	size_t		 outlen, outcap, outoff;
 	struct ev_timer	 idle;
 	struct ev_timer	 resume;
+	struct ev_timer	 stall;		/* above OUT_HIGH, none of it sent */
+	struct ev_timer	 drain;		/* below OUT_LOW: call drained */
+	void		(*drained)(void *);
+	void		*drained_arg;
 	struct client	*next, **prevp;
 };
 
@@ -101,12 +113,16 @@ drop(struct client *c, const char *why)
 	free(c->out);
 	c->out = NULL;
 	c->outlen = c->outoff = c->outcap = 0;
+	/* and it goes from the loop (its peer may never be writable again) */
+	ev_timer_add(&c->stall, 0);
 }
 
 /*
- * Room for need bytes in c's buffer, within the caps: OUT_CAP for one
- * client, OUT_TOTAL for all (then the one holding most is dropped: it
- * is the one not reading).  false when c itself is dropped.
+ * Room for need bytes in c's buffer, within OUT_TOTAL for all clients
+ * (past it the one holding most is dropped: it is the one not reading).
+ * A client alone is not limited here but in time (client_stall): a
+ * reply made at once may be big for a client that reads.  false when c
+ * itself is dropped.
  */
 static bool
 out_room(struct client *c, size_t need)
@@ -114,10 +130,6 @@ out_room(struct client *c, size_t need)
 	struct client	*o, *big;
 	size_t		 cap;
 
-	if (need - c->outoff > OUT_CAP) {
-		drop(c, "");
-		return false;
-	}
 	if (c->outoff > 0) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
 		c->outlen -= c->outoff;
@@ -350,6 +362,21 @@ client_admin(const struct client *c)
 	return c->admin;
 }
 
+/* The peer's user name, or NULL: looked up once per connection. */
+const char *
+client_user(struct client *c)
+{
+	struct passwd	*pw;
+
+	if (!c->named) {
+		c->named = true;
+		if ((pw = getpwuid(c->uid)) != NULL &&
+		    strlen(pw->pw_name) < sizeof(c->user))
+			strlcpy(c->user, pw->pw_name, sizeof(c->user));
+	}
+	return c->user[0] != '\0' ? c->user : NULL;
+}
+
 /*
  * A token (auth, verbs_auth.c) decides what the connection may do,
  * request by request, instead of the peer's credentials.
@@ -385,6 +412,51 @@ client_dropped(const struct client *c)
 	return c->dead;
 }
 
+/* Output waits above OUT_HIGH: a producer that can wait does. */
+bool
+client_full(const struct client *c)
+{
+	return c->dead || c->outlen - c->outoff >= OUT_HIGH;
+}
+
+/*
+ * cb(arg), from the loop, once the output waiting is below OUT_LOW; one
+ * at a time, NULL for none; never for a client dropped or gone.
+ */
+void
+client_on_drain(struct client *c, void (*cb)(void *), void *arg)
+{
+	c->drained = cb;
+	c->drained_arg = arg;
+	if (cb == NULL)
+		ev_timer_del(&c->drain);
+	else if (!c->dead && c->outlen - c->outoff < OUT_LOW)
+		ev_timer_add(&c->drain, 0);
+}
+
+static void
+client_drained(void *arg)
+{
+	struct client	*c = arg;
+	void		(*cb)(void *) = c->drained;
+
+	if (cb == NULL || c->dead)
+		return;
+	c->drained = NULL;
+	cb(c->drained_arg);
+}
+
+/* Output waited above OUT_HIGH, none of it read; or it was dropped. */
+static void
+client_stall(void *arg)
+{
+	struct client	*c = arg;
+
+	if (!c->dead)
+		drop(c, ", none of it read for a while");
+	client_free(c);
+}
+
 static void
 client_arm(struct client *c)
 {
@@ -394,6 +466,13 @@ client_arm(struct client *c)
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
 	}
+	/* the clock of client_stall() runs while output waits above OUT_HIGH */
+	if (c->outlen - c->outoff < OUT_HIGH)
+		ev_timer_del(&c->stall);
+	else if (!ev_timer_pending(&c->stall))
+		ev_timer_add(&c->stall, cc.idle_ms > 0 ? (uint64_t)cc.idle_ms :
+		    STALL_MS);
+	ev = EV_HUP;
 	if (!c->closing && !c->eof && c->outlen - c->outoff < OUT_HIGH &&
 	    c->inlen < sizeof(c->in))
 		ev |= EV_READ;
@@ -420,6 +499,8 @@ client_flush(struct client *c)
 		c->outoff += (size_t)n;
 		if (cc.idle_ms > 0 && !c->held)
 			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+		if (n > 0)	/* it reads: the clock starts again */
+			ev_timer_del(&c->stall);
 	}
 	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
 		/* a big reply has gone: so does its buffer */
@@ -432,6 +513,9 @@ client_flush(struct client *c)
 		client_free(c);
 		return;
 	}
+	if (c->drained != NULL && c->outlen - c->outoff < OUT_LOW &&
+	    !ev_timer_pending(&c->drain))
+		ev_timer_add(&c->drain, 0);
 	/* Requests waiting for the output to drain go on from the loop. */
 	if (!c->held && c->outlen - c->outoff < OUT_HIGH &&
 	    memchr(c->in, '\n', c->inlen) != NULL)
@@ -511,12 +595,21 @@ client_event(int fd, int revents, void *arg)
 	struct client	*c = arg;
 	ssize_t		 n;
 
+	if ((revents & EV_HUP) && c->held) {
+		/* the peer has closed: nobody reads the stream any more */
+		log_debug("control: client uid %u has gone", (unsigned)c->uid);
+		client_free(c);
+		return;
+	}
 	if (revents & EV_WRITE) {
 		client_flush(c);
 		return;	/* c may be gone */
 	}
-	if (!(revents & EV_READ))
+	if (!(revents & EV_READ)) {
+		if (revents & EV_HUP)
+			client_free(c);	/* nothing to read or to write */
 		return;
+	}
 	if (c->inlen == sizeof(c->in)) {
 		client_input(c);
 		return;
@@ -529,11 +622,13 @@ client_event(int fd, int revents, void *arg)
 	if (n == 0) {
 		/*
 		 * Half-closed (printf ... | socat): answer what was sent,
-		 * then close.  A follower stays until its stream ends.
+		 * then close.  A follower stays until its stream ends, or
+		 * until the peer closes the other way too (EV_HUP).
 		 */
 		c->eof = true;
 		if (c->held && c->inlen == 0)
-			ev_io_set(c->fd, c->outlen > c->outoff ? EV_WRITE : 0);
+			ev_io_set(c->fd, EV_HUP | (c->outlen > c->outoff ?
+			    EV_WRITE : 0));
 	}
 	/*
 	 * Bytes alone do not keep a client: a request must be complete
@@ -542,57 +637,6 @@ client_event(int fd, int revents, void *arg)
 	if (n > 0)
 		c->inlen += (size_t)n;
 	client_input(c);
-}
-
-/*
- * Is gid among the peer's groups, as the kernel has them: SO_PEERGROUPS
- * on Linux (4.13 and later), the credentials of LOCAL_PEERCRED on
- * FreeBSD.  Elsewhere, or where those fail, the groups of the peer's
- * user in the group database.
- */
-static bool
-peer_in_group(int fd, uid_t uid, gid_t pgid, gid_t gid)
-{
-	gid_t		 buf[256], *groups = buf;
-	struct passwd	*pw;
-	int		 n = 256, i;
-	bool		 found = false;
-#if defined(SO_PEERGROUPS)
-	socklen_t	 len = sizeof(buf);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
-		if (errno != ERANGE)
-			goto database;	/* a kernel older than 4.13 */
-		groups = xcalloc(1, len);	/* len: what it needs */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
-		    -1)
-			len = 0;
-	}
-	for (i = 0; i < (int)(len / sizeof(gid_t)); i++)
-		found = found || groups[i] == gid;
-	if (groups != buf)
-		free(groups);
-	return found;
- database:
-#elif defined(LOCAL_PEERCRED)
-	struct xucred	 xu;
-	socklen_t	 len = sizeof(xu);
-
-	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &xu, &len) == 0 &&
-	    xu.cr_version == XUCRED_VERSION) {
-		for (i = 0; i < xu.cr_ngroups; i++)
-			found = found || xu.cr_groups[i] == gid;
-		return found;
-	}
-#else
-	(void)fd;
-#endif
-	if ((pw = getpwuid(uid)) == NULL ||
-	    getgrouplist(pw->pw_name, pgid, groups, &n) == -1)
-		return false;
-	for (i = 0; i < n; i++)
-		found = found || groups[i] == gid;
-	return found;
 }
 
 /* Root, the daemon's uid, or a process in admin_group. */
@@ -667,7 +711,9 @@ control_accept(int fd, int revents, void *arg)
 		c->admin = admin;
 		ev_timer_init(&c->idle, client_idle, c);
 		ev_timer_init(&c->resume, client_resume, c);
-		if (ev_io_add(cfd, EV_READ, client_event, c) == -1) {
+		ev_timer_init(&c->stall, client_stall, c);
+		ev_timer_init(&c->drain, client_drained, c);
+		if (ev_io_add(cfd, EV_READ | EV_HUP, client_event, c) == -1) {
 			log_warn("control: ev_io_add");
 			close(cfd);
 			free(c);
@@ -694,6 +740,8 @@ client_free(struct client *c)
 	close(c->fd);
 	ev_timer_del(&c->idle);
 	ev_timer_del(&c->resume);
+	ev_timer_del(&c->stall);
+	ev_timer_del(&c->drain);
 	*c->prevp = c->next;
 	if (c->next != NULL)
 		c->next->prevp = c->prevp;

@@ -41,11 +41,14 @@ bool	client_held(const struct client *);
 void	client_close_after_reply(struct client *);
 uid_t	client_uid(const struct client *);
 bool	client_admin(const struct client *);
+const char *client_user(struct client *);
 void	client_set_admin(struct client *, bool);
 struct client_auth *client_auth(const struct client *);
 void	client_set_auth(struct client *, struct client_auth *);
 bool	client_json_mode(const struct client *);
 bool	client_dropped(const struct client *);
+bool	client_full(const struct client *);
+void	client_on_drain(struct client *, void (*)(void *), void *);
 void	client_set_json(struct client *, bool);
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cron.h"
+#include "tz.h"
 
 #define NFIELDS		5
 #define SEARCH_YEARS	5
@@ -415,12 +416,19 @@ next_match(const struct cron *c, struct wall *w, long long last)
 	return -1;
 }
 
-/* UTC offset in effect at t, in seconds. */
+/* UTC offset in effect at t in zone (NULL: the daemon's), in seconds. */
 static int
-utcoff(time_t t, long long *off)
+utcoff(const char *zone, time_t t, long long *off)
 {
 	struct tm	tm;
+	long		o;
 
+	if (zone != NULL) {
+		if (tz_offset(t, zone, &o) == -1)
+			return -1;
+		*off = o;
+		return 0;
+	}
 	if (localtime_r(&t, &tm) == NULL)
 		return -1;
 	*off = days_from_civil(tm.tm_year + 1900LL, tm.tm_mon + 1,
@@ -436,24 +444,24 @@ utcoff(time_t t, long long *off)
  * change within 15 hours of u, which holds for every real zone.
  */
 static int
-resolve(long long u, time_t *out)
+resolve(const char *zone, long long u, time_t *out)
 {
 	long long	 o1, o2, ohi, olo, o;
 	time_t		 lo, hi, mid;
 
-	if (utcoff((time_t)(u - 15 * 3600), &o1) == -1 ||
-	    utcoff((time_t)(u + 15 * 3600), &o2) == -1)
+	if (utcoff(zone, (time_t)(u - 15 * 3600), &o1) == -1 ||
+	    utcoff(zone, (time_t)(u + 15 * 3600), &o2) == -1)
 		return -1;
 	ohi = o1 > o2 ? o1 : o2;
 	olo = o1 > o2 ? o2 : o1;
 	/* the larger offset gives the earlier instant */
-	if (utcoff((time_t)(u - ohi), &o) == -1)
+	if (utcoff(zone, (time_t)(u - ohi), &o) == -1)
 		return -1;
 	if (o == ohi) {
 		*out = (time_t)(u - ohi);
 		return 0;
 	}
-	if (utcoff((time_t)(u - olo), &o) == -1)
+	if (utcoff(zone, (time_t)(u - olo), &o) == -1)
 		return -1;
 	if (o == olo) {
 		*out = (time_t)(u - olo);
@@ -464,7 +472,7 @@ resolve(long long u, time_t *out)
 	hi = (time_t)(u - olo);
 	while (hi - lo > 1) {
 		mid = lo + (hi - lo) / 2;
-		if (utcoff(mid, &o) == -1)
+		if (utcoff(zone, mid, &o) == -1)
 			return -1;
 		if (mid + o > u)
 			hi = mid;
@@ -482,14 +490,14 @@ resolve(long long u, time_t *out)
  * earlier wall time has already occurred (or was jumped over) by then.
  */
 time_t
-cron_next(const struct cron *c, time_t after)
+cron_next_tz(const struct cron *c, time_t after, const char *zone)
 {
 	struct tm	 tm;
 	struct wall	 w;
 	time_t		 t;
 	long long	 last;
 
-	if (c->reboot || localtime_r(&after, &tm) == NULL ||
+	if (c->reboot || tz_local(after, zone, &tm) == -1 ||
 	    tm.tm_year > INT_MAX - 1900 - SEARCH_YEARS - 1)
 		return (time_t)-1;
 	w.year = tm.tm_year + 1900LL;
@@ -501,11 +509,17 @@ cron_next(const struct cron *c, time_t after)
 	for (;;) {
 		if (next_match(c, &w, last) == -1)
 			return (time_t)-1;
-		if (resolve(days_from_civil(w.year, w.mon, w.mday) * 86400 +
+		if (resolve(zone, days_from_civil(w.year, w.mon, w.mday) * 86400 +
 		    w.hour * 3600 + w.min * 60, &t) == -1)
 			return (time_t)-1;
 		if (t > after)
 			return t;
 		w.min++;
 	}
+}
+
+time_t
+cron_next(const struct cron *c, time_t after)
+{
+	return cron_next_tz(c, after, NULL);
 }

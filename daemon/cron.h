@@ -30,5 +30,10 @@ int	cron_parse(const char *expr, struct cron *c, char *err, size_t errlen);
  * if none within 5 years (@reboot, "0 0 31 2 *").
  */
 time_t	cron_next(const struct cron *c, time_t after);
+/*
+ * The same with the schedule read in zone (NULL: the daemon's): DST
+ * changes of that zone are handled as cron_next() handles the daemon's.
+ */
+time_t	cron_next_tz(const struct cron *c, time_t after, const char *zone);
 
 #endif

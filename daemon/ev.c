@@ -571,6 +571,8 @@ ev_run(void)
 				ev |= EV_READ;
 			if (re & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 				ev |= EV_WRITE;
+			if (re & (EPOLLERR | EPOLLHUP))
+				ev |= EV_HUP;
 			ev &= w->events;
 			if (ev)
 				w->cb(fd, ev, w->arg);
@@ -614,6 +616,8 @@ ev_run(void)
 				ev |= EV_READ;
 			if (revents & (POLLOUT | POLLERR | POLLHUP))
 				ev |= EV_WRITE;
+			if (revents & (POLLERR | POLLHUP))
+				ev |= EV_HUP;
 			ev &= w->events;
 			if (ev == 0 && (revents & POLLNVAL)) {
 				ev_io_del(pfds[i].fd);

@@ -10,6 +10,11 @@
 
 #define EV_READ		0x01
 #define EV_WRITE	0x04
+/*
+ * The peer is gone (a socket closed both ways, a pipe without writers):
+ * reported, when asked for, even while neither EV_READ nor EV_WRITE is.
+ */
+#define EV_HUP		0x08
 
 typedef void	(*ev_io_cb)(int fd, int revents, void *arg);
 typedef void	(*ev_timer_cb)(void *arg);

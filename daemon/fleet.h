@@ -3,7 +3,8 @@
  * (DESIGN §10): membership on a lease, singleton tasks (fleet = once)
  * behind a lock with fencing, rolling windows, a fleet-wide stop-all.
  * Without a fleet section nothing here does anything.  The interface of
- * the fleet's files: fleet.c, fleet_node.c (fleet_on, fleet_trouble),
+ * the fleet's files: fleet.c, fleet_node.c (fleet_on, fleet_trouble,
+ * fleet_windows_changed),
  * fleet_kv.c (fleet_forget), fleet_lock.c (fleet_holder, fleet_run),
  * fleet_roll.c (fleet_window_turns).
  */
@@ -37,6 +38,8 @@ void	fleet_resume(const char *actor, fleet_done, void *arg);
 /* A client that waited has gone: its done must not be called. */
 void	fleet_forget(void *arg);
 
+/* This node's rolling windows changed (made or deleted at run time). */
+void	fleet_windows_changed(void);
 /* A rolling window of this node: whose turn it is (JSON array), or NULL. */
 struct json_object *fleet_window_turns(const char *window);
 

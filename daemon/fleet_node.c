@@ -20,9 +20,11 @@
 #include "etcd.h"
 #include "ev.h"
 #include "feed.h"
+#include "fleet.h"
 #include "fleet_kv.h"
 #include "fleet_node.h"
 #include "log.h"
+#include "preset.h"
 #include "state.h"
 #include "util.h"
 
@@ -240,6 +242,7 @@ static struct json_object *
 node_value(void)
 {
 	struct json_object	*o = json_object_new_object(), *a, *w;
+	const struct window_conf *wc;
 	size_t			 i;
 
 	json_object_object_add(o, "node", json_object_new_string(
@@ -254,11 +257,12 @@ node_value(void)
 			json_object_array_add(a, json_object_new_string(
 			    md.tasks.v[i]->conf->name));
 	json_object_object_add(o, "active", a);
+	/* the config's and those made at run time (preset.c) */
 	w = json_object_new_array();
-	for (i = 0; i < md.conf->nwindows; i++)
-		if (md.conf->windows[i].rolling)
+	for (i = 0; i < windows_count(); i++)
+		if ((wc = window_at(i, NULL, NULL, NULL))->rolling)
 			json_object_array_add(w, json_object_new_string(
-			    md.conf->windows[i].name));
+			    wc->name));
 	json_object_object_add(o, "windows", w);
 	return o;
 }
@@ -303,6 +307,14 @@ pub_fire(void *arg)
 		return;
 	}
 	f.pub_req = etcd_call("/v3/kv/put", put_node(), pub_reply, NULL);
+}
+
+/* A rolling window made or deleted at run time: the node says so. */
+void
+fleet_windows_changed(void)
+{
+	if (f.state == F_UP && !ev_timer_pending(&f.pub_timer))
+		ev_timer_add(&f.pub_timer, 100);
 }
 
 static void

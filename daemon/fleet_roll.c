@@ -55,15 +55,11 @@ roll_find(const char *window)
 	return NULL;
 }
 
+/* The config's or one made at run time (preset.c). */
 static const struct window_conf *
 window_conf(const char *window)
 {
-	size_t	i;
-
-	for (i = 0; i < md.conf->nwindows; i++)
-		if (strcmp(md.conf->windows[i].name, window) == 0)
-			return &md.conf->windows[i];
-	return NULL;
+	return window_find(window);
 }
 
 /* put (or delete, value NULL) PREFIX/roll/W/TICK/what, on the lease */

@@ -407,6 +407,12 @@ main(int argc, char *argv[])
 	pid_t			 otherpid;
 	mode_t			 mask;
 
+	/*
+	 * Descriptors inherited from whoever started us (a shell's fd 5, a
+	 * pipe to a reader that waits for EOF) would stay open in the
+	 * detached daemon for its whole life: none is ours.
+	 */
+	closefrom(STDERR_FILENO + 1);
 #ifdef __linux__
 	setproctitle_init(argc, argv, environ);
 #endif

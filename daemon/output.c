@@ -478,6 +478,17 @@ output_close(struct task *t)
 }
 
 /*
+ * Write out the lines buffered for a log file: a follower that fell
+ * behind knows from where to catch up (the file's size: the line being
+ * published is not buffered yet).
+ */
+void
+output_flush(void)
+{
+	wflush();
+}
+
+/*
  * Close every log file and log_dir; each is opened again at its next
  * line, log_dir by its name (so a log_dir moved away is left).
  */

@@ -10,6 +10,7 @@ struct task;
 void	output_watch(struct task *);
 void	output_close(struct task *);
 void	output_reopen(void);
+void	output_flush(void);
 /*
  * Open log_dir (first created, with its parents, if create is set and it
  * is missing) and check it: -1 with the reason in err.

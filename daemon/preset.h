@@ -4,10 +4,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct task;
 struct json_object;
+struct window_conf;
 
 struct preset {
 	char		 *name;
@@ -25,9 +27,23 @@ struct json_object *preset_json(const struct preset *);
 void	windows_init(void);
 void	windows_stop(void);
 void	windows_reload(void);
-/* For "window list": the i-th window's next opening and open-until. */
+/*
+ * The windows in force, config's first: the i-th one, whether it was
+ * made at run time, its next opening (0: never) and its end if it is
+ * open (else 0); any pointer may be NULL.
+ */
 size_t	windows_count(void);
-void	window_state(size_t i, time_t *next, time_t *open_until);
+const struct window_conf *window_at(size_t i, bool *stored, time_t *next,
+	    time_t *open_until);
+const struct window_conf *window_find(const char *name);
+/* A window made at run time (stored already): it takes wc; -1: a name in use. */
+int	window_new(struct window_conf *wc);
+/*
+ * Delete the window made at run time named name: an open one closes
+ * now, the tasks its opening activated deactivated by actor.  0, or 1
+ * if there is no such window.
+ */
+int	window_delete(const char *name, const char *actor);
 
 /*
  * Rolling windows (fleet = rolling): when one opens or closes, cb is told

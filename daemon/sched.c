@@ -47,13 +47,16 @@ jitter(const struct task_conf *tc)
 	return (int64_t)(h % (uint64_t)tc->jitter_ms);
 }
 
-/* The next tick strictly after `after`, jitter left out; -1: never. */
+/*
+ * The next tick strictly after `after`, jitter left out; -1: never.  A
+ * cron schedule is read in the task's timezone; every is not.
+ */
 time_t
 sched_next(const struct task_conf *tc, time_t after)
 {
 	if (tc->every_ms > 0)
 		return after + (time_t)(tc->every_ms / 1000);
-	return cron_next(&tc->cron, after);
+	return cron_next_tz(&tc->cron, after, tc->timezone);
 }
 
 static void

@@ -1,8 +1,8 @@
 /*
  * store.c: the sqlite database (DESIGN §7), opened and closed: the
  * connection (store_db.c), the parts that keep their rows in it
- * (store_run.c, store_event.c, store_preset.c), and the run file beside
- * it (store_runfile.c).
+ * (store_run.c, store_event.c, store_preset.c, store_window.c), and the
+ * run file beside it (store_runfile.c).
  */
 #include <stddef.h>
 

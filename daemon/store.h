@@ -1,4 +1,4 @@
-/* store.h: the sqlite database: runs, the activity log, presets (DESIGN §7). */
+/* store.h: the sqlite database: runs, the activity log, presets, windows (DESIGN §7). */
 #ifndef MAINTD_STORE_H
 #define MAINTD_STORE_H
 
@@ -76,5 +76,17 @@ int	 store_preset_get(const char *name, char **description,
 	    char **tasks_json);
 int	 store_preset_delete(const char *name);
 int	 store_preset_list(store_row_cb, void *arg);
+
+/*
+ * Windows made at run time (store_window.c): put 0, 1 (exists) or -1;
+ * delete 0, 1 (none) or -1; list gives each as a window_conf of its own
+ * (store_window_free() frees one).
+ */
+struct window_conf;
+int	 store_window_put(const struct window_conf *, const char *actor);
+int	 store_window_delete(const char *name);
+int	 store_window_list(void (*cb)(struct window_conf *, void *),
+	    void *arg);
+void	 store_window_free(struct window_conf *);
 
 #endif

@@ -69,7 +69,19 @@ static const char *migrations[] = {
 	"ALTER TABLE runs ADD COLUMN uid INTEGER;"
 	"ALTER TABLE runs ADD COLUMN pid_start INTEGER;"
 	"ALTER TABLE runs ADD COLUMN boot_id TEXT;",
-	/* 3: the ledger of what runs use, and the daily roll-ups of old
+	/* 3: windows made at run time (store_window.c) */
+	"CREATE TABLE windows ("
+	"  name TEXT PRIMARY KEY,"
+	"  preset TEXT NOT NULL,"
+	"  schedule TEXT NOT NULL,"
+	"  timezone TEXT,"
+	"  duration_ms INTEGER NOT NULL,"
+	"  rolling INTEGER NOT NULL DEFAULT 0,"
+	"  max_parallel INTEGER NOT NULL DEFAULT 1,"
+	"  slot_ms INTEGER NOT NULL DEFAULT 0,"
+	"  created REAL NOT NULL,"
+	"  actor TEXT NOT NULL DEFAULT '');",
+	/* 4: the ledger of what runs use, and the daily roll-ups of old
 	 * runs (store_rollup.c) */
 	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
 	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"

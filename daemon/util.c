@@ -1,8 +1,12 @@
-/* util.c: durations, sizes, signals, time stamps and string vectors. */
+/*
+ * util.c: durations, sizes, signals, time stamps, string vectors; the
+ * patterns a client may give (grep_compile).
+ */
 #include <sys/types.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,4 +439,137 @@ pid_cmp(const void *a, const void *b)
 	pid_t	x = *(const pid_t *)a, y = *(const pid_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * A --grep pattern from a client, compiled as a POSIX extended regular
+ * expression; -1 with the reason in err.  What would make matching or
+ * compiling unbounded is refused before regcomp(3) sees it:
+ * back-references (\1 to \9, which glibc's ERE accepts: they make
+ * matching exponential), a pattern over GREP_MAXLEN bytes, and one whose
+ * {m,n} counted out make it over GREP_MAXSIZE atoms (regcomp() copies
+ * the atom n times: ((a{1,100}){1,100}){1,100} took 17 s).  What is left
+ * matches a line in time polynomial in its length (lines are at most
+ * LINE_MAX_OUT); the callers bound the lines and the time of a request.
+ */
+#define GREP_MAXDEPTH	32
+
+int
+grep_compile(regex_t *re, const char *pat, char *err, size_t errlen)
+{
+	int64_t		 size[GREP_MAXDEPTH + 1], last[GREP_MAXDEPTH + 1];
+	int64_t		 m, n;
+	int		 depth = 0, rc;
+	const char	*p, *q;
+	char		*end;
+
+	if (strlen(pat) > GREP_MAXLEN) {
+		snprintf(err, errlen, "longer than %d bytes", GREP_MAXLEN);
+		return -1;
+	}
+	size[0] = last[0] = 0;
+	for (p = pat; *p != '\0'; p++) {
+		switch (*p) {
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9') {
+				snprintf(err, errlen, "back-references (\\%c) are "
+				    "refused: they make matching exponential",
+				    p[1]);
+				return -1;
+			}
+			if (p[1] != '\0')
+				p++;
+			size[depth] += last[depth] = 1;
+			break;
+		case '[':
+			/* a bracket expression is one atom: find its end */
+			q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q != '\0' && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' ||
+				    q[1] == '=')) {
+					char close = q[1];
+
+					for (q += 2; *q != '\0' && (*q != close ||
+					    q[1] != ']'); q++)
+						;
+					if (*q == '\0')
+						break;
+					q++;
+				}
+				q++;
+			}
+			if (*q == '\0')
+				goto compile;	/* regcomp() says what is wrong */
+			p = q;
+			size[depth] += last[depth] = 1;
+			break;
+		case '(':
+			if (depth == GREP_MAXDEPTH) {
+				snprintf(err, errlen, "groups nested more than %d "
+				    "deep", GREP_MAXDEPTH);
+				return -1;
+			}
+			depth++;
+			size[depth] = last[depth] = 0;
+			break;
+		case ')':
+			if (depth == 0) {	/* a literal, as regcomp() takes it */
+				size[depth] += last[depth] = 1;
+				break;
+			}
+			m = size[depth] > 0 ? size[depth] : 1;
+			depth--;
+			size[depth] += last[depth] = m;
+			break;
+		case '|':
+			last[depth] = 0;	/* the alternatives add up */
+			break;
+		case '{':
+			/* {m}, {m,} or {m,n}; anything else is taken as is */
+			m = n = -1;
+			if (isdigit((unsigned char)p[1]))
+				m = n = strtoll(p + 1, &end, 10);
+			if (m >= 0 && *end == ',') {
+				q = end + 1;
+				if (*q == '}') {
+					n = m + 1;
+					end = (char *)q;
+				} else if (isdigit((unsigned char)*q))
+					n = strtoll(q, &end, 10);
+				else
+					m = -1;
+			}
+			if (m < 0 || *end != '}' || n < m) {
+				size[depth] += last[depth] = 1;
+				break;
+			}
+			if (m > GREP_MAXDUP || n > GREP_MAXDUP) {
+				snprintf(err, errlen, "{%lld}: at most %d repeats",
+				    (long long)n, GREP_MAXDUP);
+				return -1;
+			}
+			p = end;
+			size[depth] += last[depth] * (n > 0 ? n - 1 : -1);
+			last[depth] *= n;
+			break;
+		default:
+			size[depth] += last[depth] = 1;
+			break;
+		}
+		if (size[depth] > GREP_MAXSIZE || last[depth] > GREP_MAXSIZE) {
+			snprintf(err, errlen, "too big once its repeats are counted "
+			    "out (over %d atoms)", GREP_MAXSIZE);
+			return -1;
+		}
+	}
+ compile:
+	if ((rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, re, err, errlen);
+		return -1;
+	}
+	return 0;
 }

@@ -1,10 +1,15 @@
-/* util.h: small pure helpers: durations, sizes, time stamps, string vectors. */
+/* util.h: small pure helpers: durations, sizes, times, strings, patterns. */
 #ifndef MAINTD_UTIL_H
 #define MAINTD_UTIL_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#define GREP_MAXLEN	256	/* bytes of a --grep pattern */
+#define GREP_MAXDUP	255	/* n of {m,n} */
+#define GREP_MAXSIZE	2000	/* atoms once the repeats are counted out */
 
 int	 parse_duration(const char *, int64_t *ms, const char **errstr);
 int	 parse_size(const char *, uint64_t *bytes, const char **errstr);
@@ -24,5 +29,7 @@ char	*xstrdup(const char *);
 void	*xcalloc(size_t, size_t);
 int	 pid_cmp(const void *, const void *);
 void	*xreallocarray(void *, size_t, size_t);
+
+int	 grep_compile(regex_t *, const char *pattern, char *err, size_t len);
 
 #endif

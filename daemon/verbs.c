@@ -21,10 +21,12 @@
 #include "log.h"
 #include "output.h"
 #include "proto.h"
+#include "redact.h"
 #include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "table.h"
+#include "tz.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -36,6 +38,7 @@ struct verb {
 	int		 minargs;
 	int		 maxargs;	/* -1: any */
 	const char	*opts;		/* allowed options besides json */
+	const char	*args;		/* "task", "tasks"...: verbs.def */
 	void		(*fn)(struct client *, struct request *);
 	const char	*usage;
 	const char	*help;
@@ -52,7 +55,7 @@ static void	verb_show(struct client *, struct request *);
 
 static const struct verb verbs[] = {
 #define VERB(name, level, min, max, opts, fn, args, usage, help, details) \
-	{ name, level, min, max, opts, fn, usage, help, details },
+	{ name, level, min, max, opts, args, fn, usage, help, details },
 #include "verbs.def"
 #undef VERB
 };
@@ -129,7 +132,9 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 	if (v->fn != verb_auth && verbs_auth_check(c, v->name, &r) == -1)
 		goto done;
 	if (v->level == ADMIN && !client_admin(c)) {
-		verbs_deny(c, v->name);
+		/* the arguments of "task", "tasks", "task?" name tasks */
+		verbs_deny_tasks(c, v->name, r.args, strncmp(v->args, "task",
+		    4) == 0 ? r.nargs : 0);
 		goto done;
 	}
 	store_batch_begin();
@@ -139,10 +144,13 @@ verbs_dispatch(struct client *c, const char *line, size_t len)
 	request_free(&r);
 }
 
+static void	status_client_gone(struct client *);
+
 /* A client has gone: so do its waits and streams. */
 void
 verbs_client_gone(struct client *c)
 {
+	status_client_gone(c);
 	verbs_ctl_client_gone(c);
 	verbs_fleet_client_gone(c);
 	verbs_obs_client_gone(c);
@@ -344,9 +352,10 @@ task_status_json(const struct task *t)
 	    1000) : NULL);
 	json_object_object_add(o, "restarts", json_object_new_int(
 	    (int)t->restarts));
+	/* in the task's time zone, as its schedule reads */
 	json_object_object_add(o, "next_run", t->next_tick == 0 ? NULL :
-	    json_object_new_string(fmt_rfc3339(t->next_tick, buf,
-	    sizeof(buf))));
+	    json_object_new_string(fmt_rfc3339_tz(t->next_tick,
+	    t->conf->timezone, buf, sizeof(buf))));
 	json_object_object_add(o, "current", task_busy(t) ?
 	    run_json(&t->cur) : NULL);
 	json_object_object_add(o, "last", t->last != NULL ? run_json(t->last) :
@@ -371,44 +380,144 @@ last_text(const struct task *t, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * status --json of many tasks goes on as the client reads: the names
+ * are taken at the request, and each is looked up when its turn comes
+ * (a reload may have removed it meanwhile: it is left out).
+ */
+struct status_job {
+	struct client		*c;
+	char			**names;
+	size_t			 n, i, shown, nactive, nrunning;
+	struct status_job	*next;
+};
+
+static struct status_job	*status_jobs;
+
+static void
+status_end(struct client *c, size_t n, size_t nactive, size_t nrunning)
+{
+	if (md.halted)
+		client_ok(c, "HALTED (stop-all): nothing starts until resume; "
+		    "%zu tasks, %zu active, %zu running", n, nactive, nrunning);
+	else
+		client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
+		    nrunning);
+}
+
+static void
+status_job_free(struct status_job *j)
+{
+	struct status_job	**jp;
+
+	for (jp = &status_jobs; *jp != j; jp = &(*jp)->next)
+		;
+	*jp = j->next;
+	client_on_drain(j->c, NULL, NULL);
+	strv_free(j->names);
+	free(j);
+}
+
+static void
+status_client_gone(struct client *c)
+{
+	struct status_job	*j, *next;
+
+	for (j = status_jobs; j != NULL; j = next) {
+		next = j->next;
+		if (j->c == c)
+			status_job_free(j);
+	}
+}
+
+/* One task's status object (--json); counted for the final line. */
+static void
+status_one(struct client *c, const struct task *t, size_t *nactive,
+    size_t *nrunning)
+{
+	struct json_object	*o;
+
+	*nactive += t->active;
+	*nrunning += task_busy(t);
+	o = task_status_json(t);
+	client_json(c, o);
+	json_object_put(o);
+}
+
+static void
+status_more(void *arg)
+{
+	struct status_job	*j = arg;
+	struct client		*c = j->c;
+	struct task		*t;
+
+	for (; j->i < j->n; j->i++) {
+		if (client_full(c)) {
+			client_on_drain(c, status_more, j);
+			return;
+		}
+		if ((t = task_find(&md.tasks, j->names[j->i])) == NULL)
+			continue;
+		status_one(c, t, &j->nactive, &j->nrunning);
+		j->shown++;
+	}
+	status_end(c, j->shown, j->nactive, j->nrunning);
+	status_job_free(j);
+}
+
 static void
 verb_status(struct client *c, struct request *r)
 {
 	struct task		**v, *t;
 	struct table		  tb;
-	struct json_object	 *o;
-	size_t			  n, i, nactive = 0, nrunning = 0;
+	struct status_job	 *j;
+	size_t			  n, i, k, nactive = 0, nrunning = 0;
 	char			  act[64], pid[16], up[32], last[400], rs[16];
 	char			  next[32];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
-	if (md.halted && !client_json_mode(c))
+	if (client_json_mode(c)) {
+		for (i = 0; i < n && !client_full(c); i++)
+			status_one(c, v[i], &nactive, &nrunning);
+		if (i == n) {
+			free(v);
+			status_end(c, n, nactive, nrunning);
+			return;
+		}
+		/* the rest as the client reads */
+		j = xcalloc(1, sizeof(*j));
+		j->c = c;
+		j->n = n - i;
+		j->names = xcalloc(j->n + 1, sizeof(*j->names));
+		for (k = 0; k < j->n; k++)
+			j->names[k] = xstrdup(v[i + k]->conf->name);
+		j->shown = i;
+		j->nactive = nactive;
+		j->nrunning = nrunning;
+		j->next = status_jobs;
+		status_jobs = j;
+		free(v);
+		client_hold(c);
+		client_on_drain(c, status_more, j);
+		return;
+	}
+	if (md.halted)
 		client_data(c, "HALTED by stop-all: nothing starts until "
 		    "resume");
-	if (!client_json_mode(c))
-		table_init(&tb, 10, "TASK", "KIND", "ACTIVATION", "STATE",
-		    "HEALTH", "PID", "UPTIME", "LAST", "NEXT", "RESTARTS");
+	table_init(&tb, 10, "TASK", "KIND", "ACTIVATION", "STATE", "HEALTH",
+	    "PID", "UPTIME", "LAST", "NEXT", "RESTARTS");
 	for (i = 0; i < n; i++) {
 		t = v[i];
 		if (t->active)
 			nactive++;
 		if (task_busy(t))
 			nrunning++;
-		if (client_json_mode(c)) {
-			o = task_status_json(t);
-			client_json(c, o);
-			json_object_put(o);
-			continue;
-		}
 		snprintf(pid, sizeof(pid), "%d", (int)t->cur.pid);
 		snprintf(rs, sizeof(rs), "%u", t->restarts);
-		if (t->next_tick > 0) {
-			struct tm tm;
-
-			localtime_r(&t->next_tick, &tm);
-			strftime(next, sizeof(next), "%m-%d %H:%M", &tm);
-		}
+		if (t->next_tick > 0)
+			fmt_time_tz_short(t->next_tick, t->conf->timezone,
+			    next, sizeof(next));
 		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
 		    activation_text(t, act, sizeof(act)), verbs_state(t),
 		    health_status_name(t), task_busy(t) ? pid : "-",
@@ -417,15 +526,9 @@ verb_status(struct client *c, struct request *r)
 		    sizeof(up)) : "-", last_text(t, last, sizeof(last)),
 		    t->next_tick > 0 ? next : "-", rs);
 	}
-	if (!client_json_mode(c))
-		table_emit(&tb, c);
+	table_emit(&tb, c);
 	free(v);
-	if (md.halted)
-		client_ok(c, "HALTED (stop-all): nothing starts until resume; "
-		    "%zu tasks, %zu active, %zu running", n, nactive, nrunning);
-	else
-		client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
-		    nrunning);
+	status_end(c, n, nactive, nrunning);
 }
 
 static void
@@ -489,8 +592,27 @@ static const char *limit_names[LIM_MAX] = {
 	"cpu", "memory", "nofile", "nproc", "fsize", "core"
 };
 
+/*
+ * The environment: for a client that may only read, every value is
+ * *** (NAME=***): which ones are secrets is not written anywhere.
+ */
 static struct json_object *
-task_show_json(const struct task *t)
+env_json(struct client *c, char *const *env)
+{
+	struct json_object	*a;
+	char			 buf[1024];
+
+	if (client_admin(c))
+		return verbs_strv(env);
+	a = json_object_new_array();
+	for (; env != NULL && *env != NULL; env++)
+		json_object_array_add(a, json_object_new_string(
+		    redact(REDACT_ENV, *env, buf, sizeof(buf))));
+	return a;
+}
+
+static struct json_object *
+task_show_json(struct client *c, const struct task *t)
 {
 	const struct task_conf	*tc = t->conf;
 	struct json_object	*o = task_status_json(t), *l, *b, *g;
@@ -512,9 +634,11 @@ task_show_json(const struct task *t)
 	json_object_object_add(o, "gid", json_object_new_int64(tc->gid));
 	json_object_object_add(o, "directory",
 	    json_object_new_string(tc->directory));
-	json_object_object_add(o, "environment", verbs_strv(tc->environment));
+	json_object_object_add(o, "environment", env_json(c,
+	    tc->environment));
 	json_object_object_add(o, "tags", verbs_strv(tc->tags));
 	json_object_object_add(o, "schedule", jstr_or_null(tc->schedule));
+	json_object_object_add(o, "timezone", jstr_or_null(tc->timezone));
 	json_object_object_add(o, "every_s", tc->every_ms ?
 	    json_object_new_int64(tc->every_ms / 1000) : NULL);
 	json_object_object_add(o, "timeout_s", tc->timeout_ms ?
@@ -586,8 +710,22 @@ task_show_json(const struct task *t)
 		json_object_array_add(g, json_object_new_string(guard_cond_text(
 		    &tc->start_when.cond[i], cond, sizeof(cond))));
 	json_object_object_add(o, "start_when", g);
-	json_object_object_add(o, "probe", verbs_probe_json(t));
+	json_object_object_add(o, "probe", verbs_probe_json(c, t));
 	return o;
+}
+
+/* show's next_run: RFC 3339 in the task's zone, and the zone's abbreviation. */
+static char *
+next_text(time_t t, const char *zone, char *buf, size_t len)
+{
+	struct tm	tm;
+	size_t		n;
+
+	fmt_rfc3339_tz(t, zone, buf, len);
+	n = strlen(buf);
+	if (tz_local(t, zone, &tm) == 0 && n + 1 < len)
+		strftime(buf + n, len - n, " %Z", &tm);
+	return buf;
 }
 
 /* Show the JSON object as "key: value" lines for people. */
@@ -619,10 +757,11 @@ verb_show(struct client *c, struct request *r)
 	struct json_object	*o, *a;
 	const char		*lines[10], *p;
 	size_t			 n, i;
+	char			 next[80];
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	o = task_show_json(t);
+	o = task_show_json(c, t);
 	n = output_tail(t, 10, lines);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
@@ -636,6 +775,10 @@ verb_show(struct client *c, struct request *r)
 		client_json(c, o);
 	else {
 		json_object_object_del(o, "last_output");
+		if (t->next_tick > 0)
+			json_object_object_add(o, "next_run",
+			    json_object_new_string(next_text(t->next_tick,
+			    t->conf->timezone, next, sizeof(next))));
 		show_text(c, o);
 		for (i = 0; i < n; i++)
 			client_data(c, "%-18s %s", i == 0 ? "last_output" : "",

@@ -2,6 +2,7 @@
 #ifndef MAINTD_VERBS_H
 #define MAINTD_VERBS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,33 @@ void	verb_resume(struct client *, struct request *);
 void	verb_preset(struct client *, struct request *);
 void	verb_window(struct client *, struct request *);
 
+/*
+ * A task's output to a client (verbs_tail.c); what a scan may cost
+ * (verbs_grep.c).
+ */
+#define VERBS_GREP_RATE	100	/* ms a second a stream may spend matching */
+struct verbs_grep;
+struct verbs_span {
+	int		 n;		/* the last n lines (0: only new ones) */
+	double		 since, until;	/* 0: no bound */
+	int		 stream;	/* -1 both, 0 stdout, 1 stderr */
+};
+void	verbs_tail_logs(struct client *, struct task *,
+	    const struct verbs_span *, struct verbs_grep *, bool follow);
+void	verbs_tail_run(struct client *, struct task *, uint64_t run);
+bool	verbs_tail_end(struct client *, struct json_object *result,
+	    const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	verbs_tail_client_gone(struct client *);
+void	verbs_tail_shutdown(void);
+struct verbs_grep *verbs_grep_new(struct client *, const char *pattern);
+bool	verbs_grep_match(struct verbs_grep *, const char *text);
+bool	verbs_grep_spent(struct verbs_grep *);
+void	verbs_grep_free(struct verbs_grep *);
+bool	verbs_scan_begin(struct client *);
+void	verbs_scan_end(void);
+uint64_t verbs_now_us(void);
+
 /* Tokens, who asks, and denials (verbs_auth.c). */
 void	verb_auth(struct client *, struct request *);
 int	verbs_auth_check(struct client *, const char *verb, struct request *);
@@ -56,6 +84,8 @@ const char *verbs_auth_denial(struct client *, const char *what, char *buf,
 	    size_t len);
 void	verbs_audit_denied(struct client *, const char *what,
 	    const char *reason);
+void	verbs_audit_denied_tasks(struct client *, const char *what,
+	    const char *reason, char *const *tasks, int ntasks);
 void	verbs_auth_client_gone(struct client *);
 
 /* Shared by the handlers (verbs_common.c). */
@@ -69,9 +99,11 @@ struct task	**verbs_tasks_named(struct client *, struct request *,
 const char	*verbs_actor(struct client *, char *buf, size_t len);
 struct task	*verbs_task(struct client *, const char *name);
 void		 verbs_deny(struct client *, const char *what);
+void		 verbs_deny_tasks(struct client *, const char *what,
+		    char *const *tasks, int ntasks);
 const char	*verbs_state(const struct task *);
 const char	*verbs_waiting(const struct task *, char *buf, size_t len);
-struct json_object *verbs_probe_json(const struct task *);
+struct json_object *verbs_probe_json(struct client *, const struct task *);
 struct json_object *verbs_strv(char *const *);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);

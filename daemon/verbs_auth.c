@@ -52,9 +52,13 @@ const char *
 verbs_actor(struct client *c, char *buf, size_t len)
 {
 	const struct client_auth *a = client_auth(c);
+	const char		*name;
 
 	if (a != NULL && a->on)
 		snprintf(buf, len, "token %s (uid %u)", a->name,
+		    (unsigned)client_uid(c));
+	else if ((name = client_user(c)) != NULL)
+		snprintf(buf, len, "%s (uid %u)", name,
 		    (unsigned)client_uid(c));
 	else
 		snprintf(buf, len, "uid %u", (unsigned)client_uid(c));
@@ -69,12 +73,25 @@ verbs_actor(struct client *c, char *buf, size_t len)
 void
 verbs_audit_denied(struct client *c, const char *what, const char *reason)
 {
+	verbs_audit_denied_tasks(c, what, reason, NULL, 0);
+}
+
+/*
+ * The same for a request that names tasks: the event names them, as
+ * "task" for one, "tasks" for several, as they were asked; one that
+ * exists is the event's task (events --task finds it).
+ */
+void
+verbs_audit_denied_tasks(struct client *c, const char *what,
+    const char *reason, char *const *tasks, int ntasks)
+{
 	static uint64_t		 last;
 	static double		 tokens = DENY_BURST;
 	static unsigned		 suppressed;
-	struct json_object	*d;
+	struct json_object	*d, *a;
 	uint64_t		 now = ev_now();
 	char			 actor[128];
+	int			 i;
 
 	tokens += (double)(now - last) / DENY_EVERY_MS;
 	if (tokens > DENY_BURST)
@@ -90,6 +107,15 @@ verbs_audit_denied(struct client *c, const char *what, const char *reason)
 	tokens -= 1;
 	d = json_object_new_object();
 	json_object_object_add(d, "verb", json_object_new_string(what));
+	if (ntasks == 1)
+		json_object_object_add(d, "task",
+		    json_object_new_string(tasks[0]));
+	else if (ntasks > 1) {
+		a = json_object_new_array();
+		for (i = 0; i < ntasks; i++)
+			json_object_array_add(a, json_object_new_string(tasks[i]));
+		json_object_object_add(d, "tasks", a);
+	}
 	if (reason != NULL)
 		json_object_object_add(d, "reason",
 		    json_object_new_string(reason));
@@ -97,7 +123,8 @@ verbs_audit_denied(struct client *c, const char *what, const char *reason)
 		json_object_object_add(d, "suppressed",
 		    json_object_new_int((int)suppressed));
 	suppressed = 0;
-	event_emit(NULL, "denied", actor, d);
+	event_emit(ntasks == 1 && task_find(&md.tasks, tasks[0]) != NULL ?
+	    tasks[0] : NULL, "denied", actor, d);
 }
 
 static struct client_auth *

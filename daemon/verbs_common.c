@@ -20,6 +20,7 @@
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "redact.h"
 #include "state.h"
 #include "supervise.h"
 #include "util.h"
@@ -45,22 +46,27 @@ verbs_waiting(const struct task *t, char *buf, size_t len)
 	return buf;
 }
 
-/* What the health probes of t found, or NULL without probes. */
+/*
+ * What the health probes of t found, or NULL without probes; the URL
+ * redacted (its password, its query values) for a client that may only
+ * read.
+ */
 struct json_object *
-verbs_probe_json(const struct task *t)
+verbs_probe_json(struct client *c, const struct task *t)
 {
 	const struct probe	*p = t->probe;
 	const struct task_health *h = &t->conf->health;
 	struct json_object	*o;
-	char			 buf[64];
+	char			 buf[64], url[2048];
 
 	if (p == NULL)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "status",
 	    json_object_new_string(health_status_name(t)));
-	json_object_object_add(o, "url", h->url != NULL ?
-	    json_object_new_string(h->url) : NULL);
+	json_object_object_add(o, "url", h->url == NULL ? NULL :
+	    json_object_new_string(client_admin(c) ? h->url :
+	    redact(REDACT_URL, h->url, url, sizeof(url))));
 	json_object_object_add(o, "command", h->command[0] != NULL ?
 	    verbs_strv(h->command) : NULL);
 	json_object_object_add(o, "interval_s", json_object_new_double(
@@ -145,14 +151,22 @@ verbs_tasks_named(struct client *c, struct request *r, size_t *np)
 void
 verbs_deny(struct client *c, const char *what)
 {
+	verbs_deny_tasks(c, what, NULL, 0);
+}
+
+/* The same, for a request that names tasks: the event names them too. */
+void
+verbs_deny_tasks(struct client *c, const char *what, char *const *tasks,
+    int ntasks)
+{
 	char	who[160] = "", why[400];
 
 	if (verbs_auth_denial(c, what, why, sizeof(why)) != NULL) {
-		verbs_audit_denied(c, what, why);
+		verbs_audit_denied_tasks(c, what, why, tasks, ntasks);
 		client_err(c, "denied", "%s", why);
 		return;
 	}
-	verbs_audit_denied(c, what, NULL);
+	verbs_audit_denied_tasks(c, what, NULL, tasks, ntasks);
 	if (geteuid() != 0)
 		snprintf(who, sizeof(who), ", the daemon's user (uid %u)",
 		    (unsigned)geteuid());

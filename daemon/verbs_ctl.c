@@ -1,7 +1,7 @@
 /*
  * verbs_ctl.c: the verbs that change state: activate, deactivate, run,
  * stop, restart, reopen.  "run --wait" holds the client and streams the
- * run's output lines until its result.
+ * run's output lines (verbs_tail.c) until its result.
  */
 #include <sys/wait.h>
 
@@ -24,7 +24,7 @@
 #include "util.h"
 #include "verbs.h"
 
-/* A client waiting for the end of a run. */
+/* A client waiting for the end of a run (its lines: verbs_tail.c). */
 struct waiter {
 	struct client	*c;
 	struct task	*t;
@@ -34,22 +34,18 @@ struct waiter {
 };
 
 static struct waiter	*waiters;
-static struct feed_sub	 line_sub, end_sub;
+static struct feed_sub	 end_sub;
 
-static void	on_line(enum feed_stream, const struct feed_msg *, void *);
 static void	on_end(enum feed_stream, const struct feed_msg *, void *);
 
-/* Follow run output and ends only while someone waits for them. */
+/* Follow run ends only while someone waits for them. */
 static void
 waiters_changed(void)
 {
-	if (waiters != NULL && !feed_subscribed(&end_sub)) {
-		feed_subscribe(&line_sub, FEED_LINE, on_line, NULL);
+	if (waiters != NULL && !feed_subscribed(&end_sub))
 		feed_subscribe(&end_sub, FEED_RUN_END, on_end, NULL);
-	} else if (waiters == NULL && feed_subscribed(&end_sub)) {
-		feed_unsubscribe(&line_sub);
+	else if (waiters == NULL && feed_subscribed(&end_sub))
 		feed_unsubscribe(&end_sub);
-	}
 }
 
 /* --for DUR, or 0; -1 with ERR sent on a bad value. */
@@ -169,7 +165,7 @@ run_started(struct client *c, struct task *t, bool wait)
 	w->next = waiters;
 	waiters = w;
 	waiters_changed();
-	client_hold(c);
+	verbs_tail_run(c, t, w->run_id);
 }
 
 /* A run of a fleet task waits for its lock (fleet = once). */
@@ -349,49 +345,9 @@ verb_reopen(struct client *c, struct request *r)
 	client_ok(c, "log files reopened");
 }
 
-/* Output of a run goes to the clients waiting for it. */
-static void
-on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
-{
-	struct task		*t = m->task;
-	const char		*text = m->text;
-	size_t			 len = m->len;
-	struct waiter		*w;
-	struct json_object	*o;
-	char			*line = NULL;
-
-	(void)st;
-	(void)arg;
-	for (w = waiters; w != NULL; w = w->next) {
-		if (w->t != t || w->run_id != t->cur.id)
-			continue;
-		if (line == NULL) {
-			line = xcalloc(len + 1, 1);
-			memcpy(line, text, len);
-		}
-		if (w->json) {
-			o = json_object_new_object();
-			json_object_object_add(o, "task",
-			    json_object_new_string(t->conf->name));
-			json_object_object_add(o, "run",
-			    json_object_new_int64((int64_t)w->run_id));
-			json_object_object_add(o, "stream",
-			    json_object_new_string(m->stream ? "stderr" :
-			    "stdout"));
-			json_object_object_add(o, "line",
-			    json_object_new_string(line));
-			client_json(w->c, o);
-			json_object_put(o);
-		} else
-			client_raw(w->c, line);
-	}
-	free(line);
-}
-
 /* run --wait --json: the last object is the run's result. */
-static void
-run_result_json(struct client *c, const struct task *t, const struct run *r,
-    const char *res)
+static struct json_object *
+run_result_json(const struct task *t, const struct run *r, const char *res)
 {
 	struct json_object	*o = json_object_new_object();
 
@@ -406,8 +362,7 @@ run_result_json(struct client *c, const struct task *t, const struct run *r,
 	    NULL);
 	json_object_object_add(o, "duration_s", json_object_new_double(
 	    (double)(r->end_mono - r->start_mono) / 1000));
-	client_json(c, o);
-	json_object_put(o);
+	return o;
 }
 
 static void
@@ -416,6 +371,7 @@ on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 	struct task	 *t = m->task;
 	struct waiter	**wp, *w;
 	const struct run *r = m->run;
+	struct json_object *o;
 	char		  res[300], d[32];
 
 	(void)st;
@@ -428,14 +384,11 @@ on_end(enum feed_stream st, const struct feed_msg *m, void *arg)
 		}
 		*wp = w->next;
 		run_result(r, res, sizeof(res));
-		if (w->json)
-			run_result_json(w->c, t, r, res);
-		if (run_ok(r))
-			client_ok(w->c, "%s after %s", res, d);
-		else if (r->timed_out)
-			client_err(w->c, "timeout", "%s after %s", res, d);
-		else
-			client_err(w->c, "failed", "%s after %s", res, d);
+		/* after the run's last line, which may still be on its way */
+		o = w->json ? run_result_json(t, r, res) : NULL;
+		(void)verbs_tail_end(w->c, o, run_ok(r) ? NULL : r->timed_out ?
+		    "timeout" : "failed", "%s after %s", res, d);
+		json_object_put(o);
 		free(w);
 	}
 	waiters_changed();
@@ -493,7 +446,7 @@ verb_reload(struct client *c, struct request *r)
 	struct reload_report	 rep;
 	struct json_object	*o;
 	bool			 dry = request_has(r, "dry-run");
-	char			 actor[64], **errors = NULL;
+	char			 actor[128], **errors = NULL;
 	size_t			 i;
 
 	verbs_actor(c, actor, sizeof(actor));

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "proto.h"
+#include "redact.h"
 #include "state.h"
 #include "store.h"
 #include "supervise.h"
@@ -32,7 +33,7 @@
 static void
 probe_text(struct client *c, const struct task *t)
 {
-	struct json_object	*p = verbs_probe_json(t);
+	struct json_object	*p = verbs_probe_json(c, t);
 	const char		*s;
 
 	json_object_object_foreach(p, key, val) {
@@ -138,7 +139,7 @@ daemon_health(char *why, size_t len)
 }
 
 static struct json_object *
-task_health(const struct task *t, char *why, size_t len)
+task_health(struct client *c, const struct task *t, char *why, size_t len)
 {
 	struct json_object	*o = json_object_new_object();
 	const char		*status = "ok";
@@ -174,7 +175,7 @@ task_health(const struct task *t, char *why, size_t len)
 	    t->log_errno != 0 ? strerror(t->log_errno) : "ok"));
 	json_object_object_add(o, "health", t->probe != NULL ?
 	    json_object_new_string(health_status_name(t)) : NULL);
-	json_object_object_add(o, "probe", verbs_probe_json(t));
+	json_object_object_add(o, "probe", verbs_probe_json(c, t));
 	return o;
 }
 
@@ -187,7 +188,7 @@ verb_health(struct client *c, struct request *r)
 
 	if (r->nargs == 1 && (t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	o = t != NULL ? task_health(t, why, sizeof(why)) :
+	o = t != NULL ? task_health(c, t, why, sizeof(why)) :
 	    daemon_health(why, sizeof(why));
 	if (client_json_mode(c))
 		client_json(c, o);
@@ -213,7 +214,8 @@ notify_list(struct client *c)
 	struct table		 tb;
 	struct json_object	*o;
 	char			 q[16], sent[24], failed[24], dropped[24];
-	char			 when[64];
+	char			 when[64], rbuf[2048];
+	const char		*url;
 	size_t			 i;
 
 	if (!client_json_mode(c))
@@ -221,12 +223,15 @@ notify_list(struct client *c)
 		    "DROPPED", "LAST_ERROR");
 	for (i = 0; i < notify_count(); i++) {
 		notify_stats(i, &s);
+		/* a webhook's URL is its key: a client that reads sees less */
+		url = client_admin(c) ? s.conf->url : redact(REDACT_WEBHOOK,
+		    s.conf->url, rbuf, sizeof(rbuf));
 		if (client_json_mode(c)) {
 			o = json_object_new_object();
 			json_object_object_add(o, "notify",
 			    json_object_new_string(s.conf->name));
 			json_object_object_add(o, "url",
-			    json_object_new_string(s.conf->url));
+			    json_object_new_string(url));
 			json_object_object_add(o, "events",
 			    verbs_strv(s.conf->events));
 			json_object_object_add(o, "queued",
@@ -257,7 +262,7 @@ notify_list(struct client *c)
 		    (unsigned long long)s.failed);
 		snprintf(dropped, sizeof(dropped), "%llu",
 		    (unsigned long long)s.dropped);
-		table_row(&tb, s.conf->name, s.conf->url, q, sent, failed,
+		table_row(&tb, s.conf->name, url, q, sent, failed,
 		    dropped, s.last_error[0] ? s.last_error : "-");
 	}
 	if (!client_json_mode(c))
@@ -268,7 +273,7 @@ notify_list(struct client *c)
 void
 verb_notify(struct client *c, struct request *r)
 {
-	char	actor[32];
+	char	actor[64];
 
 	if (strcmp(r->args[0], "list") == 0 && r->nargs == 1) {
 		notify_list(c);

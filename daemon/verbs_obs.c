@@ -1,12 +1,11 @@
 /*
- * verbs_obs.c: the verbs that look back and watch: history, events, logs
- * (with --follow streams) and metrics.
+ * verbs_obs.c: the verbs that look back and watch: history, events
+ * (--grep in bounded slices, --follow), logs (verbs_tail.c does the
+ * work) and metrics.
  */
 #include <sys/types.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,78 +19,61 @@
 #include "feed.h"
 #include "log.h"
 #include "metrics.h"
-#include "output.h"
 #include "proto.h"
 #include "state.h"
 #include "store.h"
-#include "supervise.h"
 #include "table.h"
 #include "util.h"
 #include "verbs.h"
 
 #define DEFAULT_LINES	50
-#define MAX_LINES	100000	/* what one logs request may send */
+#define MAX_LINES	100000	/* what one logs or events request may send */
+#define PAGE		256	/* events --grep: rows a query */
+#define SLICE_US	10000
+#define SCAN_ROWS	1000000	/* events --grep: rows one request may look at */
+#define SCAN_MS		10000
 
-/* A client following the activity log or a task's output. */
+/* A client following the activity log. */
 struct follower {
-	struct client	*c;
-	struct task	*t;		/* NULL: events */
-	char		*task;		/* events --task */
-	bool		 json;
-	bool		 has_re;
-	regex_t		 re;
-	int		 stream;	/* -1 both, 0 stdout, 1 stderr */
-	struct follower	*next;
+	struct client		*c;
+	char			*task;		/* events --task */
+	bool			 json;
+	struct verbs_grep	*g;
+	struct follower		*next;
 };
 
 static struct follower	*followers;
-static size_t		 nfollow[2];	/* of events, of task output */
-static struct feed_sub	 event_sub, line_sub;
+static struct feed_sub	 event_sub;
 
 static void	on_event(enum feed_stream, const struct feed_msg *, void *);
-static void	on_line(enum feed_stream, const struct feed_msg *, void *);
 
-/* Follow a stream only while a client follows it: else it costs nothing. */
-static void
-follow(struct feed_sub *s, enum feed_stream st, feed_cb cb, size_t n)
-{
-	if (n > 0 && !feed_subscribed(s))
-		feed_subscribe(s, st, cb, NULL);
-	else if (n == 0 && feed_subscribed(s))
-		feed_unsubscribe(s);
-}
-
-static struct feed_sub	 task_sub;
-static void	on_task(enum feed_stream, const struct feed_msg *, void *);
-
+/* Follow the events only while a client follows them: else it costs nothing. */
 static void
 followers_changed(void)
 {
-	follow(&event_sub, FEED_EVENT, on_event, nfollow[0]);
-	follow(&line_sub, FEED_LINE, on_line, nfollow[1]);
-	follow(&task_sub, FEED_TASK, on_task, nfollow[1]);
+	if (followers != NULL && !feed_subscribed(&event_sub))
+		feed_subscribe(&event_sub, FEED_EVENT, on_event, NULL);
+	else if (followers == NULL && feed_subscribed(&event_sub))
+		feed_unsubscribe(&event_sub);
 }
 
-/* What part of the past a request asks for. */
-struct window {
-	int	 n;
-	double	 since, until;	/* 0: no bound */
-	int	 stream;	/* logs --stream: 0 stdout, 1 stderr, -1 both */
-};
-
-/* -n N (default def), --since TIME, --until TIME; -1 with ERR sent. */
+/*
+ * -n N (default def; from min: 0 for what follows, only what comes
+ * next), --since TIME, --until TIME, --stream; -1 with ERR sent.
+ */
 static int
-opt_window(struct client *c, struct request *r, int def, struct window *w)
+opt_span(struct client *c, struct request *r, int min, int def,
+    struct verbs_span *w)
 {
 	const char	*v, *errstr;
 
 	w->n = def;
 	w->stream = -1;
 	if ((v = request_opt(r, "n")) != NULL) {
-		w->n = (int)strtonum(v, 1, MAX_LINES, &errstr);
+		w->n = (int)strtonum(v, min, MAX_LINES, &errstr);
 		if (errstr != NULL) {
-			client_err(c, "usage", "-n %s: %s (1 to %d)", v, errstr,
-			    MAX_LINES);
+			client_err(c, "usage", "-n %s: %s (%d to %d)", v, errstr,
+			    min, MAX_LINES);
 			return -1;
 		}
 	}
@@ -114,24 +96,30 @@ opt_window(struct client *c, struct request *r, int def, struct window *w)
 	return 0;
 }
 
+/* --grep RE: 0 without one, -1 with ERR sent. */
+static int
+opt_grep(struct client *c, struct request *r, struct verbs_grep **g)
+{
+	const char	*pat = request_opt(r, "grep");
+
+	*g = NULL;
+	if (pat == NULL)
+		return 0;
+	return (*g = verbs_grep_new(c, pat)) != NULL ? 0 : -1;
+}
+
 static void
-follower_add(struct client *c, struct task *t, const char *task, bool json,
-    regex_t *re, int stream)
+follower_add(struct client *c, const char *task, bool json,
+    struct verbs_grep *g)
 {
 	struct follower	*f = xcalloc(1, sizeof(*f));
 
-	f->stream = stream;
 	f->c = c;
-	f->t = t;
 	f->task = task != NULL ? xstrdup(task) : NULL;
 	f->json = json;
-	if (re != NULL) {
-		f->re = *re;
-		f->has_re = true;
-	}
+	f->g = g;
 	f->next = followers;
 	followers = f;
-	nfollow[t != NULL]++;
 	followers_changed();
 	client_hold(c);
 }
@@ -139,13 +127,13 @@ follower_add(struct client *c, struct task *t, const char *task, bool json,
 static void
 follower_free(struct follower *f)
 {
-	nfollow[f->t != NULL]--;
-	followers_changed();
-	if (f->has_re)
-		regfree(&f->re);
+	verbs_grep_free(f->g);
 	free(f->task);
 	free(f);
 }
+
+static void	evscan_client_gone(struct client *);
+static void	evscan_shutdown(void);
 
 void
 verbs_obs_client_gone(struct client *c)
@@ -159,29 +147,9 @@ verbs_obs_client_gone(struct client *c)
 		} else
 			fp = &f->next;
 	}
-}
-
-static void	follower_free(struct follower *);
-
-/* A reload removed a task: the streams of its output end. */
-static void
-on_task(enum feed_stream st, const struct feed_msg *m, void *arg)
-{
-	struct follower	**fp, *f;
-
-	(void)st;
-	(void)arg;
-	if (m->change != TASK_REMOVED)
-		return;
-	for (fp = &followers; (f = *fp) != NULL; ) {
-		if (f->t == m->task) {
-			*fp = f->next;
-			client_ok(f->c, "%s was removed by a reload",
-			    m->task->conf->name);
-			follower_free(f);
-		} else
-			fp = &f->next;
-	}
+	followers_changed();
+	evscan_client_gone(c);
+	verbs_tail_client_gone(c);
 }
 
 /* maintd stops: end every stream with a final line. */
@@ -190,51 +158,86 @@ verbs_obs_shutdown(void)
 {
 	struct follower	*f;
 
+	evscan_shutdown();
 	while ((f = followers) != NULL) {
 		followers = f->next;
 		client_ok(f->c, "maintd is stopping");
 		follower_free(f);
 	}
+	followers_changed();
+	verbs_tail_shutdown();
 }
 
-static void
-event_text(struct client *c, struct json_object *o)
+/* An event as people read it: "TIME  TASK  EVENT  by ACTOR  DETAIL". */
+static char *
+event_line(struct json_object *o)
 {
 	struct json_object	*v;
 	const char		*task = "-", *detail = "";
+	char			*s;
 
 	if (json_object_object_get_ex(o, "task", &v) && v != NULL)
 		task = json_object_get_string(v);
 	if (json_object_object_get_ex(o, "detail", &v) && v != NULL)
 		detail = json_object_to_json_string_ext(v,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	client_data(c, "%s  %s  %s  by %s%s%s",
+	if (asprintf(&s, "%s  %s  %s  by %s%s%s",
 	    json_object_get_string(json_object_object_get(o, "time")), task,
 	    json_object_get_string(json_object_object_get(o, "event")),
 	    json_object_get_string(json_object_object_get(o, "actor")),
-	    *detail ? "  " : "", detail);
+	    *detail ? "  " : "", detail) == -1)
+		fatal("asprintf");
+	return s;
+}
+
+static void
+event_send(struct client *c, bool json, struct json_object *o,
+    const char *text)
+{
+	char	*s;
+
+	if (json)
+		client_json(c, o);
+	else if (text != NULL)
+		client_raw(c, text);
+	else {
+		s = event_line(o);
+		client_raw(c, s);
+		free(s);
+	}
 }
 
 static void
 on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 {
-	struct follower		*f;
-	struct json_object	*o = m->event;
-	const char		*task = m->name;
+	struct follower		**fp, *f;
+	struct json_object	 *o = m->event;
+	const char		 *task = m->name;
+	char			 *text;
 
 	(void)st;
 	(void)arg;
-	for (f = followers; f != NULL; f = f->next) {
-		if (f->t != NULL)
-			continue;
+	for (fp = &followers; (f = *fp) != NULL; ) {
 		if (f->task != NULL && (task == NULL ||
-		    strcmp(f->task, task) != 0))
+		    strcmp(f->task, task) != 0)) {
+			fp = &f->next;
 			continue;
-		if (f->json)
-			client_json(f->c, o);
-		else
-			event_text(f->c, o);
+		}
+		text = event_line(o);
+		if (f->g == NULL || verbs_grep_match(f->g, text))
+			event_send(f->c, f->json, o, text);
+		free(text);
+		if (f->g != NULL && verbs_grep_spent(f->g)) {
+			*fp = f->next;
+			client_err(f->c, "busy", "--grep: matching took more "
+			    "than %d ms a second (the limit of a stream)",
+			    VERBS_GREP_RATE);
+			follower_free(f);
+			continue;
+		}
+		fp = &f->next;
 	}
+	followers_changed();
 }
 
 /*
@@ -250,7 +253,6 @@ struct rows {
 	int64_t		 after;	/* events --after ID: those with a larger id */
 };
 
-static void	event_text(struct client *, struct json_object *);
 static const char *jget(struct json_object *, const char *, char *, size_t);
 
 static int
@@ -263,23 +265,262 @@ send_event(struct json_object *o, void *arg)
 		json_object_put(o);
 		return 0;
 	}
-	if (client_json_mode(rs->c))
-		client_json(rs->c, o);
-	else
-		event_text(rs->c, o);
+	event_send(rs->c, client_json_mode(rs->c), o, NULL);
 	json_object_put(o);
 	rs->n++;
 	return client_dropped(rs->c);
 }
 
+/*
+ * events --grep: the store is read newest first, a page of rows at a
+ * time (store_events() by time: the next page is up to the oldest time
+ * seen, and the ids already seen are left out), in slices between
+ * which the loop runs, bounded like logs (SCAN_ROWS, SCAN_MS).  The
+ * last n matches are kept, then sent oldest first as the client reads.
+ */
+struct evscan {
+	struct client		*c;
+	char			*task;
+	struct verbs_grep	*g;
+	bool			 json, follow;
+	int			 n;
+	double			 since, until;
+	int64_t			 minid;		/* the oldest id seen; 0: none */
+	int64_t			 after;		/* --after ID: only larger ids */
+	int			 limit;		/* rows of the next query */
+	struct json_object	**page;		/* one query's rows */
+	size_t			 npage;
+	struct json_object	**match;	/* newest first */
+	size_t			 nmatch, sent;
+	uint64_t		 scanned, spent_us;
+	bool			 done;		/* every row is read */
+	struct ev_timer		 slice;
+	struct evscan		*next;
+};
+
+static struct evscan	*evscans;
+
+static void	evscan_slice(void *);
+
+static void
+evscan_free(struct evscan *es)
+{
+	struct evscan	**ep;
+	size_t		  i;
+
+	for (ep = &evscans; *ep != es; ep = &(*ep)->next)
+		;
+	*ep = es->next;
+	ev_timer_del(&es->slice);
+	client_on_drain(es->c, NULL, NULL);
+	verbs_scan_end();
+	for (i = 0; i < es->npage; i++)
+		json_object_put(es->page[i]);
+	free(es->page);
+	for (i = es->sent; i < es->nmatch; i++)
+		json_object_put(es->match[i]);
+	free(es->match);
+	verbs_grep_free(es->g);
+	free(es->task);
+	free(es);
+}
+
+static void
+evscan_client_gone(struct client *c)
+{
+	struct evscan	*es, *next;
+
+	for (es = evscans; es != NULL; es = next) {
+		next = es->next;
+		if (es->c == c)
+			evscan_free(es);
+	}
+}
+
+static void
+evscan_shutdown(void)
+{
+	struct client	*c;
+
+	while (evscans != NULL) {
+		c = evscans->c;
+		evscan_free(evscans);
+		client_ok(c, "maintd is stopping");
+	}
+}
+
+static int
+page_row(struct json_object *o, void *arg)
+{
+	struct evscan	*es = arg;
+
+	es->page = xreallocarray(es->page, es->npage + 1, sizeof(*es->page));
+	es->page[es->npage++] = o;
+	return 0;
+}
+
+/*
+ * One page: its rows newest first, those not seen yet matched.  0 on,
+ * 1 every row read, -1 the store failed.
+ */
+static int
+evscan_page(struct evscan *es)
+{
+	struct json_object	*o, *v;
+	int64_t			 id;
+	double			 t, oldest = 0;
+	size_t			 i, n, unseen = 0;
+	bool			 stop = false;
+	char			*text;
+	int			 rc;
+
+	es->npage = 0;
+	rc = store_events(es->task, es->limit, es->since, es->until, page_row,
+	    es);
+	if (rc == -1 && es->npage == 0)
+		return -1;
+	for (i = es->npage; i > 0; i--) {
+		o = es->page[i - 1];
+		id = json_object_object_get_ex(o, "id", &v) ?
+		    json_object_get_int64(v) : 0;
+		if (es->minid != 0 && id >= es->minid)
+			continue;		/* seen on the last page */
+		if (id <= es->after) {
+			stop = true;		/* older than what is asked */
+			break;
+		}
+		unseen++;
+		es->minid = id;
+		es->scanned++;
+		if (parse_time(json_object_get_string(json_object_object_get(o,
+		    "time")), 0, &t) == 0 && (oldest == 0 || t < oldest))
+			oldest = t;
+		if ((int)es->nmatch >= es->n)
+			continue;
+		text = event_line(o);
+		if (verbs_grep_match(es->g, text)) {
+			es->match = xreallocarray(es->match, es->nmatch + 1,
+			    sizeof(*es->match));
+			es->match[es->nmatch++] = json_object_get(o);
+		}
+		free(text);
+	}
+	n = es->npage;
+	for (i = 0; i < n; i++)
+		json_object_put(es->page[i]);
+	es->npage = 0;
+	if (stop || (int)n < es->limit || (int)es->nmatch >= es->n)
+		return 1;
+	if (unseen == 0) {
+		es->limit *= 2;		/* one time stamp for a whole page */
+		return 0;
+	}
+	/*
+	 * Up to the oldest time of this page (times have milliseconds, in
+	 * a double: a little over it); its rows seen are read again.
+	 */
+	es->limit = PAGE + (int)(n - unseen);
+	es->until = oldest + 0.002;
+	return 0;
+}
+
+static void
+evscan_slice(void *arg)
+{
+	struct evscan	*es = arg;
+	struct client	*c = es->c;
+	uint64_t	 t0 = verbs_now_us();
+	int		 rc;
+
+	while (!es->done) {
+		if (verbs_now_us() - t0 >= SLICE_US)
+			goto later;
+		if ((rc = evscan_page(es)) == -1) {
+			evscan_free(es);
+			client_err(c, "internal", "the database cannot be read: "
+			    "%s", store_error());
+			return;
+		}
+		es->done = rc == 1;
+		if (!es->done && es->scanned >= SCAN_ROWS) {
+			evscan_free(es);
+			client_err(c, "too-long", "%d events looked at (the "
+			    "limit of a request): narrow it with --since, "
+			    "--until or --task", SCAN_ROWS);
+			return;
+		}
+	}
+	/* the matches, oldest first, as the client reads them */
+	while (es->sent < es->nmatch) {
+		if (client_full(c)) {
+			client_on_drain(c, evscan_slice, es);
+			return;
+		}
+		event_send(c, es->json, es->match[es->nmatch - 1 - es->sent],
+		    NULL);
+		json_object_put(es->match[es->nmatch - 1 - es->sent]);
+		es->sent++;
+	}
+	if (es->follow) {
+		follower_add(c, es->task, es->json, es->g);
+		es->g = NULL;
+		evscan_free(es);
+		return;
+	}
+	rc = (int)es->sent;
+	evscan_free(es);
+	client_ok(c, "%d events", rc);
+	return;
+ later:
+	es->spent_us += verbs_now_us() - t0;
+	if (es->spent_us > SCAN_MS * 1000ULL) {
+		evscan_free(es);
+		client_err(c, "busy", "%d s spent reading events (the limit of a "
+		    "request): narrow it with --since, --until or --task",
+		    SCAN_MS / 1000);
+		return;
+	}
+	ev_timer_add(&es->slice, 0);
+}
+
+static void
+evscan_start(struct client *c, const char *task, const struct verbs_span *w,
+    int64_t after, struct verbs_grep *g, bool follow)
+{
+	struct evscan	*es;
+
+	if (!verbs_scan_begin(c)) {
+		verbs_grep_free(g);
+		return;
+	}
+	es = xcalloc(1, sizeof(*es));
+	es->c = c;
+	es->task = task != NULL ? xstrdup(task) : NULL;
+	es->g = g;
+	es->json = client_json_mode(c);
+	es->follow = follow;
+	es->n = w->n;
+	es->since = w->since;
+	es->until = w->until;
+	es->limit = PAGE;
+	es->after = after;
+	es->done = w->n == 0;
+	ev_timer_init(&es->slice, evscan_slice, es);
+	es->next = evscans;
+	evscans = es;
+	client_hold(c);
+	evscan_slice(es);
+}
+
 void
 verb_events(struct client *c, struct request *r)
 {
-	struct rows	 rs = { c, NULL, 0, 0 };
-	const char	*task = request_opt(r, "task"), *v, *errstr;
-	struct window	 w;
+	struct rows		 rs = { c, NULL, 0, 0 };
+	const char		*task = request_opt(r, "task"), *v, *errstr;
+	struct verbs_span	 w;
+	struct verbs_grep	*g;
 
-	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
+	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
 	if ((v = request_opt(r, "after")) != NULL) {
 		/* (a client resuming a stream: the rest of the newest) */
@@ -293,14 +534,20 @@ verb_events(struct client *c, struct request *r)
 	}
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
-	if (store_events(task, w.n, w.since, w.until, send_event, &rs) == -1 &&
-	    !store_ok() && rs.n == 0) {
+	if (opt_grep(c, r, &g) == -1)
+		return;
+	if (g != NULL) {
+		evscan_start(c, task, &w, rs.after, g, request_has(r, "follow"));
+		return;
+	}
+	if (w.n > 0 && store_events(task, w.n, w.since, w.until, send_event,
+	    &rs) == -1 && !store_ok() && rs.n == 0) {
 		client_err(c, "internal", "the database cannot be read: %s",
 		    store_error());
 		return;
 	}
 	if (request_has(r, "follow") && !client_dropped(c)) {
-		follower_add(c, NULL, task, client_json_mode(c), NULL, -1);
+		follower_add(c, task, client_json_mode(c), NULL);
 		return;
 	}
 	client_ok(c, "%zu events", rs.n);
@@ -365,10 +612,10 @@ verb_history(struct client *c, struct request *r)
 	struct table	 tb;
 	struct rows	 rs = { c, NULL, 0, 0 };
 	const char	*task = r->nargs > 0 ? r->args[0] : NULL;
-	struct window	 w;
+	struct verbs_span w;
 	int		 rc;
 
-	if (opt_window(c, r, 20, &w) == -1)
+	if (opt_span(c, r, 1, 20, &w) == -1)
 		return;
 	if (task != NULL && verbs_task(c, task) == NULL)
 		return;
@@ -391,240 +638,20 @@ verb_history(struct client *c, struct request *r)
 	client_ok(c, "%zu runs", rs.n);
 }
 
-/* "TS [RUN] text": the time stamp, or -1. */
-static double
-line_time(const char *line)
-{
-	char	ts[64];
-	size_t	n = strcspn(line, " ");
-	double	t;
-
-	if (n == 0 || n >= sizeof(ts))
-		return -1;
-	memcpy(ts, line, n);
-	ts[n] = '\0';
-	return parse_time(ts, 0, &t) == 0 ? t : -1;
-}
-
-/* 1 for "TIME [RUN stderr] text", else 0. */
-static int
-line_stream(const char *line)
-{
-	const char	*b = strchr(line, '['), *e = b ? strchr(b, ']') : NULL;
-
-	return e != NULL && e - b > 7 && strncmp(e - 7, " stderr", 7) == 0;
-}
-
-static int	grep_line(regex_t *, const char *);
-
-/* Is the line in the window (time, stream) and does it match re? */
-static bool
-line_wanted(const char *line, const struct window *w, regex_t *re)
-{
-	double	t = w->since > 0 || w->until > 0 ? line_time(line) : 0;
-
-	if (w->since > 0 && t != -1 && t < w->since)
-		return false;
-	if (w->until > 0 && t != -1 && t > w->until)
-		return false;
-	if (w->stream != -1 && line_stream(line) != w->stream)
-		return false;
-	return re == NULL || grep_line(re, line);
-}
-
-static void
-log_payload(struct client *c, bool json, const struct task *t,
-    const char *line)
-{
-	struct json_object	*o;
-	const char		*p;
-	char			 ts[64];
-	size_t			 n;
-
-	if (!json) {
-		client_raw(c, line);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
-	n = strcspn(line, " ");
-	if (n < sizeof(ts) && line[n] == ' ' && line[n + 1] == '[' &&
-	    (p = strstr(line + n, "] ")) != NULL) {
-		memcpy(ts, line, n);
-		ts[n] = '\0';
-		json_object_object_add(o, "time", json_object_new_string(ts));
-		json_object_object_add(o, "run",
-		    json_object_new_int64(strtoll(line + n + 2, NULL, 10)));
-		json_object_object_add(o, "stream", json_object_new_string(
-		    line_stream(line) ? "stderr" : "stdout"));
-		json_object_object_add(o, "line", json_object_new_string(p + 2));
-	} else
-		json_object_object_add(o, "line", json_object_new_string(line));
-	client_json(c, o);
-	json_object_put(o);
-}
-
-/* --grep looks at the text of a line, not its "TIME [RUN] " prefix. */
-static int
-grep_line(regex_t *re, const char *line)
-{
-	const char	*p = strstr(line, "] ");
-
-	return regexec(re, p != NULL ? p + 2 : line, 0, NULL, 0) == 0;
-}
-
-/* Output lines as they are written, to the clients following the task. */
-static void
-on_line(enum feed_stream st, const struct feed_msg *m, void *arg)
-{
-	struct task	*t = m->task;
-	const char	*line = m->line;
-	struct follower	*f;
-
-	(void)st;
-	(void)arg;
-	for (f = followers; f != NULL; f = f->next)
-		if (f->t == t && (f->stream == -1 || f->stream == m->stream) &&
-		    (!f->has_re || grep_line(&f->re, line)))
-			log_payload(f->c, f->json, t, line);
-}
-
-/*
- * The last n lines of the file that match re and are not older than
- * since, oldest first.  Reads backwards in chunks, so a long log costs
- * only what is shown.
- */
-static char **
-file_lines(const char *path, const struct window *w, regex_t *re, size_t *np)
-{
-	char		**v = NULL, *buf = NULL, *carry = NULL, *p, *end, *line;
-	size_t		  nv = 0, carrylen = 0, i;
-	off_t		  pos;
-	ssize_t		  got;
-	int		  fd, done = 0;
-	const size_t	  chunk = 65536;
-
-	*np = 0;
-	if ((fd = output_log_read(path)) == -1)	/* no link, no FIFO */
-		return NULL;
-	pos = lseek(fd, 0, SEEK_END);
-	buf = xcalloc(chunk + 1, 1);
-	while (!done && pos > 0) {
-		size_t want = (size_t)pos < chunk ? (size_t)pos : chunk;
-
-		pos -= (off_t)want;
-		got = pread(fd, buf, want, pos);
-		if (got != (ssize_t)want)
-			break;
-		/* buf + carry form a block whose first line may be partial */
-		buf = xreallocarray(buf, want + carrylen + 1, 1);
-		if (carrylen > 0)
-			memcpy(buf + want, carry, carrylen);
-		free(carry);
-		carry = NULL;
-		end = buf + want + carrylen;
-		*end = '\0';
-		for (p = end; p > buf; ) {
-			char *q = p - 1;
-
-			if (q >= buf && *q == '\n') {
-				*q = '\0';
-				p = q;
-				continue;
-			}
-			while (q > buf && q[-1] != '\n')
-				q--;
-			if (q == buf && pos > 0)
-				break;	/* partial: keep for the next chunk */
-			line = q;
-			if (w->since > 0 && line_time(line) != -1 &&
-			    line_time(line) < w->since) {
-				done = 1;
-				break;
-			}
-			if (line_wanted(line, w, re)) {
-				v = xreallocarray(v, nv + 1, sizeof(*v));
-				v[nv++] = xstrdup(line);
-				if ((int)nv >= w->n) {
-					done = 1;
-					break;
-				}
-			}
-			p = q;
-		}
-		if (!done && p > buf && pos > 0) {
-			carrylen = (size_t)(p - buf);
-			carry = xcalloc(carrylen + 1, 1);
-			memcpy(carry, buf, carrylen);
-		} else
-			carrylen = 0;
-		buf = xreallocarray(buf, chunk + 1, 1);
-	}
-	free(carry);
-	free(buf);
-	close(fd);
-	/* newest first -> oldest first */
-	for (i = 0; i < nv / 2; i++) {
-		line = v[i];
-		v[i] = v[nv - 1 - i];
-		v[nv - 1 - i] = line;
-	}
-	*np = nv;
-	return v;
-}
-
 void
 verb_logs(struct client *c, struct request *r)
 {
-	struct task	*t;
-	const char	*pat = request_opt(r, "grep");
-	const char	*tail[TAIL_LINES];
-	regex_t		 re;
-	char		 path[1024], errbuf[256], **v;
-	struct window	 w;
-	size_t		 nv = 0, i, nt;
-	int		 rc;
+	struct task		*t;
+	struct verbs_span	 w;
+	struct verbs_grep	*g;
 
 	if ((t = verbs_task(c, r->args[0])) == NULL)
 		return;
-	if (opt_window(c, r, DEFAULT_LINES, &w) == -1)
+	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
-	if (pat != NULL && (rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB))
-	    != 0) {
-		regerror(rc, &re, errbuf, sizeof(errbuf));
-		client_err(c, "usage", "--grep %s: %s", pat, errbuf);
+	if (opt_grep(c, r, &g) == -1)
 		return;
-	}
-	snprintf(path, sizeof(path), "%s/%s.log", md.conf->log_dir,
-	    t->conf->name);
-	/* (a file that cannot be written now lacks the newest lines) */
-	if (t->conf->output == OUTPUT_FILE && t->log_errno == 0 &&
-	    (v = file_lines(path, &w, pat ? &re : NULL, &nv)) != NULL) {
-		for (i = 0; i < nv; i++) {
-			log_payload(c, client_json_mode(c), t, v[i]);
-			free(v[i]);
-		}
-		free(v);
-	} else {
-		/*
-		 * syslog, discard, no file yet, or one that cannot be
-		 * written: the lines in memory
-		 */
-		nt = output_tail(t, TAIL_LINES, tail);
-		for (i = 0; i < nt; i++)
-			if (line_wanted(tail[i], &w, pat ? &re : NULL))
-				tail[nv++] = tail[i];
-		for (i = nv > (size_t)w.n ? nv - (size_t)w.n : 0; i < nv; i++)
-			log_payload(c, client_json_mode(c), t, tail[i]);
-	}
-	if (request_has(r, "follow")) {
-		follower_add(c, t, NULL, client_json_mode(c), pat ? &re : NULL,
-		    w.stream);
-		return;
-	}
-	if (pat != NULL)
-		regfree(&re);
-	client_ok(c, "%zu lines", nv);
+	verbs_tail_logs(c, t, &w, g, request_has(r, "follow"));
 }
 
 /* One sample line, name{k="v",...} value, as {"name","labels","value"}. */

@@ -1,6 +1,6 @@
 /*
- * verbs_plan.c: the emergency stop (stop-all, resume), presets and
- * maintenance windows.  Bulk changes answer "ERR confirm <summary>"
+ * verbs_plan.c: the emergency stop (stop-all, resume) and presets
+ * (windows: verbs_window.c).  Bulk changes answer "ERR confirm <summary>"
  * unless the request says --confirm; --dry-run shows the plan only.
  */
 #include <stdio.h>
@@ -12,7 +12,6 @@
 
 #include "control.h"
 #include "event.h"
-#include "fleet.h"
 #include "log.h"
 #include "policy.h"
 #include "preset.h"
@@ -490,79 +489,4 @@ verb_preset(struct client *c, struct request *r)
 		preset_import(c, r->args[1]);
 		break;
 	}
-}
-
-void
-verb_window(struct client *c, struct request *r)
-{
-	struct table		 tb;
-	struct json_object	*o, *turn;
-	struct window_conf	*w;
-	time_t			 next, until;
-	size_t			 i, j;
-	char			 nb[64], ub[64], db[32], st[300];
-	int			 n;
-
-	if (strcmp(r->args[0], "list") != 0) {
-		client_err(c, "usage", "usage: window list");
-		return;
-	}
-	if (!client_json_mode(c))
-		table_init(&tb, 6, "WINDOW", "PRESET", "SCHEDULE", "DURATION",
-		    "NEXT", "STATE");
-	for (i = 0; i < windows_count(); i++) {
-		w = &md.conf->windows[i];
-		window_state(i, &next, &until);
-		if (next > 0)
-			fmt_rfc3339(next, nb, sizeof(nb));
-		else
-			snprintf(nb, sizeof(nb), "-");
-		if (until > 0)
-			fmt_rfc3339(until, ub, sizeof(ub));
-		/* a rolling window: the nodes whose turn it is */
-		turn = w->rolling && until > 0 ? fleet_window_turns(w->name) :
-		    NULL;
-		if (client_json_mode(c)) {
-			o = json_object_new_object();
-			json_object_object_add(o, "window",
-			    json_object_new_string(w->name));
-			json_object_object_add(o, "preset",
-			    json_object_new_string(w->preset));
-			json_object_object_add(o, "schedule",
-			    json_object_new_string(w->schedule));
-			json_object_object_add(o, "duration_s",
-			    json_object_new_int64(w->duration_ms / 1000));
-			json_object_object_add(o, "next", next > 0 ?
-			    json_object_new_string(nb) : NULL);
-			json_object_object_add(o, "open",
-			    json_object_new_boolean(until > 0));
-			json_object_object_add(o, "open_until", until > 0 ?
-			    json_object_new_string(ub) : NULL);
-			json_object_object_add(o, "rolling",
-			    json_object_new_boolean(w->rolling));
-			json_object_object_add(o, "turn", turn);
-			client_json(c, o);
-			json_object_put(o);
-			continue;
-		}
-		if (until > 0)
-			n = snprintf(st, sizeof(st), "open until %s", ub);
-		else
-			n = snprintf(st, sizeof(st), "closed");
-		for (j = 0; turn != NULL && j < json_object_array_length(turn) &&
-		    n > 0 && (size_t)n < sizeof(st); j++)
-			n += snprintf(st + n, sizeof(st) - (size_t)n, "%s%s",
-			    j == 0 ? ", turn of " : ", ", json_object_get_string(
-			    json_object_array_get_idx(turn, j)));
-		if (turn != NULL && json_object_array_length(turn) == 0 &&
-		    n > 0 && (size_t)n < sizeof(st))
-			snprintf(st + n, sizeof(st) - (size_t)n, ", no turn now");
-		json_object_put(turn);
-		table_row(&tb, w->name, w->preset, w->schedule,
-		    fmt_duration(w->duration_ms, db, sizeof(db)), nb, st);
-	}
-	if (!client_json_mode(c))
-		table_emit(&tb, c);
-	client_ok(c, "%zu windows%s", windows_count(),
-	    md.halted ? " (halted: none will open)" : "");
 }

@@ -52,7 +52,7 @@ if is_root; then
 	nuid=$(id -u nobody)
 	is "denied: an event with the actor and the verb" \
 	    "$(ctl --json events -n 1 | jq -c '[.event, .actor, .detail.verb]')" \
-	    "[\"denied\",\"uid $nuid\",\"activate\"]"
+	    "[\"denied\",\"nobody (uid $nuid)\",\"activate\"]"
 	i=0
 	while [ "$i" -lt 30 ]; do
 		echo "deactivate Backup"
@@ -65,7 +65,7 @@ if is_root; then
 	check "the next one recorded counts those held back" \
 	    wait_for 20 suppressed_counted
 	is "... and the daemon logs each one" \
-	    "$(grep -c 'uid '"$nuid"' denied deactivate' "$T/daemon.log")" 30
+	    "$(grep -c 'uid '"$nuid"') denied deactivate' "$T/daemon.log")" 30
 else
 	for _ in 1 2 3 4 5 6 7; do
 		skip "denied requests need a client that is not root (needs root)"

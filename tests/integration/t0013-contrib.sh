@@ -408,9 +408,9 @@ if command -v tmux >/dev/null 2>&1 && tmux -V | grep -Eq 'tmux (3\.[2-9]|[4-9])'
 	    "tmux -L $TS capture-pane -p -t mon: | grep -q '^e-clean '"
 	ctl activate e-disk >/dev/null
 	check "... the events pane shows an activation" wait_for 20 sh -c \
-	    "tmux -L $TS capture-pane -p -t $(tpane events) | grep -q 'e-disk  activated  by uid'"
+	    "tmux -L $TS capture-pane -p -t $(tpane events) | grep -q 'e-disk  activated  by .* (uid [0-9]*)'"
 	check "... the log pane the daemon's message" wait_for 20 sh -c \
-	    "tmux -L $TS capture-pane -p -t $(tpane log) | grep -q 'e-disk: activated by uid'"
+	    "tmux -L $TS capture-pane -p -t $(tpane log) | grep -q 'e-disk: activated by .* (uid [0-9]*)'"
 	ctl deactivate e-disk >/dev/null
 	top=$(tpane top)
 	tmux -L "$TS" send-keys -t "$top" q

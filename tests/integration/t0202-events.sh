@@ -1,21 +1,25 @@
 #!/bin/sh
 # t0202-events: the activity log (DESIGN §7, maintctl(8) "events").  Who
-# did it: "uid N" for a client (root, and as root an admin_group user
-# run through setpriv), "maintd", "schedule", "timer"; the details of
-# activated, run-started and the run-* events; a refused request leaves
-# no event; oldest first, -n, --task, --since; the text line; every
-# --json line parses with exactly the documented keys; the log survives
-# a restart (stopped, started); --follow delivers what happens after the
-# subscription (raw connection and maintctl), filtered by --task, and
-# ends with "OK maintd is stopping" when the daemon stops.
+# did it: "NAME (uid N)" for a client (root, and as root an admin_group
+# user run through setpriv), "maintd", "schedule", "timer"; the details
+# of activated, run-started and the run-* events; a denied request names
+# the task asked for; a refused request leaves no event; oldest first,
+# -n (0: none), --task, --since, --grep (on the text line; a pattern
+# with a back-reference refused); the text line; every --json line
+# parses with exactly the documented keys; the log survives a restart
+# (stopped, started); --follow delivers what happens after the
+# subscription (raw connection and maintctl), filtered by --task and
+# --grep, only that with -n 0, and ends with "OK maintd is stopping"
+# when the daemon stops.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 84
+plan 98
 
 KEYS='["id","time","task","event","actor","detail"]'
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})'
-ME="uid $(id -u)"
+ME="$(id -un) (uid $(id -u))"
+MERE="$(id -un) \\(uid $(id -u)\\)"	# (as a regular expression)
 
 # ev [ARGS...]: events --json, as compact lines.
 ev() {
@@ -98,26 +102,38 @@ if is_root; then
 	NOBODY_UID=$(id -u nobody)
 	as_nobody "$MAINTCTL" -s "$SOCK" activate hourly >"$T/o" 2>&1
 	is "admin_group user (nobody/nogroup): activate succeeds" "$?" 0
-	is "admin_group user: activated by uid $NOBODY_UID" \
-	    "$(last_ev hourly activated .actor)" "uid $NOBODY_UID"
+	is "admin_group user: activated by nobody (uid $NOBODY_UID)" \
+	    "$(last_ev hourly activated .actor)" "nobody (uid $NOBODY_UID)"
 	as_nobody "$MAINTCTL" -s "$SOCK" deactivate hourly >"$T/o" 2>&1
 	is "admin_group user: deactivate succeeds" "$?" 0
-	is "admin_group user: deactivated by uid $NOBODY_UID" \
-	    "$(last_ev hourly deactivated .actor)" "uid $NOBODY_UID"
+	is "admin_group user: deactivated by nobody (uid $NOBODY_UID)" \
+	    "$(last_ev hourly deactivated .actor)" "nobody (uid $NOBODY_UID)"
 	as_nobody "$MAINTCTL" -s "$SOCK" run one --wait >"$T/o" 2>&1
 	is "admin_group user: run succeeds" "$?" 0
-	is "admin_group user: run-started by uid $NOBODY_UID" \
-	    "$(last_ev one run-started .actor)" "uid $NOBODY_UID"
+	is "admin_group user: run-started by nobody (uid $NOBODY_UID)" \
+	    "$(last_ev one run-started .actor)" "nobody (uid $NOBODY_UID)"
 	n0=$(ev | wc -l)
 	setpriv --reuid=daemon --regid=daemon --clear-groups \
 	    "$MAINTCTL" -s "$SOCK" activate hourly >"$T/o" 2>&1
 	is "a user outside admin_group: denied (exit 77)" "$?" 77
 	is "denied: one event recorded" "$(ev | wc -l)" "$((n0 + 1))"
-	is "denied: the event names the actor and the verb" \
-	    "$(ctl --json events -n 1 | jq -c '[.event, .actor, .detail.verb]')" \
-	    "[\"denied\",\"uid $(id -u daemon)\",\"activate\"]"
+	is "denied: the event names the actor, the verb and the task" \
+	    "$(ctl --json events -n 1 | jq -c '[.event, .actor, .detail.verb, .task, .detail.task]')" \
+	    "[\"denied\",\"daemon (uid $(id -u daemon))\",\"activate\",\"hourly\",\"hourly\"]"
+	setpriv --reuid=daemon --regid=daemon --clear-groups \
+	    "$MAINTCTL" -s "$SOCK" stop nosuch >"$T/o" 2>&1
+	is "denied for a task that does not exist: named in the detail only" \
+	    "$(ctl --json events -n 1 | jq -c '[.event, .task, .detail.task]')" \
+	    '["denied",null,"nosuch"]'
+	setpriv --reuid=daemon --regid=daemon --clear-groups \
+	    "$MAINTCTL" -s "$SOCK" -y deactivate hourly one >"$T/o" 2>&1
+	is "denied for several tasks: all of them in the detail" \
+	    "$(ctl --json events -n 1 | jq -c '[.event, .detail.verb, .detail.tasks]')" \
+	    '["denied","deactivate",["hourly","one"]]'
+	is "events --task hourly finds the denied attempt" \
+	    "$(ctl --json events --task hourly -n 1 | jq -r .event)" denied
 else
-	for _ in 1 2 3 4 5 6 7 8 9; do
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		skip "an admin_group user other than the daemon's needs root"
 	done
 fi
@@ -170,8 +186,8 @@ is "--task one -n 1: its newest" "$(ctl --json events --task one -n 1 | jq -r .e
 ctl events --task nosuch >"$T/o" 2>"$T/e"
 is "--task unknown: exit 1" "$?" 1
 like "--task unknown: ERR unknown-task" "$(cat "$T/e")" '^maintctl: unknown-task: '
-ctl events -n 0 >/dev/null 2>&1
-is "-n 0: exit 2" "$?" 2
+is "-n 0: no event (with --follow: only new ones)" "$(raw 'events -n 0')" \
+    "OK 0 events"
 ctl events --since never >/dev/null 2>&1
 is "--since never: exit 2" "$?" 2
 check "every line: exactly the documented keys" json_ok -n 100000
@@ -202,9 +218,9 @@ check "deactivate hourly" ctl deactivate hourly
 
 ctl events --task hourly -n 2 >"$T/text"
 like "text: an activated line" "$(sed -n 1p "$T/text")" \
-    "^$STAMP  hourly  activated  by $ME  \\{\\}\$"
+    "^$STAMP  hourly  activated  by $MERE  \\{\\}\$"
 like "text: a deactivated line, no detail" "$(sed -n 2p "$T/text")" \
-    "^$STAMP  hourly  deactivated  by $ME\$"
+    "^$STAMP  hourly  deactivated  by $MERE\$"
 ctl events -n 100000 >"$T/text"
 like "text: the daemon's own line has - for the task" \
     "$(grep '  started  ' "$T/text" | head -1)" "^$STAMP  -  started  by maintd\$"
@@ -212,7 +228,34 @@ like "text: a run line with its JSON detail" \
     "$(grep '  one  run-ok  ' "$T/text" | tail -1)" \
     "^$STAMP  one  run-ok  by maintd  \\{\"run\":[0-9]+,.*\"result\":\"exit 0\""
 
+# --- grep -------------------------------------------------------------------
+
+is "--grep, on the text line: only what matches" \
+    "$(ctl --json events -n 100000 --grep '  one  run-ok  ' |
+    jq -r '[.task, .event] | join(" ")' | sort -u)" "one run-ok"
+is "--grep -n 2: the two newest matches, oldest first" \
+    "$(ctl --json events --grep 'run-(ok|started)' -n 2 | jq -r .id | tr '\n' ' ')" \
+    "$(ev | jq -r 'select(.event | test("run-(ok|started)")) | .id' | tail -2 | tr '\n' ' ')"
+is "--grep that matches nothing: OK 0 events" \
+    "$(raw 'events --grep nothing-like-this')" "OK 0 events"
+like "--grep with a back-reference: ERR usage" \
+    "$(raw 'events --grep (one)\1')" '^ERR usage --grep .*back-references'
+
 # --- follow -----------------------------------------------------------------
+
+conn_open z
+conn_send z 'events --follow -n 0 --grep "  activated  "'
+# subscribed: an activation made now reaches it
+subscribed() {
+	ctl activate brief >/dev/null
+	ctl deactivate brief >/dev/null
+	in_file "$T/z.out" '  brief  activated  '
+}
+check "follow -n 0 --grep: a new matching event arrives" wait_for 10 subscribed
+check_fails "follow -n 0: no event from before" grep -q '  hourly  ' "$T/z.out"
+check_fails "follow --grep: no event that does not match" \
+    grep -q '  deactivated  ' "$T/z.out"
+conn_close z
 
 conn_open f
 conn_send f "events --follow --json -n 1"
@@ -273,5 +316,28 @@ is "restart: stopped (by maintd) then started, after the old events" \
     '["stopped","maintd",null] ["started","maintd",null] '
 is "restart: the old events are still there" \
     "$(ev | jq -r "select(.id == $start_id) | .event")" started
+
+stop_daemon
+# 700 events in one millisecond, three of them marked: events --grep
+# reads the store a page at a time (by time, the ids seen left out)
+if command -v sqlite3 >/dev/null 2>&1; then
+	check "700 events of one millisecond stored (sqlite3)" sqlite3 "$T/maintd.db" \
+	    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 700)
+	    INSERT INTO events (time, task, event, actor, detail)
+	    SELECT strftime('%s', 'now') - 100.877, 'one', 'filler', 'test',
+	    CASE WHEN i IN (5, 350, 690) THEN '{\"mark\":' || i || '}' ELSE NULL END FROM c"
+	check "daemon starts again" start_fg
+	is "--grep through pages of one time stamp: every match, oldest first" \
+	    "$(ctl --json events -n 100000 --grep mark | jq -r .detail.mark | tr '\n' ' ')" \
+	    "5 350 690 "
+	is "... -n 2: the two newest" \
+	    "$(ctl --json events -n 2 --grep mark | jq -r .detail.mark | tr '\n' ' ')" \
+	    "350 690 "
+	stop_daemon
+else
+	skip "no sqlite3 command"
+	skip "no sqlite3 command"
+	skip "no sqlite3 command"
+fi
 
 done_testing

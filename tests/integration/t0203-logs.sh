@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0203-logs: a task's output as "logs" shows it (maintctl(8) "logs",
 # DESIGN §3 "Child output").  From the log file for output = file, from
-# the last 200 lines in memory for discard and syslog; -n (default 50),
+# the last 200 lines in memory for discard and syslog; -n (default 50;
+# 0: none, with --follow only the new ones),
 # --grep (extended regex, with -n), --since in the TIME forms; errors;
 # every --json line parses with exactly task, time, run, line; --follow
 # (raw connection and maintctl) delivers the lines written after the
@@ -11,7 +12,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 83
+plan 85
 
 KEYS='["task","time","run","stream","line"]'
 STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})'
@@ -122,8 +123,8 @@ is "-n 130: the last 130, across the two runs" \
 is "-n 25 --grep '^1[0-9][0-9]\$' (the text, not the stamp): the last 25 that match" \
     "$(lg many -n 25 --grep '^1[0-9][0-9]$')" \
     "$(seq 117 120 | tr '\n' ' ')$(seq 100 120 | tr '\n' ' ')"
-ctl logs many -n 0 >/dev/null 2>&1
-is "-n 0: exit 2" "$?" 2
+is "-n 0: no line (with --follow: only new ones)" "$(raw 'logs many -n 0')" \
+    "OK 0 lines"
 check "every line: exactly the documented keys" json_ok many -n 1000
 is "--json: task, run, line of the last line" \
     "$(ctl --json logs many -n 1 | jq -c '[.task, .run, .line]')" \
@@ -231,6 +232,16 @@ check_fails "USR1: the moved file does not get the new line" \
 check "USR1: follow goes on" wait_for 10 in_file "$T/f.out" \
     "\\[$r4\\] $r4: after-usr1\$"
 is "logs reads the current file only" "$(lg echo)" "$r4: after-usr1 "
+# -n 0: once it follows (a new line reaches it), nothing older came
+conn_open z
+conn_send z "logs echo --follow -n 0"
+zmarked() {
+	say zmark >/dev/null
+	in_file "$T/z.out" ': zmark$'
+}
+check "follow -n 0: a new line arrives" wait_for 20 zmarked
+check_fails "... and no line from before" grep -q after-usr1 "$T/z.out"
+conn_close z
 like "raw: reopen answers OK" "$(raw reopen)" '^OK'
 
 if is_root; then

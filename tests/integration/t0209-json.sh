@@ -153,7 +153,7 @@ check "preset show: as preset list" \
 check "preset export: name, description, tasks" \
     keyset_is '["name","description","tasks"]' preset export p
 check "window list: the documented keys" keys_are \
-    '["window","preset","schedule","duration_s","next","open","open_until","rolling","turn"]' window list
+    '["window","preset","source","schedule","timezone","duration_s","next","open","open_until","rolling","turn"]' window list
 
 # --- verbs that change things -----------------------------------------------
 

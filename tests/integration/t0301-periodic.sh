@@ -139,7 +139,7 @@ next=$(ctl --json status nightly | jq -r .next_run)
 is "cron: next_run is the next 04:00 local time ($next)" \
     "$(epoch "$next" 2>/dev/null | cut -d. -f1)" "$want"
 like "cron: the status table shows it" "$(ctl status nightly)" \
-    "nightly +periodic +active .* $(date -d "@$want" '+%m-%d 04:00') +0"
+    "nightly +periodic +active .* $(date -d "@$want" '+%m-%d 04:00 %Z') +0"
 check "deactivate nightly" ctl deactivate nightly
 
 # --- jitter: a fixed offset, the ticks stay every apart --------------------

@@ -79,7 +79,7 @@ if [ $((open - n)) -lt 8 ]; then
 	open=$((open + 60))
 fi
 SCHED=$(date -d "@$open" '+%M %H %d %m *')
-OPEN_AT=$(date -d "@$open" '+%Y-%m-%dT%H:%M:%S')
+OPEN_AT=$(date -d "@$open" '+%Y-%m-%d %H:%M')
 diag "the window opens at $OPEN_AT ($SCHED), for ${DUR}s"
 
 TASKS=$(cat <<EOF
@@ -118,7 +118,7 @@ is "window list --json: next is the coming opening" \
 is "window list --json: not open" \
     "$(jq -r '[.open, .open_until] | tostring' "$T/wl")" '[false,null]'
 like "window list: NEXT and STATE closed" "$(ctl window list)" \
-    "^w1 +wp +$(echo "$SCHED" | sed 's/\*/\\*/') +${DUR}s +${OPEN_AT}[^ ]* +closed\$"
+    "^w1 +wp +config +$(echo "$SCHED" | sed 's/\*/\\*/') +- +${DUR}s +${OPEN_AT} [^ ]+ +closed\$"
 is "before the window: wa inactive" "$(st wa .active)" false
 
 # --- it opens ---------------------------------------------------------------
@@ -148,7 +148,7 @@ ou=$(epoch "$(jq -r .open_until "$T/wl")" 2>&1)
 check "window list --json: open_until is the end ($ou)" between "$ou" \
     "$((open + DUR - 1))" "$((open + DUR + 2))"
 like "window list: STATE open until ..." "$(ctl window list)" \
-    '^w1 .* open until [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}'
+    '^w1 .* open until [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5,8} [^ ]+$'
 check "wa ticks while the window is open" wait_for 10 ticked 2
 
 # --- it closes --------------------------------------------------------------

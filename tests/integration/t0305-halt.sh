@@ -93,7 +93,7 @@ check "one stopped" wait_for 20 idle one
 check "svc's process is gone" gone "$svc_pid"
 check "one's process is gone" gone "$one_pid"
 is "event halted, by the client" "$(ctl --json events -n 100000 |
-    jq -r 'select(.event == "halted") | .actor')" "uid $(id -u)"
+    jq -r 'select(.event == "halted") | .actor')" "$(id -un) (uid $(id -u))"
 
 # --- nothing starts ---------------------------------------------------------
 

@@ -36,10 +36,11 @@ kill_marked() {
 }
 trap 'stop_daemon; kill_marked; cleanup' EXIT
 
-D=$T/d
-mkdir "$D"
-chown nobody:nogroup "$D"
-SOCK=$D/maintd.sock
+# maintd as nobody keeps its files in a directory of nobody's; a root
+# maintd refuses one that another user may write (maintd(8) SECURITY),
+# so as root they are in one of root's
+mkdir "$T/nobody" "$T/root"
+chown nobody:nogroup "$T/nobody"
 
 # conf MODE USER-LINE: a database of the mode's own
 conf() {
@@ -115,6 +116,8 @@ WHY="Resource temporarily unavailable (too many processes: RLIMIT_NPROC 0)"
 # phase MODE: nobody (maintd as nobody) or root (tasks as nobody)
 phase() {
 	mode=$1
+	D=$T/$mode
+	SOCK=$D/maintd.sock
 	if [ "$mode" = nobody ]; then
 		conf "$mode" ""
 		AS=$AS_NOBODY

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cron.h"
+#include "tz.h"
 
 #define ALL_MINUTES	((UINT64_C(1) << 60) - 1)
 #define ALL_HOURS	((UINT32_C(1) << 24) - 1)
@@ -19,6 +21,16 @@
 #define ALL_WEEKDAYS	((uint8_t)0x7f)
 
 #define B(n)		(UINT64_C(1) << (n))
+
+/* Non-NULL: cron_next_tz() with this zone instead of cron_next(). */
+static const char	*zone_arg;
+
+static time_t
+next(const struct cron *c, time_t after)
+{
+	return zone_arg != NULL ? cron_next_tz(c, after, zone_arg) :
+	    cron_next(c, after);
+}
 
 static void
 set_tz(const char *tz)
@@ -92,7 +104,7 @@ check_next(const char *expr, time_t after, time_t want, const char *file,
     int line)
 {
 	struct cron	c = parse_ok(expr, file, line);
-	time_t		got = cron_next(&c, after);
+	time_t		got = next(&c, after);
 	char		b1[64], b2[64], b3[64];
 
 	if (got != want) {
@@ -520,11 +532,8 @@ test_next_never(void **state)
 
 /* Europe/Berlin: CET (+1) / CEST (+2), switching at 01:00 UTC. */
 static void
-test_dst_berlin(void **state)
+dst_berlin(void)
 {
-	(void)state;
-	set_tz("Europe/Berlin");
-
 	/* spring forward 2026-03-29 02:00 CET -> 03:00 CEST */
 	SEQ("30 2 * * *", utc(2026, 3, 28, 12, 0, 0),
 	    utc(2026, 3, 29, 1, 0, 0),		/* 03:00 CEST */
@@ -575,16 +584,12 @@ test_dst_berlin(void **state)
 	    utc(2026, 10, 25, 2, 0, 0), utc(2026, 10, 26, 2, 0, 0));
 	NEXT("* * * * *", utc(2026, 10, 25, 0, 59, 0),
 	    utc(2026, 10, 25, 2, 0, 0));
-	set_tz("UTC");
 }
 
 /* America/New_York: EST (-5) / EDT (-4), switching at 02:00 local. */
 static void
-test_dst_new_york(void **state)
+dst_new_york(void)
 {
-	(void)state;
-	set_tz("America/New_York");
-
 	/* spring forward 2026-03-08 02:00 EST -> 03:00 EDT (07:00 UTC) */
 	SEQ("30 2 * * *", utc(2026, 3, 7, 12, 0, 0),
 	    utc(2026, 3, 8, 7, 0, 0), utc(2026, 3, 9, 6, 30, 0));
@@ -605,18 +610,231 @@ test_dst_new_york(void **state)
 	SEQ("0 * * * *", utc(2026, 11, 1, 4, 30, 0),
 	    utc(2026, 11, 1, 5, 0, 0),		/* 01:00 EDT */
 	    utc(2026, 11, 1, 7, 0, 0));		/* 02:00 EST */
-	set_tz("UTC");
 }
 
 /* Pacific/Apia skipped 2011-12-30 entirely, jumping from -10 to +14. */
 static void
-test_dst_skipped_day(void **state)
+dst_skipped_day(void)
 {
-	(void)state;
-	set_tz("Pacific/Apia");
 	SEQ("0 12 * * *", utc(2011, 12, 29, 22, 0, 0),
 	    utc(2011, 12, 30, 10, 0, 0),	/* the jump: Dec 31 00:00 */
 	    utc(2011, 12, 30, 22, 0, 0));	/* Dec 31 12:00 +14 */
+}
+
+/* The cases in the process's zone (TZ), as the daemon's own zone. */
+static void
+in_process_zone(const char *zone, void (*cases)(void))
+{
+	set_tz(zone);
+	cases();
+	set_tz("UTC");
+}
+
+/*
+ * The same cases with the zone named (a task's or a window's
+ * timezone) while the process is in another zone: the same instants,
+ * and the process's TZ as it was.
+ */
+static void
+in_named_zone(const char *zone, const char *process, void (*cases)(void))
+{
+	struct tm	tm;
+	time_t		t = utc(2026, 7, 1, 12, 0, 0);
+
+	set_tz(process);
+	zone_arg = zone;
+	cases();
+	zone_arg = NULL;
+	assert_string_equal(getenv("TZ"), process);
+	assert_non_null(localtime_r(&t, &tm));
+	assert_int_equal(tm.tm_hour, strcmp(process, "UTC") == 0 ? 12 :
+	    strcmp(process, "Asia/Kolkata") == 0 ? 17 : tm.tm_hour);
+	set_tz("UTC");
+}
+
+static void
+test_dst_berlin(void **state)
+{
+	(void)state;
+	in_process_zone("Europe/Berlin", dst_berlin);
+}
+
+static void
+test_dst_new_york(void **state)
+{
+	(void)state;
+	in_process_zone("America/New_York", dst_new_york);
+}
+
+static void
+test_dst_skipped_day(void **state)
+{
+	(void)state;
+	in_process_zone("Pacific/Apia", dst_skipped_day);
+}
+
+/* A task in Europe/Berlin on a daemon in UTC, New York, Kolkata. */
+static void
+test_zone_berlin(void **state)
+{
+	(void)state;
+	in_named_zone("Europe/Berlin", "UTC", dst_berlin);
+	in_named_zone("Europe/Berlin", "America/New_York", dst_berlin);
+	in_named_zone("Europe/Berlin", "Asia/Kolkata", dst_berlin);
+}
+
+static void
+test_zone_new_york(void **state)
+{
+	(void)state;
+	in_named_zone("America/New_York", "UTC", dst_new_york);
+	in_named_zone("America/New_York", "Europe/Berlin", dst_new_york);
+}
+
+static void
+test_zone_skipped_day(void **state)
+{
+	(void)state;
+	in_named_zone("Pacific/Apia", "UTC", dst_skipped_day);
+	in_named_zone("Pacific/Apia", "Europe/Berlin", dst_skipped_day);
+}
+
+/* The daemon's zone, named: the same as cron_next() there. */
+static void
+test_zone_same_as_process(void **state)
+{
+	(void)state;
+	set_tz("Europe/Berlin");
+	zone_arg = "Europe/Berlin";
+	dst_berlin();
+	zone_arg = "UTC";
+	set_tz("UTC");
+	NEXT("0 2 * * *", utc(2026, 3, 28, 12, 0, 0),
+	    utc(2026, 3, 29, 2, 0, 0));
+	zone_arg = NULL;
+}
+
+/* A zone that cannot be read gives no next time, and no crash. */
+static void
+test_zone_unknown(void **state)
+{
+	struct cron	c = PARSE("* * * * *");
+
+	(void)state;
+	assert_true(cron_next_tz(&c, utc(2026, 1, 1, 0, 0, 0),
+	    "Mars/Olympus_Mons") == (time_t)-1);
+	assert_true(cron_next_tz(&c, utc(2026, 1, 1, 0, 0, 0),
+	    "../../etc/passwd") == (time_t)-1);
+	assert_string_equal(getenv("TZ"), "UTC");
+}
+
+static void
+check_zone(const char *zone, int want, const char *msg)
+{
+	char	err[512] = "";
+
+	if (tz_check(zone, err, sizeof(err)) != want) {
+		print_error("tz_check(\"%s\"): %d (%s)\n", zone, -want, err);
+		fail();
+	}
+	if (msg != NULL && strstr(err, msg) == NULL) {
+		print_error("tz_check(\"%s\"): \"%s\" lacks \"%s\"\n", zone,
+		    err, msg);
+		fail();
+	}
+}
+
+static void
+test_zone_check(void **state)
+{
+	char	dir[] = "/tmp/test_cron.XXXXXX", path[512];
+	FILE	*fp;
+
+	(void)state;
+	check_zone("UTC", 0, NULL);
+	check_zone("Europe/Berlin", 0, NULL);
+	check_zone("America/Argentina/Buenos_Aires", 0, NULL);
+	check_zone("Etc/GMT+5", 0, NULL);
+	check_zone("", -1, "empty");
+	check_zone("/etc/localtime", -1, "not a path");
+	check_zone("../../../etc/passwd", -1, "not a path");
+	check_zone("Europe/../Europe/Berlin", -1, "not a path");
+	check_zone("Europe/Berlin;rm", -1, "bad character");
+	check_zone("Mars/Olympus_Mons", -1, "unknown time zone");
+	check_zone("Europe", -1, "not a zone file");
+	/* a zone found good is not checked again until tz_flush() */
+	check_zone("Europe/Berlin", 0, NULL);
+	/* TZDIR is where the zones are, as for the C library */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Fake", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("not a zone\n", fp);
+	fclose(fp);
+	setenv("TZDIR", dir, 1);
+	check_zone("Fake", -1, "not a zone file");
+	check_zone("Europe/Berlin", 0, NULL);	/* as it was found */
+	tz_flush();
+	check_zone("Europe/Berlin", -1, "unknown time zone");
+	check_zone("UTC", 0, NULL);
+	unsetenv("TZDIR");
+	tz_flush();
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+check_fmt(char *(*f)(time_t, const char *, char *, size_t), time_t t,
+    const char *zone, const char *want, int line)
+{
+	char	buf[64];
+
+	f(t, zone, buf, sizeof(buf));
+	if (strcmp(buf, want) != 0) {
+		print_error("%s: got \"%s\", want \"%s\"\n",
+		    zone ? zone : "(daemon's zone)", buf, want);
+		_fail(__FILE__, line);
+	}
+}
+#define FMT(f, t, z, w)	check_fmt((f), (t), (z), (w), __LINE__)
+
+static void
+test_zone_format(void **state)
+{
+	time_t	spring = utc(2026, 3, 29, 1, 0, 0);
+
+	(void)state;
+	set_tz("UTC");
+	FMT(fmt_time_tz, spring, "Europe/Berlin", "2026-03-29 03:00 CEST");
+	FMT(fmt_time_tz, spring - 1, "Europe/Berlin",
+	    "2026-03-29 01:59:59 CET");
+	FMT(fmt_time_tz_short, spring + 6, "Europe/Berlin",
+	    "03-29 03:00:06 CEST");
+	FMT(fmt_rfc3339_tz, spring, "Europe/Berlin",
+	    "2026-03-29T03:00:00+02:00");
+	FMT(fmt_rfc3339_tz, spring - 1, "Europe/Berlin",
+	    "2026-03-29T01:59:59+01:00");
+	FMT(fmt_time_tz_short, spring, "America/New_York", "03-28 21:00 EDT");
+	FMT(fmt_rfc3339_tz, spring, "America/St_Johns",
+	    "2026-03-28T22:30:00-02:30");
+	FMT(fmt_rfc3339_tz, spring, "Asia/Kolkata",
+	    "2026-03-29T06:30:00+05:30");
+	FMT(fmt_time_tz, spring, "UTC", "2026-03-29 01:00 UTC");
+	FMT(fmt_time_tz, spring, NULL, "2026-03-29 01:00 UTC");
+	FMT(fmt_rfc3339_tz, spring, NULL, "2026-03-29T01:00:00+00:00");
+	set_tz("Europe/Berlin");
+	FMT(fmt_time_tz, spring, NULL, "2026-03-29 03:00 CEST");
+	FMT(fmt_rfc3339_tz, utc(2026, 10, 25, 1, 30, 0), NULL,
+	    "2026-10-25T02:30:00+01:00");
+	FMT(fmt_time_tz, utc(2026, 10, 25, 0, 30, 0), "Europe/Berlin",
+	    "2026-10-25 02:30 CEST");
+	/* far from where the zone was first worked out: a new span */
+	FMT(fmt_time_tz, utc(1990, 7, 1, 12, 0, 0), "America/New_York",
+	    "1990-07-01 08:00 EDT");
+	FMT(fmt_time_tz, utc(2045, 1, 1, 12, 0, 0), "America/New_York",
+	    "2045-01-01 07:00 EST");
+	/* a flush forgets, and the next use works it out again */
+	tz_flush();
+	FMT(fmt_time_tz, spring, "America/New_York", "2026-03-28 21:00 EDT");
 	set_tz("UTC");
 }
 
@@ -661,7 +879,7 @@ compare_reference(const char *expr, time_t from, int minutes)
 		}
 		if (!fire)
 			continue;
-		got = cron_next(&c, prev);
+		got = next(&c, prev);
 		if (got != t) {
 			print_error("\"%s\" after %s: got %s, want %s\n", expr,
 			    fmt(prev, b1, sizeof(b1)), fmt(got, b2, sizeof(b2)),
@@ -671,7 +889,7 @@ compare_reference(const char *expr, time_t from, int minutes)
 		prev = t;
 	}
 	/* nothing further inside the window */
-	got = cron_next(&c, prev);
+	got = next(&c, prev);
 	assert_true(got == (time_t)-1 || got >= t);
 }
 
@@ -710,16 +928,22 @@ test_reference_dst(void **state)
 		{ 2026, 3, 7 }, { 2026, 3, 28 }, { 2026, 10, 3 },
 		{ 2026, 10, 24 }, { 2026, 10, 31 }, { 2026, 4, 4 },
 	};
-	size_t	z, e, d;
+	size_t	z, e, d, named;
 
 	(void)state;
-	for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
-		set_tz(zones[z]);
-		for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++)
-			for (d = 0; d < sizeof(when) / sizeof(when[0]); d++)
-				compare_reference(exprs[e], utc(when[d][0],
-				    when[d][1], when[d][2], 0, 0, 0), 2 * 1440);
-	}
+	/* in the process's zone, then with the zone named (the same) */
+	for (named = 0; named < 2; named++)
+		for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+			set_tz(zones[z]);
+			zone_arg = named ? zones[z] : NULL;
+			for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++)
+				for (d = 0; d < sizeof(when) / sizeof(when[0]);
+				    d++)
+					compare_reference(exprs[e],
+					    utc(when[d][0], when[d][1],
+					    when[d][2], 0, 0, 0), 2 * 1440);
+		}
+	zone_arg = NULL;
 	set_tz("UTC");
 }
 
@@ -745,6 +969,32 @@ test_speed(void **state)
 	set_tz("UTC");
 }
 
+/*
+ * Named zones, taken in turn as a daemon arms tasks of several zones:
+ * each zone's offsets are worked out once, not the zone file read again
+ * at each switch (that would be two file reads a call).
+ */
+static void
+test_zone_speed(void **state)
+{
+	static const char *const zones[] = {
+		"Europe/Berlin", "America/New_York", "Asia/Tokyo",
+		"Australia/Sydney",
+	};
+	struct cron	 c = PARSE("30 2 * * *");
+	clock_t		 start;
+	time_t		 t = utc(2026, 1, 1, 0, 0, 0);
+	int		 i;
+
+	(void)state;
+	set_tz("UTC");
+	start = clock();
+	for (i = 0; i < 40000; i++)
+		(void)cron_next_tz(&c, t + i * 600, zones[i % 4]);
+	/* about 40 ms here; a file read per switch is several times more */
+	assert_true((double)(clock() - start) / CLOCKS_PER_SEC < 5.0);
+}
+
 int
 main(void)
 {
@@ -766,6 +1016,14 @@ main(void)
 		cmocka_unit_test(test_reference_utc),
 		cmocka_unit_test(test_reference_dst),
 		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_zone_berlin),
+		cmocka_unit_test(test_zone_new_york),
+		cmocka_unit_test(test_zone_skipped_day),
+		cmocka_unit_test(test_zone_same_as_process),
+		cmocka_unit_test(test_zone_unknown),
+		cmocka_unit_test(test_zone_check),
+		cmocka_unit_test(test_zone_format),
+		cmocka_unit_test(test_zone_speed),
 	};
 
 	return cmocka_run_group_tests(tests, setup_utc, NULL);

@@ -12,11 +12,13 @@
  *
  * Rows with zone ANY run under TZ=Europe/Berlin, TZ=America/New_York and
  * TZ=UTC (their times are away from any DST change); the others only in
- * their zone.
+ * their zone.  Each zone's rows run twice: with cron_next() in the
+ * process's zone, and with cron_next_tz() naming the zone while the
+ * process is in another one (Asia/Kolkata, +05:30, no DST).
  *
  * Build: cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
  *     $(pkg-config --cflags cmocka libbsd-overlay) -Idaemon \
- *     tests/unit/test_cron_table.c daemon/cron.c \
+ *     tests/unit/test_cron_table.c daemon/cron.c daemon/tz.c \
  *     $(pkg-config --libs cmocka libbsd-overlay)
  */
 #include <stdarg.h>
@@ -313,9 +315,27 @@ fmt(time_t t, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The next firing after start: in the process's zone (other NULL), or
+ * with the zone named while the process is in other.
+ */
+static time_t
+next_of(const struct cron *c, time_t start, const char *zone,
+    const char *other)
+{
+	time_t	t;
+
+	if (other == NULL)
+		return cron_next(c, start);
+	set_tz(other);
+	t = cron_next_tz(c, start, zone);
+	set_tz(zone);
+	return t;
+}
+
 /* Run every row meant for zone; report each failure, then fail. */
 static void
-run_table(const char *zone)
+run_table(const char *zone, const char *other)
 {
 	const struct row	*r;
 	struct cron		 c;
@@ -341,7 +361,7 @@ run_table(const char *zone)
 			nfail++;
 			continue;
 		}
-		got = cron_next(&c, start);
+		got = next_of(&c, start, zone, other);
 		if (got != want) {
 			print_error("line %d, %s: \"%s\" after %s:\n"
 			    "    got  %s\n    want %s\n", r->line, zone,
@@ -359,7 +379,7 @@ run_table(const char *zone)
 			nfail++;
 		}
 		/* and the first firing after the second before it */
-		if ((got = cron_next(&c, want - 1)) != want) {
+		if ((got = next_of(&c, want - 1, zone, other)) != want) {
 			print_error("line %d, %s: \"%s\" one second before "
 			    "%s gives %s\n", r->line, zone, r->expr,
 			    fmt(want, b1, sizeof(b1)),
@@ -380,21 +400,42 @@ static void
 test_table_berlin(void **state)
 {
 	(void)state;
-	run_table(BERLIN);
+	run_table(BERLIN, NULL);
+}
+
+static void
+test_table_berlin_named(void **state)
+{
+	(void)state;
+	run_table(BERLIN, "Asia/Kolkata");
 }
 
 static void
 test_table_new_york(void **state)
 {
 	(void)state;
-	run_table(NYC);
+	run_table(NYC, NULL);
+}
+
+static void
+test_table_new_york_named(void **state)
+{
+	(void)state;
+	run_table(NYC, "Asia/Kolkata");
 }
 
 static void
 test_table_utc(void **state)
 {
 	(void)state;
-	run_table("UTC");
+	run_table("UTC", NULL);
+}
+
+static void
+test_table_utc_named(void **state)
+{
+	(void)state;
+	run_table("UTC", BERLIN);
 }
 
 /* The table itself: enough rows, and each DST zone has its own. */
@@ -426,6 +467,9 @@ main(void)
 		cmocka_unit_test(test_table_berlin),
 		cmocka_unit_test(test_table_new_york),
 		cmocka_unit_test(test_table_utc),
+		cmocka_unit_test(test_table_berlin_named),
+		cmocka_unit_test(test_table_new_york_named),
+		cmocka_unit_test(test_table_utc_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

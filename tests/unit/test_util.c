@@ -1,8 +1,9 @@
-/* test_util.c: durations, sizes, signals and times. */
+/* test_util.c: durations, sizes, signals, times, --grep patterns, redaction. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "redact.h"
 #include "util.h"
 
 static int64_t
@@ -192,6 +194,102 @@ test_strv(void **state)
 	strv_free(d);
 }
 
+/* 0 when the pattern compiles; else -1, with the reason in err. */
+static int
+grep(const char *pat, char *err, size_t len)
+{
+	regex_t	re;
+
+	err[0] = '\0';
+	if (grep_compile(&re, pat, err, len) == -1)
+		return -1;
+	regfree(&re);
+	return 0;
+}
+
+static void
+test_grep(void **state)
+{
+	char	err[256], big[GREP_MAXLEN + 2];
+	regex_t	re;
+
+	(void)state;
+	/* what people grep for */
+	assert_int_equal(grep("error|warn", err, sizeof(err)), 0);
+	assert_int_equal(grep("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", err,
+	    sizeof(err)), 0);
+	assert_int_equal(grep("[[:alpha:]]+ []x] \\[ \\\\1", err,
+	    sizeof(err)), 0);
+	assert_int_equal(grep("(.*)(.*)(.*)(.*)(.*)x", err, sizeof(err)), 0);
+	assert_int_equal(grep("a{2,}b{0}c{3}", err, sizeof(err)), 0);
+	/* back-references, even after what regcomp() takes as a literal */
+	assert_int_equal(grep("(.*)(.*)(.*)(.*)(.*)\\5\\4\\3\\2\\1x", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "back-references (\\5) are refused"));
+	assert_int_equal(grep("a{x\\1", err, sizeof(err)), -1);
+	assert_int_equal(grep("a)\\9", err, sizeof(err)), -1);
+	assert_int_equal(grep("[[:alpha:]\\1]", err, sizeof(err)), 0);
+	/* sizes */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(grep(big, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than 256 bytes"));
+	big[GREP_MAXLEN] = '\0';
+	assert_int_equal(grep(big, err, sizeof(err)), 0);
+	assert_int_equal(grep("((a{1,100}){1,100}){1,100}", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "too big"));
+	assert_int_equal(grep("(a{1,255}){1,255}", err, sizeof(err)), -1);
+	assert_int_equal(grep("x{1000}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 255 repeats"));
+	assert_int_equal(grep("(((((((((((((((((((((((((((((((((a)))))))))))"
+	    "))))))))))))))))))))))", err, sizeof(err)), -1);
+	/* regcomp()'s own errors */
+	assert_int_equal(grep("[abc", err, sizeof(err)), -1);
+	assert_true(err[0] != '\0');
+	assert_int_equal(grep("(ab", err, sizeof(err)), -1);
+	/* extended, without sub-matches */
+	assert_int_equal(grep_compile(&re, "a+b|c", err, sizeof(err)), 0);
+	assert_int_equal(regexec(&re, "xaab", 0, NULL, 0), 0);
+	assert_int_equal(regexec(&re, "c", 0, NULL, 0), 0);
+	assert_int_equal(regexec(&re, "b+a", 0, NULL, 0), REG_NOMATCH);
+	regfree(&re);
+}
+
+static void
+test_redact(void **state)
+{
+	char	b[512];
+
+	(void)state;
+	assert_string_equal(redact(REDACT_ENV, "DB_PASSWORD=hunter2", b,
+	    sizeof(b)), "DB_PASSWORD=***");
+	assert_string_equal(redact(REDACT_ENV, "EMPTY=", b, sizeof(b)),
+	    "EMPTY=***");
+	assert_string_equal(redact(REDACT_ENV, "odd", b, sizeof(b)), "***");
+	assert_string_equal(redact(REDACT_URL,
+	    "http://probe:s3cret@127.0.0.1:8080/health", b, sizeof(b)),
+	    "http://probe:***@127.0.0.1:8080/health");
+	assert_string_equal(redact(REDACT_URL,
+	    "https://TOKEN@api.example.com/x?key=abc&flag&v=1#frag", b,
+	    sizeof(b)), "https://***@api.example.com/x?key=***&***&v=***#***");
+	assert_string_equal(redact(REDACT_URL, "http://[::1]:9/ok", b,
+	    sizeof(b)), "http://[::1]:9/ok");
+	assert_string_equal(redact(REDACT_WEBHOOK,
+	    "https://hooks.example.com/services/T00/B00/XXXX?key=abc", b,
+	    sizeof(b)), "https://hooks.example.com/services/***?key=***");
+	assert_string_equal(redact(REDACT_WEBHOOK,
+	    "https://u:p@hooks.example.com/hook", b, sizeof(b)),
+	    "https://u:***@hooks.example.com/hook");
+	assert_string_equal(redact(REDACT_WEBHOOK, "http://h/", b, sizeof(b)),
+	    "http://h/");
+	/* what cannot be parsed is all secret but the scheme */
+	assert_string_equal(redact(REDACT_URL, "http://a b:c@d", b,
+	    sizeof(b)), "http://***");
+	assert_string_equal(redact(REDACT_URL, "no url at all", b, sizeof(b)),
+	    "***");
+}
+
 int
 main(void)
 {
@@ -204,6 +302,8 @@ main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_grep),
+		cmocka_unit_test(test_redact),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
