@@ -72,7 +72,6 @@ cg_needs(const struct cg_limits *l)
 #ifdef __linux__
 
 static char	 base[PATH_MAX];	/* "": not in use */
-static bool	 sampled;		/* see cg_memory_sampled() */
 static int	 ino = -1;		/* inotify, for cgroup.events */
 
 /* The watches, sorted by wd (inotify hands them out increasing). */
@@ -414,17 +413,7 @@ cg_open(const char *where, char *why, size_t wlen)
 	}
 	snprintf(base, sizeof(base), "%s", where);
 	account(base);
-	/* the runs have what base has (it is given them by account()) */
-	sampled = join(path, sizeof(path), base, "memory.current") == 0 &&
-	    access(path, F_OK) == 0 && join(path, sizeof(path), base,
-	    "memory.peak") == 0 && access(path, F_OK) == -1;
 	return 0;
-}
-
-bool
-cg_memory_sampled(void)
-{
-	return base[0] != '\0' && sampled;
 }
 
 bool
@@ -817,11 +806,7 @@ cg_in_use(void)
 	return false;
 }
 
-bool
-cg_memory_sampled(void)
-{
-	return false;
-}
+
 
 const char *
 cg_base(void)

@@ -140,6 +140,16 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 		pressure(rdir, psi[i], &s->psi_some_us[i], &s->psi_full_us[i]);
 }
 
+/* Runs have the controllers base has (cgroup.c gives them all it can). */
+bool
+cg_memory_sampled(void)
+{
+	const char	*base = cg_base();
+
+	return base != NULL && number(base, "memory.current") != -1 &&
+	    number(base, "memory.peak") == -1;
+}
+
 int64_t
 cg_run_memory_sample(const char *task, uint64_t run)
 {
@@ -163,6 +173,12 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 	s->memory_peak = s->memory_current = s->io_read = s->io_write = -1;
 	for (i = 0; i < 3; i++)
 		s->psi_some_us[i] = s->psi_full_us[i] = -1;
+}
+
+bool
+cg_memory_sampled(void)
+{
+	return false;
 }
 
 int64_t
