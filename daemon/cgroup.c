@@ -323,9 +323,9 @@ enable(const char *dir, enum cg_ctl c)
 
 /*
  * The memory and io controllers for the children of dir, where dir has
- * them already (never asked of the cgroups above): what a run's ledger
- * reads (memory.peak, io.stat) is there only with them.  Where they
- * cannot be had, the ledger takes those figures from rusage.
+ * them already (never asked of the cgroups above): what a run's
+ * resource record reads (memory.peak, io.stat) is there only with them.
+ * Where they cannot be had, the record takes those figures from rusage.
  */
 static void
 account(const char *dir)

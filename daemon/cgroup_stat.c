@@ -1,8 +1,9 @@
 /*
  * cgroup_stat.c: what a run's cgroup says it used, read once when the run
- * ends (the ledger, DESIGN §15): cpu.stat (always there in cgroup v2),
- * memory.peak (with the memory controller, Linux 5.19 or later),
- * memory.current (sampled while it runs where there is no memory.peak),
+ * ends (its resource record, DESIGN §15): cpu.stat (always there in
+ * cgroup v2), memory.peak (with the memory controller, Linux 5.19 or
+ * later), memory.current (sampled while it runs where there is no
+ * memory.peak),
  * io.stat (with the io controller; bytes summed over the devices) and
  * the total stall times of cpu.pressure, memory.pressure and io.pressure
  * (where the kernel has PSI).  What a file does not say stays -1.

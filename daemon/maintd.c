@@ -30,6 +30,7 @@
 #include "control.h"
 #include "cost.h"
 #include "ev.h"
+#include "ledger.h"
 #include "log.h"
 #include "discover.h"
 #include "event.h"
@@ -216,6 +217,7 @@ on_term(int signo, void *arg)
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
 	sched_stop();
+	ledger_stop();
 	health_stop();
 	supervise_shutdown();
 }
@@ -291,8 +293,12 @@ static void
 prune_fire(void *arg)
 {
 	(void)arg;
-	ev_timer_add(&prune_timer, store_prune(md.conf->history_retention_ms) ==
-	    1 ? 0 : PRUNE_MS);
+	if (store_prune(md.conf->history_retention_ms) == 1) {
+		ev_timer_add(&prune_timer, 0);	/* more days to fold */
+		return;
+	}
+	store_ledger_prune(md.conf->history_retention_ms);
+	ev_timer_add(&prune_timer, PRUNE_MS);
 }
 
 /* flag > environment > config > default */
@@ -546,6 +552,7 @@ main(int argc, char *argv[])
 	cgroup_setup();
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	ledger_init();		/* before sched_init(): see ledger.c */
 	sched_init();
 	health_init();
 	notify_init();
@@ -553,6 +560,7 @@ main(int argc, char *argv[])
 	store_recover();
 	supervise_load_last();	/* after recovery: the runs it closed */
 	cost_init();
+	ledger_down(sched_next);
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
 

@@ -87,6 +87,11 @@ static double v_last_mem(const struct task *t) {
 	return (double)t->last->res.mem_peak; }
 static double v_waiting(const struct task *t) {
 	return t->waiting && !task_busy(t); }
+static double v_last_success(const struct task *t) {
+	return (double)t->last_ok; }
+static double v_next_run(const struct task *t) {
+	return (double)t->next_tick; }
+static double v_late(const struct task *t) { return t->late; }
 static double v_healthy(const struct task *t) {
 	return t->probe->status == HS_HEALTHY; }
 static double v_probe_s(const struct task *t) {
@@ -95,7 +100,8 @@ static double v_probe_fail(const struct task *t) {
 	return (double)t->probe->failures_total; }
 
 /* Which tasks a metric is about. */
-enum only { ALL, HAS_RUN, HAS_MEM, PROBED, PROBE_DONE };
+enum only { ALL, HAS_RUN, HAS_MEM, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT,
+    LATE_AFTER };
 
 static int
 about(const struct task *t, enum only which)
@@ -110,6 +116,12 @@ about(const struct task *t, enum only which)
 		return t->probe != NULL;
 	case PROBE_DONE:
 		return t->probe != NULL && t->probe->status != HS_UNKNOWN;
+	case HAS_OK:
+		return t->last_ok > 0;
+	case HAS_NEXT:
+		return t->next_tick > 0;
+	case LATE_AFTER:
+		return t->conf->late_after_ms > 0;
 	default:
 		return 1;
 	}
@@ -208,6 +220,26 @@ metrics_print(FILE *fp, int up)
 		}
 	per_task(fp, "maintd_task_last_peak_memory_bytes", "gauge",
 	    "The peak memory of the last run.", v_last_mem, HAS_MEM);
+	per_task(fp, "maintd_task_last_success_timestamp_seconds", "gauge",
+	    "When the last successful run ended.", v_last_success, HAS_OK);
+	per_task(fp, "maintd_task_next_run_timestamp_seconds", "gauge",
+	    "When the next tick of the task comes.", v_next_run, HAS_NEXT);
+	per_task(fp, "maintd_task_late", "gauge", "1 while late_after has "
+	    "passed with no successful run.", v_late, LATE_AFTER);
+	head(fp, "maintd_task_missed_total", "counter",
+	    "Ticks of periodic tasks that did not run, since maintd started, "
+	    "by reason.");
+	for (i = 0; i < md.tasks.n; i++) {
+		if (md.tasks.v[i]->conf->kind != KIND_PERIODIC)
+			continue;
+		for (j = 0; j < MISS_NREASONS; j++) {
+			fprintf(fp, "maintd_task_missed_total{task=\"");
+			label(fp, md.tasks.v[i]->conf->name);
+			fprintf(fp, "\",reason=\"%s\"} %llu\n",
+			    miss_reason_name((enum miss_reason)j),
+			    (unsigned long long)md.tasks.v[i]->missed_by[j]);
+		}
+	}
 	per_task(fp, "maintd_task_waiting", "gauge", "1 while a run waits "
 	    "(budget, start_when).", v_waiting, ALL);
 	per_task(fp, "maintd_task_healthy", "gauge", "1 healthy, 0 unhealthy, "

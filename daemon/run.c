@@ -1,6 +1,7 @@
 /*
  * run.c: what a run's end says: ok or not, its class, its result in
- * words; what it used (its resources, DESIGN §15) and as JSON.
+ * words; what it used (its resources, DESIGN §15) and as JSON; and the
+ * names of the reasons a tick did not run.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -232,4 +233,26 @@ run_res_json(const struct run *r, struct json_object *o)
 	json_object_object_add(o, "source", source(res->cpu_src));
 	json_object_object_add(o, "memory_source", source(res->mem_src));
 	json_object_object_add(o, "io_source", source(res->io_src));
+}
+
+static const char *miss_names[MISS_NREASONS] = {
+	"daemon-down", "halted", "window-closed", "budget", "conflict",
+	"guard", "held", "overlap", "requires", "after-timeout"
+};
+
+const char *
+miss_reason_name(enum miss_reason r)
+{
+	return miss_names[r];
+}
+
+int
+miss_reason_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; s != NULL && i < MISS_NREASONS; i++)
+		if (strcmp(s, miss_names[i]) == 0)
+			return i;
+	return -1;
 }

@@ -81,7 +81,29 @@ static const char *migrations[] = {
 	"  slot_ms INTEGER NOT NULL DEFAULT 0,"
 	"  created REAL NOT NULL,"
 	"  actor TEXT NOT NULL DEFAULT '');",
-	/* 4: the ledger of what runs use, and the daily roll-ups of old
+	/*
+	 * 4: the ledger, an outcome for each tick of a periodic task
+	 * (store_ledger.c); the tasks active now, for the ticks a stopped
+	 * daemon missed; each task's last success, in one indexed query
+	 */
+	"CREATE TABLE ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  task TEXT NOT NULL,"
+	"  tick INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  run INTEGER,"
+	"  detail TEXT,"
+	"  recorded REAL NOT NULL,"
+	"  UNIQUE (task, tick));"
+	"CREATE INDEX ledger_tick ON ledger(tick);"
+	"CREATE TABLE activations ("
+	"  task TEXT PRIMARY KEY,"
+	"  since REAL NOT NULL,"
+	"  until INTEGER);"
+	"CREATE INDEX runs_ok ON runs(task, ended) WHERE result = 'ok' AND "
+	"  dry_run = 0;",
+	/* 5: what runs use, and the daily roll-ups of old
 	 * runs (store_rollup.c) */
 	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
 	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"

@@ -1,6 +1,6 @@
 /*
- * store_rollup.c: the ledger's long memory (DESIGN §15).  The retention
- * pass folds runs older than history_retention into one row per task
+ * store_rollup.c: the long memory of what runs used (DESIGN §15).  The
+ * retention pass folds runs older than history_retention into one row per task
  * per day (UTC, by the day a run ended) of the rollups table — runs, ok,
  * failed, total duration, its nearest-rank p50 and p95, CPU, the highest
  * peak memory, bytes read and written — then deletes them, in one
@@ -39,7 +39,7 @@ store_prune_clock(double offset)
 
 /*
  * A run's duration where the row has none (a run closed as abandoned),
- * and its peak memory where it was stored before the ledger.
+ * and its peak memory where it was stored before the resource columns.
  */
 #define DUR	"coalesce(duration, max(ended - started, 0))"
 #define MEM	"coalesce(mem_peak, maxrss_kb * 1024)"

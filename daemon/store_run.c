@@ -452,7 +452,7 @@ col_int(sqlite3_stmt *st, int col)
 
 /*
  * The resources of a run from "cpu, maxrss_kb, RES_COLS" at col: a row
- * written before the ledger (schema 3) has cpu and maxrss_kb only, from
+ * written before schema 5 has cpu and maxrss_kb only, from
  * rusage or the cgroup.
  */
 static void
@@ -479,7 +479,7 @@ res_from_row(sqlite3_stmt *st, int col, struct run *r)
 		res->psi_full_us[i] = col_us(st, c + 6 + 2 * i);
 	}
 	if (res->cpu_src == RS_NONE && cpu >= 0) {
-		/* older than the ledger: the sum, as user time */
+		/* older than the resource columns: the sum, as user time */
 		res->cpu_src = RS_RUSAGE;
 		res->cpu_user_us = cpu;
 		res->cpu_system_us = 0;

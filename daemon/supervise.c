@@ -27,6 +27,7 @@
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "osdep.h"
@@ -163,6 +164,7 @@ record_end(struct task *t)
 	metrics_run_ended(t, &t->cur);
 	snprintf(event, sizeof(event), "run-%s", run_class(&t->cur));
 	event_emit(t->conf->name, event, "maintd", run_detail(&t->cur));
+	ledger_run_ended(t, &t->cur);	/* successes, failures, recovered */
 }
 
 /*
@@ -438,7 +440,7 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	t->cur.end = time(NULL);
 	t->cur.end_mono = ev_now();
 	/*
-	 * The ledger: all of the run's processes where it has a cgroup.  A
+	 * What it used: all of the run's processes where it has a cgroup.  A
 	 * run whose command never ran (its exec failed) has no figures.
 	 */
 	if (t->cur.cgroup && t->cur.failure[0] == '\0')

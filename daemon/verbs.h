@@ -33,6 +33,8 @@ void	verb_logs(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
 /* What runs cost (verbs_report.c). */
 void	verb_report(struct client *, struct request *);
+/* (verbs_ledger.c) */
+void	verb_ledger(struct client *, struct request *);
 
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);

@@ -32,6 +32,7 @@
 #include "fuzz.h"
 #include "health.h"
 #include "http.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -190,13 +191,16 @@ fuzz_daemon_start(const char *tasks_conf)
 	cg_not_used("not in a fuzzer");
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	ledger_init();
 	sched_init();
 	health_init();
 	notify_init();
 	discover_init();
 	store_recover();
+	ledger_down(sched_next);
 	while (store_prune(md.conf->history_retention_ms) == 1)
 		;
+	store_ledger_prune(md.conf->history_retention_ms);
 	cost_init();
 
 	memset(&ccf, 0, sizeof(ccf));
@@ -223,6 +227,7 @@ term_fire(void *arg)
 {
 	(void)arg;
 	sched_stop();
+	ledger_stop();
 	health_stop();
 	supervise_shutdown();
 }
