@@ -297,7 +297,6 @@ prune_fire(void *arg)
 		ev_timer_add(&prune_timer, 0);	/* more days to fold */
 		return;
 	}
-	store_ledger_prune(md.conf->history_retention_ms);
 	ev_timer_add(&prune_timer, PRUNE_MS);
 }
 

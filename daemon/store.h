@@ -35,7 +35,8 @@ int	 store_last_runs(store_last_cb, void *arg);
  * A step of the retention pass (store_rollup.c): the oldest day of runs
  * that ended before the day of now - retention folded into a roll-up per
  * task, then deleted; 1 when there may be more (call again), 0 when the
- * pass is over (the older events deleted too).  store_prune_clock()
+ * pass is over (the ledger's older missed ticks counted in the roll-ups,
+ * its older rows and the older events deleted too).  store_prune_clock()
  * moves its clock (maintd -X, tests only).
  */
 int	 store_prune(int64_t retention_ms);
@@ -78,7 +79,6 @@ int	 store_ledger_put(const char *task, time_t tick, const char *reason,
 	    uint64_t run, const char *detail);
 int	 store_ledger(const char *task, bool missed, int limit, double since,
 	    double until, store_row_cb, void *arg);
-void	 store_ledger_prune(int64_t retention_ms);
 /* The tasks active now, as the next daemon will find them. */
 int	 store_activation_put(const char *task, double since, time_t until);
 int	 store_activation_del(const char *task);

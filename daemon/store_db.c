@@ -103,8 +103,8 @@ static const char *migrations[] = {
 	"  until INTEGER);"
 	"CREATE INDEX runs_ok ON runs(task, ended) WHERE result = 'ok' AND "
 	"  dry_run = 0;",
-	/* 5: what runs use, and the daily roll-ups of old
-	 * runs (store_rollup.c) */
+	/* 5: what runs use, and the daily roll-ups of old runs and of
+	 * the ledger's missed ticks (store_rollup.c) */
 	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
 	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"
 	"ALTER TABLE runs ADD COLUMN mem_peak INTEGER;"
@@ -133,6 +133,7 @@ static const char *migrations[] = {
 	"  mem_peak INTEGER,"
 	"  io_read INTEGER,"
 	"  io_write INTEGER,"
+	"  missed INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (day, task)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))

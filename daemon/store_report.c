@@ -7,10 +7,11 @@
  * with qsort: a year of 100 hourly tasks is some 100 000 rows, which
  * sqlite's sorter (window functions or ORDER BY) takes ten times longer
  * to order than qsort does.  Tags are a task's keys in a table the
- * caller gives (a join in SQL would cost more than the rest).  Nearest rank over the runs and, for each
- * rolled-up day, half of its runs (rounded up) at its p50 and the rest
- * at its p95: exact where no day is rolled up, an estimate where some
- * are.
+ * caller gives (a join in SQL would cost more than the rest).  Nearest
+ * rank over the runs and, for each rolled-up day, half of its runs
+ * (rounded up) at its p50 and the rest at its p95: exact where no day is
+ * rolled up, an estimate where some are.  Missed ticks are the ledger's
+ * (store_ledger.c) and, before retention, the roll-ups'.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,16 +27,19 @@
 
 /*
  * kind 0: a run (d, its duration; n 1; ok 0 or 1); kind 1: a roll-up
- * (d its p50, p95, n runs, ok, dur the total).  ?1 since, ?2 the start
- * of since's day.
+ * (d its p50, p95, n runs, ok, dur the total, missed ticks); kind 2: a
+ * task's missed ticks in the ledger (those older than retention are in
+ * the roll-ups).  ?1 since, ?2 the start of since's day.
  */
 static const char report_sql[] =
     "SELECT task, 0, coalesce(duration, max(ended - started, 0)), NULL, 1, "
     "result = 'ok', NULL, cpu, coalesce(mem_peak, maxrss_kb * 1024), "
-    "io_read, io_write FROM runs WHERE started >= ?1 AND ended IS NOT "
+    "io_read, io_write, 0 FROM runs WHERE started >= ?1 AND ended IS NOT "
     "NULL UNION ALL SELECT task, 1, duration_p50, duration_p95, runs, ok, "
-    "duration, cpu, mem_peak, io_read, io_write FROM rollups WHERE "
-    "day >= ?2";
+    "duration, cpu, mem_peak, io_read, io_write, missed FROM rollups WHERE "
+    "day >= ?2 UNION ALL SELECT task, 2, NULL, NULL, 0, 0, NULL, NULL, "
+    "NULL, NULL, NULL, count(*) FROM ledger WHERE tick >= ?1 AND "
+    "outcome = 'missed' GROUP BY task";
 
 struct sample {
 	double	d;
@@ -44,7 +48,7 @@ struct sample {
 
 struct acc {
 	char		*key;		/* "": a task without tags */
-	int64_t		 runs, ok, rd, wr, mem;
+	int64_t		 runs, ok, rd, wr, mem, missed;
 	double		 dur, cpu;
 	bool		 has_cpu, has_rd, has_wr;
 	struct sample	*s;
@@ -130,6 +134,9 @@ add_row(struct acc *x, sqlite3_stmt *st)
 {
 	int64_t		 n = sqlite3_column_int64(st, 4);
 
+	x->missed += sqlite3_column_int64(st, 11);
+	if (sqlite3_column_int(st, 1) == 2)
+		return;		/* missed ticks only */
 	x->runs += n;
 	x->ok += sqlite3_column_int64(st, 5);
 	if (sqlite3_column_int(st, 1) == 0) {
@@ -221,6 +228,7 @@ row_json(const struct acc *x, const char *keyname)
 	    json_object_new_int64(x->rd) : NULL);
 	json_object_object_add(o, "io_write_bytes", x->has_wr ?
 	    json_object_new_int64(x->wr) : NULL);
+	json_object_object_add(o, "missed", json_object_new_int64(x->missed));
 	return o;
 }
 

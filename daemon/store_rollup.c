@@ -66,12 +66,14 @@ static const char fold_sql[] =
     "ended < %.0f) "
     "WINDOW w AS (PARTITION BY task, day ORDER BY d)) GROUP BY day, task "
     "ON CONFLICT (day, task) DO UPDATE SET "
-    "duration_p50 = (duration_p50 * runs + excluded.duration_p50 * "
-    "excluded.runs) / (runs + excluded.runs), "
+    "duration_p50 = CASE WHEN runs = 0 THEN excluded.duration_p50 ELSE "
+    "(duration_p50 * runs + excluded.duration_p50 * excluded.runs) / "
+    "(runs + excluded.runs) END, "
     "runs = runs + excluded.runs, ok = ok + excluded.ok, "
     "failed = failed + excluded.failed, "
     "duration = duration + excluded.duration, "
-    "duration_p95 = max(duration_p95, excluded.duration_p95), "
+    "duration_p95 = max(coalesce(duration_p95, excluded.duration_p95), "
+    "excluded.duration_p95), "
     "cpu = coalesce(cpu + excluded.cpu, cpu, excluded.cpu), "
     "mem_peak = max(coalesce(mem_peak, excluded.mem_peak), "
     "coalesce(excluded.mem_peak, mem_peak)), "
@@ -80,6 +82,21 @@ static const char fold_sql[] =
     "io_write = coalesce(io_write + excluded.io_write, io_write, "
     "excluded.io_write);"
     "DELETE FROM runs WHERE ended < %.0f;";
+
+/*
+ * The end of a pass: the ledger's missed ticks before %lld counted in
+ * their day's roll-up (a row with no runs where the task had none that
+ * day), then the ledger's rows and the events older than retention
+ * deleted.  A day whose ticks are counted in two passes adds up.
+ */
+static const char end_sql[] =
+    "INSERT INTO rollups (day, task, runs, ok, failed, duration, missed) "
+    "SELECT tick / 86400 * 86400, task, 0, 0, 0, 0, count(*) FROM ledger "
+    "WHERE tick < %lld AND outcome = 'missed' GROUP BY 1, 2 "
+    "ON CONFLICT (day, task) DO UPDATE SET missed = missed + "
+    "excluded.missed;"
+    "DELETE FROM ledger WHERE tick < %lld;"
+    "DELETE FROM events WHERE time < %.3f;";
 
 /* When the oldest run ended, or -1 (none, or it cannot be read). */
 static double
@@ -101,7 +118,8 @@ oldest_end(void)
 /*
  * One step of the retention pass: the oldest day of runs before the cut
  * folded and deleted, in one transaction; 1 when there may be more.  At
- * the end of a pass, the events older than retention go.  A day a step,
+ * the end of a pass, the ledger's missed ticks older than retention are
+ * counted (end_sql) and its rows and the older events go.  A day a step,
  * so that a pass over a long history (the first after an upgrade) leaves
  * the loop between days.
  */
@@ -109,7 +127,7 @@ int
 store_prune(int64_t retention_ms)
 {
 	static int	days;	/* folded in this pass */
-	char		sql[sizeof(fold_sql) + 64];
+	char		sql[sizeof(fold_sql) + sizeof(end_sql) + 64];
 	double		now, cutoff, cut, oldest, upto;
 
 	if (!store_ok() || retention_ms <= 0)
@@ -126,9 +144,9 @@ store_prune(int64_t retention_ms)
 		days++;
 		return 1;
 	}
-	snprintf(sql, sizeof(sql), "DELETE FROM events WHERE time < %.3f",
-	    cutoff);
-	if (store_db_exec_tx(sql, "pruning old events") == -1)
+	snprintf(sql, sizeof(sql), end_sql, (long long)cutoff,
+	    (long long)cutoff, cutoff);
+	if (store_db_exec_tx(sql, "pruning the ledger and old events") == -1)
 		return 0;
 	if (days > 0)
 		log_info("database: %d day%s of runs older than %.0f days rolled "

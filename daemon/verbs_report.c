@@ -1,7 +1,8 @@
 /*
  * verbs_report.c: report, what runs cost over a span (DESIGN §15): per
  * task or per tag, runs, ok %, p50 and p95 duration, CPU, the highest
- * peak memory and the bytes written, the costliest first.  The store
+ * peak memory, the bytes written and the ledger's missed ticks, the
+ * costliest first.  The store
  * computes it (store_rollup.c) over the runs and the daily roll-ups of
  * those older than history_retention; the tags come from the config, so
  * a row per tag counts the runs of the tasks that have it now.
@@ -75,7 +76,7 @@ send_row(struct json_object *o, void *arg)
 	struct report		*rp = arg;
 	struct json_object	*k = jval(o, rp->key);
 	const char		*key = k != NULL ? json_object_get_string(k) : "-";
-	char			 b[7][32];
+	char			 b[8][32];
 
 	if (rp->tb == NULL)
 		client_json(rp->c, o);
@@ -87,13 +88,15 @@ send_row(struct json_object *o, void *arg)
 			snprintf(b[0], sizeof(b[0]), "-");
 		snprintf(b[6], sizeof(b[6]), "%lld", (long long)jint(o,
 		    "runs"));
+		snprintf(b[7], sizeof(b[7]), "%lld", (long long)jint(o,
+		    "missed"));
 		table_row(rp->tb, key, b[6], b[0],
 		    secs(jval(o, "duration_p50_s"), b[1], sizeof(b[1])),
 		    secs(jval(o, "duration_p95_s"), b[2], sizeof(b[2])),
 		    secs(jval(o, "cpu_s"), b[3], sizeof(b[3])),
 		    verbs_bytes(jint(o, "memory_peak_bytes"), b[4],
 		    sizeof(b[4])), verbs_bytes(jint(o, "io_write_bytes"), b[5],
-		    sizeof(b[5])));
+		    sizeof(b[5])), b[7]);
 	}
 	json_object_put(o);
 	rp->n++;
@@ -178,8 +181,9 @@ verb_report(struct client *c, struct request *r)
 	if (keys_of(c, r, strcmp(rp.key, "tag") == 0, &keys) == -1)
 		return;
 	if (!client_json_mode(c)) {
-		table_init(&tb, 8, strcmp(rp.key, "tag") == 0 ? "TAG" : "TASK",
-		    "RUNS", "OK%", "P50", "P95", "CPU", "PEAK MEM", "WRITTEN");
+		table_init(&tb, 9, strcmp(rp.key, "tag") == 0 ? "TAG" : "TASK",
+		    "RUNS", "OK%", "P50", "P95", "CPU", "PEAK MEM", "WRITTEN",
+		    "MISSED");
 		rp.tb = &tb;
 	}
 	rc = store_report(since, keys.v, keys.n, rp.key, send_row, &rp);

@@ -200,7 +200,6 @@ fuzz_daemon_start(const char *tasks_conf)
 	ledger_down(sched_next);
 	while (store_prune(md.conf->history_retention_ms) == 1)
 		;
-	store_ledger_prune(md.conf->history_retention_ms);
 	cost_init();
 
 	memset(&ccf, 0, sizeof(ccf));

@@ -2,7 +2,8 @@
 # t0220-report: maintctl report and the roll-ups (DESIGN §15, maintctl(8)
 # "report", maintd.conf(5) history_retention).  Its sums match history's
 # rows; ok %, p50 and p95 (nearest rank) of known durations; --by tag,
-# TASK..., --since, the order by cost, errors.  The retention pass at
+# TASK..., --since, the order by cost, errors; missed, the ledger's
+# missed ticks (synthetic rows), folded into the roll-ups with the runs.  The retention pass at
 # start-up folds runs that ended before the day of now - history_retention
 # into one row per task and day (runs, ok, failed, p50, p95, CPU, peak
 # memory, IO) and deletes them, and report reads those rows for the older
@@ -13,7 +14,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 32
+plan 37
 
 command -v sqlite3 >/dev/null 2>&1 || skip_rest "no sqlite3"
 DB=$T/maintd.db
@@ -86,9 +87,9 @@ is "--by tag: nightly" "$(r 'map(select(.tag == "nightly")) | .[0].runs' \
     --by tag)" 3
 ctl report >"$T/table"
 is "table: header" "$(head -1 "$T/table" | tr -s ' ')" \
-    "TASK RUNS OK% P50 P95 CPU PEAK MEM WRITTEN"
+    "TASK RUNS OK% P50 P95 CPU PEAK MEM WRITTEN MISSED"
 like "table: the row of c" "$(grep '^c ' "$T/table")" \
-    '^c +1 +0\.0 +[0-9.]+s +[0-9.]+s +[0-9.]+s +[0-9.]+[BKMG] +[-0-9.BKMG]+ *$'
+    '^c +1 +0\.0 +[0-9.]+s +[0-9.]+s +[0-9.]+s +[0-9.]+[BKMG] +[-0-9.BKMG]+ +0 *$'
 check_fails "--by something else: refused" ctl report --by day
 check_fails "an unknown task: refused" ctl report nosuch
 check_fails "--since that is not a time: refused" ctl report --since soon
@@ -112,6 +113,21 @@ q "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i
     'ok' END, 0.5, (n + 1) * 1048576, 0, 100 FROM (SELECT n, (($NOW - 45 *
     86400) / 86400 - n / 20) * 86400 + 3600 + n * 60 AS s, n % 20 + 1
     AS d FROM i);"
+# the ledger's missed ticks: 4 of x yesterday; of old 45 days ago, 3 on
+# its first day of runs and 2 five days before it, a day without runs
+OLD0=$(((NOW - 45 * 86400) / 86400 * 86400))
+q "INSERT INTO ledger (task, tick, outcome, reason, recorded) VALUES
+    ('x', $YNOON + 100, 'missed', 'overlap', $YNOON),
+    ('x', $YNOON + 101, 'missed', 'budget', $YNOON),
+    ('x', $YNOON + 102, 'missed', 'daemon-down', $YNOON),
+    ('x', $YNOON + 103, 'missed', 'guard', $YNOON),
+    ('x', $YNOON + 104, 'ran', NULL, $YNOON),
+    ('old', $OLD0 + 7200, 'missed', 'halted', $OLD0),
+    ('old', $OLD0 + 7260, 'missed', 'halted', $OLD0),
+    ('old', $OLD0 + 7320, 'missed', 'budget', $OLD0),
+    ('old', $OLD0 + 7380, 'ran', NULL, $OLD0),
+    ('old', $OLD0 - 5 * 86400, 'missed', 'daemon-down', $OLD0),
+    ('old', $OLD0 - 5 * 86400 + 60, 'missed', 'daemon-down', $OLD0);"
 check "daemon starts" start_fg
 # the pass folds a day a turn of the loop: until no run is left before
 # the cut (30 days ago: the days of 'old')
@@ -127,11 +143,21 @@ is "old runs are gone from the runs" "$(q "SELECT count(*) FROM runs WHERE
     task = 'old'")" 0
 is "... folded into a row per day" "$(q "SELECT count(*) || ' ' ||
     sum(runs) || ' ' || sum(ok) || ' ' || sum(failed) FROM rollups WHERE
-    task = 'old'")" "3 60 57 3"
+    task = 'old' AND runs > 0")" "3 60 57 3"
+is "old's missed ticks counted in the roll-ups: 2 in a row of their own, 3 with the runs" \
+    "$(q "SELECT group_concat(runs || '/' || missed, ' ') FROM (SELECT * FROM
+    rollups WHERE task = 'old' AND missed > 0 ORDER BY day)")" "0/2 20/3"
+is "... and gone from the ledger" \
+    "$(q "SELECT count(*) FROM ledger WHERE task = 'old'")" 0
+is "missed: x's 4 missed ticks in the ledger (not the one that ran); a's none" \
+    "$(r 'map(select(.task == "x" or .task == "a")) | sort_by(.task) |
+    map(.missed)')" '[0,4]'
+is "missed: old's 5 from the roll-ups" \
+    "$(r 'map(select(.task == "old")) | .[0].missed' --since 60d)" 5
 is "... each with p50 10, p95 19, CPU 10, its peak memory, IO" \
     "$(q "SELECT group_concat(duration_p50 || '/' || duration_p95 || '/' ||
     cpu || '/' || mem_peak || '/' || io_write, ' ') FROM (SELECT * FROM
-    rollups WHERE task = 'old' ORDER BY day)")" \
+    rollups WHERE task = 'old' AND runs > 0 ORDER BY day)")" \
     "10.0/19.0/10.0/62914560/2000 10.0/19.0/10.0/41943040/2000 10.0/19.0/10.0/20971520/2000"
 is "report --since 60d reads the roll-ups" \
     "$(r 'map(select(.task == "old")) | .[0] | [.runs, .ok, .duration_p50_s,
@@ -163,9 +189,13 @@ is "report over the span: the same runs, CPU, memory, bytes written" \
     "$(r 'map(select(.task == "a" or .task == "b")) | sort_by(.task) |
     map([.task, .runs, .ok, .cpu_s, .memory_peak_bytes, .io_write_bytes])' \
     --since 1d)" "$before"
-is "report of x from its roll-up: ok 90 %, p50 10, p95 19" \
+is "report of x from its roll-up: ok 90 %, p50 10, p95 19, missed 4" \
     "$(r 'map(select(.task == "x")) | .[0] | [.runs, .ok_pct,
-    .duration_p50_s, .duration_p95_s]' --since 2d)" '[20,90,10,19]'
+    .duration_p50_s, .duration_p95_s, .missed]' --since 2d)" \
+    '[20,90,10,19,4]'
+is "... its missed ticks merged into its day's row of runs, out of the ledger" \
+    "$(q "SELECT group_concat(runs || '/' || missed) FROM rollups WHERE
+    task = 'x'") $(q "SELECT count(*) FROM ledger WHERE task = 'x'")" "20/4 0"
 ctl run a --wait >/dev/null 2>&1
 is "a new run and the roll-ups together" \
     "$(r 'map(select(.task == "a")) | .[0].runs' --since 2d)" 4
