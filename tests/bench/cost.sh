@@ -1,4 +1,4 @@
-# cost.sh: the rows of the ledger (sourced by run.sh: part cost).
+# cost.sh: the rows of what runs cost: roll-ups, report (run.sh: part cost).
 #   cost.fold         the retention pass over a year of synthetic runs of
 #                     100 hourly tasks (876 000 rows): from maintd's start
 #                     to the last of the 335 days older than
@@ -19,7 +19,7 @@ cost() {
 		say "no sqlite3: no cost rows"
 		return 0
 	fi
-	say "the ledger: a year of 100 hourly tasks, rolled up and reported"
+	say "what runs cost: a year of 100 hourly tasks, rolled up and reported"
 	awk 'BEGIN { for (i = 1; i <= 100; i++)
 	    printf "task c%03d { command = \"/bin/true\" tags = { \"t%d\" } " \
 	    "output = discard }\n", i, i % 10 }' | mconf cost

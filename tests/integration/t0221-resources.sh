@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0221-resources: the ledger of a run (DESIGN §15, maintd(8) "Resources").
+# t0221-resources: what a run used (DESIGN §15, maintd(8) "Resources").
 # A run that touches 100 MiB, writes 50 MiB to a file of the test
 # directory (fsync'd) and burns CPU until it has used 1 s is measured
 # within 10 %, in both modes the host allows: runs in cgroups (CPU and
