@@ -14,7 +14,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 42
 
 command -v "${CC:-cc}" >/dev/null 2>&1 || skip_rest "no C compiler"
 
@@ -106,13 +106,21 @@ metric() {
 	ctl metrics | awk -v m="$1" '$1 == m { print $2 }'
 }
 
-# hook_is EVENT TASK FILTER WANT: a webhook body of the event of the task
-# gives WANT through FILTER (of its detail)
-hook_is() {
+# hook_key KEY EVENT TASK FILTER WANT: a webhook body of the event of the
+# task gives WANT through FILTER of its KEY (detail or run)
+hook_key() {
 	grep '"path": "/hook"' "$H/requests" 2>/dev/null | jq -r '.body' |
-	    jq -c --arg e "$1" --arg t "$2" \
-	    'select(.event == $e and .task == $t) | .detail | '"$3" |
-	    grep -qxF -- "$4"
+	    jq -c --arg e "$2" --arg t "$3" \
+	    'select(.event == $e and .task == $t) | .'"$1"' | '"$4" |
+	    grep -qxF -- "$5"
+}
+
+hook_is() {
+	hook_key detail "$@"
+}
+
+hook_run_is() {
+	hook_key run "$@"
 }
 
 nregressions() {
@@ -120,7 +128,7 @@ nregressions() {
 	    wc -l | tr -d ' '
 }
 
-# measure MODE EXPECT_SRC: the work's figures (10 points)
+# measure MODE EXPECT_SRC: the work's figures (11 points)
 measure() {
 	mode=$1
 	check "$mode: the work runs" ctl run work --wait
@@ -150,6 +158,12 @@ measure() {
 	    hook_is run-ok work '[.run, .cpu_s, .memory_peak_bytes,
 	    .io_write_bytes, .source]' "$(jq -c '[.run, .cpu_s,
 	    .memory_peak_bytes, .io_write_bytes, .source]' "$T/row")"
+	check "$mode: ... and its run, every figure" wait_for 10 \
+	    hook_run_is run-ok work '[.id, .cpu_s, .cpu_user_s,
+	    .memory_peak_bytes, .io_read_bytes, .io_write_bytes, .source,
+	    .memory_source]' "$(jq -c '[.run, .cpu_s, .cpu_user_s,
+	    .memory_peak_bytes, .io_read_bytes, .io_write_bytes, .source,
+	    .memory_source]' "$T/row")"
 }
 
 # --- runs in cgroups, where the host has them -------------------------------
@@ -178,7 +192,7 @@ cgroup\ *)
 	;;
 *)
 	diag "no cgroup tracking here ($track)"
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		skip "no runs in cgroups on this host: $track"
 	done
 	;;
