@@ -104,7 +104,8 @@ static const char *migrations[] = {
 	"CREATE INDEX runs_ok ON runs(task, ended) WHERE result = 'ok' AND "
 	"  dry_run = 0;",
 	/* 5: what runs use, and the daily roll-ups of old runs and of
-	 * the ledger's missed ticks (store_rollup.c) */
+	 * the ledger's missed ticks (store_rollup.c); those ticks for
+	 * report (store_report.c) */
 	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
 	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"
 	"ALTER TABLE runs ADD COLUMN mem_peak INTEGER;"
@@ -134,7 +135,9 @@ static const char *migrations[] = {
 	"  io_read INTEGER,"
 	"  io_write INTEGER,"
 	"  missed INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (day, task)) WITHOUT ROWID;",
+	"  PRIMARY KEY (day, task)) WITHOUT ROWID;"
+	"CREATE INDEX ledger_missed ON ledger(tick, task) WHERE "
+	"  outcome = 'missed';",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

@@ -10,8 +10,9 @@
 #                     runs, 335 of roll-ups): goal <= 50 ms median
 #   cost.report.tag   the same --by tag (10 tags)
 #   cost.report.7d    maintctl report (the last 7 days: runs only)
-# The synthetic runs are written with the sqlite3 client into the
-# database of a stopped maintd (the schema its first start made).
+# The synthetic runs, and the ledger's ticks of the last 30 days (one in
+# 50 missed), are written with the sqlite3 client into the database of a
+# stopped maintd (the schema its first start made).
 # shellcheck shell=sh
 
 cost() {
@@ -38,7 +39,14 @@ cost() {
 	    'ok' END, ((n * k) % 100) / 50.0, ((n * k) % 100) / 100.0,
 	    ((n * k) % 100) / 100.0, 1048576 * (1 + (n * k) % 200),
 	    4096 * (n % 7), 65536 * (k % 13), 'cgroup', 'cgroup', 'cgroup'
-	    FROM h, t" || die "cannot write the synthetic runs"
+	    FROM h, t;
+	    WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM h
+	    WHERE n < 30 * 24 - 1), t(k) AS (SELECT 1 UNION ALL SELECT k + 1
+	    FROM t WHERE k < 100) INSERT INTO ledger (task, tick, outcome,
+	    reason, recorded) SELECT printf('c%03d', k), $_co_now - 30 * 86400 +
+	    n * 3600, CASE WHEN (n + k) % 50 = 1 THEN 'missed' ELSE 'ran' END,
+	    CASE WHEN (n + k) % 50 = 1 THEN 'overlap' END, $_co_now FROM h, t" ||
+	    die "cannot write the synthetic runs"
 	_co_t0=$("$BT" now)
 	start_maintd cost
 	_co_cut=$(( (_co_now - 30 * 86400) / 86400 * 86400 ))
@@ -69,7 +77,9 @@ runs, not 100"
 	    io_write AS o, 1 AS n FROM runs WHERE started >= $_co_since AND ended IS
 	    NOT NULL UNION ALL SELECT duration_p50, duration_p95, cpu,
 	    mem_peak, io_read, io_write, runs FROM rollups WHERE day >=
-	    $_co_since / 86400 * 86400)" >"$W/x"
+	    $_co_since / 86400 * 86400); SELECT count(*) FROM ledger INDEXED BY
+	    ledger_missed WHERE tick >= $_co_since AND outcome = 'missed'" \
+	    >"$W/x"
 	row cost.floor floor "sqlite3 reads the rows of report --since 365d \
 once" ms "$W/x"
 	"$BT" timeit "$RS" "$MAINTCTL" -s "$MSOCK" report --since 365d >"$W/x"
