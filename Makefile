@@ -256,7 +256,7 @@ test: lint
 	sh tests/layers.sh $(BUILD)
 	sh tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	MAINTD=$(CURDIR)/$(BUILD)/maintd MAINTCTL=$(CURDIR)/$(BUILD)/maintctl \
-	    prove -f -j$(TEST_JOBS) tests/integration/t*.sh
+	    prove -f --timer -j$(TEST_JOBS) tests/integration/t*.sh
 
 lint:
 	mandoc -Tlint -W warning $(MANS)
