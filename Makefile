@@ -49,9 +49,13 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
-		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
+		  daemon/store_lock.c daemon/store_db.c daemon/store_run.c \
+		  daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
 		  daemon/event.c \
+		  daemon/store_rollup.c daemon/store_report.c daemon/cgroup_stat.c \
+		  daemon/cost.c \
+		  daemon/verbs_report.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
@@ -74,7 +78,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
-		  test_expect test_alert test_depgraph
+		  test_expect test_alert test_depgraph test_resources
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
@@ -87,6 +91,7 @@ T_cron_table	= cron tz
 T_expect	= expect cron tz util log
 T_alert		= alert
 T_depgraph	= depgraph util log
+T_resources	= run cgroup cgroup_stat ev log util redact
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8

@@ -36,7 +36,15 @@ static int		write_failed;
 void
 metrics_run_ended(struct task *t, const struct run *r)
 {
+	int64_t	cpu = run_cpu_us(r);
+
 	t->runs_total[run_classify(r)]++;
+	if (cpu > 0)
+		t->cpu_us_total += (uint64_t)cpu;
+	if (r->res.io_src != RS_NONE && r->res.io_read > 0)
+		t->io_bytes_total[0] += (uint64_t)r->res.io_read;
+	if (r->res.io_src != RS_NONE && r->res.io_write > 0)
+		t->io_bytes_total[1] += (uint64_t)r->res.io_write;
 }
 
 /* A label value with \, " and newline escaped. */
@@ -73,6 +81,10 @@ static double v_last_dur(const struct task *t) {
 	    (double)(t->last->end_mono - t->last->start_mono) / 1000 : 0; }
 static double v_last_ok(const struct task *t) {
 	return t->last != NULL && run_ok(t->last); }
+static double v_cpu(const struct task *t) {
+	return (double)t->cpu_us_total / 1e6; }
+static double v_last_mem(const struct task *t) {
+	return (double)t->last->res.mem_peak; }
 static double v_waiting(const struct task *t) {
 	return t->waiting && !task_busy(t); }
 static double v_last_success(const struct task *t) {
@@ -88,7 +100,8 @@ static double v_probe_fail(const struct task *t) {
 	return (double)t->probe->failures_total; }
 
 /* Which tasks a metric is about. */
-enum only { ALL, HAS_RUN, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT, LATE_AFTER };
+enum only { ALL, HAS_RUN, HAS_MEM, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT,
+    LATE_AFTER };
 
 static int
 about(const struct task *t, enum only which)
@@ -96,6 +109,9 @@ about(const struct task *t, enum only which)
 	switch (which) {
 	case HAS_RUN:
 		return t->last != NULL;
+	case HAS_MEM:
+		return t->last != NULL && t->last->res.mem_src != RS_NONE &&
+		    t->last->res.mem_peak >= 0;
 	case PROBED:
 		return t->probe != NULL;
 	case PROBE_DONE:
@@ -191,6 +207,19 @@ metrics_print(FILE *fp, int up)
 	    "How long the last run took.", v_last_dur, HAS_RUN);
 	per_task(fp, "maintd_task_last_success", "gauge",
 	    "1 when the last run succeeded.", v_last_ok, HAS_RUN);
+	per_task(fp, "maintd_task_cpu_seconds_total", "counter",
+	    "CPU time of the task's runs since maintd started.", v_cpu, ALL);
+	head(fp, "maintd_task_io_bytes_total", "counter",
+	    "Bytes the task's runs read and wrote since maintd started.");
+	for (i = 0; i < md.tasks.n; i++)
+		for (j = 0; j < 2; j++) {
+			fprintf(fp, "maintd_task_io_bytes_total{task=\"");
+			label(fp, md.tasks.v[i]->conf->name);
+			fprintf(fp, "\",dir=\"%s\"} %llu\n", j ? "write" : "read",
+			    (unsigned long long)md.tasks.v[i]->io_bytes_total[j]);
+		}
+	per_task(fp, "maintd_task_last_peak_memory_bytes", "gauge",
+	    "The peak memory of the last run.", v_last_mem, HAS_MEM);
 	per_task(fp, "maintd_task_last_success_timestamp_seconds", "gauge",
 	    "When the last successful run ended.", v_last_success, HAS_OK);
 	per_task(fp, "maintd_task_next_run_timestamp_seconds", "gauge",
