@@ -42,7 +42,16 @@ struct opening {
 	size_t			  ntasks;
 };
 
+/* What would stop a task now, asked once per task (start_when reads
+ * the host). */
+struct verdict {
+	bool		 done;
+	const char	*code;
+	char		 why[256];
+};
+
 struct state {
+	struct verdict	*verdict;	/* by the task's place in tasks */
 	struct opening	*op;
 	size_t		 nop;
 	struct preset	*presets;	/* one per window */
@@ -126,9 +135,24 @@ stop_now(const struct task *t, char *why, size_t len)
 	return NULL;
 }
 
-/* The row of a tick of t at x. */
+/* stop_now() of the ti-th task, asked once. */
+static const char *
+stop_cached(struct state *s, size_t ti, const struct task *t, char *why,
+    size_t len)
+{
+	struct verdict	*v = &s->verdict[ti];
+
+	if (!v->done) {
+		v->code = stop_now(t, v->why, sizeof(v->why));
+		v->done = true;
+	}
+	snprintf(why, len, "%s", v->why);
+	return v->code;
+}
+
+/* The row of a tick of t (the ti-th task) at x. */
 static void
-tick_row(const struct state *s, struct task *t, time_t x,
+tick_row(struct state *s, size_t ti, struct task *t, time_t x,
     struct forecast_row *r)
 {
 	bool	active = t->active || has(s->what_if, s->nwhat_if, t);
@@ -140,11 +164,11 @@ tick_row(const struct state *s, struct task *t, time_t x,
 	r->task = t;
 	r->trigger = "schedule";
 	if (active && (end == 0 || x < end)) {
-		r->code = stop_now(t, r->why, sizeof(r->why));
+		r->code = stop_cached(s, ti, t, r->why, sizeof(r->why));
 		return;
 	}
 	if ((r->window = window_at_time(s, t, x)) != NULL) {
-		r->code = stop_now(t, r->why, sizeof(r->why));
+		r->code = stop_cached(s, ti, t, r->why, sizeof(r->why));
 		if (r->code == NULL)
 			snprintf(r->why, sizeof(r->why), "active by window %s",
 			    r->window->name);
@@ -168,7 +192,7 @@ tick_row(const struct state *s, struct task *t, time_t x,
 struct item {
 	time_t		 time;
 	struct task	*task;	/* NULL: the opening op */
-	size_t		 op;
+	size_t		 i;	/* the task's place in tasks, or op */
 };
 
 /* In time order; at one time, a window's opening first, then by name. */
@@ -256,6 +280,7 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 		n = md.tasks.n;
 	}
 	openings(&s);
+	s.verdict = xcalloc(n + 1, sizeof(*s.verdict));
 	h = xcalloc(n + s.nop + 1, sizeof(*h));
 	for (i = 0; i < n; i++) {
 		t = tasks[i];
@@ -264,7 +289,7 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 			while (x <= now && x != (time_t)-1)
 				x = sched_next(t->conf, x);
 			if (x != (time_t)-1 && x <= until)
-				push(h, &nh, (struct item){ x, t, 0 });
+				push(h, &nh, (struct item){ x, t, i });
 		}
 	}
 	/* oneshots and services that a window's opening would start */
@@ -276,20 +301,21 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 		it = pop(h, &nh);
 		if (it.task != NULL) {
 			if (f->n < max)
-				tick_row(&s, it.task, it.time, &f->v[f->n++]);
+				tick_row(&s, it.i, it.task, it.time,
+				    &f->v[f->n++]);
 			else {
 				f->more += count_from(it.task, it.time, until);
 				continue;
 			}
 			x = sched_next(it.task->conf, it.time);
 			if (x != (time_t)-1 && x <= until)
-				push(h, &nh, (struct item){ x, it.task, 0 });
+				push(h, &nh, (struct item){ x, it.task, it.i });
 			continue;
 		}
-		for (i = 0; i < s.op[it.op].ntasks; i++) {
+		for (i = 0; i < s.op[it.i].ntasks; i++) {
 			struct forecast_row	*r;
 
-			t = s.op[it.op].tasks[i];
+			t = s.op[it.i].tasks[i];
 			if (t->conf->kind == KIND_PERIODIC || t->active ||
 			    has(what_if, nwhat_if, t) ||
 			    (!all && !has(tasks, n, t)))
@@ -302,12 +328,13 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 			memset(r, 0, sizeof(*r));
 			r->time = it.time;
 			r->task = t;
-			r->window = s.op[it.op].wc;
+			r->window = s.op[it.i].wc;
 			r->trigger = "window";
 			r->code = stop_now(t, r->why, sizeof(r->why));
 		}
 	}
 	free(h);
+	free(s.verdict);
 	for (i = 0; i < s.npresets; i++)
 		preset_free(&s.presets[i]);
 	free(s.presets);
