@@ -228,10 +228,23 @@ incoming(const struct task *t, int k)
 	return a;
 }
 
+/* Is name in the array of names a? */
+static bool
+in_array(struct json_object *a, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(name, json_object_get_string(
+		    json_object_array_get_idx(a, i))) == 0)
+			return true;
+	return false;
+}
+
 void
 verbs_graph_edges(const struct task *t, struct json_object *o)
 {
-	struct json_object	*a;
+	struct json_object	*a, *f, *v;
 	size_t			 i;
 
 	json_object_object_add(o, "after", verbs_strv(t->conf->after));
@@ -243,23 +256,12 @@ verbs_graph_edges(const struct task *t, struct json_object *o)
 	    verbs_strv(t->conf->on_failure));
 	/* chained from: the tasks whose on_success or on_failure name it */
 	a = incoming(t, E_SUCCESS);
-	{
-		struct json_object *f = incoming(t, E_FAILURE);
-
-		for (i = 0; i < json_object_array_length(f); i++) {
-			const char *s = json_object_get_string(
-			    json_object_array_get_idx(f, i));
-			size_t	    j;
-
-			for (j = 0; j < json_object_array_length(a); j++)
-				if (strcmp(s, json_object_get_string(
-				    json_object_array_get_idx(a, j))) == 0)
-					break;
-			if (j == json_object_array_length(a))
-				json_object_array_add(a,
-				    json_object_new_string(s));
-		}
-		json_object_put(f);
+	f = incoming(t, E_FAILURE);
+	for (i = 0; i < json_object_array_length(f); i++) {
+		v = json_object_array_get_idx(f, i);
+		if (!in_array(a, json_object_get_string(v)))
+			json_object_array_add(a, json_object_get(v));
 	}
+	json_object_put(f);
 	json_object_object_add(o, "chained_from", a);
 }
