@@ -197,7 +197,7 @@ conf_deps_check(const struct config *conf, struct task_conf **byname)
 	struct names		 names = { conf, byname }, *nm = &names;
 	const struct task_conf	*t;
 	char			**files = NULL;
-	size_t			  i, nerr = conf_err_count();
+	size_t			  i;
 
 	for (i = 0; i < conf->ntasks; i++) {
 		t = &conf->tasks[i];
@@ -208,10 +208,9 @@ conf_deps_check(const struct config *conf, struct task_conf **byname)
 		check_names(nm, t, "on_failure", t->on_failure,
 		    t->on_failure_line, &files);
 	}
-	if (conf_err_count() == nerr) {
-		check_loop(conf, nm, REL_AFTER, &files);
-		check_loop(conf, nm, REL_REQUIRES, &files);
-		check_loop(conf, nm, REL_CHAIN, &files);
-	}
+	/* an edge to an unknown task is left out of the graphs */
+	check_loop(conf, nm, REL_AFTER, &files);
+	check_loop(conf, nm, REL_REQUIRES, &files);
+	check_loop(conf, nm, REL_CHAIN, &files);
 	return files;
 }
