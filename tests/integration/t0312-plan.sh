@@ -4,7 +4,8 @@
 # ticks of the active tasks, ran where the plan says nothing stops them,
 # missed with the plan's reason where it says requires, guard or budget
 # stop them; an inactive task's ticks are "inactive" and none is in the
-# ledger.  --preset P plans P's tasks as if active; TASK... keeps to
+# ledger.  A task active --for 5s: its later ticks are inactive.
+# --preset P plans P's tasks as if active; TASK... keeps to
 # those; a oneshot in a window's preset starts at the window's opening
 # (window:NAME); the times are in the task's zone; --json; the row cap
 # says how many more; bad --next and an unknown preset are refused; the
@@ -12,7 +13,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 27
 
 epoch() {
 	date -d "$1" +%s
@@ -25,6 +26,7 @@ task r { command = "/bin/true"  every = 2s  requires { task = "base"  ok_within 
 task g { command = "/bin/true"  every = 2s  start_when = { "uptime < 1s" } }
 task bud { command = "/bin/true"  every = 2s  weight = 5 }
 task i { command = "/bin/true"  every = 2s }
+task short { command = "/bin/true"  every = 2s }
 task base { command = "/bin/true" }
 task berlin { command = "/bin/true"  schedule = "0 * * * *"  timezone = "Europe/Berlin" }
 task o { command = "/bin/true" }
@@ -84,6 +86,14 @@ is "the ledger has the plan's ticks and outcomes, no other" \
 is "none of i's ticks is in the ledger" "$(grep -c '^i ' "$T/ledgered")" 0
 
 # --- --preset, tasks, windows, zones, the cap --------------------------
+
+check "activate short --for 5s" ctl activate short --for 5s
+ctl --json plan --next 10s short >"$T/short"
+like "short: its ticks before the end of --for would run" \
+    "$(jq -r 'select(.stop == null) | .task' "$T/short" | head -n 1)" '^short$'
+like "... those after it are inactive, saying when it is deactivated" \
+    "$(jq -r 'select(.stop != null) | [.stop, .why] | @tsv' "$T/short" | head -n 1)" \
+    '^inactive	deactivated at .* \(--for\)$'
 
 is "--preset pi: i as if active" \
     "$(ctl --json plan --next 10s --preset pi | jq -r '.stop // "ran"' | sort -u)" ran
