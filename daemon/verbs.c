@@ -162,6 +162,8 @@ static void
 verb_ping(struct client *c, struct request *r)
 {
 	(void)r;
+	verbs_json(c, "pong", json_object_new_boolean(1), "version",
+	    json_object_new_string(MAINTD_VERSION), NULL);
 	client_ok(c, "pong");
 }
 
@@ -252,6 +254,7 @@ verb_quit(struct client *c, struct request *r)
 {
 	(void)r;
 	client_close_after_reply(c);
+	verbs_json(c, "bye", json_object_new_boolean(1), NULL);
 	client_ok(c, "bye");
 }
 

@@ -3,6 +3,7 @@
  * tasks a request names, the answer to one who may not, and
  * plans (what a change would do) as replies.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,28 @@ verbs_task_line(struct client *c, const struct task *t, const char *what)
 	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
 	json_object_object_add(o, "result", json_object_new_string(what));
 	client_json(c, o);
+	json_object_put(o);
+}
+
+/*
+ * --json: the object of an answer whose text is its final line alone,
+ * from pairs of a key and a json-c value (taken), up to a NULL key.
+ * Nothing is sent without --json.
+ */
+void
+verbs_json(struct client *c, const char *key, ...)
+{
+	struct json_object	*o = json_object_new_object(), *v;
+	va_list			 ap;
+
+	va_start(ap, key);
+	for (; key != NULL; key = va_arg(ap, const char *)) {
+		v = va_arg(ap, struct json_object *);
+		json_object_object_add(o, key, v);
+	}
+	va_end(ap);
+	if (client_json_mode(c))
+		client_json(c, o);
 	json_object_put(o);
 }
 

@@ -293,6 +293,8 @@ verb_notify(struct client *c, struct request *r)
 		    r->args[1]);
 		return;
 	}
+	verbs_json(c, "notify", json_object_new_string(r->args[1]), "result",
+	    json_object_new_string("queued"), NULL);
 	client_ok(c, "a test event is on its way to %s", r->args[1]);
 }
 

@@ -50,6 +50,9 @@ verb_stop_all(struct client *c, struct request *r)
 	else {
 		verbs_actor(c, actor, sizeof(actor));
 		supervise_halt(actor);
+		verbs_json(c, "halted", json_object_new_boolean(1),
+		    "deactivated", json_object_new_int64((int64_t)p.nstop),
+		    "stopping", json_object_new_int64((int64_t)nrunning), NULL);
 		client_ok(c, "halted: %zu deactivated, %zu stopping; nothing "
 		    "starts until resume", p.nstop, nrunning);
 	}
@@ -64,6 +67,8 @@ verb_resume(struct client *c, struct request *r)
 
 	(void)r;
 	if (!md.halted) {
+		verbs_json(c, "halted", json_object_new_boolean(0), "resumed",
+		    json_object_new_boolean(0), NULL);
 		client_ok(c, "not halted");
 		return;
 	}
@@ -71,11 +76,15 @@ verb_resume(struct client *c, struct request *r)
 		if (!client_json_mode(c))
 			client_data(c, "would resume: schedules, windows and "
 			    "runs allowed again (every task stays inactive)");
+		verbs_json(c, "halted", json_object_new_boolean(1), "would",
+		    json_object_new_string("resume"), NULL);
 		client_ok(c, "dry run: nothing changed");
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));
 	supervise_resume(actor);
+	verbs_json(c, "halted", json_object_new_boolean(0), "resumed",
+	    json_object_new_boolean(1), NULL);
 	client_ok(c, "resumed; every task is inactive");
 }
 
@@ -295,6 +304,9 @@ preset_store(struct client *c, const char *name, const char *desc,
 	json_object_object_add(d, "preset", json_object_new_string(name));
 	json_object_object_add(d, "tasks", json_object_get(tasks));
 	event_emit(NULL, how, verbs_actor(c, actor, sizeof(actor)), d);
+	verbs_json(c, "preset", json_object_new_string(name), "description",
+	    json_object_new_string(desc), "tasks", json_object_get(tasks),
+	    "result", json_object_new_string("stored"), NULL);
 	client_ok(c, "preset %s stored with %zu tasks", name,
 	    json_object_array_length(tasks));
 }
@@ -399,6 +411,8 @@ preset_delete(struct client *c, const char *name)
 	json_object_object_add(d, "preset", json_object_new_string(name));
 	event_emit(NULL, "preset-deleted", verbs_actor(c, actor,
 	    sizeof(actor)), d);
+	verbs_json(c, "preset", json_object_new_string(name), "result",
+	    json_object_new_string("deleted"), NULL);
 	client_ok(c, "preset %s deleted", name);
 }
 
