@@ -55,7 +55,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
-		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_opts.c \
+		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_cond.c \
+		  daemon/conf_opts.c \
 		  daemon/conf_read.c daemon/conf_file.c \
 		  daemon/conf_token.c \
 		  daemon/conf_manifest.c daemon/http.c \
@@ -65,19 +66,24 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/etcd.c daemon/fleet_kv.c daemon/fleet_node.c \
 		  daemon/fleet_lock.c daemon/fleet_roll.c daemon/fleet.c \
 		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c \
-		  daemon/redact.c daemon/peer.c
+		  daemon/redact.c daemon/peer.c \
+		  daemon/expect.c daemon/alert.c daemon/store_ledger.c \
+		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
-UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table
+UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
+		  test_expect test_alert
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log redact
-T_conf		= conf conf_err conf_secret conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_conf		= conf conf_err conf_secret conf_cond conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
 T_cron		= cron tz
 T_cron_table	= cron tz
+T_expect	= expect cron tz util log
+T_alert		= alert
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8

@@ -16,21 +16,23 @@
 #include "feed.h"
 #include "guard.h"
 #include "log.h"
+#include "requires.h"
 #include "state.h"
 #include "supervise.h"
 #include "util.h"
 
 static struct ev_timer	shutdown_timer;
 
-/* Tell the feed that t is now active, or not. */
+/* Tell the feed that t is now active, or not, and who did it. */
 static void
-activation(struct task *t)
+activation(struct task *t, const char *actor)
 {
 	struct feed_msg	m;
 
 	memset(&m, 0, sizeof(m));
 	m.task = t;
 	m.active = t->active;
+	m.actor = actor;
 	feed_publish(FEED_ACTIVATION, &m);
 }
 
@@ -86,8 +88,10 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 		trig = strncmp(actor, "window:", 7) == 0 ? TR_WINDOW :
 		    TR_ACTIVATE;
 		if (!task_busy(t) && trig == TR_WINDOW &&
-		    guard_check(&t->conf->start_when, err, sizeof(err)) == -1) {
-			/* sched.c starts it once start_when holds */
+		    (guard_check(&t->conf->start_when, err, sizeof(err)) == -1 ||
+		    requires_check(t, err, sizeof(err)) == -1)) {
+			/* sched.c starts it once start_when (and requires)
+			 * holds */
 			log_info("%s: waiting: %s", t->conf->name, err);
 			t->waiting = true;
 			t->wait_trigger = TR_WINDOW;
@@ -107,7 +111,7 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	case KIND_PERIODIC:
 		break;	/* sched.c follows activations */
 	}
-	activation(t);
+	activation(t, actor);
 	supervise_title();
 	return 0;
 }
@@ -147,7 +151,7 @@ deactivate(struct task *t, const char *actor, const char *event)
 	t->active = false;
 	t->active_until = 0;
 	t->start_pending = false;
-	activation(t);
+	activation(t, actor);
 	ev_timer_del(&t->until_timer);
 	ev_timer_del(&t->restart_timer);
 	if (t->state == ST_BACKOFF || t->state == ST_FAILED)

@@ -173,6 +173,21 @@ check_refs(struct config *conf, char ***bad)
 				continue;
 			mark(bad, &nbad, t->file, conf->path, &nmain);
 		}
+		for (j = 0; j < t->nrequires; j++) {
+			struct requirement *rq = &t->requires[j];
+
+			if (strcmp(rq->task, t->name) == 0)
+				conf_err_add(t->file, rq->line, "task %s "
+				    "requires itself", t->name);
+			else if (conf_byname_find(byname, conf->ntasks,
+			    rq->task) == NULL)
+				conf_err_add(t->file, rq->line, "task %s: "
+				    "requires unknown task '%s'", t->name,
+				    rq->task);
+			else
+				continue;
+			mark(bad, &nbad, t->file, conf->path, &nmain);
+		}
 	}
 	for (i = 0; i < conf->npresets; i++) {
 		struct preset_conf *p = &conf->presets[i];
@@ -435,6 +450,20 @@ strveq(char *const *a, char *const *b)
 	return (a == NULL || *a == NULL) && (b == NULL || *b == NULL);
 }
 
+static bool
+requires_same(const struct task_conf *a, const struct task_conf *b)
+{
+	size_t	i;
+
+	if (a->nrequires != b->nrequires)
+		return false;
+	for (i = 0; i < a->nrequires; i++)
+		if (strcmp(a->requires[i].task, b->requires[i].task) != 0 ||
+		    a->requires[i].ok_within_ms != b->requires[i].ok_within_ms)
+			return false;
+	return true;
+}
+
 /*
  * Every field that says what the task does (a new field of task_conf
  * belongs here too, or a reload would not see it change).
@@ -481,5 +510,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    a->restart_limit == b->restart_limit &&
 	    a->jitter_ms == b->jitter_ms && a->catch_up == b->catch_up &&
 	    a->overlap_queue == b->overlap_queue &&
-	    a->restart_on_change == b->restart_on_change;
+	    a->restart_on_change == b->restart_on_change &&
+	    a->late_after_ms == b->late_after_ms &&
+	    streq(a->runbook, b->runbook) && requires_same(a, b);
 }

@@ -58,6 +58,13 @@ struct guard {
 	size_t		   n;
 };
 
+/* requires { task = "backup"  ok_within = 26h }: one block each. */
+struct requirement {
+	char		*task;
+	int64_t		 ok_within_ms;
+	int		 line;
+};
+
 struct task_conf {
 	char		*name;
 	char		*file;		/* where it is defined */
@@ -106,6 +113,10 @@ struct task_conf {
 	struct cg_limits cg;		/* memory_max, cpu_max, ... */
 	bool		 fleet_once;	/* fleet = "once" */
 	bool		 fleet_keep;	/* fleet_lost = "keep" */
+	int64_t		 late_after_ms;	/* the dead-man: 0 none */
+	char		*runbook;	/* a line of text or a URL; NULL */
+	struct requirement *requires;
+	size_t		 nrequires;
 };
 
 struct preset_conf {
@@ -151,6 +162,11 @@ struct notify_conf {
 	int64_t		 throttle_ms;
 	int		 retries;
 	int		 line;
+	/* alert policies (notify.c, alert.c) */
+	int		 after_failures;	/* 0: every failure */
+	bool		 recovery;	/* send recovered after a failure told */
+	bool		 manual;	/* notes for runs started by hand */
+	int64_t		 repeat_ms;	/* reminders while it fails; 0 none */
 };
 
 /* token NAME { }: a bearer token's role, the token kept as its hash only. */

@@ -324,6 +324,8 @@ finish_task(struct config *conf, struct task_conf *t)
 void
 task_conf_free(struct task_conf *t)
 {
+	size_t	i;
+
 	free(t->name);
 	free(t->file);
 	free(t->key);
@@ -337,9 +339,51 @@ task_conf_free(struct task_conf *t)
 	free(t->schedule);
 	free(t->timezone);
 	strv_free(t->conflicts);
+	for (i = 0; i < t->nrequires; i++)
+		free(t->requires[i].task);
+	free(t->requires);
+	free(t->runbook);
 	free(t->health.url);
 	strv_free(t->health.command);
 	free(t->start_when.cond);
+}
+
+/*
+ * requires { task = "backup"  ok_within = 26h }, one block each: that
+ * the task exists is checked once every file is read (conf.c).
+ */
+static void
+task_requires(struct task_conf *t, cfg_t *sec)
+{
+	struct requirement	*r;
+	cfg_t			*rs;
+	unsigned int		 i, n = cfg_size(sec, "requires");
+
+	t->requires = n > 0 ? xcalloc(n, sizeof(*t->requires)) : NULL;
+	for (i = 0; i < n; i++) {
+		rs = cfg_getnsec(sec, "requires", i);
+		r = &t->requires[t->nrequires];
+		r->line = conf_err_line(rs, "task");
+		if (cfg_getstr(rs, "task") == NULL) {
+			conf_err_add(cur_file, conf_err_line(rs, NULL), "task %s: "
+			    "requires: no task (requires { task = \"NAME\"  "
+			    "ok_within = 26h })", t->name);
+			continue;
+		}
+		if (cfg_getstr(rs, "ok_within") == NULL ||
+		    getdur(rs, "ok_within") < 1000) {
+			conf_err_add(cur_file, conf_err_line(rs, "ok_within"),
+			    "task %s: requires %s: ok_within must be given, at "
+			    "least 1s", t->name, cfg_getstr(rs, "task"));
+			continue;
+		}
+		r->task = xstrdup(cfg_getstr(rs, "task"));
+		r->ok_within_ms = getdur(rs, "ok_within");
+		t->nrequires++;
+	}
+	if (t->nrequires > 0 && t->kind == KIND_SERVICE)
+		conf_err_add(cur_file, t->requires[0].line, "task %s: requires "
+		    "is for oneshot and periodic tasks, not services", t->name);
 }
 
 /* A task from its section (finish_task() does the rest). */
@@ -464,6 +508,14 @@ load_task(struct task_conf *t, cfg_t *sec)
 		    "task %s: restart_on_change is for services, not %s",
 		    t->name, kind_name(t->kind));
 	t->overlap_queue = strcmp(cfg_getstr(sec, "overlap"), "queue") == 0;
+	t->runbook = getstr(sec, "runbook");
+	t->late_after_ms = getdur(sec, "late_after");
+	if (cfg_getstr(sec, "late_after") != NULL && (t->late_after_ms < 1000 ||
+	    t->kind != KIND_PERIODIC))
+		conf_err_add(file, conf_err_line(sec, "late_after"), "task %s: "
+		    "late_after %s", t->name, t->kind != KIND_PERIODIC ?
+		    "is for periodic tasks" : "must be at least 1s");
+	task_requires(t, sec);
 	t->backoff_min_ms = 1000;
 	t->backoff_max_ms = 60000;
 	if (cfg_size(sec, "backoff") != 0 && cfg_size(sec, "backoff") != 2)
@@ -708,6 +760,10 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 		nc->retries = (int)cfg_getint(sec, "retries");
 		nc->headers = getlist(sec, "headers");
 		nc->secret = getstr(sec, "secret");
+		nc->after_failures = (int)cfg_getint(sec, "after_failures");
+		nc->recovery = cfg_getbool(sec, "recovery");
+		nc->manual = cfg_getbool(sec, "manual");
+		nc->repeat_ms = getdur(sec, "repeat");
 		if (nc->events[0] == NULL)
 			conf_err_add(cur_file, nc->line, "notify %s: no "
 			    "events (give some, or \"*\" for all)", nc->name);

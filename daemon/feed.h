@@ -33,6 +33,7 @@ struct feed_msg {
 	struct json_object	*event;	/* EVENT: id, time, task, event, ... */
 	const struct run	*run;	/* RUN_END: the run that ended */
 	bool			 active;	/* ACTIVATION */
+	const char		*actor;		/* ACTIVATION: who did it */
 	int			 stream;	/* LINE: 0 stdout, 1 stderr */
 	int			 change;	/* TASK: TASK_ADDED, ... */
 };

@@ -23,6 +23,7 @@
 #include "fleet_lock.h"
 #include "fleet_kv.h"
 #include "fleet_node.h"
+#include "ledger.h"
 #include "log.h"
 #include "policy.h"
 #include "state.h"
@@ -115,22 +116,25 @@ static void	lock_release(const char *, int64_t);
 static void	lock_send(struct fleet_op *);
 static void	stale_freed(struct json_object *, const char *, void *);
 
+/* Not run: an event; the tick it was for (if any) missed, for reason. */
 static void
-skipped(struct task *t, const char *why)
+skipped(struct task *t, const char *reason, const char *why)
 {
 	struct json_object	*d = json_object_new_object();
 
 	log_info("%s: not run: %s", t->conf->name, why);
 	json_object_object_add(d, "reason", json_object_new_string(why));
 	event_emit(t->conf->name, "skipped", "fleet", d);
+	ledger_missed(t, t->tick_open, reason, why);	/* the tick it was for */
 }
 
 /* The lock is this node's: start the run that waited for it. */
 static void
 locked(struct fleet_op *o, struct task *t, int64_t token)
 {
-	char	k[256];
-	char	err[512];
+	const char	*code;
+	char		 k[256];
+	char		 err[512];
 
 	t->fleet_token = token;
 	t->fleet_standby = false;
@@ -140,8 +144,8 @@ locked(struct fleet_op *o, struct task *t, int64_t token)
 	    fleet_node_lease());
 	/* a tick may have waited for the lock: is the run still allowed? */
 	if (o->trig == TR_SCHEDULE &&
-	    policy_can_run(t, false, err, sizeof(err)) != NULL) {
-		skipped(t, err);
+	    (code = policy_can_run(t, false, err, sizeof(err))) != NULL) {
+		skipped(t, code, err);
 		fleet_op_done(o, false, "refused", err);
 		fleet_node_check(0);	/* lets the lock go */
 		return;
@@ -173,7 +177,7 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 		    o->trig != TR_MANUAL)
 			t->fleet_standby = true;
 		else if (t != NULL && o->trig != TR_MANUAL)
-			skipped(t, why);
+			skipped(t, "held", why);
 		/*
 		 * No key may change to wake a service that stands by, and
 		 * the lock may have been taken after all: look again soon.
@@ -246,7 +250,7 @@ lock_reply(struct json_object *reply, const char *error, void *arg)
 				    why);
 			t->fleet_standby = true;
 		} else if (t != NULL && o->trig != TR_MANUAL)
-			skipped(t, why);
+			skipped(t, "held", why);
 		fleet_op_done(o, false, "held", holder);
 	}
 	fleet_op_free(o);
@@ -339,7 +343,7 @@ refused(struct task *t, enum trigger trig, const char *why)
 	if (t->conf->kind == KIND_SERVICE && t->active)
 		t->fleet_standby = true;
 	else if (trig == TR_SCHEDULE)
-		skipped(t, why);
+		skipped(t, "held", why);
 }
 
 /*

@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "control.h"
 #include "ev.h"
+#include "ledger.h"
 #include "log.h"
 #include "discover.h"
 #include "event.h"
@@ -215,6 +216,7 @@ on_term(int signo, void *arg)
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
 	sched_stop();
+	ledger_stop();
 	health_stop();
 	supervise_shutdown();
 }
@@ -270,6 +272,7 @@ prune_fire(void *arg)
 {
 	(void)arg;
 	store_prune(md.conf->history_retention_ms);
+	store_ledger_prune(md.conf->history_retention_ms);
 	ev_timer_add(&prune_timer, PRUNE_MS);
 }
 
@@ -521,12 +524,14 @@ main(int argc, char *argv[])
 	cgroup_setup();
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	ledger_init();		/* before sched_init(): see ledger.c */
 	sched_init();
 	health_init();
 	notify_init();
 	discover_init();
 	store_recover();
 	supervise_load_last();	/* after recovery: the runs it closed */
+	ledger_down(sched_next);
 	ev_timer_init(&prune_timer, prune_fire, NULL);
 	prune_fire(NULL);
 

@@ -86,6 +86,11 @@ static double v_last_ok(const struct task *t) {
 	return t->last != NULL && run_ok(t->last); }
 static double v_waiting(const struct task *t) {
 	return t->waiting && !task_busy(t); }
+static double v_last_success(const struct task *t) {
+	return (double)t->last_ok; }
+static double v_next_run(const struct task *t) {
+	return (double)t->next_tick; }
+static double v_late(const struct task *t) { return t->late; }
 static double v_healthy(const struct task *t) {
 	return t->probe->status == HS_HEALTHY; }
 static double v_probe_s(const struct task *t) {
@@ -94,7 +99,7 @@ static double v_probe_fail(const struct task *t) {
 	return (double)t->probe->failures_total; }
 
 /* Which tasks a metric is about. */
-enum only { ALL, HAS_RUN, PROBED, PROBE_DONE };
+enum only { ALL, HAS_RUN, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT, LATE_AFTER };
 
 static int
 about(const struct task *t, enum only which)
@@ -106,6 +111,12 @@ about(const struct task *t, enum only which)
 		return t->probe != NULL;
 	case PROBE_DONE:
 		return t->probe != NULL && t->probe->status != HS_UNKNOWN;
+	case HAS_OK:
+		return t->last_ok > 0;
+	case HAS_NEXT:
+		return t->next_tick > 0;
+	case LATE_AFTER:
+		return t->conf->late_after_ms > 0;
 	default:
 		return 1;
 	}
@@ -125,6 +136,30 @@ per_task(struct metrics *ms, const char *name, const char *type,
 	if (ms->n == n0) {
 		/* its HELP and TYPE all the same */
 		add(ms, name, type, help, NULL, NULL, NULL, NULL, 0);
+		ms->v[n0].none = true;
+	}
+}
+
+/* Ticks of periodic tasks that did not run, by reason. */
+static void
+missed(struct metrics *ms)
+{
+	static const char	*name = "maintd_task_missed_total";
+	static const char	*help = "Ticks of periodic tasks that did not "
+				    "run, since maintd started, by reason.";
+	size_t			 i, j, n0 = ms->n;
+
+	for (i = 0; i < md.tasks.n; i++) {
+		if (md.tasks.v[i]->conf->kind != KIND_PERIODIC)
+			continue;
+		for (j = 0; j < MISS_NREASONS; j++)
+			add(ms, name, "counter", help, "task",
+			    md.tasks.v[i]->conf->name, "reason",
+			    miss_reason_name((enum miss_reason)j),
+			    (double)md.tasks.v[i]->missed_by[j]);
+	}
+	if (ms->n == n0) {
+		add(ms, name, "counter", help, NULL, NULL, NULL, NULL, 0);
 		ms->v[n0].none = true;
 	}
 }
@@ -183,6 +218,13 @@ metrics_collect(struct metrics *ms, int up)
 	    "How long the last run took.", v_last_dur, HAS_RUN);
 	per_task(ms, "maintd_task_last_success", "gauge",
 	    "1 when the last run succeeded.", v_last_ok, HAS_RUN);
+	per_task(ms, "maintd_task_last_success_timestamp_seconds", "gauge",
+	    "When the last successful run ended.", v_last_success, HAS_OK);
+	per_task(ms, "maintd_task_next_run_timestamp_seconds", "gauge",
+	    "When the next tick of the task comes.", v_next_run, HAS_NEXT);
+	per_task(ms, "maintd_task_late", "gauge", "1 while late_after has "
+	    "passed with no successful run.", v_late, LATE_AFTER);
+	missed(ms);
 	per_task(ms, "maintd_task_waiting", "gauge", "1 while a run waits "
 	    "(budget, start_when).", v_waiting, ALL);
 	per_task(ms, "maintd_task_healthy", "gauge", "1 healthy, 0 unhealthy, "

@@ -8,6 +8,12 @@
  * window; the next one says how many were held back ("suppressed").
  * With a secret, X-Maintd-Signature: sha256=HMAC of the body.  Nothing
  * here can delay supervision or the socket: it all happens in the loop.
+ *
+ * Alert policies (after_failures, recovery, manual, repeat) decide per
+ * endpoint and task what goes out (alert.c: the endpoint remembers, per
+ * task, the failures in a row it saw and whether it told of them).  The
+ * body of a run's end carries the run: its result, duration, CPU, peak
+ * memory and the last lines of its stderr; a task's note, its runbook.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +23,22 @@
 
 #include <json-c/json.h>
 
+#include <sys/wait.h>
+
+#include "alert.h"
 #include "ev.h"
 #include "feed.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
+#include "output.h"
 #include "state.h"
 #include "util.h"
 
 #define QUEUE_MAX	100		/* notes waiting per endpoint */
 #define RETRY_FIRST_MS	500		/* the first retry after about this */
 #define RETRY_MAX_MS	60000
+#define STDERR_LINES	20		/* of a run, in the body of its end */
 
 struct note {
 	char		*body;
@@ -42,8 +53,16 @@ struct hold {
 	unsigned	 suppressed;
 };
 
+/* What an endpoint remembers of a task for its alert policies. */
+struct memo {
+	char			*task;
+	struct alert_memo	 m;
+};
+
 struct endpoint {
 	const struct notify_conf *conf;
+	struct memo	*memos;		/* of tasks with something to recall */
+	size_t		 nmemos;
 	char		*name;		/* its conf changes at a reload */
 	struct note	 queue[QUEUE_MAX];
 	size_t		 head, n;
@@ -217,12 +236,66 @@ hold_of(struct endpoint *e, const char *task, const char *event)
 	return &e->holds[e->nholds++];
 }
 
+/* What a policy adds to a note. */
+struct extra {
+	unsigned	 failures;	/* in a row, when the policy counts */
+	bool		 reminder;
+};
+
+/*
+ * The run an event is about, if it has ended and is the task's last:
+ * its result, resources, and the last lines of its stderr.
+ */
+static struct json_object *
+run_of(const char *task, struct json_object *ev)
+{
+	struct json_object	*o, *d, *v, *a;
+	const struct task	*t;
+	const struct run	*r;
+	const char		*lines[STDERR_LINES];
+	char			 res[300];
+	size_t			 i, n;
+
+	if (task == NULL || (t = task_find(&md.tasks, task)) == NULL ||
+	    (r = t->last) == NULL || !r->done ||
+	    !json_object_object_get_ex(ev, "detail", &d) ||
+	    !json_object_object_get_ex(d, "run", &v) ||
+	    (uint64_t)json_object_get_int64(v) != r->id)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)r->id));
+	json_object_object_add(o, "trigger",
+	    json_object_new_string(trigger_name(r->trigger)));
+	json_object_object_add(o, "result",
+	    json_object_new_string(run_result(r, res, sizeof(res))));
+	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
+	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
+	    NULL);
+	json_object_object_add(o, "signal", r->failure[0] == '\0' &&
+	    WIFSIGNALED(r->status) ? json_object_new_string(
+	    signal_name(WTERMSIG(r->status))) : NULL);
+	json_object_object_add(o, "duration_s", json_object_new_double(
+	    (double)(r->end_mono - r->start_mono) / 1000));
+	json_object_object_add(o, "cpu_s", json_object_new_double(
+	    (double)(r->utime_ms + r->stime_ms) / 1000));
+	json_object_object_add(o, "maxrss_kb",
+	    json_object_new_int64(r->maxrss_kb));
+	n = output_run_stderr(t, r->id, STDERR_LINES, lines);
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(lines[i]));
+	json_object_object_add(o, "stderr_tail", a);
+	return o;
+}
+
 static char *
-body_of(struct json_object *ev, unsigned suppressed)
+body_of(struct json_object *ev, const char *task, unsigned suppressed,
+    const struct extra *x)
 {
 	struct json_object	*o = json_object_new_object(), *v;
 	static const char	*keys[] = { "event", "task", "time", "actor",
 	    "detail" };
+	const struct task	*t;
 	char			*s;
 	size_t			 i;
 
@@ -239,16 +312,28 @@ body_of(struct json_object *ev, unsigned suppressed)
 	if (suppressed > 0)
 		json_object_object_add(o, "suppressed",
 		    json_object_new_int((int)suppressed));
+	if ((v = run_of(task, ev)) != NULL)
+		json_object_object_add(o, "run", v);
+	if (task != NULL && (t = task_find(&md.tasks, task)) != NULL &&
+	    t->conf->runbook != NULL)
+		json_object_object_add(o, "runbook",
+		    json_object_new_string(t->conf->runbook));
+	if (x != NULL && x->failures > 0)
+		json_object_object_add(o, "failures",
+		    json_object_new_int((int)x->failures));
+	if (x != NULL && x->reminder)
+		json_object_object_add(o, "reminder",
+		    json_object_new_boolean(1));
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
 }
 
-/* One event to every endpoint that wants it, within its throttle. */
+/* One event to an endpoint, within its throttle if throttled. */
 static void
 note(struct endpoint *e, struct json_object *ev, const char *task,
-    const char *event, bool throttled)
+    const char *event, bool throttled, const struct extra *x)
 {
 	struct hold	*h = NULL;
 	unsigned	 suppressed = 0;
@@ -266,9 +351,87 @@ note(struct endpoint *e, struct json_object *ev, const char *task,
 		h->suppressed = 0;
 		h->until = now + (uint64_t)e->conf->throttle_ms;
 	}
-	snprintf(what, sizeof(what), "%s%s%s", event, task ? " of " : "",
-	    task ? task : "");
-	enqueue(e, body_of(ev, suppressed), what);
+	snprintf(what, sizeof(what), "%s%s%s%s", x != NULL && x->reminder ?
+	    "reminder: " : "", event, task ? " of " : "", task ? task : "");
+	enqueue(e, body_of(ev, task, suppressed, x), what);
+}
+
+/* What e remembers of task (made when make is set), or NULL. */
+static struct memo *
+memo_of(struct endpoint *e, const char *task, bool make)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nmemos; i++)
+		if (strcmp(e->memos[i].task, task) == 0)
+			return &e->memos[i];
+	if (!make)
+		return NULL;
+	e->memos = xreallocarray(e->memos, e->nmemos + 1, sizeof(*e->memos));
+	memset(&e->memos[e->nmemos], 0, sizeof(*e->memos));
+	e->memos[e->nmemos].task = xstrdup(task);
+	return &e->memos[e->nmemos++];
+}
+
+static void
+memo_drop(struct endpoint *e, struct memo *mo)
+{
+	free(mo->task);
+	*mo = e->memos[--e->nmemos];
+	if (e->nmemos == 0) {
+		free(e->memos);
+		e->memos = NULL;
+	}
+}
+
+/* Was the run the event is about started by hand? */
+static bool
+by_hand(struct json_object *ev)
+{
+	struct json_object	*d, *v;
+
+	return json_object_object_get_ex(ev, "detail", &d) && d != NULL &&
+	    json_object_object_get_ex(d, "trigger", &v) &&
+	    strcmp(json_object_get_string(v), "manual") == 0;
+}
+
+/* An event of a task to one endpoint, as its policies say. */
+static void
+decide(struct endpoint *e, struct json_object *ev, const char *task,
+    const char *event)
+{
+	enum alert_kind		 k = alert_kind(event);
+	bool			 sub = subscribes(e->conf, event);
+	struct alert_memo	 none;
+	struct memo		*mo;
+	struct extra		 x;
+
+	if (k == AK_OTHER && !sub)
+		return;
+	memset(&none, 0, sizeof(none));
+	/* only what a policy will ask for later is remembered */
+	mo = memo_of(e, task, (k == AK_FAIL || k == AK_LATE) &&
+	    (e->conf->after_failures > 0 || e->conf->repeat_ms > 0 ||
+	    e->conf->recovery));
+	memset(&x, 0, sizeof(x));
+	switch (alert_decide(e->conf, sub, mo != NULL ? &mo->m : &none, k,
+	    by_hand(ev), ev_now())) {
+	case AV_SEND:
+		note(e, ev, task, event, true, NULL);
+		break;
+	case AV_REMIND:
+		x.reminder = true;
+		/* FALLTHROUGH */
+	case AV_ALERT:
+		if (k == AK_FAIL && mo != NULL)
+			x.failures = mo->m.fails;
+		note(e, ev, task, event, false, &x);
+		break;
+	default:
+		break;
+	}
+	if (mo != NULL && alert_memo_empty(&mo->m))
+		memo_drop(e, mo);
 }
 
 static void
@@ -284,8 +447,10 @@ on_event(enum feed_stream st, const struct feed_msg *m, void *arg)
 		return;
 	event = json_object_get_string(v);
 	for (i = 0; i < neps; i++)
-		if (subscribes(eps[i]->conf, event))
-			note(eps[i], m->event, m->name, event, true);
+		if (m->name != NULL)
+			decide(eps[i], m->event, m->name, event);
+		else if (subscribes(eps[i]->conf, event))
+			note(eps[i], m->event, NULL, event, true, NULL);
 }
 
 /* The activity log is followed only while there is an endpoint. */
@@ -322,6 +487,9 @@ endpoint_free(struct endpoint *e)
 	for (j = 0; j < e->nholds; j++)
 		free(e->holds[j].key);
 	free(e->holds);
+	for (j = 0; j < e->nmemos; j++)
+		free(e->memos[j].task);
+	free(e->memos);
 	free(e->name);
 	free(e);
 	return left;
@@ -432,7 +600,7 @@ notify_test(const char *name, const char *actor)
 	    json_object_new_string(fmt_rfc3339_ms(&ts, buf, sizeof(buf))));
 	json_object_object_add(ev, "actor", json_object_new_string(actor));
 	json_object_object_add(ev, "detail", NULL);
-	note(eps[i], ev, NULL, "test", false);
+	note(eps[i], ev, NULL, "test", false, NULL);
 	json_object_put(ev);
 	return 0;
 }

@@ -270,6 +270,39 @@ output_tail(const struct task *t, size_t n, const char **lines)
 }
 
 /*
+ * The last (at most n) lines that run wrote to stderr, oldest first, as
+ * the run wrote them (no "TIME [RUN stderr] "), from the task's tail: a
+ * run's lines older than the tail's are not there.  How many.
+ */
+size_t
+output_run_stderr(const struct task *t, uint64_t run, size_t n,
+    const char **lines)
+{
+	const struct tail	*tl = t->tail;
+	const char		*l, *p;
+	char			 tag[40];
+	size_t			 i, k = 0, taglen;
+
+	if (tl == NULL || n == 0)
+		return 0;
+	taglen = (size_t)snprintf(tag, sizeof(tag), "[%llu stderr] ",
+	    (unsigned long long)run);
+	for (i = tl->count; i-- > 0 && k < n; ) {
+		l = tl->line[(tl->first + i) % TAIL_LINES];
+		if ((p = strchr(l, ' ')) != NULL &&
+		    strncmp(p + 1, tag, taglen) == 0)
+			lines[k++] = p + 1 + taglen;
+	}
+	/* newest first so far */
+	for (i = 0; i < k / 2; i++) {
+		l = lines[i];
+		lines[i] = lines[k - 1 - i];
+		lines[k - 1 - i] = l;
+	}
+	return k;
+}
+
+/*
  * "TIME [RUN] " (stdout) or "TIME [RUN stderr] " for the lines read
  * now: made once per chunk read (and the time formatted once per
  * millisecond), not once per line.

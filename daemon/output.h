@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct task;
 
@@ -25,5 +26,8 @@ int	output_log_read(const char *path);
 void	output_note(struct task *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 size_t	output_tail(const struct task *, size_t n, const char **lines);
+/* The last n lines a run wrote to stderr, as it wrote them, oldest first. */
+size_t	output_run_stderr(const struct task *, uint64_t run, size_t n,
+	    const char **lines);
 
 #endif

@@ -2,7 +2,9 @@
  * policy.c: the rules that decide whether something may start.  Nothing
  * starts while halted; conflicting tasks are never active or running
  * together (conflicts are symmetric); the weights of the running tasks
- * never exceed max_weight; a run waits while start_when does not hold.  A plan checks a whole request first, so a
+ * never exceed max_weight; a run waits while start_when does not hold,
+ * and does not start while a task it requires has no recent success
+ * (requires.c).  A plan checks a whole request first, so a
  * refused request changes nothing, and --dry-run can show it.
  */
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "conf.h"
 #include "guard.h"
 #include "policy.h"
+#include "requires.h"
 #include "state.h"
 #include "task.h"
 #include "util.h"
@@ -104,6 +107,9 @@ policy_can_run(const struct task *t, bool force, char *why, size_t len)
 		conflict_why(t, o, NULL, 0, NULL, 0, why, len);
 		return "conflict";
 	}
+	/* before the budget: waiting for room would not make it hold */
+	if (!force && requires_check(t, why, len) == -1)
+		return "requires";
 	used = policy_weight_in_use();
 	if (used + t->conf->weight > md.conf->max_weight) {
 		snprintf(why, len, "%d/%d, %s needs %d", used,

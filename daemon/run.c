@@ -1,7 +1,11 @@
-/* run.c: what a run's end says: ok or not, its class, its result in words. */
+/*
+ * run.c: what a run's end says: ok or not, its class, its result in
+ * words; and the names of the reasons a tick did not run.
+ */
 #include <sys/wait.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "run.h"
 #include "util.h"
@@ -76,4 +80,26 @@ trigger_name(enum trigger t)
 	};
 
 	return names[t];
+}
+
+static const char *miss_names[MISS_NREASONS] = {
+	"daemon-down", "halted", "window-closed", "budget", "conflict",
+	"guard", "held", "overlap", "requires", "after-timeout"
+};
+
+const char *
+miss_reason_name(enum miss_reason r)
+{
+	return miss_names[r];
+}
+
+int
+miss_reason_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; s != NULL && i < MISS_NREASONS; i++)
+		if (strcmp(s, miss_names[i]) == 0)
+			return i;
+	return -1;
 }

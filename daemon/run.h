@@ -39,6 +39,19 @@ struct run {
 /* How a run ended, as history and metrics count it. */
 enum run_class { RC_OK, RC_FAILED, RC_TIMEOUT, RC_STOPPED, RC_ERROR, RC_MAX };
 
+/*
+ * Why a tick of a periodic task did not run (the ledger, ledger.c): the
+ * daemon was down, halted, the window closed while it waited, no budget,
+ * a conflict, start_when, another fleet node holds it, the previous run
+ * went on, a requirement did not hold, or it waited on after until its
+ * next tick.
+ */
+enum miss_reason {
+	MISS_DAEMON_DOWN, MISS_HALTED, MISS_WINDOW_CLOSED, MISS_BUDGET,
+	MISS_CONFLICT, MISS_GUARD, MISS_HELD, MISS_OVERLAP, MISS_REQUIRES,
+	MISS_AFTER_TIMEOUT, MISS_NREASONS
+};
+
 bool		 run_ok(const struct run *);
 enum run_class	 run_classify(const struct run *);
 const char	*run_class(const struct run *);
@@ -46,5 +59,8 @@ const char	*run_class_name(enum run_class);
 /* "exit 0", "signal TERM (stopped)", "timeout (exit 1)", ... */
 char		*run_result(const struct run *, char *buf, size_t len);
 const char	*trigger_name(enum trigger);
+const char	*miss_reason_name(enum miss_reason);
+/* The reason named s ("budget"), or -1. */
+int		 miss_reason_parse(const char *s);
 
 #endif

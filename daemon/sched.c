@@ -8,6 +8,11 @@
  * first), or a conflicting task is active.  catch_up = true runs a tick
  * that was missed while maintd was down once, when the task is activated.
  * A step of the wall clock re-bases the ticks (stepped()).
+ *
+ * Each tick gets one outcome in the ledger (ledger.c): ran, or missed
+ * with the reason it did not run (overlap, the policy's refusal, the
+ * fleet's); a tick that waits, is queued or waits for the fleet's lock
+ * is the task's open tick until its run starts or it is given up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #include "cron.h"
 #include "event.h"
 #include "feed.h"
+#include "ledger.h"
 #include "log.h"
 #include "policy.h"
 #include "sched.h"
@@ -140,24 +146,48 @@ wait_for(struct task *t, enum trigger trig, const char *code,
 		log_info("%s: waiting: %s", t->conf->name, why);
 	t->waiting = true;
 	t->wait_trigger = trig;
+	t->wait_code = code;
 	if (strcmp(code, "guard") == 0 && !ev_timer_pending(&guard_timer))
 		ev_timer_add(&guard_timer, 1000);
 }
 
+/*
+ * task_start() answered rc for the open tick: a run that started is in
+ * the ledger already (ledger.c follows run starts), one that could not
+ * be forked ran (its run is in history, an error); 1: the fleet decides
+ * later; else it was refused: halted, shutting down, or by the fleet.
+ */
+static void
+started(struct task *t, int rc, const char *err)
+{
+	if (t->tick_open == 0 || rc == 1)
+		return;
+	if (rc == 0 || t->spawn_failed)
+		ledger_ran(t, t->tick_open, t->cur.id);
+	else
+		ledger_missed(t, t->tick_open, md.halted ? "halted" :
+		    md.shutting_down ? "daemon-down" : "held", err);
+}
+
+/* The open tick of t may start now: it does, waits, or is missed. */
 static void
 try_start(struct task *t)
 {
 	const char	*code;
 	char		 why[512];
+	int		 rc;
 
 	if ((code = policy_can_run(t, false, why, sizeof(why))) != NULL) {
 		if (strcmp(code, "budget") == 0 || strcmp(code, "guard") == 0)
 			wait_for(t, TR_SCHEDULE, code, why);
-		else
+		else {
 			skipped(t, why);
+			ledger_missed(t, t->tick_open, code, why);
+		}
 		return;
 	}
-	(void)task_start(t, TR_SCHEDULE, false, "schedule", why, sizeof(why));
+	rc = task_start(t, TR_SCHEDULE, false, "schedule", why, sizeof(why));
+	started(t, rc, why);
 }
 
 /* Start what waited and may now; keep the guard timer while one waits. */
@@ -181,39 +211,60 @@ retry_waiting(void)
 			continue;
 		}
 		w->waiting = false;
-		(void)task_start(w, w->wait_trigger, false, w->wait_trigger ==
-		    TR_SCHEDULE ? "schedule" : w->wait_trigger == TR_WINDOW ?
-		    "window" : "maintd", err, sizeof(err));
+		started(w, task_start(w, w->wait_trigger, false,
+		    w->wait_trigger == TR_SCHEDULE ? "schedule" :
+		    w->wait_trigger == TR_WINDOW ? "window" : "maintd", err,
+		    sizeof(err)), err);
 	}
 }
 
+/*
+ * A tick: the one that waited until now is given up, the previous run
+ * may still go (overlap), else it starts, waits, or is refused.  What
+ * happens to each tick goes in the ledger.
+ */
 static void
 tick_fire(void *arg)
 {
 	struct task	*t = arg;
+	const char	*code;
 	char		 why[512] = "", why2[600];
+	time_t		 tick = t->tick_base;
 
 	t->next_tick = 0;
 	if (!t->active)
 		return;
-	if (task_busy(t)) {
-		if (t->conf->overlap_queue)
-			t->queued = true;
-		else
-			skipped(t, "the previous run is still going");
-	} else if (t->waiting) {
-		if (policy_can_run(t, false, why, sizeof(why)) != NULL)
+	if (t->waiting) {
+		code = policy_can_run(t, false, why, sizeof(why));
+		if (code != NULL)
 			snprintf(why2, sizeof(why2), "it waited until its next "
 			    "tick (%s)", why);
 		else
 			snprintf(why2, sizeof(why2), "it waited until its next "
 			    "tick");
 		skipped(t, why2);
+		ledger_missed(t, t->tick_open, code != NULL ? code :
+		    t->wait_code, why2);
 		t->waiting = false;
+	}
+	if (t->tick_open != 0 && !t->queued)
+		/* its run was still to come from the fleet */
+		ledger_missed(t, t->tick_open, "held", "the fleet's lock was "
+		    "not had before the next tick");
+	if (task_busy(t)) {
+		if (t->conf->overlap_queue && !t->queued) {
+			t->queued = true;
+			ledger_tick(t, tick);	/* it runs when that run ends */
+		} else {
+			code = t->queued ? "a run is queued behind the one "
+			    "still going" : "the previous run is still going";
+			skipped(t, code);
+			ledger_missed(t, tick, "overlap", code);
+		}
+	} else {
+		ledger_tick(t, tick);
 		try_start(t);
 	}
-	else
-		try_start(t);
 	arm(t);
 }
 
@@ -330,7 +381,7 @@ run_ended(struct task *t)
 		return;
 	if (t->queued && t->active) {
 		t->queued = false;
-		try_start(t);
+		try_start(t);	/* the tick that was queued */
 	}
 	retry_waiting();
 }

@@ -43,6 +43,28 @@ int	 store_history(const char *task, int limit, double since,
 int	 store_events(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
 
+/*
+ * The ledger (store_ledger.c): an outcome per tick, ran (reason NULL,
+ * run its id) or missed (reason, detail): 1 recorded, 0 the tick had
+ * one already, -1 not written.
+ */
+int	 store_ledger_put(const char *task, time_t tick, const char *reason,
+	    uint64_t run, const char *detail);
+int	 store_ledger(const char *task, bool missed, int limit, double since,
+	    double until, store_row_cb, void *arg);
+void	 store_ledger_prune(int64_t retention_ms);
+/* The tasks active now, as the next daemon will find them. */
+int	 store_activation_put(const char *task, double since, time_t until);
+int	 store_activation_del(const char *task);
+/* Those the last daemon left active, with the last tick of each. */
+typedef void (*store_activation_cb)(const char *task, double since,
+	    time_t until, time_t last_tick, void *arg);
+int	 store_activations(store_activation_cb, void *arg);
+int	 store_activations_clear(void);
+/* Each task's last successful run's end, in one query. */
+typedef void (*store_ok_cb)(const char *task, time_t end, void *arg);
+int	 store_last_oks(store_ok_cb, void *arg);
+
 /* Presets made at run time: tasks is a JSON array of task names. */
 int	 store_preset_put(const char *name, const char *description,
 	    const char *tasks_json);

@@ -81,6 +81,28 @@ static const char *migrations[] = {
 	"  slot_ms INTEGER NOT NULL DEFAULT 0,"
 	"  created REAL NOT NULL,"
 	"  actor TEXT NOT NULL DEFAULT '');",
+	/*
+	 * 4: the ledger, an outcome for each tick of a periodic task
+	 * (store_ledger.c); the tasks active now, for the ticks a stopped
+	 * daemon missed; each task's last success, in one indexed query
+	 */
+	"CREATE TABLE ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  task TEXT NOT NULL,"
+	"  tick INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  run INTEGER,"
+	"  detail TEXT,"
+	"  recorded REAL NOT NULL,"
+	"  UNIQUE (task, tick));"
+	"CREATE INDEX ledger_tick ON ledger(tick);"
+	"CREATE TABLE activations ("
+	"  task TEXT PRIMARY KEY,"
+	"  since REAL NOT NULL,"
+	"  until INTEGER);"
+	"CREATE INDEX runs_ok ON runs(task, ended) WHERE result = 'ok' AND "
+	"  dry_run = 0;",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

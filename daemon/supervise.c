@@ -27,6 +27,7 @@
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "osdep.h"
@@ -161,6 +162,7 @@ record_end(struct task *t)
 	metrics_run_ended(t, &t->cur);
 	snprintf(event, sizeof(event), "run-%s", run_class(&t->cur));
 	event_emit(t->conf->name, event, "maintd", run_detail(&t->cur));
+	ledger_run_ended(t, &t->cur);	/* successes, failures, recovered */
 }
 
 /*

@@ -109,6 +109,27 @@ struct task {
 	int64_t			 fleet_token;	/* fleet = once: the lock's
 						 * revision while held, else 0 */
 	bool			 fleet_standby;	/* active, the lock elsewhere */
+
+	/* Its ticks' outcomes and the dead-man (ledger.c). */
+	time_t			 tick_open;	/* a tick whose outcome is to
+						 * come (it waits, is queued,
+						 * or the fleet decides); 0 */
+	time_t			 tick_done;	/* the last tick given one */
+	const char		*wait_code;	/* why it waits, a reason of the
+						 * ledger (budget, guard): what
+						 * its tick missed if it waits
+						 * until the next one */
+	time_t			 active_since;	/* its last activation */
+	bool			 by_window;	/* ... by a window */
+	time_t			 last_ok;	/* the end of its last
+						 * successful run (no dry run);
+						 * 0: none known */
+	unsigned		 fails;		/* failed runs in a row */
+	bool			 late;		/* late_after passed with no
+						 * success */
+	uint64_t		 missed;	/* ticks missed since activation */
+	uint64_t		 missed_by[MISS_NREASONS];	/* since start-up */
+	struct ev_timer		 late_timer;
 };
 
 /*

@@ -366,6 +366,12 @@ task_status_json(const struct task *t)
 	    run_json(&t->cur) : NULL);
 	json_object_object_add(o, "last", t->last != NULL ? run_json(t->last) :
 	    NULL);
+	json_object_object_add(o, "missed", json_object_new_int64(
+	    (int64_t)t->missed));
+	json_object_object_add(o, "late", json_object_new_boolean(t->late));
+	json_object_object_add(o, "last_ok", t->last_ok > 0 ?
+	    json_object_new_string(fmt_rfc3339(t->last_ok, buf, sizeof(buf))) :
+	    NULL);
 	return o;
 }
 
@@ -479,7 +485,7 @@ verb_status(struct client *c, struct request *r)
 	struct status_job	 *j;
 	size_t			  n, i, k, nactive = 0, nrunning = 0;
 	char			  act[64], pid[16], up[32], last[400], rs[16];
-	char			  next[32];
+	char			  next[32], missed[24], state[48];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
@@ -511,8 +517,8 @@ verb_status(struct client *c, struct request *r)
 	if (md.halted)
 		client_data(c, "HALTED by stop-all: nothing starts until "
 		    "resume");
-	table_init(&tb, 10, "TASK", "KIND", "ACTIVATION", "STATE", "HEALTH",
-	    "PID", "UPTIME", "LAST", "NEXT", "RESTARTS");
+	table_init(&tb, 11, "TASK", "KIND", "ACTIVATION", "STATE", "HEALTH",
+	    "PID", "UPTIME", "LAST", "NEXT", "RESTARTS", "MISSED");
 	for (i = 0; i < n; i++) {
 		t = v[i];
 		if (t->active)
@@ -521,16 +527,20 @@ verb_status(struct client *c, struct request *r)
 			nrunning++;
 		snprintf(pid, sizeof(pid), "%d", (int)t->cur.pid);
 		snprintf(rs, sizeof(rs), "%u", t->restarts);
+		snprintf(missed, sizeof(missed), "%llu",
+		    (unsigned long long)t->missed);
+		snprintf(state, sizeof(state), "%s%s", verbs_state(t),
+		    t->late ? ", late" : "");
 		if (t->next_tick > 0)
 			fmt_time_tz_short(t->next_tick, t->conf->timezone,
 			    next, sizeof(next));
 		table_row(&tb, t->conf->name, kind_name(t->conf->kind),
-		    activation_text(t, act, sizeof(act)), verbs_state(t),
+		    activation_text(t, act, sizeof(act)), state,
 		    health_status_name(t), task_busy(t) ? pid : "-",
 		    task_busy(t) ?
 		    fmt_duration((int64_t)(ev_now() - t->cur.start_mono), up,
 		    sizeof(up)) : "-", last_text(t, last, sizeof(last)),
-		    t->next_tick > 0 ? next : "-", rs);
+		    t->next_tick > 0 ? next : "-", rs, missed);
 	}
 	table_emit(&tb, c);
 	free(v);
@@ -717,6 +727,19 @@ task_show_json(struct client *c, const struct task *t)
 		    &tc->start_when.cond[i], cond, sizeof(cond))));
 	json_object_object_add(o, "start_when", g);
 	json_object_object_add(o, "probe", verbs_probe_json(c, t));
+	g = json_object_new_array();
+	for (i = 0; i < (int)tc->nrequires; i++) {
+		l = json_object_new_object();
+		json_object_object_add(l, "task",
+		    json_object_new_string(tc->requires[i].task));
+		json_object_object_add(l, "ok_within_s", json_object_new_int64(
+		    tc->requires[i].ok_within_ms / 1000));
+		json_object_array_add(g, l);
+	}
+	json_object_object_add(o, "requires", g);
+	json_object_object_add(o, "late_after_s", tc->late_after_ms > 0 ?
+	    json_object_new_int64(tc->late_after_ms / 1000) : NULL);
+	json_object_object_add(o, "runbook", jstr_or_null(tc->runbook));
 	return o;
 }
 

@@ -31,6 +31,8 @@ void	verb_history(struct client *, struct request *);
 void	verb_events(struct client *, struct request *);
 void	verb_logs(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
+/* (verbs_ledger.c) */
+void	verb_ledger(struct client *, struct request *);
 
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);

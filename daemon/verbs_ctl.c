@@ -338,7 +338,7 @@ verb_run(struct client *c, struct request *r)
 	}
 	if ((code = policy_can_run(t, request_has(r, "force"), err,
 	    sizeof(err))) != NULL) {
-		if (strcmp(code, "guard") == 0)
+		if (strcmp(code, "guard") == 0 || strcmp(code, "requires") == 0)
 			client_err(c, code, "%s (--force runs it anyway)", err);
 		else
 			client_err(c, code, "%s", err);

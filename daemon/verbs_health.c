@@ -50,11 +50,27 @@ probe_text(struct client *c, const struct task *t)
 	json_object_put(p);
 }
 
+/* "late: a, b (no success within late_after)": the first few named. */
+static void
+late_text(char *buf, size_t len, const char *sep, size_t nlate)
+{
+	size_t	i, named = 0, o;
+
+	o = (size_t)snprintf(buf, len, "%s%zu late task%s (no success within "
+	    "late_after): ", sep, nlate, nlate == 1 ? "" : "s");
+	for (i = 0; i < md.tasks.n && named < 3 && o < len; i++)
+		if (md.tasks.v[i]->late)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    named++ ? ", " : "", md.tasks.v[i]->conf->name);
+	if (nlate > named && o < len)
+		snprintf(buf + o, len - o, ", ...");
+}
+
 static struct json_object *
 daemon_health(char *why, size_t len)
 {
 	struct json_object	*o = json_object_new_object();
-	size_t			 i, nactive = 0, nfailed = 0, nsick;
+	size_t			 i, nactive = 0, nfailed = 0, nsick, nlate = 0;
 	double			 load[1];
 	const char		*trouble;
 	char			 host[256];
@@ -85,6 +101,13 @@ daemon_health(char *why, size_t len)
 			    strerror(md.tasks.v[i]->log_errno));
 			break;
 		}
+	for (i = 0; i < md.tasks.n; i++)
+		nlate += md.tasks.v[i]->late;
+	if (nlate > 0) {
+		ok = false;
+		late_text(why + strlen(why), len - strlen(why), why[0] ?
+		    ", " : "", nlate);
+	}
 	if (md.halted) {
 		ok = false;
 		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
@@ -113,6 +136,8 @@ daemon_health(char *why, size_t len)
 	    (int64_t)nfailed));
 	json_object_object_add(o, "unhealthy", json_object_new_int64(
 	    (int64_t)nsick));
+	json_object_object_add(o, "late", json_object_new_int64(
+	    (int64_t)nlate));
 	json_object_object_add(o, "halted", json_object_new_boolean(md.halted));
 	json_object_object_add(o, "store", json_object_new_string(
 	    store_ok() ? "ok" : store_error()));
@@ -154,6 +179,11 @@ task_health(struct client *c, const struct task *t, char *why, size_t len)
 		status = "degraded";
 		snprintf(why, len, "%s: last run %s", t->conf->name,
 		    run_result(t->last, res, sizeof(res)));
+	} else if (t->late) {
+		status = "degraded";
+		snprintf(why, len, "%s is late: no successful run within "
+		    "late_after (%s)", t->conf->name, fmt_duration(
+		    t->conf->late_after_ms, res, sizeof(res)));
 	} else if (t->probe != NULL && t->probe->status == HS_UNHEALTHY) {
 		status = "degraded";
 		snprintf(why, len, "%s is unhealthy: %s", t->conf->name,
@@ -168,6 +198,7 @@ task_health(struct client *c, const struct task *t, char *why, size_t len)
 	json_object_object_add(o, "state",
 	    json_object_new_string(state_name(t->state)));
 	json_object_object_add(o, "active", json_object_new_boolean(t->active));
+	json_object_object_add(o, "late", json_object_new_boolean(t->late));
 	json_object_object_add(o, "last_result", t->last != NULL ?
 	    json_object_new_string(run_result(t->last, res, sizeof(res))) :
 	    NULL);

@@ -31,6 +31,7 @@
 #include "fuzz.h"
 #include "health.h"
 #include "http.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -189,12 +190,15 @@ fuzz_daemon_start(const char *tasks_conf)
 	cg_not_used("not in a fuzzer");
 	tasks_build(&md.tasks, md.conf);
 	supervise_init();
+	ledger_init();
 	sched_init();
 	health_init();
 	notify_init();
 	discover_init();
 	store_recover();
+	ledger_down(sched_next);
 	store_prune(md.conf->history_retention_ms);
+	store_ledger_prune(md.conf->history_retention_ms);
 
 	memset(&ccf, 0, sizeof(ccf));
 	ccf.dispatch = verbs_dispatch;
@@ -220,6 +224,7 @@ term_fire(void *arg)
 {
 	(void)arg;
 	sched_stop();
+	ledger_stop();
 	health_stop();
 	supervise_shutdown();
 }

@@ -13,8 +13,8 @@
 plan 71
 
 TAG=$$
-DKEYS='["status","reason","host","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]'
-TKEYS='["task","status","state","active","last_result","log","health","probe"]'
+DKEYS='["status","reason","host","tasks","active","running","failed","unhealthy","late","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]'
+TKEYS='["task","status","state","active","late","last_result","log","health","probe"]'
 
 # (while degraded, the error object that ends the reply left out)
 hj() {
@@ -84,7 +84,7 @@ is "health: uptime_s a whole number >= 0" "$(hf '.uptime_s | type == "number" an
 is "raw health: final line OK ok" "$(raw health | tail -1)" "OK ok"
 is "raw health: one data line per key, then the final line" \
     "$(raw health | sed 's/^- \([a-z0-9_]*\) .*/\1/' | tr '\n' ' ')" \
-    "status reason host tasks active running failed unhealthy halted store clients weight_in_use max_weight load1 tracking cgroup fleet uptime_s version OK ok "
+    "status reason host tasks active running failed unhealthy late halted store clients weight_in_use max_weight load1 tracking cgroup fleet uptime_s version OK ok "
 like "text: status line" "$(sed -n 1p "$T/o")" '^status +ok$'
 like "text: version line" "$(grep '^version' "$T/o")" '^version +[0-9]'
 is "health --json: one line" "$(hj | wc -l | tr -d ' ')" 1

@@ -102,7 +102,7 @@ preset p { tasks = { "hourly" } }
 window w { preset = "p" schedule = "0 3 * * *" duration = 1h }
 EOF
 
-STATUS='["task","kind","active","until","state","waiting","health","pid","uptime_s","restarts","next_run","current","last"]'
+STATUS='["task","kind","active","until","state","waiting","health","pid","uptime_s","restarts","next_run","current","last","missed","late","last_ok"]'
 
 check "daemon starts" start_fg
 check "odd: run" ctl run odd --wait
@@ -143,9 +143,9 @@ check "events: id, time, task, event, actor, detail" \
 check "logs: task, time, run, stream, line" keys_are \
     '["task","time","run","stream","line"]' logs odd
 check "health: the documented keys" keys_are \
-    '["status","reason","host","tasks","active","running","failed","unhealthy","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]' health
+    '["status","reason","host","tasks","active","running","failed","unhealthy","late","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]' health
 check "health TASK: task, status, state, active, last_result" \
-    keys_are '["task","status","state","active","last_result","log","health","probe"]' health odd
+    keys_are '["task","status","state","active","late","last_result","log","health","probe"]' health odd
 check "preset list: name, description, tasks, source" \
     keyset_is '["name","description","tasks","source"]' preset list
 check "preset show: as preset list" \

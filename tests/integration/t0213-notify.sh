@@ -67,7 +67,7 @@ ctl run fail --wait >/dev/null 2>&1
 r=$(reqs /hook)
 b=$(printf '%s\n' "$r" | jq -r .body)
 is "its body: the documented keys" "$(printf '%s\n' "$b" | jq -c 'keys_unsorted')" \
-    '["event","task","time","host","actor","detail","maintd_version"]'
+    '["event","task","time","host","actor","detail","maintd_version","run"]'
 is "... the event, the task, the actor" "$(printf '%s\n' "$b" | jq -r '[.event, .task, .actor] | join(" ")')" \
     "run-failed fail maintd"
 is "... the result in the detail" "$(printf '%s\n' "$b" | jq -r .detail.result)" "exit 1"

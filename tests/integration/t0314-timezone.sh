@@ -131,9 +131,9 @@ like "plain: next_run with the daemon's offset" "$(st plain .next_run)" \
     '\+00:00$'
 like "status: NEXT in the task's zone, with its abbreviation" \
     "$(ctl status tzk)" \
-    "^tzk .* $(TZ=$ZONE date -d "@$open" '+%m-%d %H:%M %Z') +0\$"
+    "^tzk .* $(TZ=$ZONE date -d "@$open" '+%m-%d %H:%M %Z') +0 +0\$"
 like "status: plain's NEXT in UTC" "$(ctl status plain)" \
-    "^plain .* $(date -d "@$((open + 5 * 3600))" '+%m-%d %H:%M') UTC +0\$"
+    "^plain .* $(date -d "@$((open + 5 * 3600))" '+%m-%d %H:%M') UTC +0 +0\$"
 like "show: the timezone" "$(ctl show tzk)" "^timezone +$ZONE\$"
 like "show: next_run with the zone's abbreviation" "$(ctl show tzk)" \
     "^next_run +[0-9-]{10}T[0-9:]{8}\\+05:00 $(TZ=$ZONE date -d "@$open" +%Z)\$"

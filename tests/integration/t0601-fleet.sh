@@ -21,7 +21,7 @@
 # shellcheck source=tests/integration/helpers/etcd.sh
 . "$(dirname "$0")/helpers/etcd.sh"
 
-plan 50
+plan 51
 
 command -v etcd >/dev/null 2>&1 ||
     skip_rest "no etcd (apt-get install etcd-server)"
@@ -187,6 +187,16 @@ for n in $NODES; do
 done
 check "periodic fleet task: a tick held elsewhere is skipped, saying by whom" \
     wait_for 15 skipped_held
+# ... and is in that node's ledger: missed, held, by whom
+ledger_held() {
+	for n in $NODES; do
+		nctl "$n" --json ledger tick --missed | jq -e -s 'map(select(
+		    .reason == "held" and (.detail | test("^held by [abc]$")))) |
+		    length > 0' >/dev/null && return 0
+	done
+	return 1
+}
+check "... and the ledger has it: missed, held" wait_for 15 ledger_held
 for n in $NODES; do
 	nctl "$n" deactivate tick >/dev/null
 done

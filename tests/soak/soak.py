@@ -21,6 +21,10 @@ every step the invariants are checked:
   history    every run has a unique id, and an end once the daemon stopped
              (in the database, and in the activity log as events --follow
              streams it: one end for each run-started);
+  requires   no run of a task starts while its requirement is false: each
+             run of "req" (every second, requires okay within 10 s) started
+             within 10 s (and a second of rounding) of the end of a
+             successful run of "okay";
   fd, rss    the daemon's file descriptors and memory stay within bounds,
              and go back down when it is idle;
   reply      every request gets exactly one final line (OK or ERR code),
@@ -47,6 +51,7 @@ that --replay takes (tests/soak/regress/ holds those that found bugs).
 
 import argparse
 import ctypes
+import datetime
 import json
 import os
 import random
@@ -104,7 +109,12 @@ TASKS = {
     "burst": ("service", 0, ": {M}; exit 1",
               "restart = always backoff = { 10ms, 10ms } restart_limit = 0 "
               "output = discard"),
+    # a requirement: req runs only within OK_WITHIN of a success of okay
+    "okay":  ("oneshot", 0, ": {M}; exit 0", ""),
+    "req":   ("periodic", 0, ": {M}; exit 0",
+              'every = 1s requires { task = "okay" ok_within = 10s }'),
 }
+OK_WITHIN = 10.0
 CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print"),
              ("extra", "stub")]
 PRESETS = {
@@ -450,7 +460,7 @@ def gen_steps(rng, n):
             steps.append("deactivate " + " ".join(rng.sample(pool, k)) + j)
         elif r < 0.59:
             t = rng.choice(["hang", "crash", "print", "esc1", "slow", "wt",
-                            "tick", "svc"])
+                            "tick", "svc", "okay", "okay", "req"])
             if t in ("crash", "print", "esc1") and rng.random() < 0.4:
                 steps.append("run-wait %s%s" % (t, j))
             else:
@@ -849,6 +859,9 @@ class Episode:
             allowed = {"OK", "state", "conflict", "budget"}
             if wait:
                 allowed |= {"failed", "timeout"}
+            if t == "req":
+                # whether okay's success is recent enough: check_history
+                allowed.add("requires")
             if any(self.is_active(p) is True for p in self.partners(t)):
                 allowed -= {"OK", "failed", "timeout"}
                 if wait:
@@ -1346,6 +1359,29 @@ class Episode:
         if missing:
             raise Violation("history", "runs %s started, not in history"
                             % sorted(missing))
+        self.check_requires(rep.data)
+
+    @staticmethod
+    def ts(s):
+        return datetime.datetime.fromisoformat(s).timestamp()
+
+    def check_requires(self, runs):
+        """No run of req started unless okay succeeded within OK_WITHIN."""
+        oks = sorted(self.ts(o["ended"]) for o in runs
+                     if o["task"] == "okay" and o["result"] == "ok" and
+                     not o["dry_run"])
+        for o in runs:
+            if o["task"] != "req":
+                continue
+            st = self.ts(o["started"])
+            if not any(st - OK_WITHIN - 1.0 <= e <= st + 0.5 for e in oks):
+                before = [e for e in oks if e <= st + 0.5]
+                raise Violation("requires", "run %d of req started at %s; "
+                                "okay's last success before it ended %s "
+                                "(ok_within %gs)" % (
+                                    o["run"], o["started"], "%.3fs before" %
+                                    (st - max(before)) if before else
+                                    "never", OK_WITHIN))
 
     # -- the whole episode --
 
