@@ -109,15 +109,25 @@ static const struct fleet_node_hooks hooks = {
 	.renewed = fleet_lock_verify,
 };
 
-/* --- the fleet's stop-all ---------------------------------------------- */
+/*
+ * --- the fleet's stop-all ----------------------------------------------
+ * The halt key is put or deleted whether or not this node holds a live
+ * lease now: it needs etcd, not this node's membership, and an operator
+ * must be able to stop or resume the fleet from a node that is
+ * reconnecting (etcd's own error, or its silence past the timeout, is
+ * the answer then).
+ */
 
 static void
 halt_reply(struct json_object *o, const char *error, void *arg)
 {
 	struct fleet_op	*op = arg;
+	char		 why[600];
 
 	op->req = NULL;
-	fleet_op_done(op, o != NULL, "fleet", error);
+	snprintf(why, sizeof(why), "the fleet is not reachable: %s",
+	    error != NULL ? error : "no reply from etcd");
+	fleet_op_done(op, o != NULL, "fleet", o != NULL ? NULL : why);
 	fleet_op_free(op);
 }
 
@@ -126,12 +136,8 @@ fleet_halt(const char *actor, fleet_done done, void *arg)
 {
 	struct json_object	*req, *v;
 	struct fleet_op		*op;
-	char			 why[600], ts[64];
+	char			 ts[64];
 
-	if (!fleet_usable(why, sizeof(why))) {
-		done(false, "fleet", why, arg);
-		return;
-	}
 	v = json_object_new_object();
 	json_object_object_add(v, "actor", json_object_new_string(actor));
 	json_object_object_add(v, "node", json_object_new_string(md.conf->fleet.node));
@@ -156,13 +162,8 @@ fleet_resume(const char *actor, fleet_done done, void *arg)
 {
 	struct json_object	*req;
 	struct fleet_op		*op;
-	char			 why[600];
 
 	(void)actor;
-	if (!fleet_usable(why, sizeof(why))) {
-		done(false, "fleet", why, arg);
-		return;
-	}
 	req = json_object_new_object();
 	json_object_object_add(req, "key", fleet_key("halt"));
 	op = fleet_op_new(NULL);
