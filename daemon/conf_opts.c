@@ -36,7 +36,7 @@ struct row {
 /* What event.c emits (see maintd.conf(5), notify). */
 static const char *events[] = {
 	"started", "stopped", "activated", "deactivated", "auto-deactivated",
-	"deadline-set",
+	"deadline-set", "reload-failed",
 	"run-started", "run-ok", "run-failed", "run-timeout", "run-stopped",
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "proto.h"
+#include "reload.h"
 #include "redact.h"
 #include "state.h"
 #include "store.h"
@@ -112,6 +113,12 @@ daemon_health(char *why, size_t len)
 		ok = false;
 		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
 		    "stop-all", why[0] ? ", " : "");
+	}
+	if (reload_failed() != NULL) {
+		ok = false;
+		snprintf(why + strlen(why), len - strlen(why), "%sconfig on "
+		    "disk does not load: %s", why[0] ? ", " : "",
+		    reload_failed());
 	}
 	if ((trouble = fleet_trouble()) != NULL) {
 		ok = false;
