@@ -209,8 +209,8 @@ static void
 shutdown_fire(void *arg)
 {
 	(void)arg;
-	log_warnx("shutdown: %zu runs still not gone; exiting anyway",
-	    supervise_running());
+	log_warnx("shutdown: %zu run%s still not gone; exiting anyway",
+	    supervise_running(), supervise_running() == 1 ? "" : "s");
 	ev_break();
 }
 
@@ -260,7 +260,8 @@ supervise_shutdown(void)
 		ev_break();
 		return;
 	}
-	log_info("shutdown: waiting for %zu runs to end", supervise_running());
+	log_info("shutdown: waiting for %zu run%s to end", supervise_running(),
+	    supervise_running() == 1 ? "" : "s");
 	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
 }
 

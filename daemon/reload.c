@@ -190,8 +190,8 @@ retry_fire(void *arg)
 	if (reload(false, retry_actor, &r, &errors) == -1) {
 		for (i = 0; errors[i] != NULL; i++)
 			log_warnx("reload: %s", errors[i]);
-		log_warnx("reload: %zu errors; the configuration in force is "
-		    "unchanged", i);
+		log_warnx("reload: %zu error%s; the configuration in force "
+		    "is unchanged", i, i == 1 ? "" : "s");
 		strv_free(errors);
 		return;
 	}

@@ -411,10 +411,11 @@ status_end(struct client *c, size_t n, size_t nactive, size_t nrunning)
 {
 	if (md.halted)
 		client_ok(c, "HALTED (stop-all): nothing starts until resume; "
-		    "%zu tasks, %zu active, %zu running", n, nactive, nrunning);
+		    "%zu task%s, %zu active, %zu running", n, n == 1 ? "" : "s",
+		    nactive, nrunning);
 	else
-		client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
-		    nrunning);
+		client_ok(c, "%zu task%s, %zu active, %zu running", n, n == 1 ?
+		    "" : "s", nactive, nrunning);
 }
 
 static void
@@ -601,7 +602,7 @@ verb_list(struct client *c, struct request *r)
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu tasks", n);
+	client_ok(c, "%zu task%s", n, n == 1 ? "" : "s");
 }
 
 static const char *limit_names[LIM_MAX] = {

@@ -138,7 +138,8 @@ status(struct client *c)
 			table_row(&tb, task, json_object_get_string(holder));
 		table_emit(&tb, c);
 	}
-	client_ok(c, "%zu nodes", json_object_array_length(nodes));
+	client_ok(c, "%zu node%s", json_object_array_length(nodes),
+	    json_object_array_length(nodes) == 1 ? "" : "s");
 	json_object_put(o);
 }
 

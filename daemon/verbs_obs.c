@@ -469,7 +469,7 @@ evscan_slice(void *arg)
 	}
 	rc = (int)es->sent;
 	evscan_free(es);
-	client_ok(c, "%d events", rc);
+	client_ok(c, "%d event%s", rc, rc == 1 ? "" : "s");
 	return;
  later:
 	es->spent_us += verbs_now_us() - t0;
@@ -550,7 +550,7 @@ verb_events(struct client *c, struct request *r)
 		follower_add(c, task, client_json_mode(c), NULL);
 		return;
 	}
-	client_ok(c, "%zu events", rs.n);
+	client_ok(c, "%zu event%s", rs.n, rs.n == 1 ? "" : "s");
 }
 
 static const char *
@@ -619,7 +619,7 @@ verb_history(struct client *c, struct request *r)
 	}
 	if (rs.tb != NULL)
 		table_emit(&tb, c);
-	client_ok(c, "%zu runs", rs.n);
+	client_ok(c, "%zu run%s", rs.n, rs.n == 1 ? "" : "s");
 }
 
 void

@@ -44,9 +44,9 @@ verb_stop_all(struct client *c, struct request *r)
 			    "resume");
 		verbs_plan_report(c, &p);
 	} else if (!request_has(r, "confirm"))
-		client_err(c, "confirm", "Stop all: deactivate %zu tasks, "
+		client_err(c, "confirm", "Stop all: deactivate %zu task%s, "
 		    "stop %zu running, and start nothing until resume",
-		    p.nstop, nrunning);
+		    p.nstop, p.nstop == 1 ? "" : "s", nrunning);
 	else {
 		verbs_actor(c, actor, sizeof(actor));
 		supervise_halt(actor);
@@ -114,27 +114,30 @@ list_stored(struct json_object *row, void *arg)
 {
 	struct listctx		*lc = arg;
 	struct json_object	*o;
+	const char		*desc;
 	char			 count[16];
 
 	if (client_json_mode(lc->c)) {
+		/* the keys in the order of a config preset's */
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_get(
 		    json_object_object_get(row, "name")));
-		json_object_object_add(o, "source",
-		    json_object_new_string("runtime"));
 		json_object_object_add(o, "description", json_object_get(
 		    json_object_object_get(row, "description")));
 		json_object_object_add(o, "tasks", json_object_get(
 		    json_object_object_get(row, "tasks")));
+		json_object_object_add(o, "source",
+		    json_object_new_string("runtime"));
 		client_json(lc->c, o);
 		json_object_put(o);
 	} else {
 		snprintf(count, sizeof(count), "%zu", json_object_array_length(
 		    json_object_object_get(row, "tasks")));
+		desc = json_object_get_string(json_object_object_get(row,
+		    "description"));
 		table_row(lc->tb, json_object_get_string(
 		    json_object_object_get(row, "name")), "runtime", count,
-		    json_object_get_string(json_object_object_get(row,
-		    "description")));
+		    desc != NULL && *desc ? desc : "-");	/* as a config one */
 	}
 	lc->n++;
 	json_object_put(row);
@@ -173,7 +176,7 @@ preset_list(struct client *c)
 	(void)store_preset_list(list_stored, &lc);
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu presets", lc.n);
+	client_ok(c, "%zu preset%s", lc.n, lc.n == 1 ? "" : "s");
 }
 
 static void
@@ -202,7 +205,7 @@ preset_show(struct client *c, const char *name)
 			    p.tasks[i]->conf->name, p.tasks[i]->active ?
 			    " (active)" : "");
 	}
-	client_ok(c, "%zu tasks", p.ntasks);
+	client_ok(c, "%zu task%s", p.ntasks, p.ntasks == 1 ? "" : "s");
 	preset_free(&p);
 }
 
@@ -231,8 +234,9 @@ preset_apply(struct client *c, struct request *r, const char *name)
 	else if (plan.code != NULL)
 		client_err(c, plan.code, "%s", plan.why);
 	else if (!request_has(r, "confirm"))
-		client_err(c, "confirm", "Apply preset %s: start %zu tasks, "
-		    "stop %zu", p.name, plan.nstart, plan.nstop);
+		client_err(c, "confirm", "Apply preset %s: start %zu task%s, "
+		    "stop %zu", p.name, plan.nstart, plan.nstart == 1 ? "" :
+		    "s", plan.nstop);
 	else {
 		verbs_actor(c, actor, sizeof(actor));
 		verbs_plan_apply(c, &plan, ms, actor);
@@ -307,8 +311,9 @@ preset_store(struct client *c, const char *name, const char *desc,
 	verbs_json(c, "preset", json_object_new_string(name), "description",
 	    json_object_new_string(desc), "tasks", json_object_get(tasks),
 	    "result", json_object_new_string("stored"), NULL);
-	client_ok(c, "preset %s stored with %zu tasks", name,
-	    json_object_array_length(tasks));
+	client_ok(c, "preset %s stored with %zu task%s", name,
+	    json_object_array_length(tasks),
+	    json_object_array_length(tasks) == 1 ? "" : "s");
 }
 
 static void

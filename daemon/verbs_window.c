@@ -529,7 +529,8 @@ window_list(struct client *c)
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu windows%s", windows_count(),
+	client_ok(c, "%zu window%s%s", windows_count(), windows_count() == 1 ?
+	    "" : "s",
 	    md.halted ? " (halted: none will open)" : "");
 }
 
