@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 32
+plan 39
 
 H=$T/httpd
 mkdir "$H"
@@ -123,5 +123,39 @@ check "the drop-in fixed: health ok again" wait_for 20 health_ok
 check "... and its task loaded" ctl show d1
 check "a reload of the main file keeps it ok" ctl reload
 check "... ok" health_ok
+
+# --- every error, in the order of the files and lines ------------------------
+# (the unknown preset of line H+3 is found after the bad duration of
+# line H+4: the checks of references come last)
+h=$(write_conf </dev/null; wc -l <"$CONF")
+write_conf <<EOF
+discover = { "$D/*.conf", "$D/*.json" }
+discover_settle = 200ms
+window w { preset = "nosuch" schedule = "0 3 * * *" duration = 1h }
+task a { command = "/bin/true" timeout = 10x }
+EOF
+cat >"$D/m.json" <<'EOF'
+{ "name": "mm", "tags": ["maintenance"],
+  "maintenance": { "command": "/bin/true", "every": "soon",
+    "canDeactivate": false, "defaultState": "active", "bad-key": 1 } }
+EOF
+chmod 644 "$D/m.json"
+ctl reload >"$T/r" 2>&1
+is "reload: the errors of the main file by line" \
+    "$(grep "^$CONF:" "$T/r" | cut -d: -f2 | tr '\n' ' ')" \
+    "$((h + 3)) $((h + 4)) "
+is "... the main file's, then the drop-ins'" \
+    "$(grep -v '^maintctl' "$T/r" | cut -d: -f1 | uniq | tr '\n' ' ')" \
+    "$CONF $D/m.json "
+like "a bad manifest: canDeactivate" "$(cat "$T/r")" \
+    "$D/m.json: maintenance.canDeactivate: false is refused"
+like "... and defaultState" "$(cat "$T/r")" \
+    "$D/m.json: maintenance.defaultState: 'active' is refused"
+like "... and the key that is no option" "$(cat "$T/r")" \
+    "$D/m.json: maintenance.bad-key: 'bad-key' is not an option name"
+like "... and the bad value" "$(cat "$T/r")" \
+    "$D/m.json:maintenance.every: every: bad duration 'soon'"
+like "health: the first of them" "$(reason)" \
+    "config on disk does not load: $CONF:$((h + 3)): window w: unknown preset"
 
 done_testing
