@@ -571,7 +571,7 @@ void
 verb_reload(struct client *c, struct request *r)
 {
 	struct reload_report	 rep;
-	struct json_object	*o;
+	struct json_object	*o, *e;
 	bool			 dry = request_has(r, "dry-run");
 	char			 actor[128], **errors = NULL;
 	size_t			 i;
@@ -581,9 +581,14 @@ verb_reload(struct client *c, struct request *r)
 		for (i = 0; errors != NULL && errors[i] != NULL; i++) {
 			log_warnx("reload: %s", errors[i]);
 			if (client_json_mode(c)) {
-				o = json_object_new_object();
-				json_object_object_add(o, "error",
+				/* the shape of every error: code, message */
+				e = json_object_new_object();
+				json_object_object_add(e, "code",
+				    json_object_new_string("config"));
+				json_object_object_add(e, "message",
 				    json_object_new_string(errors[i]));
+				o = json_object_new_object();
+				json_object_object_add(o, "error", e);
 				client_json(c, o);
 				json_object_put(o);
 			} else

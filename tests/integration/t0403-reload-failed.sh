@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 39
+plan 41
 
 H=$T/httpd
 mkdir "$H"
@@ -155,6 +155,13 @@ like "... and the key that is no option" "$(cat "$T/r")" \
     "$D/m.json: maintenance.bad-key: 'bad-key' is not an option name"
 like "... and the bad value" "$(cat "$T/r")" \
     "$D/m.json:maintenance.every: every: bad duration 'soon'"
+ctl --json reload >"$T/rj" 2>/dev/null
+is "--json: every error in one shape, {error: {code, message}}" \
+    "$(jq -c '[.error | keys_unsorted, .code]' "$T/rj" | sort -u)" \
+    '[["code","message"],"config"]'
+is "--json: the objects are the errors of the text, then the final one" \
+    "$(jq -r .error.message "$T/rj" | head -n -1)" \
+    "$(grep -v '^maintctl' "$T/r")"
 like "health: the first of them" "$(reason)" \
     "config on disk does not load: $CONF:$((h + 3)): window w: unknown preset"
 
