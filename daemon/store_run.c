@@ -482,6 +482,10 @@ store_last_runs(store_last_cb cb, void *arg)
 	return n;
 }
 
+/*
+ * Newest first by start time, then id: a run with an id of the fallback
+ * range (large, from the clock) is in its place, not before all others.
+ */
 int
 store_history(const char *task, int limit, double since, double until,
     store_row_cb cb, void *arg)
@@ -490,7 +494,8 @@ store_history(const char *task, int limit, double since, double until,
 	    "started, ended, duration AS duration_s, result, exit_code AS "
 	    "exit, signal, detail AS summary, cpu AS cpu_s, maxrss_kb FROM runs "
 	    "WHERE (?1 IS NULL OR task = ?1) AND started >= ?2 AND started <= "
-	    "?4 ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
+	    "?4 ORDER BY started DESC, id DESC LIMIT ?3", task, limit, since,
+	    until, cb, arg);
 }
 
 
