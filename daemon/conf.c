@@ -503,6 +503,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    h->failures == k->failures &&
 	    h->expect_status == k->expect_status &&
 	    h->restart == k->restart &&
+	    h->follow_redirects == k->follow_redirects &&
 	    a->start_when.n == b->start_when.n && (a->start_when.n == 0 ||
 	    memcmp(a->start_when.cond, b->start_when.cond,
 	    a->start_when.n * sizeof(*a->start_when.cond)) == 0) &&

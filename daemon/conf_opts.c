@@ -643,6 +643,7 @@ static const struct row rows[] = {
 	{ "health", CFG_INT("failures", 3, CFGF_NONE), v_posint },
 	{ "health", CFG_BOOL("restart", cfg_false, CFGF_NONE), NULL },
 	{ "health", CFG_INT("expect_status", 0, CFGF_NONE), v_status },
+	{ "health", CFG_BOOL("follow_redirects", cfg_false, CFGF_NONE), NULL },
 	{ "health", CFG_STR("start_period", NULL, ND), v_duration },
 
 	{ "preset", CFG_STR("description", "", CFGF_NONE), NULL },

@@ -76,6 +76,8 @@ verbs_probe_json(struct client *c, const struct task *t)
 	json_object_object_add(o, "failures_allowed",
 	    json_object_new_int(h->failures));
 	json_object_object_add(o, "restart", json_object_new_boolean(h->restart));
+	json_object_object_add(o, "follow_redirects", h->url == NULL ? NULL :
+	    json_object_new_boolean(h->follow_redirects));
 	json_object_object_add(o, "last_probe", p->last == 0 ? NULL :
 	    json_object_new_string(fmt_rfc3339(p->last, buf, sizeof(buf))));
 	json_object_object_add(o, "last_ok", p->last == 0 ? NULL :
