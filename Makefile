@@ -52,6 +52,9 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
 		  daemon/event.c \
+		  daemon/store_rollup.c daemon/store_report.c daemon/cgroup_stat.c \
+		  daemon/cost.c \
+		  daemon/verbs_report.c \
 		  daemon/metrics.c daemon/verbs_obs.c daemon/policy.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
@@ -72,7 +75,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
-		  test_expect test_alert
+		  test_expect test_alert test_resources
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
@@ -84,6 +87,7 @@ T_cron		= cron tz
 T_cron_table	= cron tz
 T_expect	= expect cron tz util log
 T_alert		= alert
+T_resources	= run cgroup cgroup_stat ev log util redact
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \
 		  web/maintd-http.8
@@ -252,7 +256,7 @@ test: lint
 	sh tests/layers.sh $(BUILD)
 	sh tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	MAINTD=$(CURDIR)/$(BUILD)/maintd MAINTCTL=$(CURDIR)/$(BUILD)/maintctl \
-	    prove -f -j$(TEST_JOBS) tests/integration/t*.sh
+	    prove -f --timer -j$(TEST_JOBS) tests/integration/t*.sh
 
 lint:
 	mandoc -Tlint -W warning $(MANS)

@@ -2,8 +2,8 @@
  * complete.c: Tab in maintctl shell.  What the line holds before the
  * word being completed decides what is offered, as in the bash
  * completion that gencomp writes from the same tables: a verb first; then
- * an option of that verb after a '-'; the values of --stream, --level
- * and --task; else what the verb's arguments are (verbs.def: task names,
+ * an option of that verb after a '-'; the values of --stream, --level,
+ * --by and --task; else what the verb's arguments are (verbs.def: task names,
  * sub-verbs, presets...).  Names come from maintd, asked at the first
  * Tab of a prompt and kept until the next prompt.
  */
@@ -253,6 +253,8 @@ attempt(const char *text, int start, int end)
 			offer_words("stdout stderr");
 		else if (strcmp(prev, "--level") == 0)
 			offer_words("debug info warning error");
+		else if (strcmp(prev, "--by") == 0)
+			offer_words("task tag");
 		else if (strcmp(prev, "--task") == 0)
 			offer_names(N_TASK);
 	} else if (text[0] == '-')

@@ -69,7 +69,8 @@ valued(size_t i)
 	const char	*n = help_opt_name(i);
 
 	return help_opt_value(i) != NULL && strcmp(n, "task") != 0 &&
-	    strcmp(n, "stream") != 0 && strcmp(n, "level") != 0;
+	    strcmp(n, "stream") != 0 && strcmp(n, "level") != 0 &&
+	    strcmp(n, "by") != 0;
 }
 
 static void
@@ -116,6 +117,8 @@ bash(void)
 	    "-- \"$cur\"); return ;;\n"
 	    "\t--level) mapfile -t COMPREPLY < <(compgen -W \"debug info "
 	    "warning error\" -- \"$cur\"); return ;;\n"
+	    "\t--by) mapfile -t COMPREPLY < <(compgen -W \"task tag\" "
+	    "-- \"$cur\"); return ;;\n"
 	    "\t--task) mapfile -t COMPREPLY < <(compgen -W \"$(_maintctl_names "
 	    "task \"${sock[@]}\")\" -- \"$cur\"); return ;;\n");
 	printf("\t");
@@ -222,6 +225,7 @@ zsh(void)
 	    "\t-H|--host) return ;;\n"
 	    "\t--stream) compadd stdout stderr; return ;;\n"
 	    "\t--level) compadd debug info warning error; return ;;\n"
+	    "\t--by) compadd task tag; return ;;\n"
 	    "\t--task) compadd -- $(_maintctl_names task \"${sock[@]}\"); "
 	    "return ;;\n\t");
 	words("|", valued, opt_flag, help_nopts());

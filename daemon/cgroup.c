@@ -321,6 +321,33 @@ enable(const char *dir, enum cg_ctl c)
 	return write_text(dir, "cgroup.subtree_control", plus);
 }
 
+/*
+ * The memory and io controllers for the children of dir, where dir has
+ * them already (never asked of the cgroups above): what a run's
+ * resource record reads (memory.peak, io.stat) is there only with them.
+ * Where they cannot be had, the record takes those figures from rusage.
+ */
+static void
+account(const char *dir)
+{
+	static const enum cg_ctl	acct[] = { CG_MEMORY, CG_IO };
+	char				buf[1024], on[1024], plus[16];
+	size_t				i;
+
+	if (read_text(dir, "cgroup.controllers", buf, sizeof(buf)) < 0 ||
+	    read_text(dir, "cgroup.subtree_control", on, sizeof(on)) < 0)
+		return;
+	for (i = 0; i < sizeof(acct) / sizeof(acct[0]); i++) {
+		if (!has_word(buf, ctl_names[acct[i]]) ||
+		    has_word(on, ctl_names[acct[i]]))
+			continue;
+		snprintf(plus, sizeof(plus), "+%s", ctl_names[acct[i]]);
+		if (write_text(dir, "cgroup.subtree_control", plus) == -1)
+			log_debug("cgroup %s: %s for the ledger: %s", dir,
+			    plus, strerror(errno));
+	}
+}
+
 /* The watch of wd, or NULL; *at: where it is or would go. */
 static struct watch *
 watch_find(int wd, size_t *at)
@@ -385,6 +412,7 @@ cg_open(const char *where, char *why, size_t wlen)
 		return -1;
 	}
 	snprintf(base, sizeof(base), "%s", where);
+	account(base);
 	return 0;
 }
 
@@ -403,6 +431,8 @@ cg_base(void)
 static int
 run_dir(char *buf, size_t len, const char *task, uint64_t run)
 {
+	if (base[0] == '\0')
+		return -1;
 	int	n;
 
 	if (run == 0)
@@ -542,6 +572,7 @@ cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
 		snprintf(err, len, "cgroup %s: %s", tdir, strerror(errno));
 		return -1;
 	}
+	account(tdir);
 	for (c = 0; c < CG_NCTL; c++)
 		if ((need & (1u << c)) && enable(tdir, (enum cg_ctl)c) == -1) {
 			snprintf(err, len, "cgroup %s: cannot enable the %s "
@@ -591,6 +622,12 @@ cg_run_make(const char *task, uint64_t run, const struct cg_limits *l,
 }
 
 int
+cg_run_path(const char *task, uint64_t run, char *buf, size_t len)
+{
+	return run_dir(buf, len, task, run);
+}
+
+int
 cg_run_populated(const char *task, uint64_t run)
 {
 	char	rdir[PATH_MAX], buf[256], *p;
@@ -616,40 +653,6 @@ cg_run_signal(const char *task, uint64_t run, int sig)
 	if (write_text(rdir, "cgroup.kill", "1") == -1)
 		return signal_procs(rdir, SIGKILL);
 	return n;
-}
-
-/* "key value" of a flat-keyed file such as cpu.stat. */
-static int64_t
-key_value(const char *text, const char *key)
-{
-	const char	*p = text;
-	size_t		 n = strlen(key);
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ' ')
-			return strtoll(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return -1;
-}
-
-void
-cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
-{
-	char	rdir[PATH_MAX], buf[1024];
-	int64_t	v;
-
-	s->user_ms = s->system_ms = s->memory_peak_kb = -1;
-	if (run_dir(rdir, sizeof(rdir), task, run) == -1)
-		return;
-	if (read_text(rdir, "cpu.stat", buf, sizeof(buf)) > 0) {
-		if ((v = key_value(buf, "user_usec")) >= 0)
-			s->user_ms = v / 1000;
-		if ((v = key_value(buf, "system_usec")) >= 0)
-			s->system_ms = v / 1000;
-	}
-	if (read_text(rdir, "memory.peak", buf, sizeof(buf)) > 0)
-		s->memory_peak_kb = strtoll(buf, NULL, 10) / 1024;
 }
 
 static int
@@ -804,6 +807,8 @@ cg_in_use(void)
 	return false;
 }
 
+
+
 const char *
 cg_base(void)
 {
@@ -841,20 +846,22 @@ cg_run_populated(const char *task, uint64_t run)
 }
 
 int
+cg_run_path(const char *task, uint64_t run, char *buf, size_t len)
+{
+	(void)task;
+	(void)run;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+int
 cg_run_signal(const char *task, uint64_t run, int sig)
 {
 	(void)task;
 	(void)run;
 	(void)sig;
 	return 0;
-}
-
-void
-cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
-{
-	(void)task;
-	(void)run;
-	s->user_ms = s->system_ms = s->memory_peak_kb = -1;
 }
 
 int

@@ -21,9 +21,14 @@ struct cg_limits {
 
 enum cg_ctl { CG_MEMORY, CG_CPU, CG_PIDS, CG_IO, CG_NCTL };
 
+/* What a run's cgroup says it used (cgroup_stat.c); -1: unknown. */
 struct cg_stats {
-	int64_t	user_ms, system_ms;	/* -1: unknown */
-	int64_t	memory_peak_kb;		/* -1: unknown */
+	int64_t	usage_us, user_us, system_us;	/* cpu.stat */
+	int64_t	memory_peak;			/* bytes: memory.peak */
+	int64_t	memory_current;			/* bytes: memory.current */
+	int64_t	io_read, io_write;		/* bytes: io.stat, all devices */
+	/* total= of cpu.pressure, memory.pressure, io.pressure (µs) */
+	int64_t	psi_some_us[3], psi_full_us[3];
 };
 
 const char *cg_ctl_name(enum cg_ctl);
@@ -62,7 +67,17 @@ int	cg_run_make(const char *task, uint64_t run, const struct cg_limits *,
 int	cg_run_populated(const char *task, uint64_t run);
 /* Signal every process in it (SIGKILL: cgroup.kill); how many. */
 int	cg_run_signal(const char *task, uint64_t run, int sig);
+/* The run's cgroup directory into buf; -1 if it does not fit or none. */
+int	cg_run_path(const char *task, uint64_t run, char *buf, size_t len);
+/* Every figure of the run's cgroup (cgroup_stat.c), read now. */
 void	cg_run_stats(const char *task, uint64_t run, struct cg_stats *);
+/*
+ * Do runs' cgroups have the memory controller but no memory.peak (Linux
+ * before 5.19)?  Then their memory.current is sampled while they run.
+ */
+bool	cg_memory_sampled(void);
+/* memory.current of the run; -1: none. */
+int64_t	cg_run_memory_sample(const char *task, uint64_t run);
 /* cb(arg) each time the run's cgroup.events changes; the watch, or -1. */
 int	cg_run_watch(const char *task, uint64_t run, void (*cb)(void *),
 	    void *arg);

@@ -43,7 +43,7 @@ static const char *events[] = {
 	"preset-deleted", "window-opened", "window-closed", "window-skipped",
 	"window-created", "window-deleted",
 	"denied", "unhealthy", "healthy", "health-restart", "reloaded", "test",
-	"late", "recovered", "*", NULL
+	"late", "recovered", "regression", "*", NULL
 };
 
 int

@@ -41,7 +41,15 @@ static int		write_failed;
 void
 metrics_run_ended(struct task *t, const struct run *r)
 {
+	int64_t	cpu = run_cpu_us(r);
+
 	t->runs_total[run_classify(r)]++;
+	if (cpu > 0)
+		t->cpu_us_total += (uint64_t)cpu;
+	if (r->res.io_src != RS_NONE && r->res.io_read > 0)
+		t->io_bytes_total[0] += (uint64_t)r->res.io_read;
+	if (r->res.io_src != RS_NONE && r->res.io_write > 0)
+		t->io_bytes_total[1] += (uint64_t)r->res.io_write;
 }
 
 /*
@@ -84,6 +92,10 @@ static double v_last_dur(const struct task *t) {
 	    (double)(t->last->end_mono - t->last->start_mono) / 1000 : 0; }
 static double v_last_ok(const struct task *t) {
 	return t->last != NULL && run_ok(t->last); }
+static double v_cpu(const struct task *t) {
+	return (double)t->cpu_us_total / 1e6; }
+static double v_last_mem(const struct task *t) {
+	return (double)t->last->res.mem_peak; }
 static double v_waiting(const struct task *t) {
 	return t->waiting && !task_busy(t); }
 static double v_last_success(const struct task *t) {
@@ -99,7 +111,8 @@ static double v_probe_fail(const struct task *t) {
 	return (double)t->probe->failures_total; }
 
 /* Which tasks a metric is about. */
-enum only { ALL, HAS_RUN, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT, LATE_AFTER };
+enum only { ALL, HAS_RUN, HAS_MEM, PROBED, PROBE_DONE, HAS_OK, HAS_NEXT,
+    LATE_AFTER };
 
 static int
 about(const struct task *t, enum only which)
@@ -107,6 +120,9 @@ about(const struct task *t, enum only which)
 	switch (which) {
 	case HAS_RUN:
 		return t->last != NULL;
+	case HAS_MEM:
+		return t->last != NULL && t->last->res.mem_src != RS_NONE &&
+		    t->last->res.mem_peak >= 0;
 	case PROBED:
 		return t->probe != NULL;
 	case PROBE_DONE:
@@ -136,6 +152,26 @@ per_task(struct metrics *ms, const char *name, const char *type,
 	if (ms->n == n0) {
 		/* its HELP and TYPE all the same */
 		add(ms, name, type, help, NULL, NULL, NULL, NULL, 0);
+		ms->v[n0].none = true;
+	}
+}
+
+/* Bytes the runs of each task read and wrote. */
+static void
+io_bytes(struct metrics *ms)
+{
+	static const char	*name = "maintd_task_io_bytes_total";
+	static const char	*help = "Bytes the task's runs read and wrote "
+				    "since maintd started.";
+	size_t			 i, j, n0 = ms->n;
+
+	for (i = 0; i < md.tasks.n; i++)
+		for (j = 0; j < 2; j++)
+			add(ms, name, "counter", help, "task",
+			    md.tasks.v[i]->conf->name, "dir", j ? "write" :
+			    "read", (double)md.tasks.v[i]->io_bytes_total[j]);
+	if (ms->n == n0) {
+		add(ms, name, "counter", help, NULL, NULL, NULL, NULL, 0);
 		ms->v[n0].none = true;
 	}
 }
@@ -218,6 +254,11 @@ metrics_collect(struct metrics *ms, int up)
 	    "How long the last run took.", v_last_dur, HAS_RUN);
 	per_task(ms, "maintd_task_last_success", "gauge",
 	    "1 when the last run succeeded.", v_last_ok, HAS_RUN);
+	per_task(ms, "maintd_task_cpu_seconds_total", "counter",
+	    "CPU time of the task's runs since maintd started.", v_cpu, ALL);
+	io_bytes(ms);
+	per_task(ms, "maintd_task_last_peak_memory_bytes", "gauge",
+	    "The peak memory of the last run.", v_last_mem, HAS_MEM);
 	per_task(ms, "maintd_task_last_success_timestamp_seconds", "gauge",
 	    "When the last successful run ended.", v_last_success, HAS_OK);
 	per_task(ms, "maintd_task_next_run_timestamp_seconds", "gauge",

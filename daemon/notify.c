@@ -277,10 +277,7 @@ run_of(const char *task, struct json_object *ev)
 	    signal_name(WTERMSIG(r->status))) : NULL);
 	json_object_object_add(o, "duration_s", json_object_new_double(
 	    (double)(r->end_mono - r->start_mono) / 1000));
-	json_object_object_add(o, "cpu_s", json_object_new_double(
-	    (double)(r->utime_ms + r->stime_ms) / 1000));
-	json_object_object_add(o, "maxrss_kb",
-	    json_object_new_int64(r->maxrss_kb));
+	run_res_json(r, o);	/* cpu_s, maxrss_kb, memory_peak_bytes, ... */
 	n = output_run_stderr(t, r->id, STDERR_LINES, lines);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++)

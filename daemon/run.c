@@ -1,12 +1,19 @@
 /*
  * run.c: what a run's end says: ok or not, its class, its result in
- * words; and the names of the reasons a tick did not run.
+ * words; what it used (its resources, DESIGN §15) and as JSON; and the
+ * names of the reasons a tick did not run.
  */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "cgroup.h"
 #include "run.h"
 #include "util.h"
 
@@ -80,6 +87,152 @@ trigger_name(enum trigger t)
 	};
 
 	return names[t];
+}
+
+static const char *src_names[] = { NULL, "cgroup", "rusage" };
+
+const char *
+run_res_source(enum res_source s)
+{
+	return src_names[s];
+}
+
+enum res_source
+run_res_source_parse(const char *s)
+{
+	if (s != NULL && strcmp(s, "cgroup") == 0)
+		return RS_CGROUP;
+	if (s != NULL && strcmp(s, "rusage") == 0)
+		return RS_RUSAGE;
+	return RS_NONE;
+}
+
+void
+run_res_clear(struct run_res *res)
+{
+	int	i;
+
+	memset(res, 0, sizeof(*res));
+	res->cpu_user_us = res->cpu_system_us = res->mem_peak = -1;
+	res->io_read = res->io_write = -1;
+	for (i = 0; i < PSI_N; i++)
+		res->psi_some_us[i] = res->psi_full_us[i] = -1;
+}
+
+/*
+ * The run's cgroup where it says (all of the run's processes, whatever
+ * they did), else rusage: the leader and the children it waited for;
+ * its maxrss is the largest of those processes, not their sum.  Where
+ * the kernel has no memory.peak, the highest memory.current sampled
+ * while the run went (cost.c) or at its end, if that is above maxrss.
+ */
+void
+run_res_measure(struct run_res *res, const struct rusage *ru,
+    const struct cg_stats *cs)
+{
+	int64_t	seen = res->mem_seen, rss = (int64_t)ru->ru_maxrss * 1024;
+	int	i;
+
+	run_res_clear(res);
+	res->mem_seen = seen;
+	res->cpu_user_us = (int64_t)ru->ru_utime.tv_sec * 1000000 +
+	    ru->ru_utime.tv_usec;
+	res->cpu_system_us = (int64_t)ru->ru_stime.tv_sec * 1000000 +
+	    ru->ru_stime.tv_usec;
+	res->mem_peak = rss;
+	res->io_read = (int64_t)ru->ru_inblock * 512;
+	res->io_write = (int64_t)ru->ru_oublock * 512;
+	res->cpu_src = res->mem_src = res->io_src = RS_RUSAGE;
+	if (cs == NULL)
+		return;
+	if (cs->user_us >= 0 && cs->system_us >= 0) {
+		res->cpu_user_us = cs->user_us;
+		res->cpu_system_us = cs->system_us;
+		res->cpu_src = RS_CGROUP;
+	}
+	if (cs->memory_current > seen)
+		seen = cs->memory_current;
+	if (cs->memory_peak >= 0) {
+		res->mem_peak = cs->memory_peak;
+		res->mem_src = RS_CGROUP;
+	} else if (seen > rss) {
+		res->mem_peak = seen;
+		res->mem_src = RS_CGROUP;
+	}
+	if (cs->io_read >= 0 && cs->io_write >= 0) {
+		res->io_read = cs->io_read;
+		res->io_write = cs->io_write;
+		res->io_src = RS_CGROUP;
+	}
+	for (i = 0; i < PSI_N; i++) {
+		res->psi_some_us[i] = cs->psi_some_us[i];
+		res->psi_full_us[i] = cs->psi_full_us[i];
+	}
+}
+
+int64_t
+run_cpu_us(const struct run *r)
+{
+	if (r->res.cpu_src == RS_NONE || r->res.cpu_user_us < 0 ||
+	    r->res.cpu_system_us < 0)
+		return -1;
+	return r->res.cpu_user_us + r->res.cpu_system_us;
+}
+
+static struct json_object *
+seconds(int64_t us, bool known)
+{
+	return known && us >= 0 ? json_object_new_double((double)us / 1e6) :
+	    NULL;
+}
+
+static struct json_object *
+bytes(int64_t b, enum res_source src)
+{
+	return src != RS_NONE && b >= 0 ? json_object_new_int64(b) : NULL;
+}
+
+static struct json_object *
+source(enum res_source src)
+{
+	return src != RS_NONE ? json_object_new_string(src_names[src]) : NULL;
+}
+
+void
+run_res_json(const struct run *r, struct json_object *o)
+{
+	static const char	*psi[PSI_N][2] = {
+		{ "cpu_pressure_some_s", "cpu_pressure_full_s" },
+		{ "memory_pressure_some_s", "memory_pressure_full_s" },
+		{ "io_pressure_some_s", "io_pressure_full_s" },
+	};
+	const struct run_res	*res = &r->res;
+	bool			 cpu = res->cpu_src != RS_NONE;
+	int			 i;
+
+	json_object_object_add(o, "cpu_s", seconds(run_cpu_us(r), cpu));
+	json_object_object_add(o, "maxrss_kb", res->mem_src != RS_NONE &&
+	    res->mem_peak >= 0 ? json_object_new_int64(res->mem_peak / 1024) :
+	    NULL);
+	json_object_object_add(o, "cpu_user_s", seconds(res->cpu_user_us,
+	    cpu));
+	json_object_object_add(o, "cpu_system_s", seconds(res->cpu_system_us,
+	    cpu));
+	json_object_object_add(o, "memory_peak_bytes", bytes(res->mem_peak,
+	    res->mem_src));
+	json_object_object_add(o, "io_read_bytes", bytes(res->io_read,
+	    res->io_src));
+	json_object_object_add(o, "io_write_bytes", bytes(res->io_write,
+	    res->io_src));
+	for (i = 0; i < PSI_N; i++) {
+		json_object_object_add(o, psi[i][0],
+		    seconds(res->psi_some_us[i], cpu));
+		json_object_object_add(o, psi[i][1],
+		    seconds(res->psi_full_us[i], cpu));
+	}
+	json_object_object_add(o, "source", source(res->cpu_src));
+	json_object_object_add(o, "memory_source", source(res->mem_src));
+	json_object_object_add(o, "io_source", source(res->io_src));
 }
 
 static const char *miss_names[MISS_NREASONS] = {

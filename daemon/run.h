@@ -8,6 +8,28 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Where a figure of a run's resources came from. */
+enum res_source { RS_NONE, RS_CGROUP, RS_RUSAGE };
+
+/* Pressure stall information, in the order of these. */
+enum psi_res { PSI_CPU, PSI_MEMORY, PSI_IO, PSI_N };
+
+/*
+ * What a run used (DESIGN §15), read once when it ended: from its cgroup
+ * where it had one and the kernel says, else from wait4's rusage (the
+ * leader and the children it waited for).  -1: not known.
+ */
+struct run_res {
+	int64_t		 cpu_user_us, cpu_system_us;
+	int64_t		 mem_peak;		/* bytes */
+	int64_t		 mem_seen;		/* the highest memory.current
+						   sampled while it ran */
+	uint64_t	 mem_sampled;		/* when, mono ms (cost.c) */
+	int64_t		 io_read, io_write;	/* bytes */
+	int64_t		 psi_some_us[PSI_N], psi_full_us[PSI_N];
+	enum res_source	 cpu_src, mem_src, io_src;
+};
+
 /* Why a run was started. */
 enum trigger { TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW };
 
@@ -27,8 +49,7 @@ struct run {
 	bool		 timed_out;
 	bool		 stopped;	/* ended by stop/deactivate/shutdown */
 	char		 failure[256];	/* pre-exec failure, or "" */
-	int64_t		 utime_ms, stime_ms;
-	long		 maxrss_kb;
+	struct run_res	 res;
 	bool		 cgroup;	/* it has a cgroup of its own */
 	bool		 fleet_lost;	/* stopped: the fleet lock was lost */
 	int		 weight;	/* the task's when it started: what it
@@ -62,5 +83,19 @@ const char	*trigger_name(enum trigger);
 const char	*miss_reason_name(enum miss_reason);
 /* The reason named s ("budget"), or -1. */
 int		 miss_reason_parse(const char *s);
+
+struct cg_stats;
+struct json_object;
+struct rusage;
+/* No figure known yet. */
+void		 run_res_clear(struct run_res *);
+/* The figures of wait4's rusage, then those the cgroup had (cs or NULL). */
+void		 run_res_measure(struct run_res *, const struct rusage *,
+		    const struct cg_stats *);
+int64_t		 run_cpu_us(const struct run *);	/* -1: unknown */
+const char	*run_res_source(enum res_source);	/* NULL: none */
+enum res_source	 run_res_source_parse(const char *);
+/* Every figure into o, as history, show and the events name them. */
+void		 run_res_json(const struct run *, struct json_object *o);
 
 #endif

@@ -31,7 +31,16 @@ time_t	 store_last_run(const char *task);
 typedef void (*store_last_cb)(const char *task, const struct run *,
 	    void *arg);
 int	 store_last_runs(store_last_cb, void *arg);
-void	 store_prune(int64_t retention_ms);
+/*
+ * A step of the retention pass (store_rollup.c): the oldest day of runs
+ * that ended before the day of now - retention folded into a roll-up per
+ * task, then deleted; 1 when there may be more (call again), 0 when the
+ * pass is over (the ledger's older missed ticks counted in the roll-ups,
+ * its older rows and the older events deleted too).  store_prune_clock()
+ * moves its clock (maintd -X, tests only).
+ */
+int	 store_prune(int64_t retention_ms);
+void	 store_prune_clock(double offset_s);
 
 /*
  * Rows of history (newest first) and events (the newest, oldest first),
@@ -42,6 +51,24 @@ int	 store_history(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
 int	 store_events(const char *task, int limit, double since,
 	    double until, store_row_cb, void *arg);
+/*
+ * What runs cost since a time, runs and roll-ups together (store_report.c),
+ * a row per key, the costliest first: keyname (the key; null for ""),
+ * runs, ok, ok_pct, duration_s, duration_p50_s, duration_p95_s, cpu_s,
+ * memory_peak_bytes, io_read_bytes, io_write_bytes.  The key is the task,
+ * or with keys (sorted here) each key of the task's pairs: the tasks
+ * without one are left out.
+ */
+struct store_key {
+	const char	*task, *key;
+};
+int	 store_report(double since, struct store_key *keys, size_t nkeys,
+	    const char *keyname, store_row_cb, void *arg);
+/* The last n runs that ran of each task named, oldest first, in one query. */
+typedef void (*store_recent_cb)(const char *task, double duration_s,
+	    int64_t mem_peak, void *arg);
+int	 store_recent_runs(const char *tasks_json, int n, store_recent_cb,
+	    void *arg);
 
 /*
  * The ledger (store_ledger.c): an outcome per tick, ran (reason NULL,
@@ -52,7 +79,6 @@ int	 store_ledger_put(const char *task, time_t tick, const char *reason,
 	    uint64_t run, const char *detail);
 int	 store_ledger(const char *task, bool missed, int limit, double since,
 	    double until, store_row_cb, void *arg);
-void	 store_ledger_prune(int64_t retention_ms);
 /* The tasks active now, as the next daemon will find them. */
 int	 store_activation_put(const char *task, double since, time_t until);
 int	 store_activation_del(const char *task);

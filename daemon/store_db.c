@@ -103,6 +103,41 @@ static const char *migrations[] = {
 	"  until INTEGER);"
 	"CREATE INDEX runs_ok ON runs(task, ended) WHERE result = 'ok' AND "
 	"  dry_run = 0;",
+	/* 5: what runs use, and the daily roll-ups of old runs and of
+	 * the ledger's missed ticks (store_rollup.c); those ticks for
+	 * report (store_report.c) */
+	"ALTER TABLE runs ADD COLUMN cpu_user REAL;"
+	"ALTER TABLE runs ADD COLUMN cpu_system REAL;"
+	"ALTER TABLE runs ADD COLUMN mem_peak INTEGER;"
+	"ALTER TABLE runs ADD COLUMN io_read INTEGER;"
+	"ALTER TABLE runs ADD COLUMN io_write INTEGER;"
+	"ALTER TABLE runs ADD COLUMN psi_cpu_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_cpu_full REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_memory_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_memory_full REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_io_some REAL;"
+	"ALTER TABLE runs ADD COLUMN psi_io_full REAL;"
+	"ALTER TABLE runs ADD COLUMN source TEXT;"
+	"ALTER TABLE runs ADD COLUMN memory_source TEXT;"
+	"ALTER TABLE runs ADD COLUMN io_source TEXT;"
+	"CREATE INDEX runs_ended ON runs(ended);"
+	"CREATE TABLE rollups ("
+	"  day INTEGER NOT NULL,"
+	"  task TEXT NOT NULL,"
+	"  runs INTEGER NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL,"
+	"  duration REAL NOT NULL,"
+	"  duration_p50 REAL,"
+	"  duration_p95 REAL,"
+	"  cpu REAL,"
+	"  mem_peak INTEGER,"
+	"  io_read INTEGER,"
+	"  io_write INTEGER,"
+	"  missed INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (day, task)) WITHOUT ROWID;"
+	"CREATE INDEX ledger_missed ON ledger(tick, task) WHERE "
+	"  outcome = 'missed';",
 };
 #define NMIGRATIONS	(int)(sizeof(migrations) / sizeof(migrations[0]))
 

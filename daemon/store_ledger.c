@@ -164,15 +164,3 @@ store_ledger(const char *task, bool missed, int limit, double since,
 	    "?4 ORDER BY tick DESC, id DESC LIMIT ?3",
 	    task, limit, since, until, cb, arg);
 }
-
-void
-store_ledger_prune(int64_t retention_ms)
-{
-	char	sql[96];
-
-	if (!store_ok() || retention_ms <= 0)
-		return;
-	snprintf(sql, sizeof(sql), "DELETE FROM ledger WHERE tick < %lld;",
-	    (long long)(time(NULL) - (time_t)(retention_ms / 1000)));
-	(void)store_db_exec_tx(sql, "pruning the ledger");
-}

@@ -29,10 +29,23 @@ static struct store_stmt st_run_pid = { "UPDATE runs SET pid = ?2, uid = "
 /* a run whose start could not be stored is stored whole */
 static struct store_stmt st_run_end = { "INSERT INTO runs (id, ended, "
     "duration, result, exit_code, signal, detail, cpu, maxrss_kb, task, "
-    "trigger, pid, dry_run, started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-    "?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET "
-    "ended = ?2, duration = ?3, result = ?4, exit_code = ?5, signal = ?6, "
-    "detail = ?7, cpu = ?8, maxrss_kb = ?9", NULL, NULL, false };
+    "trigger, pid, dry_run, started, cpu_user, cpu_system, mem_peak, "
+    "io_read, io_write, psi_cpu_some, psi_cpu_full, psi_memory_some, "
+    "psi_memory_full, psi_io_some, psi_io_full, source, memory_source, "
+    "io_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
+    "?27, ?28) ON CONFLICT (id) DO UPDATE SET ended = ?2, duration = ?3, "
+    "result = ?4, exit_code = ?5, signal = ?6, detail = ?7, cpu = ?8, "
+    "maxrss_kb = ?9, cpu_user = ?15, cpu_system = ?16, mem_peak = ?17, "
+    "io_read = ?18, io_write = ?19, psi_cpu_some = ?20, psi_cpu_full = ?21, "
+    "psi_memory_some = ?22, psi_memory_full = ?23, psi_io_some = ?24, "
+    "psi_io_full = ?25, source = ?26, memory_source = ?27, io_source = ?28",
+    NULL, NULL, false };
+
+/* The columns of a run's resources, in the order of st_run_end's ?15... */
+#define RES_COLS	"cpu_user, cpu_system, mem_peak, io_read, io_write, " \
+	"psi_cpu_some, psi_cpu_full, psi_memory_some, psi_memory_full, " \
+	"psi_io_some, psi_io_full, source, memory_source, io_source"
 
 static uint64_t		 fallback_id;	/* see fallback() */
 
@@ -183,6 +196,53 @@ store_run_pid(uint64_t id, const char *task, pid_t pid, uid_t uid,
 	(void)store_db_step(st, "recording a run's pid");
 }
 
+static void
+bind_us(sqlite3_stmt *st, int col, int64_t us, bool known)
+{
+	if (known && us >= 0)
+		sqlite3_bind_double(st, col, (double)us / 1e6);
+}
+
+static void
+bind_bytes(sqlite3_stmt *st, int col, int64_t b, enum res_source src)
+{
+	if (src != RS_NONE && b >= 0)
+		sqlite3_bind_int64(st, col, (sqlite3_int64)b);
+}
+
+static void
+bind_src(sqlite3_stmt *st, int col, enum res_source src)
+{
+	if (src != RS_NONE)
+		sqlite3_bind_text(st, col, run_res_source(src), -1,
+		    SQLITE_STATIC);
+}
+
+/* cpu (?cpu), maxrss_kb (?cpu + 1) and the columns of RES_COLS (?15...) */
+static void
+res_bind(sqlite3_stmt *st, int cpu, const struct run *r)
+{
+	const struct run_res	*res = &r->res;
+	bool			 known = res->cpu_src != RS_NONE;
+	int			 i;
+
+	bind_us(st, cpu, run_cpu_us(r), known);
+	if (res->mem_src != RS_NONE && res->mem_peak >= 0)
+		sqlite3_bind_int64(st, cpu + 1, res->mem_peak / 1024);
+	bind_us(st, 15, res->cpu_user_us, known);
+	bind_us(st, 16, res->cpu_system_us, known);
+	bind_bytes(st, 17, res->mem_peak, res->mem_src);
+	bind_bytes(st, 18, res->io_read, res->io_src);
+	bind_bytes(st, 19, res->io_write, res->io_src);
+	for (i = 0; i < PSI_N; i++) {
+		bind_us(st, 20 + 2 * i, res->psi_some_us[i], known);
+		bind_us(st, 21 + 2 * i, res->psi_full_us[i], known);
+	}
+	bind_src(st, 26, res->cpu_src);
+	bind_src(st, 27, res->mem_src);
+	bind_src(st, 28, res->io_src);
+}
+
 /* 0 written (or in the open transaction), -1 not. */
 static int
 run_end_write(const char *task, const struct run *r)
@@ -206,8 +266,7 @@ run_end_write(const char *task, const struct run *r)
 		    SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, run_result(r, res, sizeof(res)), -1,
 	    SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 8, (double)(r->utime_ms + r->stime_ms) / 1000);
-	sqlite3_bind_int64(st, 9, r->maxrss_kb);
+	res_bind(st, 8, r);
 	sqlite3_bind_text(st, 10, task, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, trigger_name(r->trigger), -1, SQLITE_STATIC);
 	if (r->pid > 0)
@@ -348,24 +407,6 @@ store_recover(void)
 		    n == 1 ? "" : "s");
 }
 
-void
-store_prune(int64_t retention_ms)
-{
-	char	sql[160];
-	double	cutoff;
-
-	if (!store_ok() || retention_ms <= 0)
-		return;
-	cutoff = (double)time(NULL) - (double)retention_ms / 1000;
-	snprintf(sql, sizeof(sql), "DELETE FROM runs WHERE ended < %.3f; "
-	    "DELETE FROM events WHERE time < %.3f;", cutoff, cutoff);
-	if (store_db_exec_tx(sql, "pruning old history") == -1)
-		return;
-	if (sqlite3_changes(store_db_conn()) > 0)
-		log_info("database: pruned history older than %.0f days",
-		    (double)retention_ms / 86400000);
-}
-
 /* When the task's latest run started, or 0. */
 time_t
 store_last_run(const char *task)
@@ -393,6 +434,60 @@ trigger_parse(const char *s)
 		if (s != NULL && strcmp(s, trigger_name(t)) == 0)
 			return t;
 	return TR_MANUAL;
+}
+
+static int64_t
+col_us(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 :
+	    (int64_t)(sqlite3_column_double(st, col) * 1e6 + 0.5);
+}
+
+static int64_t
+col_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 :
+	    (int64_t)sqlite3_column_int64(st, col);
+}
+
+/*
+ * The resources of a run from "cpu, maxrss_kb, RES_COLS" at col: a row
+ * written before schema 5 has cpu and maxrss_kb only, from
+ * rusage or the cgroup.
+ */
+static void
+res_from_row(sqlite3_stmt *st, int col, struct run *r)
+{
+	struct run_res	*res = &r->res;
+	int		 i, c = col + 2;
+	int64_t		 cpu = col_us(st, col);
+
+	run_res_clear(res);
+	res->cpu_src = run_res_source_parse((const char *)
+	    sqlite3_column_text(st, c + 11));
+	res->mem_src = run_res_source_parse((const char *)
+	    sqlite3_column_text(st, c + 12));
+	res->io_src = run_res_source_parse((const char *)
+	    sqlite3_column_text(st, c + 13));
+	res->cpu_user_us = col_us(st, c);
+	res->cpu_system_us = col_us(st, c + 1);
+	res->mem_peak = col_int(st, c + 2);
+	res->io_read = col_int(st, c + 3);
+	res->io_write = col_int(st, c + 4);
+	for (i = 0; i < PSI_N; i++) {
+		res->psi_some_us[i] = col_us(st, c + 5 + 2 * i);
+		res->psi_full_us[i] = col_us(st, c + 6 + 2 * i);
+	}
+	if (res->cpu_src == RS_NONE && cpu >= 0) {
+		/* older than the resource columns: the sum, as user time */
+		res->cpu_src = RS_RUSAGE;
+		res->cpu_user_us = cpu;
+		res->cpu_system_us = 0;
+	}
+	if (res->mem_src == RS_NONE && col_int(st, col + 1) >= 0) {
+		res->mem_src = RS_RUSAGE;
+		res->mem_peak = col_int(st, col + 1) * 1024;
+	}
 }
 
 /*
@@ -442,8 +537,7 @@ run_from_row(sqlite3_stmt *st, struct run *r)
 		    detail != NULL ? detail : "it could not start");
 	r->fleet_lost = detail != NULL && strstr(detail, "(fleet-lost)") !=
 	    NULL;
-	r->utime_ms = (int64_t)(sqlite3_column_double(st, 12) * 1000 + 0.5);
-	r->maxrss_kb = (long)sqlite3_column_int64(st, 13);
+	res_from_row(st, 12, r);
 }
 
 /*
@@ -462,8 +556,8 @@ store_last_runs(store_last_cb cb, void *arg)
 	/* sqlite takes the bare columns from the row of max(ended) */
 	if (sqlite3_prepare_v2(store_db_conn(), "SELECT task, id, trigger, "
 	    "pid, dry_run, started, max(ended), duration, result, exit_code, "
-	    "signal, detail, cpu, maxrss_kb FROM runs WHERE ended IS NOT "
-	    "NULL GROUP BY task", -1, &st, NULL) != SQLITE_OK) {
+	    "signal, detail, cpu, maxrss_kb, " RES_COLS " FROM runs WHERE "
+	    "ended IS NOT NULL GROUP BY task", -1, &st, NULL) != SQLITE_OK) {
 		store_db_failed("reading the last runs");
 		return -1;
 	}
@@ -492,8 +586,15 @@ store_history(const char *task, int limit, double since, double until,
 {
 	return store_db_rows("SELECT id AS run, task, trigger, pid, dry_run, "
 	    "started, ended, duration AS duration_s, result, exit_code AS "
-	    "exit, signal, detail AS summary, cpu AS cpu_s, maxrss_kb FROM runs "
-	    "WHERE (?1 IS NULL OR task = ?1) AND started >= ?2 AND started <= "
+	    "exit, signal, detail AS summary, cpu AS cpu_s, maxrss_kb, "
+	    "cpu_user AS cpu_user_s, cpu_system AS cpu_system_s, coalesce("
+	    "mem_peak, maxrss_kb * 1024) AS memory_peak_bytes, io_read AS io_read_bytes, io_write AS "
+	    "io_write_bytes, psi_cpu_some AS cpu_pressure_some_s, psi_cpu_full "
+	    "AS cpu_pressure_full_s, psi_memory_some AS "
+	    "memory_pressure_some_s, psi_memory_full AS "
+	    "memory_pressure_full_s, psi_io_some AS io_pressure_some_s, "
+	    "psi_io_full AS io_pressure_full_s, source, memory_source, "
+	    "io_source FROM runs WHERE (?1 IS NULL OR task = ?1) AND started >= ?2 AND started <= "
 	    "?4 ORDER BY started DESC, id DESC LIMIT ?3", task, limit, since,
 	    until, cb, arg);
 }

@@ -148,6 +148,8 @@ run_detail(const struct run *r)
 		    json_object_new_string(run_result(r, res, sizeof(res))));
 		json_object_object_add(o, "duration_s", json_object_new_double(
 		    (double)(r->end_mono - r->start_mono) / 1000));
+		if (r->res.cpu_src != RS_NONE)
+			run_res_json(r, o);
 	}
 	return o;
 }
@@ -437,21 +439,14 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	t->cur.status = status;
 	t->cur.end = time(NULL);
 	t->cur.end_mono = ev_now();
-	t->cur.utime_ms = (int64_t)ru->ru_utime.tv_sec * 1000 +
-	    ru->ru_utime.tv_usec / 1000;
-	t->cur.stime_ms = (int64_t)ru->ru_stime.tv_sec * 1000 +
-	    ru->ru_stime.tv_usec / 1000;
-	t->cur.maxrss_kb = ru->ru_maxrss;
-	if (t->cur.cgroup) {
-		/* all of the run's processes, not the leader's alone */
+	/*
+	 * What it used: all of the run's processes where it has a cgroup.  A
+	 * run whose command never ran (its exec failed) has no figures.
+	 */
+	if (t->cur.cgroup && t->cur.failure[0] == '\0')
 		cg_run_stats(t->conf->name, t->cur.id, &cs);
-		if (cs.user_ms >= 0 && cs.system_ms >= 0) {
-			t->cur.utime_ms = cs.user_ms;
-			t->cur.stime_ms = cs.system_ms;
-		}
-		if (cs.memory_peak_kb >= 0)
-			t->cur.maxrss_kb = (long)cs.memory_peak_kb;
-	}
+	if (t->cur.failure[0] == '\0')
+		run_res_measure(&t->cur.res, ru, t->cur.cgroup ? &cs : NULL);
 	run_keep_last(t);
 	log_info("%s: run %llu ended: %s after %s", t->conf->name,
 	    (unsigned long long)t->cur.id, run_result(&t->cur, res,

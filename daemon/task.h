@@ -85,6 +85,9 @@ struct task {
 
 	unsigned		 restarts;	/* since activation */
 	uint64_t		 runs_total[RC_MAX];	/* by class */
+	/* what its runs used since maintd started (metrics.c) */
+	uint64_t		 cpu_us_total;
+	uint64_t		 io_bytes_total[2];	/* read, written */
 	bool			 health_stop;	/* the run is stopped: its
 						 * probes failed (a crash) */
 	bool			 health_was_ok;	/* ... after one had passed */

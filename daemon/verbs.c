@@ -324,10 +324,7 @@ run_json(const struct run *r)
 	    json_object_new_boolean(r->timed_out));
 	json_object_object_add(o, "failure", r->failure[0] ?
 	    json_object_new_string(r->failure) : NULL);
-	json_object_object_add(o, "cpu_s", json_object_new_double(
-	    (double)(r->utime_ms + r->stime_ms) / 1000));
-	json_object_object_add(o, "maxrss_kb",
-	    json_object_new_int64(r->maxrss_kb));
+	run_res_json(r, o);
 	return o;
 }
 

@@ -31,6 +31,8 @@ void	verb_history(struct client *, struct request *);
 void	verb_events(struct client *, struct request *);
 void	verb_logs(struct client *, struct request *);
 void	verb_metrics(struct client *, struct request *);
+/* What runs cost (verbs_report.c). */
+void	verb_report(struct client *, struct request *);
 /* (verbs_ledger.c) */
 void	verb_ledger(struct client *, struct request *);
 
@@ -108,5 +110,6 @@ struct json_object *verbs_strv(char *const *);
 void		 verbs_json(struct client *, const char *key, ...);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);
+const char	*verbs_bytes(int64_t, char *buf, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
  * tasks a request names, the answer to one who may not, and
  * plans (what a change would do) as replies.
  */
+#include <libutil.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,4 +326,19 @@ verbs_opt_time(struct client *c, struct request *r, const char *name, double *t)
 		return -1;
 	}
 	return 0;
+}
+
+/* A number of bytes for people: "0", "512B", "1.5K", "108M"; "-" if < 0. */
+const char *
+verbs_bytes(int64_t b, char *buf, size_t len)
+{
+	if (b < 0)
+		snprintf(buf, len, "-");
+	else if (b == 0)
+		snprintf(buf, len, "0");
+	/* 5: four characters at most, "108M" */
+	else if (humanize_number(buf, len < 5 ? len : 5, b, "", HN_AUTOSCALE,
+	    HN_DECIMAL | HN_NOSPACE | HN_B) == -1)
+		snprintf(buf, len, "%lld", (long long)b);
+	return buf;
 }

@@ -568,15 +568,29 @@ jget(struct json_object *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/* A figure of a row in bytes, or -1. */
+static int64_t
+jbytes(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return -1;
+	return json_object_get_int64(v);
+}
+
 static int
 send_run(struct json_object *o, void *arg)
 {
 	struct rows	*rs = arg;
-	char		 b[8][128];
+	char		 b[9][128], rd[16], wr[16];
 
 	if (rs->tb == NULL)
 		client_json(rs->c, o);
-	else
+	else {
+		snprintf(b[8], 128, "%s/%s", verbs_bytes(jbytes(o,
+		    "io_read_bytes"), rd, sizeof(rd)), verbs_bytes(jbytes(o,
+		    "io_write_bytes"), wr, sizeof(wr)));
 		table_row(rs->tb, jget(o, "run", b[0], 128),
 		    jget(o, "task", b[1], 128),
 		    jget(o, "trigger", b[2], 128),
@@ -584,7 +598,9 @@ send_run(struct json_object *o, void *arg)
 		    jget(o, "duration_s", b[4], 128),
 		    jget(o, "summary", b[5], 128),
 		    jget(o, "cpu_s", b[6], 128),
-		    jget(o, "maxrss_kb", b[7], 128));
+		    verbs_bytes(jbytes(o, "memory_peak_bytes"), b[7], 128),
+		    strcmp(b[8], "-/-") == 0 ? "-" : b[8]);
+	}
 	json_object_put(o);
 	rs->n++;
 	return client_dropped(rs->c);
@@ -605,8 +621,8 @@ verb_history(struct client *c, struct request *r)
 		return;
 	if (!client_json_mode(c)) {
 		/* (a table needs every row for its widths: its cells only) */
-		table_init(&tb, 8, "RUN", "TASK", "TRIGGER", "STARTED",
-		    "DURATION", "RESULT", "CPU", "MAXRSS_KB");
+		table_init(&tb, 9, "RUN", "TASK", "TRIGGER", "STARTED",
+		    "DURATION", "RESULT", "CPU", "PEAK MEM", "IO R/W");
 		rs.tb = &tb;
 	}
 	rc = store_history(task, w.n, w.since, w.until, send_run, &rs);

@@ -87,6 +87,7 @@ static const struct shape {
 	    SHAPE_ACTION, NULL },
 	{ "GET", "windows", "window", "list", 0, SHAPE_ARRAY, NULL },
 	{ "GET", "history", "history", NULL, 0, SHAPE_ARRAY, NULL },
+	{ "GET", "report", "report", NULL, 0, SHAPE_ARRAY, NULL },
 	{ "GET", "events", "events", NULL, 0, SHAPE_ARRAY, NULL },
 	{ "GET", "events/stream", "events", NULL, F_STREAM, SHAPE_EVENTS,
 	    NULL },

@@ -57,6 +57,8 @@ esac
 . "$HERE/peers.sh"
 # shellcheck source=tests/bench/web.sh disable=SC1091
 . "$HERE/web.sh"
+# shellcheck source=tests/bench/cost.sh disable=SC1091
+. "$HERE/cost.sh"
 
 # Repetitions: QUICK=1 is for trying the bench out, not for figures.
 if [ "$QUICK" = 1 ]; then
@@ -699,6 +701,7 @@ part services10k
 part idle_maintd
 part zones
 part web
+part cost
 if [ "$PEERS" = 1 ]; then
 	part peers
 fi

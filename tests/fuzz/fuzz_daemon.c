@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "control.h"
+#include "cost.h"
 #include "discover.h"
 #include "ev.h"
 #include "event.h"
@@ -197,8 +198,9 @@ fuzz_daemon_start(const char *tasks_conf)
 	discover_init();
 	store_recover();
 	ledger_down(sched_next);
-	store_prune(md.conf->history_retention_ms);
-	store_ledger_prune(md.conf->history_retention_ms);
+	while (store_prune(md.conf->history_retention_ms) == 1)
+		;
+	cost_init();
 
 	memset(&ccf, 0, sizeof(ccf));
 	ccf.dispatch = verbs_dispatch;
@@ -252,6 +254,7 @@ fuzz_daemon_stop(void)
 	fleet_stop();
 	output_reopen();
 	metrics_final();
+	cost_stop();
 	store_close();
 	supervise_free();
 	cg_close();

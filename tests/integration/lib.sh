@@ -17,6 +17,7 @@ CONF=$T/maintd.conf
 DAEMON_PID=""
 ntest=0
 nfail=0
+lastfail=0
 planned=""
 EXTRA_PIDS=""
 
@@ -48,12 +49,14 @@ plan() {
 
 ok() {
 	ntest=$((ntest + 1))
+	lastfail=0
 	echo "ok $ntest - $1"
 }
 
 not_ok() {
 	ntest=$((ntest + 1))
 	nfail=$((nfail + 1))
+	lastfail=1
 	echo "not ok $ntest - $1"
 }
 
@@ -72,8 +75,15 @@ skip_rest() {
 	exit 0
 }
 
+# diag TEXT: after a failed point on stderr, as Test::More's diag, so
+# that prove shows it without -v (a CI log then says why it failed);
+# else on stdout, for prove -v
 diag() {
-	echo "$*" | sed 's/^/# /'
+	if [ "$lastfail" = 1 ]; then
+		echo "$*" | sed 's/^/# /' >&2
+	else
+		echo "$*" | sed 's/^/# /'
+	fi
 }
 
 # check DESCRIPTION COMMAND...: one test point, passing when COMMAND does.
@@ -124,12 +134,23 @@ like() {
 	fi
 }
 
+# the last lines of the daemons' logs, when a point failed
+diag_logs() {
+	for f in "$T"/daemon.log "$T"/*.out; do
+		[ -s "$f" ] || continue
+		diag "--- the last lines of ${f##*/}:"
+		diag "$(tail -n 30 "$f")"
+	done
+}
+
 done_testing() {
 	if [ -n "$planned" ] && [ "$planned" -ne "$ntest" ]; then
 		echo "# planned $planned tests but ran $ntest"
+		lastfail=1
+		diag_logs
 		exit 1
 	fi
-	[ "$nfail" -eq 0 ]
+	[ "$nfail" -eq 0 ] || { lastfail=1; diag_logs; return 1; }
 }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds; 1 on timeout.

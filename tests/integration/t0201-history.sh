@@ -11,7 +11,7 @@
 plan 92
 
 TAG=$$
-KEYS='["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb"]'
+KEYS='["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb","cpu_user_s","cpu_system_s","memory_peak_bytes","io_read_bytes","io_write_bytes","cpu_pressure_some_s","cpu_pressure_full_s","memory_pressure_some_s","memory_pressure_full_s","io_pressure_some_s","io_pressure_full_s","source","memory_source","io_source"]'
 STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})$'
 
 st() {
@@ -244,11 +244,11 @@ is "--since offset without colon: exit 2" "$?" 2
 
 ctl history -n 3 >"$T/table"
 is "table: header" "$(head -1 "$T/table" | tr -s ' ')" \
-    "RUN TASK TRIGGER STARTED DURATION RESULT CPU MAXRSS_KB"
+    "RUN TASK TRIGGER STARTED DURATION RESULT CPU PEAK MEM IO R/W"
 is "table: 3 rows" "$(($(wc -l <"$T/table")))" 4
 ctl history three >"$T/table"
 like "table: the exit 3 row" "$(sed -n 2p "$T/table")" \
-    "^[0-9]+ +three +manual +[0-9T:.+-]+ +[0-9.e-]+ +exit 3 +[0-9.e-]+ +[0-9]+ *\$"
+    "^[0-9]+ +three +manual +[0-9T:.+-]+ +[0-9.e-]+ +exit 3 +[0-9.e-]+ +[0-9.]+[BKMG] +[0-9.]+[BKMG]?/[0-9.]+[BKMG]? *\$"
 ctl history slow >"$T/table"
 like "table: the timeout row" "$(sed -n 2p "$T/table")" \
     ' slow +manual .* timeout \(signal TERM\) '

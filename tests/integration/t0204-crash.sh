@@ -158,7 +158,7 @@ if have_sqlite3; then
 	is "sqlite3: PRAGMA integrity_check" \
 	    "$(sqlite3 "$T/maintd.db" 'PRAGMA integrity_check' 2>&1)" ok
 	is "sqlite3: PRAGMA user_version" \
-	    "$(sqlite3 "$T/maintd.db" 'PRAGMA user_version' 2>&1)" 4
+	    "$(sqlite3 "$T/maintd.db" 'PRAGMA user_version' 2>&1)" 5
 	is "sqlite3: WAL" "$(sqlite3 "$T/maintd.db" 'PRAGMA journal_mode' 2>&1)" wal
 	is "sqlite3: the row as stored" "$(sqlite3 "$T/maintd.db" \
 	    "SELECT task, pid, result, ended IS NOT NULL FROM runs WHERE id = $rid" 2>&1)" \

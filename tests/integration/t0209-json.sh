@@ -135,9 +135,9 @@ is "show: starts with the keys of status" \
     "$STATUS"
 is "status: last is a run with the documented keys" \
     "$(ctl --json status odd | jq -c '.last | keys_unsorted')" \
-    '["run","trigger","pid","started","dry_run","ended","duration_s","result","ok","exit","signal","timed_out","failure","cpu_s","maxrss_kb"]'
+    '["run","trigger","pid","started","dry_run","ended","duration_s","result","ok","exit","signal","timed_out","failure","cpu_s","maxrss_kb","cpu_user_s","cpu_system_s","memory_peak_bytes","io_read_bytes","io_write_bytes","cpu_pressure_some_s","cpu_pressure_full_s","memory_pressure_some_s","memory_pressure_full_s","io_pressure_some_s","io_pressure_full_s","source","memory_source","io_source"]'
 check "history: the documented keys" keys_are \
-    '["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb"]' history
+    '["run","task","trigger","pid","dry_run","started","ended","duration_s","result","exit","signal","summary","cpu_s","maxrss_kb","cpu_user_s","cpu_system_s","memory_peak_bytes","io_read_bytes","io_write_bytes","cpu_pressure_some_s","cpu_pressure_full_s","memory_pressure_some_s","memory_pressure_full_s","io_pressure_some_s","io_pressure_full_s","source","memory_source","io_source"]' history
 check "events: id, time, task, event, actor, detail" \
     keys_are '["id","time","task","event","actor","detail"]' events
 check "logs: task, time, run, stream, line" keys_are \

@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 80
+plan 81
 
 TAG=$$
 SECRET=t0220-secret-$TAG
@@ -178,6 +178,7 @@ check "activate tick" ctl activate tick
 check "tick: in the ledger" wait_for 10 ledger_has
 check "ledger" objects ledger tick
 check "history" objects history
+check "report" objects report
 check "events" objects events -n 3
 check "log" objects log -n 3
 check "health" objects health

@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/helpers/http.sh
 . "$(dirname "$0")/helpers/http.sh"
 
-plan 122
+plan 123
 
 if ! command -v curl >/dev/null; then
 	skip_rest "needs curl"
@@ -155,6 +155,9 @@ jq_ok "GET tasks/NAME/history: its runs" "$out" \
 out=$(call GET /api/v1/history -H "$R")
 jq_ok "GET history: every task's runs" "$out" \
     '[.[].task] | index("cache") != null and index("backup") != null'
+out=$(call GET '/api/v1/report?by=tag&since=1d' -H "$R")
+jq_ok "GET report?by=tag&since=1d: what runs cost per tag" "$out" \
+    'map(select(.tag == "web")) | .[0].runs >= 1 and (.[0].cpu_s | type) == "number"'
 out=$(call GET '/api/v1/tasks/cache/logs' -H "$R")
 jq_ok "GET tasks/NAME/logs: its output" "$out" \
     '[.[].line] | index("cache line one") != null'

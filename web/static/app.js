@@ -85,14 +85,14 @@
 		return s === null ? '–' : s > 0 ? 'in ' + dur(s) : dur(s) + ' ago';
 	}
 
-	function kb(v) {
+	function bytes(v) {
 		if (v === null || v === undefined)
 			return '–';
-		if (v < 1024)
-			return v + ' KiB';
-		if (v < 1024 * 1024)
-			return (v / 1024).toFixed(1) + ' MiB';
-		return (v / 1048576).toFixed(2) + ' GiB';
+		const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+		let i = 0;
+		for (; v >= 1024 && i < u.length - 1; i++)
+			v /= 1024;
+		return (i === 0 || v >= 100 ? Math.round(v) : v.toFixed(1)) + ' ' + u[i];
 	}
 
 	function clock(iso) {
@@ -755,6 +755,11 @@
 			box.replaceChildren(el('p', { class: 'empty', text: 'No run has ' + field + ' yet.' }));
 			return;
 		}
+		if (pts.every((r) => r[field] === 0)) {
+			box.replaceChildren(el('p', { class: 'empty', text: 'The last ' + pts.length +
+			    ' runs: ' + fmt(0) + ' each.' }));
+			return;
+		}
 		const W = 640, H = 180, L = 64, B = 22, T = 10, R = 8;
 		const max = Math.max(...pts.map((r) => r[field])) || 1;
 		const bw = (W - L - R) / Math.max(pts.length, 10);
@@ -846,10 +851,12 @@
 		    el('td', { class: r.result === 'ok' ? 'ok' : r.result === 'running' ? '' : 'fail',
 		        text: r.summary || r.result }),
 		    el('td', { text: dur(r.duration_s) }), el('td', { text: dur(r.cpu_s) }),
-		    el('td', { text: kb(r.maxrss_kb) }))));
+		    el('td', { text: bytes(r.memory_peak_bytes) }))));
 		$('tp-noruns').hidden = runs.length > 0;
 		chart($('chart-duration'), runs, 'duration_s', dur);
-		chart($('chart-memory'), runs, 'maxrss_kb', kb);
+		chart($('chart-memory'), runs, 'memory_peak_bytes', bytes);
+		chart($('chart-cpu'), runs, 'cpu_s', dur);
+		chart($('chart-io'), runs, 'io_write_bytes', bytes);
 		if (fresh)
 			openLogs(name);
 	}

@@ -243,10 +243,13 @@ def main():
     c.enter("tr[data-task='%s'] td:nth-child(2) a" % charted)
     report(c.wait("location.hash === '#/task/%s'" % charted),
            "keyboard: Enter on a task opens its page")
-    ok = c.wait("document.querySelectorAll('#chart-duration rect').length"
-                " >= 3 && document.querySelectorAll('#chart-memory rect')"
-                ".length >= 3")
-    report(ok, "the task page draws its runs' durations and memory")
+    ok = c.wait("['duration', 'memory', 'cpu'].every((n) =>"
+                " document.querySelectorAll('#chart-' + n + ' rect')"
+                ".length >= 3) && (document.querySelectorAll('#chart-io"
+                " rect').length >= 3 || document.getElementById('chart-io')"
+                ".textContent.includes('runs: 0 B each'))")
+    report(ok, "the task page draws its runs' durations, memory, CPU and "
+           "bytes written")
     report(c.wait("document.getElementById('tp-log').textContent"
                   ".includes('trimming')"),
            "... and tails its output")
