@@ -49,7 +49,8 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
-		  daemon/store_db.c daemon/store_run.c daemon/store_runfile.c \
+		  daemon/store_lock.c daemon/store_db.c daemon/store_run.c \
+		  daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
 		  daemon/event.c \
 		  daemon/store_rollup.c daemon/store_report.c daemon/cgroup_stat.c \
