@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0220-json-verbs: with --json, every verb answers a successful request
+# t0222-json-verbs: with --json, every verb answers a successful request
 # with at least one JSON object, also where the text answer is only the
 # final OK line (issue 21: run gave no run id nor pid; preset create,
 # resume and ping gave nothing).  The verbs come from "help --json", so
