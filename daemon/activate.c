@@ -125,6 +125,33 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	return 0;
 }
 
+/*
+ * activate --for DUR of a task that is active already: it stays active
+ * until DUR from now, whatever its deadline was (none, sooner, later);
+ * the event "deadline-set" says so.  The deadline it had (0: none).
+ */
+time_t
+task_set_until(struct task *t, int64_t ms, const char *actor)
+{
+	struct json_object	*detail;
+	time_t			 was = t->active_until;
+	char			 d[64], u[64];
+
+	t->active_until = time(NULL) + (time_t)(ms / 1000);
+	ev_timer_add(&t->until_timer, (uint64_t)ms);
+	log_info("%s: active until %s (for %s), set by %s", t->conf->name,
+	    fmt_rfc3339(t->active_until, u, sizeof(u)),
+	    fmt_duration(ms, d, sizeof(d)), actor);
+	detail = json_object_new_object();
+	json_object_object_add(detail, "for_s", json_object_new_int64(ms /
+	    1000));
+	json_object_object_add(detail, "until", json_object_new_string(u));
+	json_object_object_add(detail, "was_until", was == 0 ? NULL :
+	    json_object_new_string(fmt_rfc3339(was, d, sizeof(d))));
+	event_emit(t->conf->name, "deadline-set", actor, detail);
+	return was;
+}
+
 static void
 deactivate(struct task *t, const char *actor, const char *event)
 {
@@ -191,8 +218,8 @@ static void
 shutdown_fire(void *arg)
 {
 	(void)arg;
-	log_warnx("shutdown: %zu runs still not gone; exiting anyway",
-	    supervise_running());
+	log_warnx("shutdown: %zu run%s still not gone; exiting anyway",
+	    supervise_running(), supervise_running() == 1 ? "" : "s");
 	ev_break();
 }
 
@@ -242,7 +269,8 @@ supervise_shutdown(void)
 		ev_break();
 		return;
 	}
-	log_info("shutdown: waiting for %zu runs to end", supervise_running());
+	log_info("shutdown: waiting for %zu run%s to end", supervise_running(),
+	    supervise_running() == 1 ? "" : "s");
 	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
 }
 

@@ -272,7 +272,6 @@ discover_file(struct config *conf, const char *path)
 	struct manifest	 m;
 	size_t		 n0 = conf_err_count(), nt = conf->ntasks, i;
 	size_t		 len = strlen(path);
-	char		 err[512];
 	int		 rc;
 
 	if (len > 5 && strcmp(path + len - 5, ".conf") == 0) {
@@ -284,10 +283,12 @@ discover_file(struct config *conf, const char *path)
 		    "manifest");
 		return 1;
 	}
-	if ((rc = conf_manifest(path, conf->discover_tag, &m, err,
-	    sizeof(err))) == -1) {
-		conf_err_add(path, 0, "%s", err);
-		return 1;
+	rc = conf_manifest(path, conf->discover_tag, &m);
+	for (i = 0; m.errors != NULL && m.errors[i] != NULL; i++)
+		conf_err_add(path, 0, "%s", m.errors[i]);
+	if (rc == -1) {
+		conf_manifest_free(&m);
+		return conf_err_count() > n0 ? conf_err_count() - n0 : 1;
 	}
 	if (rc == 0) {
 		log_debug("%s: not tagged %s: not a manifest for maintd", path,
@@ -300,8 +301,9 @@ discover_file(struct config *conf, const char *path)
 	conf_err_labels(NULL, 0);
 	for (i = nt; i < conf->ntasks; i++)
 		conf->tasks[i].key = xstrdup("maintenance");
+	rc = m.errors != NULL;		/* refused, whatever the text gave */
 	conf_manifest_free(&m);
-	return conf_err_count() - n0;
+	return conf_err_count() > n0 || !rc ? conf_err_count() - n0 : 1;
 }
 
 /* Every file of the discover globs, in order, each once. */
@@ -505,6 +507,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    h->failures == k->failures &&
 	    h->expect_status == k->expect_status &&
 	    h->restart == k->restart &&
+	    h->follow_redirects == k->follow_redirects &&
 	    a->start_when.n == b->start_when.n && (a->start_when.n == 0 ||
 	    memcmp(a->start_when.cond, b->start_when.cond,
 	    a->start_when.n * sizeof(*a->start_when.cond)) == 0) &&

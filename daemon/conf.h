@@ -32,6 +32,7 @@ struct task_health {
 	int		 failures;
 	int		 expect_status;	/* 0: any 2xx */
 	bool		 restart;
+	bool		 follow_redirects;	/* else a 3xx is a failure */
 };
 
 /*

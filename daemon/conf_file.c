@@ -155,6 +155,7 @@ task_health(struct task_conf *t, cfg_t *h)
 	t->health.failures = (int)cfg_getint(h, "failures");
 	t->health.restart = cfg_getbool(h, "restart");
 	t->health.expect_status = (int)cfg_getint(h, "expect_status");
+	t->health.follow_redirects = cfg_getbool(h, "follow_redirects");
 	if ((t->health.url == NULL) == (t->health.command[0] == NULL))
 		conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
 		    "needs url or command (one of them)", t->name);
@@ -174,6 +175,9 @@ task_health(struct task_conf *t, cfg_t *h)
 	if (t->health.command[0] != NULL && t->health.expect_status != 0)
 		conf_err_add(file, conf_err_line(h, "expect_status"), "task "
 		    "%s: expect_status is for a health url", t->name);
+	if (t->health.command[0] != NULL && t->health.follow_redirects)
+		conf_err_add(file, conf_err_line(h, "follow_redirects"),
+		    "task %s: follow_redirects is for a health url", t->name);
 }
 
 static void

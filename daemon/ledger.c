@@ -385,9 +385,9 @@ ledger_down(expect_next_fn next)
 	store_batch_end();
 	starting = false;
 	if (dn.tasks > 0)
-		log_info("ledger: %llu ticks of %zu task%s missed while maintd "
-		    "was not running", (unsigned long long)dn.ticks, dn.tasks,
-		    dn.tasks == 1 ? "" : "s");
+		log_info("ledger: %llu tick%s of %zu task%s missed while maintd "
+		    "was not running", (unsigned long long)dn.ticks,
+		    dn.ticks == 1 ? "" : "s", dn.tasks, dn.tasks == 1 ? "" : "s");
 }
 
 void

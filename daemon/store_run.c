@@ -568,22 +568,39 @@ store_last_runs(store_last_cb cb, void *arg)
 	return n;
 }
 
+/* What history gives of a run, as the JSON keys of maintctl(8). */
+#define HISTORY_COLS "id AS run, task, trigger, pid, dry_run, started, " \
+	"ended, duration AS duration_s, result, exit_code AS exit, signal, " \
+	"detail AS summary, cpu AS cpu_s, maxrss_kb, cpu_user AS cpu_user_s, " \
+	"cpu_system AS cpu_system_s, coalesce(mem_peak, maxrss_kb * 1024) AS " \
+	"memory_peak_bytes, io_read AS io_read_bytes, io_write AS " \
+	"io_write_bytes, psi_cpu_some AS cpu_pressure_some_s, psi_cpu_full AS " \
+	"cpu_pressure_full_s, psi_memory_some AS memory_pressure_some_s, " \
+	"psi_memory_full AS memory_pressure_full_s, psi_io_some AS " \
+	"io_pressure_some_s, psi_io_full AS io_pressure_full_s, source, " \
+	"memory_source, io_source FROM runs WHERE (?1 IS NULL OR task = ?1) " \
+	"AND started >= ?2 AND started <= ?4 "
+/* Ids below this are the counter's; above, the fallback range's. */
+#define FALLBACK_MIN "1000000000000"
+
+/*
+ * Newest first.  The counter's ids are in the order the runs started,
+ * whatever the wall clock did; a run of the fallback range (its id from
+ * the clock, so larger than all of them) goes after the counter's run
+ * that started last before it, not before every other run.
+ */
 int
 store_history(const char *task, int limit, double since, double until,
     store_row_cb cb, void *arg)
 {
-	return store_db_rows("SELECT id AS run, task, trigger, pid, dry_run, "
-	    "started, ended, duration AS duration_s, result, exit_code AS "
-	    "exit, signal, detail AS summary, cpu AS cpu_s, maxrss_kb, "
-	    "cpu_user AS cpu_user_s, cpu_system AS cpu_system_s, coalesce("
-	    "mem_peak, maxrss_kb * 1024) AS memory_peak_bytes, io_read AS io_read_bytes, io_write AS "
-	    "io_write_bytes, psi_cpu_some AS cpu_pressure_some_s, psi_cpu_full "
-	    "AS cpu_pressure_full_s, psi_memory_some AS "
-	    "memory_pressure_some_s, psi_memory_full AS "
-	    "memory_pressure_full_s, psi_io_some AS io_pressure_some_s, "
-	    "psi_io_full AS io_pressure_full_s, source, memory_source, "
-	    "io_source FROM runs WHERE (?1 IS NULL OR task = ?1) AND started >= ?2 AND started <= "
-	    "?4 ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
+	return store_db_rows("SELECT * FROM (SELECT * FROM (SELECT "
+	    HISTORY_COLS "AND id < " FALLBACK_MIN " ORDER BY id DESC LIMIT ?3) "
+	    "UNION ALL SELECT * FROM (SELECT " HISTORY_COLS "AND id >= "
+	    FALLBACK_MIN " ORDER BY started DESC LIMIT ?3)) AS h ORDER BY "
+	    "CASE WHEN h.run < " FALLBACK_MIN " THEN h.run ELSE coalesce(("
+	    "SELECT r.id FROM runs AS r WHERE r.started <= h.started AND r.id < "
+	    FALLBACK_MIN " ORDER BY r.started DESC LIMIT 1), 0) + 0.5 END DESC, "
+	    "h.started DESC LIMIT ?3", task, limit, since, until, cb, arg);
 }
 
 

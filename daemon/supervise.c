@@ -97,8 +97,8 @@ title_fire(void *arg)
 	for (i = 0; i < md.tasks.n; i++)
 		if (md.tasks.v[i]->active)
 			nactive++;
-	setproctitle("%zu tasks, %zu active, %zu running", md.tasks.n,
-	    nactive, nbusy);
+	setproctitle("%zu task%s, %zu active, %zu running", md.tasks.n,
+	    md.tasks.n == 1 ? "" : "s", nactive, nbusy);
 }
 
 /* The run just ended becomes the task's last one. */
@@ -520,9 +520,10 @@ crashed(struct task *t, uint64_t up, const char *why)
 	t->crashes++;
 	if (t->conf->restart_limit > 0 &&
 	    t->crashes > (unsigned)t->conf->restart_limit) {
-		log_warnx("%s: crashed %u times in a row (the last: %s); not "
+		log_warnx("%s: crashed %u time%s in a row (the last: %s); not "
 		    "restarting it (maintctl restart %s to try again)",
-		    t->conf->name, t->crashes, why, t->conf->name);
+		    t->conf->name, t->crashes, t->crashes == 1 ? "" : "s", why,
+		    t->conf->name);
 		t->state = ST_FAILED;
 		detail = json_object_new_object();
 		json_object_object_add(detail, "crashes",

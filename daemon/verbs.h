@@ -112,6 +112,7 @@ const char	*verbs_state(const struct task *);
 const char	*verbs_waiting(const struct task *, char *buf, size_t len);
 struct json_object *verbs_probe_json(struct client *, const struct task *);
 struct json_object *verbs_strv(char *const *);
+void		 verbs_json(struct client *, const char *key, ...);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);
 const char	*verbs_bytes(int64_t, char *buf, size_t len);

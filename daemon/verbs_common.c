@@ -4,6 +4,7 @@
  * plans (what a change would do) as replies.
  */
 #include <libutil.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ verbs_probe_json(struct client *c, const struct task *t)
 	json_object_object_add(o, "failures_allowed",
 	    json_object_new_int(h->failures));
 	json_object_object_add(o, "restart", json_object_new_boolean(h->restart));
+	json_object_object_add(o, "follow_redirects", h->url == NULL ? NULL :
+	    json_object_new_boolean(h->follow_redirects));
 	json_object_object_add(o, "last_probe", p->last == 0 ? NULL :
 	    json_object_new_string(fmt_rfc3339(p->last, buf, sizeof(buf))));
 	json_object_object_add(o, "last_ok", p->last == 0 ? NULL :
@@ -263,6 +266,28 @@ verbs_task_line(struct client *c, const struct task *t, const char *what)
 	json_object_object_add(o, "task", json_object_new_string(t->conf->name));
 	json_object_object_add(o, "result", json_object_new_string(what));
 	client_json(c, o);
+	json_object_put(o);
+}
+
+/*
+ * --json: the object of an answer whose text is its final line alone,
+ * from pairs of a key and a json-c value (taken), up to a NULL key.
+ * Nothing is sent without --json.
+ */
+void
+verbs_json(struct client *c, const char *key, ...)
+{
+	struct json_object	*o = json_object_new_object(), *v;
+	va_list			 ap;
+
+	va_start(ap, key);
+	for (; key != NULL; key = va_arg(ap, const char *)) {
+		v = va_arg(ap, struct json_object *);
+		json_object_object_add(o, key, v);
+	}
+	va_end(ap);
+	if (client_json_mode(c))
+		client_json(c, o);
 	json_object_put(o);
 }
 

@@ -119,8 +119,9 @@ verb_plan(struct client *c, struct request *r)
 	fmt_duration(ms, span, sizeof(span));
 	snprintf(more, sizeof(more), ", %llu more not listed",
 	    (unsigned long long)f.more);
-	client_ok(c, "%zu runs in the next %s%s; chained runs are not "
-	    "predictable and not listed", f.n, span, f.more > 0 ? more : "");
+	client_ok(c, "%zu run%s in the next %s%s; chained runs are not "
+	    "predictable and not listed", f.n, f.n == 1 ? "" : "s", span,
+	    f.more > 0 ? more : "");
 	forecast_free(&f);
 	if (pname != NULL)
 		preset_free(&p);

@@ -205,7 +205,7 @@ verb_graph(struct client *c, struct request *r)
 	free(w.seen);
 	free(w.index);
 	free(incoming);
-	client_ok(c, "%zu tasks", n);
+	client_ok(c, "%zu task%s", n, n == 1 ? "" : "s");
 }
 
 /* The names of the tasks with an edge of kind k to t. */

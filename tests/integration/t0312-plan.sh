@@ -110,7 +110,7 @@ out=$(ctl plan --next 2d 2>&1)
 like "the cap: 10000 rows, then how many more" "$out" \
     '\.\.\. and [0-9]+ more \(the first 10000 are listed\)'
 like "OK: chains are not listed" "$(raw 'plan --next 10s a')" \
-    'OK [0-9]+ runs in the next 10s; chained runs are not predictable and not listed'
+    'OK [0-9]+ runs? in the next 10s; chained runs are not predictable and not listed'
 like "bad --next: ERR usage" "$(raw 'plan --next 0s')" '^ERR usage --next 0s'
 like "an unknown preset: ERR unknown-preset" "$(raw 'plan --preset nope')" \
     '^ERR unknown-preset no preset nope'
