@@ -16,7 +16,8 @@
  *
  * Services after services (after.c decides): a service waiting on its
  * after is started once they are up, looked at as runs start and, while
- * one waits, every WAIT_POLL_MS (a probe's first pass has no event);
+ * one waits for a probe to pass, every WAIT_POLL_MS (a probe's first
+ * pass has no event);
  * when a service it is after ends, a running service is stopped and
  * waits again, as systemd's Requires= stops what requires a unit.
  */
@@ -124,7 +125,28 @@ after_waits(const struct task *t)
 	    !task_busy(t) && t->conf->after[0] != NULL;
 }
 
-/* Start the services whose after is now up; poll while one still waits. */
+/*
+ * Does w wait for a service that runs but is not healthy (yet)?
+ * That has no event: it is looked at again every WAIT_POLL_MS.  What
+ * else it may wait for (a service to start) comes as a run's start.
+ */
+static bool
+waits_for_probe(const struct task *w)
+{
+	const struct task	*o;
+	char			**v;
+
+	for (v = w->conf->after; *v != NULL; v++)
+		if ((o = task_find(&md.tasks, *v)) != NULL &&
+		    o->conf->kind == KIND_SERVICE && task_busy(o) &&
+		    o->conf->has_health && o->probe != NULL &&
+		    (!o->probe->passed || o->probe->status == HS_UNHEALTHY))
+			return true;
+	return false;
+}
+
+/* Start the services whose after is now up; poll while one waits for a
+ * probe. */
 static void
 start_waiting(void *arg)
 {
@@ -141,7 +163,7 @@ start_waiting(void *arg)
 		if (!after_waits(w))
 			continue;
 		if (policy_can_run(w, false, err, sizeof(err)) != NULL) {
-			waits = true;
+			waits = waits || waits_for_probe(w);
 			continue;
 		}
 		w->waiting = false;
