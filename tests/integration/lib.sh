@@ -184,6 +184,22 @@ EOC
 	} >"$CONF"
 }
 
+# start_httpd: the test HTTP server (helpers/httpd.py) on 127.0.0.1,
+# serving and recording in H=$T/httpd; PORT is its port.  A server that
+# does not start fails the file, never skips it.
+start_httpd() {
+	H=$T/httpd
+	mkdir "$H"
+	python3 "$(dirname "$0")/helpers/httpd.py" "$H" &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	if ! wait_for 10 test -s "$H/port"; then
+		not_ok "the test HTTP server did not start"
+		exit 1
+	fi
+	# shellcheck disable=SC2034 # the test files use it
+	PORT=$(cat "$H/port")
+}
+
 ctl() {
 	"$MAINTCTL" -s "$SOCK" "$@"
 }

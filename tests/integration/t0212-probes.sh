@@ -17,15 +17,7 @@
 
 plan 65
 
-H=$T/httpd
-mkdir "$H"
-python3 "$(dirname "$0")/helpers/httpd.py" "$H" &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-if ! wait_for 10 test -s "$H/port"; then
-	echo "1..0 # SKIP the test HTTP server did not start"
-	exit 0
-fi
-PORT=$(cat "$H/port")
+start_httpd
 # a port nothing listens on: bind one, close it
 DEAD=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 

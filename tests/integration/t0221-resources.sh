@@ -67,12 +67,7 @@ EOF
 mkdir "$T/w" && chmod 777 "$T/w"
 FSTYPE=$(stat -f -c %T "$T")
 
-H=$T/httpd
-mkdir "$H"
-python3 "$(dirname "$0")/helpers/httpd.py" "$H" &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-wait_for 10 test -s "$H/port" || skip_rest "the test HTTP server did not start"
-PORT=$(cat "$H/port")
+start_httpd
 
 conf() {
 	write_conf <<EOF

@@ -23,15 +23,7 @@ kill_marked() {
 }
 trap 'kill_marked; cleanup' EXIT
 
-H=$T/httpd
-mkdir "$H"
-python3 "$(dirname "$0")/helpers/httpd.py" "$H" &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-if ! wait_for 10 test -s "$H/port"; then
-	echo "1..0 # SKIP the test HTTP server did not start"
-	exit 0
-fi
-PORT=$(cat "$H/port")
+start_httpd
 echo endless >"$H/mode.endless"
 echo huge >"$H/mode.huge"
 
