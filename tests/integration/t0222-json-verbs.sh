@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 81
+plan 84
 
 TAG=$$
 SECRET=t0220-secret-$TAG
@@ -85,7 +85,7 @@ notify ops { url = "http://127.0.0.1:9/t0220" events = { "test" } }
 task say { command = "echo said" shell = true dry_run = true }
 task long { command = "exec sleep 9911.$TAG" shell = true }
 task svc { kind = service command = "exec sleep 9912.$TAG" shell = true }
-task hourly { every = 1h command = "/bin/true" }
+task hourly { every = 1h command = "/bin/true" after = { "long" } }
 task tick { every = 1s command = "/bin/true" }
 preset p { tasks = { "hourly" } }
 EOF
@@ -179,6 +179,9 @@ check "tick: in the ledger" wait_for 10 ledger_has
 check "ledger" objects ledger tick
 check "history" objects history
 check "report" objects report
+check "graph" objects graph
+is "graph: the edge" "$(last from) $(last edge) $(last to)" "hourly after long"
+check "plan" objects plan --next 2h
 check "events" objects events -n 3
 check "log" objects log -n 3
 check "health" objects health
