@@ -13,7 +13,7 @@
 plan 84
 
 TAG=$$
-SECRET=t0220-secret-$TAG
+SECRET=t0222-secret-$TAG
 HASH=$(printf '%s' "$SECRET" | sha256sum | cut -d' ' -f1)
 
 FLEET=""
@@ -33,7 +33,7 @@ fleet_conf() {
 	cat <<EOF
 fleet {
 	endpoints = { "$(etcd_url 1)" }
-	prefix = "/t0220-$TAG/"
+	prefix = "/t0222-$TAG/"
 	node = "n1"
 	timeout = 500ms
 }
@@ -81,7 +81,7 @@ connected() {
 write_conf <<EOF
 $(fleet_conf)
 token t { hash = "sha256:$HASH" role = admin }
-notify ops { url = "http://127.0.0.1:9/t0220" events = { "test" } }
+notify ops { url = "http://127.0.0.1:9/t0222" events = { "test" } }
 task say { command = "echo said" shell = true dry_run = true }
 task long { command = "exec sleep 9911.$TAG" shell = true }
 task svc { kind = service command = "exec sleep 9912.$TAG" shell = true }
