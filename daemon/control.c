@@ -64,6 +64,7 @@ struct client {
 	bool		 closing;	/* close once the output is written */
 	bool		 eof;		/* the peer will send no more */
 	bool		 dead;
+	bool		 dispatching;	/* in cc.dispatch: client_input arms */
 	bool		 named;		/* user looked up (name, or none) */
 	char		 user[33];	/* the peer's user name, or "" */
 	char		 in[IN_MAX];
@@ -462,6 +463,13 @@ client_arm(struct client *c)
 {
 	int	ev = 0;
 
+	/*
+	 * A reply made in cc.dispatch is written by client_input's flush
+	 * right after it, and only what is left waits for EV_WRITE: no
+	 * epoll_ctl to add EV_WRITE and one to take it off per request.
+	 */
+	if (c->dispatching)
+		return;
 	if (c->dead) {
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
@@ -567,7 +575,9 @@ client_input(struct client *c)
 		c->json = false;
 		if (cc.idle_ms > 0)
 			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+		c->dispatching = true;
 		cc.dispatch(c, line, len);
+		c->dispatching = false;
 		if (c->dead)
 			break;
 		memmove(c->in, c->in + used, c->inlen - used);
