@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
+#include "pidmap.h"
 #include "policy.h"
 #include "spawn.h"
 #include "state.h"
@@ -45,6 +46,7 @@
 
 static size_t		nbusy;
 static struct ev_timer	title_timer;
+static struct pidmap	runs_by_pid;	/* run pid -> task: on_chld() */
 
 static start_gate_fn	gate;
 static run_gone_fn	gone_hook;
@@ -373,6 +375,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
+	pidmap_put(&runs_by_pid, res.pid, t);
 	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
@@ -701,11 +704,17 @@ child_ended(pid_t pid, int status)
 	return false;
 }
 
+/* The task whose current run's process pid is; NULL: not a run's. */
 static struct task *
 task_by_pid(pid_t pid)
 {
-	size_t	i;
+	struct task	*t;
+	size_t		 i;
 
+	if ((t = pidmap_take(&runs_by_pid, pid)) != NULL &&
+	    t->cur.pid == pid && !t->cur.done && task_busy(t))
+		return t;
+	/* not in the map: a probe's, a hook's, an orphan's (as it was) */
 	for (i = 0; i < nall(); i++)
 		if (all(i)->cur.pid == pid && !all(i)->cur.done &&
 		    task_busy(all(i)))
@@ -726,9 +735,11 @@ on_chld(int signo, void *arg)
 	(void)arg;
 	store_batch_begin();	/* one commit for all the runs that ended */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+		if (child_ended(pid, status))
+			continue;	/* a probe's, a hook's */
 		if ((t = task_by_pid(pid)) != NULL)
 			run_ended(t, status, &ru);
-		else if (!child_ended(pid, status))
+		else
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
 	/* backwards: finish() may free a retired task */
@@ -771,6 +782,7 @@ supervise_forget(struct task *t)
 	ev_timer_del(&t->kill_timer);
 	ev_timer_del(&t->timeout_timer);
 	ev_timer_del(&t->restart_timer);
+	pidmap_forget(&runs_by_pid, t->cur.pid, t);
 	task_free(t);
 }
 
@@ -786,4 +798,5 @@ void
 supervise_runs_free(void)
 {
 	ev_timer_del(&title_timer);
+	pidmap_free(&runs_by_pid);
 }
