@@ -72,22 +72,25 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/verbs_fleet.c daemon/verbs_grep.c daemon/verbs_tail.c \
 		  daemon/redact.c daemon/peer.c \
 		  daemon/expect.c daemon/alert.c daemon/store_ledger.c \
-		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c
+		  daemon/ledger.c daemon/requires.c daemon/verbs_ledger.c \
+		  daemon/depgraph.c daemon/conf_deps.c daemon/after.c daemon/deps.c \
+		  daemon/verbs_graph.c daemon/forecast.c daemon/verbs_forecast.c
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
-		  test_expect test_alert test_resources test_pidmap
+		  test_expect test_alert test_depgraph test_resources test_pidmap
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log redact
-T_conf		= conf conf_err conf_secret conf_cond conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_conf		= conf conf_deps depgraph conf_err conf_secret conf_cond conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
 T_cron		= cron tz
 T_cron_table	= cron tz
 T_expect	= expect cron tz util log
 T_alert		= alert
+T_depgraph	= depgraph util log
 T_pidmap	= pidmap util log redact
 T_resources	= run cgroup cgroup_stat ev log util redact
 

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "after.h"
 #include "ev.h"
 #include "event.h"
 #include "feed.h"
@@ -95,6 +96,14 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 			log_info("%s: waiting: %s", t->conf->name, err);
 			t->waiting = true;
 			t->wait_trigger = TR_WINDOW;
+		} else if (!task_busy(t) &&
+		    after_check(t, err, sizeof(err)) == -1) {
+			/* sched.c starts it as a run ends, deps.c as a
+			 * service it is after comes up */
+			log_info("%s: waiting: %s", t->conf->name, err);
+			t->waiting = true;
+			t->wait_trigger = trig;
+			t->wait_code = "after-timeout";
 		} else if (!task_busy(t)) {
 			/* a service that could not be started (fork failed)
 			 * is tried again after its backoff, as if it crashed */
@@ -114,6 +123,33 @@ task_activate(struct task *t, int64_t for_ms, const char *actor)
 	activation(t, actor);
 	supervise_title();
 	return 0;
+}
+
+/*
+ * activate --for DUR of a task that is active already: it stays active
+ * until DUR from now, whatever its deadline was (none, sooner, later);
+ * the event "deadline-set" says so.  The deadline it had (0: none).
+ */
+time_t
+task_set_until(struct task *t, int64_t ms, const char *actor)
+{
+	struct json_object	*detail;
+	time_t			 was = t->active_until;
+	char			 d[64], u[64];
+
+	t->active_until = time(NULL) + (time_t)(ms / 1000);
+	ev_timer_add(&t->until_timer, (uint64_t)ms);
+	log_info("%s: active until %s (for %s), set by %s", t->conf->name,
+	    fmt_rfc3339(t->active_until, u, sizeof(u)),
+	    fmt_duration(ms, d, sizeof(d)), actor);
+	detail = json_object_new_object();
+	json_object_object_add(detail, "for_s", json_object_new_int64(ms /
+	    1000));
+	json_object_object_add(detail, "until", json_object_new_string(u));
+	json_object_object_add(detail, "was_until", was == 0 ? NULL :
+	    json_object_new_string(fmt_rfc3339(was, d, sizeof(d))));
+	event_emit(t->conf->name, "deadline-set", actor, detail);
+	return was;
 }
 
 static void
@@ -182,8 +218,8 @@ static void
 shutdown_fire(void *arg)
 {
 	(void)arg;
-	log_warnx("shutdown: %zu runs still not gone; exiting anyway",
-	    supervise_running());
+	log_warnx("shutdown: %zu run%s still not gone; exiting anyway",
+	    supervise_running(), supervise_running() == 1 ? "" : "s");
 	ev_break();
 }
 
@@ -233,7 +269,8 @@ supervise_shutdown(void)
 		ev_break();
 		return;
 	}
-	log_info("shutdown: waiting for %zu runs to end", supervise_running());
+	log_info("shutdown: waiting for %zu run%s to end", supervise_running(),
+	    supervise_running() == 1 ? "" : "s");
 	ev_timer_add(&shutdown_timer, (uint64_t)md.conf->kill_grace_ms + 5000);
 }
 

@@ -523,7 +523,8 @@ recover_task(const char *dir)
 			continue;
 		if ((n = signal_procs(run, 0)) > 0) {
 			log_warnx("%s: left running by a previous maintd: "
-			    "killing its %d processes", run, n);
+			    "killing its %d process%s", run, n, n == 1 ? "" :
+			    "es");
 			(void)write_text(run, "cgroup.kill", "1");
 			count += n;
 		}

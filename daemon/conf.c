@@ -212,6 +212,10 @@ check_refs(struct config *conf, char ***bad)
 			mark(bad, &nbad, p->file, conf->path, &nmain);
 		}
 	}
+	v = conf_deps_check(conf, byname);
+	for (j = 0; v != NULL && v[j] != NULL; j++)
+		mark(bad, &nbad, v[j], conf->path, &nmain);
+	strv_free(v);
 	free(byname);
 	for (i = 0; i < conf->nwindows; i++) {
 		struct window_conf *w = &conf->windows[i];
@@ -268,7 +272,6 @@ discover_file(struct config *conf, const char *path)
 	struct manifest	 m;
 	size_t		 n0 = conf_err_count(), nt = conf->ntasks, i;
 	size_t		 len = strlen(path);
-	char		 err[512];
 	int		 rc;
 
 	if (len > 5 && strcmp(path + len - 5, ".conf") == 0) {
@@ -280,10 +283,12 @@ discover_file(struct config *conf, const char *path)
 		    "manifest");
 		return 1;
 	}
-	if ((rc = conf_manifest(path, conf->discover_tag, &m, err,
-	    sizeof(err))) == -1) {
-		conf_err_add(path, 0, "%s", err);
-		return 1;
+	rc = conf_manifest(path, conf->discover_tag, &m);
+	for (i = 0; m.errors != NULL && m.errors[i] != NULL; i++)
+		conf_err_add(path, 0, "%s", m.errors[i]);
+	if (rc == -1) {
+		conf_manifest_free(&m);
+		return conf_err_count() > n0 ? conf_err_count() - n0 : 1;
 	}
 	if (rc == 0) {
 		log_debug("%s: not tagged %s: not a manifest for maintd", path,
@@ -296,8 +301,9 @@ discover_file(struct config *conf, const char *path)
 	conf_err_labels(NULL, 0);
 	for (i = nt; i < conf->ntasks; i++)
 		conf->tasks[i].key = xstrdup("maintenance");
+	rc = m.errors != NULL;		/* refused, whatever the text gave */
 	conf_manifest_free(&m);
-	return conf_err_count() - n0;
+	return conf_err_count() > n0 || !rc ? conf_err_count() - n0 : 1;
 }
 
 /* Every file of the discover globs, in order, each once. */
@@ -501,6 +507,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    h->failures == k->failures &&
 	    h->expect_status == k->expect_status &&
 	    h->restart == k->restart &&
+	    h->follow_redirects == k->follow_redirects &&
 	    a->start_when.n == b->start_when.n && (a->start_when.n == 0 ||
 	    memcmp(a->start_when.cond, b->start_when.cond,
 	    a->start_when.n * sizeof(*a->start_when.cond)) == 0) &&
@@ -512,5 +519,8 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    a->overlap_queue == b->overlap_queue &&
 	    a->restart_on_change == b->restart_on_change &&
 	    a->late_after_ms == b->late_after_ms &&
-	    streq(a->runbook, b->runbook) && requires_same(a, b);
+	    streq(a->runbook, b->runbook) && requires_same(a, b) &&
+	    strveq(a->after, b->after) &&
+	    strveq(a->on_success, b->on_success) &&
+	    strveq(a->on_failure, b->on_failure);
 }

@@ -32,6 +32,7 @@ struct task_health {
 	int		 failures;
 	int		 expect_status;	/* 0: any 2xx */
 	bool		 restart;
+	bool		 follow_redirects;	/* else a 3xx is a failure */
 };
 
 /*
@@ -117,6 +118,11 @@ struct task_conf {
 	char		*runbook;	/* a line of text or a URL; NULL */
 	struct requirement *requires;
 	size_t		 nrequires;
+	char		**after;	/* start after these end (or, for a
+					   service, once these services run) */
+	char		**on_success;	/* chains: run these after a run */
+	char		**on_failure;	/* ... that succeeded, that failed */
+	int		 after_line, on_success_line, on_failure_line;
 };
 
 struct preset_conf {
@@ -236,6 +242,14 @@ struct config	*conf_load(const char *path, bool lenient, char ***errors,
 void		 conf_free(struct config *);
 void		 task_conf_free(struct task_conf *);	/* its members */
 struct task_conf *conf_task(const struct config *, const char *name);
+/*
+ * after, on_success and on_failure name tasks that exist and may be
+ * named so, and none of after, requires or the chains has a loop
+ * (conf_deps.c); errors as file:line.  The files where errors are, a
+ * NULL-terminated vector (free it), or NULL.
+ */
+char		**conf_deps_check(const struct config *,
+		    struct task_conf **byname);
 /* The tasks sorted by name, ties in file order (free() it), and the
  * first of a name in it, in O(log n). */
 struct task_conf **conf_byname(const struct config *);

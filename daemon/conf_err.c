@@ -1,7 +1,9 @@
 /*
  * conf_err.c: the errors of one configuration load, and where each option
  * was seen.  libconfuse's callbacks take no argument of ours, hence one
- * load at a time, in file-level state.
+ * load at a time, in file-level state.  The errors are given back in the
+ * order of the files (as they were read) and of the lines in each, not
+ * in the order they were found (libconfuse's checks, then ours).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +27,15 @@ struct seen {
 
 static char		**errors;
 static size_t		  nerrors;
+/* where each error is: its file's rank (in files[]) and its line */
+struct where {
+	size_t	file;
+	int	line;
+	size_t	seq;
+};
+static struct where	 *wheres;
+static char		**files;	/* in the order they were read */
+static size_t		  nfiles;
 static struct seen	 *seen;
 static size_t		  nseen, seencap;
 static int		  sorted;
@@ -32,11 +43,76 @@ static const char	 *cur_path, *cur_text;
 static const char *const *labels;
 static size_t		  nlabels;
 
+/* The rank of file among those read or named so far. */
+static size_t
+file_rank(const char *file)
+{
+	size_t	i;
+
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], file) == 0)
+			return i;
+	files = xreallocarray(files, nfiles + 1, sizeof(*files));
+	files[nfiles] = xstrdup(file);
+	return nfiles++;
+}
+
+static void
+files_free(void)
+{
+	while (nfiles > 0)
+		free(files[--nfiles]);
+	free(files);
+	files = NULL;
+}
+
+static int
+where_cmp(const void *a, const void *b)
+{
+	const struct where	*x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* errors[from..nerrors-1] in the order of files, then lines. */
+static void
+sort_from(size_t from)
+{
+	struct where	*w;
+	char		**e;
+	size_t		  i, n = nerrors - from;
+
+	if (n < 2)
+		return;
+	w = xcalloc(n, sizeof(*w));
+	e = xcalloc(n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		w[i] = wheres[from + i];
+		w[i].seq = from + i;	/* stable, and where it was */
+	}
+	qsort(w, n, sizeof(*w), where_cmp);
+	for (i = 0; i < n; i++)
+		e[i] = errors[w[i].seq];
+	for (i = 0; i < n; i++) {
+		errors[from + i] = e[i];
+		wheres[from + i] = w[i];
+	}
+	free(w);
+	free(e);
+}
+
 void
 conf_err_begin(void)
 {
 	errors = NULL;
 	nerrors = 0;
+	free(wheres);
+	wheres = NULL;
+	files_free();
 	nseen = 0;
 	sorted = 0;
 	cur_path = cur_text = NULL;
@@ -45,8 +121,13 @@ conf_err_begin(void)
 char **
 conf_err_end(void)
 {
-	char	**e = errors;
+	char	**e;
 
+	sort_from(0);
+	e = errors;
+	free(wheres);
+	wheres = NULL;
+	files_free();
 	if (nerrors == 0) {
 		free(e);
 		e = NULL;
@@ -71,6 +152,8 @@ conf_err_file(const char *path, const char *text)
 {
 	cur_path = path;
 	cur_text = text;
+	if (path != NULL)
+		(void)file_rank(path);
 }
 
 void
@@ -86,6 +169,7 @@ conf_err_take(size_t from)
 	char	**v;
 	size_t	  i;
 
+	sort_from(from);
 	v = xcalloc(nerrors - from + 1, sizeof(*v));
 	for (i = from; i < nerrors; i++)
 		v[i - from] = errors[i];
@@ -125,6 +209,9 @@ conf_err_vadd(const char *file, int line, const char *fmt, va_list ap)
 			return;
 		}
 	errors = xreallocarray(errors, nerrors + 2, sizeof(*errors));
+	wheres = xreallocarray(wheres, nerrors + 1, sizeof(*wheres));
+	wheres[nerrors].file = file_rank(file);
+	wheres[nerrors].line = line > 0 ? line : 0;
 	errors[nerrors++] = s;
 	errors[nerrors] = NULL;
 }

@@ -155,6 +155,7 @@ task_health(struct task_conf *t, cfg_t *h)
 	t->health.failures = (int)cfg_getint(h, "failures");
 	t->health.restart = cfg_getbool(h, "restart");
 	t->health.expect_status = (int)cfg_getint(h, "expect_status");
+	t->health.follow_redirects = cfg_getbool(h, "follow_redirects");
 	if ((t->health.url == NULL) == (t->health.command[0] == NULL))
 		conf_err_add(file, conf_err_line(h, NULL), "task %s: health "
 		    "needs url or command (one of them)", t->name);
@@ -174,6 +175,9 @@ task_health(struct task_conf *t, cfg_t *h)
 	if (t->health.command[0] != NULL && t->health.expect_status != 0)
 		conf_err_add(file, conf_err_line(h, "expect_status"), "task "
 		    "%s: expect_status is for a health url", t->name);
+	if (t->health.command[0] != NULL && t->health.follow_redirects)
+		conf_err_add(file, conf_err_line(h, "follow_redirects"),
+		    "task %s: follow_redirects is for a health url", t->name);
 }
 
 static void
@@ -339,6 +343,9 @@ task_conf_free(struct task_conf *t)
 	free(t->schedule);
 	free(t->timezone);
 	strv_free(t->conflicts);
+	strv_free(t->after);
+	strv_free(t->on_success);
+	strv_free(t->on_failure);
 	for (i = 0; i < t->nrequires; i++)
 		free(t->requires[i].task);
 	free(t->requires);
@@ -425,6 +432,12 @@ load_task(struct task_conf *t, cfg_t *sec)
 	t->environment = getlist(sec, "environment");
 	t->tags = getlist(sec, "tags");
 	t->conflicts = getlist(sec, "conflicts");
+	t->after = getlist(sec, "after");
+	t->on_success = getlist(sec, "on_success");
+	t->on_failure = getlist(sec, "on_failure");
+	t->after_line = conf_err_line(sec, "after");
+	t->on_success_line = conf_err_line(sec, "on_success");
+	t->on_failure_line = conf_err_line(sec, "on_failure");
 	t->schedule = getstr(sec, "schedule");
 	if (t->schedule != NULL)
 		(void)cron_parse(t->schedule, &t->cron, (char[128]){ 0 }, 128);

@@ -15,7 +15,10 @@
  * ("image.json:maintenance.every: every: bad duration ...").  A manifest
  * is taken only when its tags hold discover_tag.  Every task starts
  * inactive and can be deactivated: a manifest that says otherwise is
- * refused.  Keys may be written in camelCase (killSignal).
+ * refused.  Keys may be written in camelCase (killSignal).  Every fault
+ * is reported, not only the first, as for a config file: a key that
+ * cannot be written as an option is left out of the text, and the rest
+ * is still checked by the rows.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include "conf.h"
 #include "conf_read.h"
 #include "conf_manifest.h"
+#include "log.h"
 #include "util.h"
 
 struct out {
@@ -36,8 +40,8 @@ struct out {
 	size_t	 len, cap;
 	char	**labels;
 	size_t	 nlabels;
-	char	*err;
-	size_t	 errlen;
+	char	**errors;	/* every fault, "KEY.PATH: why" */
+	size_t	 nerrors;
 };
 
 static void
@@ -63,16 +67,57 @@ endline(struct out *o, const char *label)
 	o->labels[o->nlabels++] = xstrdup(label);
 }
 
+/* Note a fault; -1. */
 static int
 fail(struct out *o, const char *fmt, const char *a, const char *b)
 {
-	snprintf(o->err, o->errlen, fmt, a, b);
+	char	*s;
+
+	if (asprintf(&s, fmt, a, b) == -1)
+		fatal("asprintf");
+	o->errors = xreallocarray(o->errors, o->nerrors + 2,
+	    sizeof(*o->errors));
+	o->errors[o->nerrors++] = s;
+	o->errors[o->nerrors] = NULL;
 	return -1;
 }
 
-/* A string as the config syntax quotes it. */
+/* Can v be written as a value (of a list, when list)?  If not, why (-1). */
 static int
-put_string(struct out *o, const char *s, const char *path)
+check_value(struct out *o, struct json_object *v, const char *path, bool list)
+{
+	const char	*s;
+	size_t		 i;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		for (s = json_object_get_string(v); *s; s++)
+			if ((unsigned char)*s < 0x20 && *s != '\n' &&
+			    *s != '\t')
+				return fail(o, "%s: a control character in a "
+				    "string%s", path, "");
+		return 0;
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_double:
+		return 0;
+	case json_type_array:
+		if (!list)
+			break;
+		for (i = 0; i < json_object_array_length(v); i++)
+			if (check_value(o, json_object_array_get_idx(v, i),
+			    path, false) == -1)
+				return -1;
+		return 0;
+	default:
+		break;
+	}
+	return fail(o, "%s: expected a string, number or boolean%s", path, "");
+}
+
+/* A string as the config syntax quotes it (checked by check_value). */
+static void
+put_string(struct out *o, const char *s)
 {
 	char	c[8];
 
@@ -86,9 +131,6 @@ put_string(struct out *o, const char *s, const char *path)
 			snprintf(c, sizeof(c), "\\n");
 		else if (*s == '\t')
 			snprintf(c, sizeof(c), "\\t");
-		else if ((unsigned char)*s < 0x20)
-			return fail(o, "%s: a control character in a string%s",
-			    path, "");
 		else {
 			c[0] = *s;
 			c[1] = '\0';
@@ -96,32 +138,42 @@ put_string(struct out *o, const char *s, const char *path)
 		put(o, c);
 	}
 	put(o, "\"");
-	return 0;
 }
 
-static int
-put_scalar(struct out *o, struct json_object *v, const char *path)
+/* A value that check_value passed: a scalar, or a list as { a, b }. */
+static void
+put_value(struct out *o, struct json_object *v)
 {
 	char	buf[64];
+	size_t	i;
 
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		return put_string(o, json_object_get_string(v), path);
+		put_string(o, json_object_get_string(v));
+		break;
 	case json_type_boolean:
 		put(o, json_object_get_boolean(v) ? "true" : "false");
-		return 0;
+		break;
 	case json_type_int:
 		snprintf(buf, sizeof(buf), "%lld",
 		    (long long)json_object_get_int64(v));
 		put(o, buf);
-		return 0;
+		break;
 	case json_type_double:
 		snprintf(buf, sizeof(buf), "%.17g", json_object_get_double(v));
 		put(o, buf);
-		return 0;
+		break;
+	case json_type_array:
+		put(o, "{ ");
+		for (i = 0; i < json_object_array_length(v); i++) {
+			if (i > 0)
+				put(o, ", ");
+			put_value(o, json_object_array_get_idx(v, i));
+		}
+		put(o, " }");
+		break;
 	default:
-		return fail(o, "%s: expected a string, number or boolean%s",
-		    path, "");
+		break;
 	}
 }
 
@@ -147,54 +199,51 @@ option_name(const char *key, char *buf, size_t len)
 	return o > 0 ? 0 : -1;
 }
 
-/* The options of obj, one a line; objects are sections (health, limits). */
-static int
+/*
+ * The options of obj, one a line; objects are sections (health, limits).
+ * A key that cannot be an option is noted and left out; the others go on.
+ */
+static void
 put_options(struct out *o, struct json_object *obj, const char *prefix,
     int depth)
 {
 	char	 name[64], path[256];
-	size_t	 i;
 
 	json_object_object_foreach(obj, key, val) {
 		snprintf(path, sizeof(path), "%s.%s", prefix, key);
 		if (depth == 0 && (strcmp(key, "canDeactivate") == 0 ||
 		    strcmp(key, "defaultState") == 0))
 			continue;	/* checked by the caller */
-		if (option_name(key, name, sizeof(name)) == -1)
-			return fail(o, "%s: '%s' is not an option name", path,
+		if (option_name(key, name, sizeof(name)) == -1) {
+			(void)fail(o, "%s: '%s' is not an option name", path,
 			    key);
-		if (val == NULL)
-			return fail(o, "%s: null is not a value%s", path, "");
+			continue;
+		}
+		if (val == NULL) {
+			(void)fail(o, "%s: null is not a value%s", path, "");
+			continue;
+		}
 		if (json_object_is_type(val, json_type_object)) {
-			if (depth > 0)
-				return fail(o, "%s: sections do not nest "
+			if (depth > 0) {
+				(void)fail(o, "%s: sections do not nest "
 				    "here%s", path, "");
+				continue;
+			}
 			put(o, name);
 			put(o, " {");
 			endline(o, path);
-			if (put_options(o, val, path, depth + 1) == -1)
-				return -1;
+			put_options(o, val, path, depth + 1);
 			put(o, "}");
 			endline(o, path);
 			continue;
 		}
+		if (check_value(o, val, path, true) == -1)
+			continue;
 		put(o, name);
 		put(o, " = ");
-		if (json_object_is_type(val, json_type_array)) {
-			put(o, "{ ");
-			for (i = 0; i < json_object_array_length(val); i++) {
-				if (i > 0)
-					put(o, ", ");
-				if (put_scalar(o, json_object_array_get_idx(val,
-				    i), path) == -1)
-					return -1;
-			}
-			put(o, " }");
-		} else if (put_scalar(o, val, path) == -1)
-			return -1;
+		put_value(o, val);
 		endline(o, path);
 	}
-	return 0;
 }
 
 static bool
@@ -213,35 +262,36 @@ tagged(struct json_object *tags, const char *tag)
 }
 
 int
-conf_manifest(const char *path, const char *tag, struct manifest *m,
-    char *err, size_t errlen)
+conf_manifest(const char *path, const char *tag, struct manifest *m)
 {
 	struct json_tokener	*tok;
 	struct json_object	*root = NULL, *name, *tags, *mt, *v;
 	struct out		 o;
 	struct stat		 st;
-	char			*text;
+	char			*text, err[512];
 	size_t			 len;
 	int			 rc = -1;
+	bool			 named, has_mt;
 
 	memset(m, 0, sizeof(*m));
 	memset(&o, 0, sizeof(o));
-	o.err = err;
-	o.errlen = errlen;
 	/* as a drop-in is read: no link followed, at most 1 MiB */
-	if ((text = conf_read(path, true, &st, &len, err, errlen)) ==
-	    NULL)
+	if ((text = conf_read(path, true, &st, &len, err, sizeof(err))) ==
+	    NULL) {
+		(void)fail(&o, "%s%s", err, "");
+		m->errors = o.errors;
 		return -1;
+	}
 	m->mode = st.st_mode;
 	tok = json_tokener_new();
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success) {
-		snprintf(err, errlen, "not JSON: %s", json_tokener_error_desc(
-		    json_tokener_get_error(tok)));
+		(void)fail(&o, "not JSON: %s%s", json_tokener_error_desc(
+		    json_tokener_get_error(tok)), "");
 		goto done;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "expected a JSON object");
+		(void)fail(&o, "expected a JSON object%s%s", "", "");
 		goto done;
 	}
 	if (!json_object_object_get_ex(root, "tags", &tags) ||
@@ -249,55 +299,45 @@ conf_manifest(const char *path, const char *tag, struct manifest *m,
 		rc = 0;		/* not a manifest for maintd */
 		goto done;
 	}
-	if (!json_object_object_get_ex(root, "name", &name) ||
-	    !json_object_is_type(name, json_type_string) ||
-	    !conf_valid_name(json_object_get_string(name))) {
-		snprintf(err, errlen, "name: a task name is needed (letters, "
-		    "digits, '-', '_', '.', at most 64)");
-		goto done;
-	}
-	if (!json_object_object_get_ex(root, "maintenance", &mt) ||
-	    !json_object_is_type(mt, json_type_object)) {
-		snprintf(err, errlen, "maintenance: an object is needed");
-		goto done;
-	}
-	if (json_object_object_get_ex(mt, "canDeactivate", &v) &&
-	    !json_object_get_boolean(v)) {
-		snprintf(err, errlen, "maintenance.canDeactivate: false is "
-		    "refused: every task of maintd can be deactivated");
-		goto done;
-	}
-	if (json_object_object_get_ex(mt, "defaultState", &v) &&
+	/* every fault is noted; the text is made when it can be */
+	named = json_object_object_get_ex(root, "name", &name) &&
+	    json_object_is_type(name, json_type_string) &&
+	    conf_valid_name(json_object_get_string(name));
+	if (!named)
+		(void)fail(&o, "name: a task name is needed (letters, digits, "
+		    "'-', '_', '.', at most 64)%s%s", "", "");
+	has_mt = json_object_object_get_ex(root, "maintenance", &mt) &&
+	    json_object_is_type(mt, json_type_object);
+	if (!has_mt)
+		(void)fail(&o, "maintenance: an object is needed%s%s", "", "");
+	if (has_mt && json_object_object_get_ex(mt, "canDeactivate", &v) &&
+	    !json_object_get_boolean(v))
+		(void)fail(&o, "maintenance.canDeactivate: false is refused: "
+		    "every task of maintd can be deactivated%s%s", "", "");
+	if (has_mt && json_object_object_get_ex(mt, "defaultState", &v) &&
 	    (!json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), "inactive") != 0)) {
-		snprintf(err, errlen, "maintenance.defaultState: '%s' is "
-		    "refused: every task starts inactive",
-		    v != NULL ? json_object_get_string(v) : "null");
+	    strcmp(json_object_get_string(v), "inactive") != 0))
+		(void)fail(&o, "maintenance.defaultState: '%s' is refused: "
+		    "every task starts inactive%s", v != NULL ?
+		    json_object_get_string(v) : "null", "");
+	if (!named || !has_mt)
 		goto done;
-	}
 	put(&o, "task ");
 	put(&o, json_object_get_string(name));
 	put(&o, " {");
 	endline(&o, "name");
-	put(&o, "tags = ");
-	put(&o, "{ ");
-	for (size_t i = 0; i < json_object_array_length(tags); i++) {
-		if (i > 0)
-			put(&o, ", ");
-		if (put_scalar(&o, json_object_array_get_idx(tags, i),
-		    "tags") == -1)
-			goto done;
+	if (check_value(&o, tags, "tags", true) == 0) {
+		put(&o, "tags = ");
+		put_value(&o, tags);
+		endline(&o, "tags");
 	}
-	put(&o, " }");
-	endline(&o, "tags");
-	if (json_object_object_get_ex(root, "description", &v)) {
+	if (json_object_object_get_ex(root, "description", &v) &&
+	    check_value(&o, v, "description", false) == 0) {
 		put(&o, "description = ");
-		if (put_scalar(&o, v, "description") == -1)
-			goto done;
+		put_value(&o, v);
 		endline(&o, "description");
 	}
-	if (put_options(&o, mt, "maintenance", 0) == -1)
-		goto done;
+	put_options(&o, mt, "maintenance", 0);
 	put(&o, "}");
 	endline(&o, "maintenance");
 	m->text = o.text;
@@ -307,6 +347,7 @@ conf_manifest(const char *path, const char *tag, struct manifest *m,
 	o.labels = NULL;
 	rc = 1;
  done:
+	m->errors = o.errors;
 	json_tokener_free(tok);
 	json_object_put(root);
 	free(text);
@@ -326,5 +367,6 @@ conf_manifest_free(struct manifest *m)
 	for (i = 0; i < m->nlabels; i++)
 		free(m->labels[i]);
 	free(m->labels);
+	strv_free(m->errors);
 	memset(m, 0, sizeof(*m));
 }

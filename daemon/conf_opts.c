@@ -36,6 +36,7 @@ struct row {
 /* What event.c emits (see maintd.conf(5), notify). */
 static const char *events[] = {
 	"started", "stopped", "activated", "deactivated", "auto-deactivated",
+	"deadline-set", "reload-failed",
 	"run-started", "run-ok", "run-failed", "run-timeout", "run-stopped",
 	"run-error", "crash-loop", "skipped", "halted", "resumed",
 	"preset-applied", "preset-created", "preset-imported",
@@ -624,6 +625,9 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("late_after", NULL, ND), v_duration },
 	{ "task", CFG_STR("runbook", NULL, ND), v_line },
 	{ "task", CFG_SEC("requires", requires_opts, CFGF_MULTI), NULL },
+	{ "task", CFG_STR_LIST("after", NULL, ND), v_name },
+	{ "task", CFG_STR_LIST("on_success", NULL, ND), v_name },
+	{ "task", CFG_STR_LIST("on_failure", NULL, ND), v_name },
 
 	{ "requires", CFG_STR("task", NULL, ND), v_name },
 	{ "requires", CFG_STR("ok_within", NULL, ND), v_duration },
@@ -642,6 +646,7 @@ static const struct row rows[] = {
 	{ "health", CFG_INT("failures", 3, CFGF_NONE), v_posint },
 	{ "health", CFG_BOOL("restart", cfg_false, CFGF_NONE), NULL },
 	{ "health", CFG_INT("expect_status", 0, CFGF_NONE), v_status },
+	{ "health", CFG_BOOL("follow_redirects", cfg_false, CFGF_NONE), NULL },
 	{ "health", CFG_STR("start_period", NULL, ND), v_duration },
 
 	{ "preset", CFG_STR("description", "", CFGF_NONE), NULL },

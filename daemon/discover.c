@@ -88,8 +88,8 @@ reload_now(void)
 	if (reload(false, "discover", &r, &errors) == -1) {
 		for (i = 0; errors[i] != NULL; i++)
 			log_warnx("reload: %s", errors[i]);
-		log_warnx("reload: %zu errors; the configuration in force is "
-		    "unchanged", i);
+		log_warnx("reload: %zu error%s; the configuration in force "
+		    "is unchanged", i, i == 1 ? "" : "s");
 		strv_free(errors);
 		return;
 	}

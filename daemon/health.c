@@ -39,6 +39,7 @@
 
 /* What a url probe reads of a body at most (maintd.conf(5), health). */
 #define HEALTH_BODY_MAX	(64 * 1024)
+#define HEALTH_MAX_REDIRS 5	/* follow_redirects: hops at most */
 
 static struct feed_sub	activation_sub, start_sub, end_sub, task_sub;
 
@@ -181,8 +182,10 @@ http_done(const struct http_result *r, void *arg)
 	}
 	ok = want != 0 ? r->status == want : r->status >= 200 &&
 	    r->status < 300;
-	snprintf(why, sizeof(why), "HTTP %ld%s", r->status, r->cut ?
-	    " (its body not read past 64 KiB)" : "");
+	snprintf(why, sizeof(why), "HTTP %ld%s%s", r->status, r->cut ?
+	    " (its body not read past 64 KiB)" : "", !ok && r->status >= 300 &&
+	    r->status < 400 && !t->conf->health.follow_redirects ?
+	    " (a redirect: follow_redirects is off)" : "");
 	verdict(t, ok, why, r->ms);
 }
 
@@ -276,6 +279,8 @@ probe_start(void *arg)
 		memset(&o, 0, sizeof(o));
 		o.timeout_ms = t->conf->health.timeout_ms;
 		o.max_body = HEALTH_BODY_MAX;
+		o.max_redirs = t->conf->health.follow_redirects ?
+		    HEALTH_MAX_REDIRS : 0;
 		if ((p->req = http_start(t->conf->health.url, &o, http_done,
 		    t)) == NULL)
 			verdict(t, false, "cannot start the request", 0);
@@ -285,7 +290,7 @@ probe_start(void *arg)
 	tc = *t->conf;
 	tc.argv = t->conf->health.command;
 	tc.shell = false;
-	if (spawn_run(&tc, md.conf, 0, false, false, -1, 0, &res, err,
+	if (spawn_run(&tc, md.conf, 0, false, false, -1, 0, NULL, &res, err,
 	    sizeof(err)) == -1) {
 		verdict(t, false, err, 0);
 		return;

@@ -327,6 +327,18 @@ http_start(const char *url, const struct http_opts *o, http_done_cb done,
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	if (o->max_redirs > 0) {
+		/* a few hops, and only to http or https */
+		curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(r->easy, CURLOPT_MAXREDIRS, o->max_redirs);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(r->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+		    "http,https");
+#else
+		curl_easy_setopt(r->easy, CURLOPT_REDIR_PROTOCOLS,
+		    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	}
 	if (o->body != NULL) {
 		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE,
 		    (long)o->bodylen);

@@ -36,6 +36,7 @@ struct http_opts {
 	size_t		  max_body;	/* read no more of it; 0: no limit */
 	http_data_cb	  data;		/* a stream: the body goes here */
 	const char	 *cacert, *cert, *key;	/* TLS files, or NULL */
+	long		  max_redirs;	/* 0: a 3xx is the answer */
 };
 
 int	 http_init(void);

@@ -189,6 +189,7 @@ ledger_run_ended(struct task *t, const struct run *r)
 	struct json_object	*d;
 	unsigned		 fails = t->fails;
 	bool			 late = t->late;
+	char			 trig[120];
 
 	if (r->dry_run)
 		return;		/* a dry run proves nothing */
@@ -205,7 +206,7 @@ ledger_run_ended(struct task *t, const struct run *r)
 			json_object_object_add(d, "run",
 			    json_object_new_int64((int64_t)r->id));
 			json_object_object_add(d, "trigger",
-			    json_object_new_string(trigger_name(r->trigger)));
+			    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 			json_object_object_add(d, "failures",
 			    json_object_new_int((int)fails));
 			json_object_object_add(d, "late",
@@ -384,9 +385,9 @@ ledger_down(expect_next_fn next)
 	store_batch_end();
 	starting = false;
 	if (dn.tasks > 0)
-		log_info("ledger: %llu ticks of %zu task%s missed while maintd "
-		    "was not running", (unsigned long long)dn.ticks, dn.tasks,
-		    dn.tasks == 1 ? "" : "s");
+		log_info("ledger: %llu tick%s of %zu task%s missed while maintd "
+		    "was not running", (unsigned long long)dn.ticks,
+		    dn.ticks == 1 ? "" : "s", dn.tasks, dn.tasks == 1 ? "" : "s");
 }
 
 void

@@ -32,6 +32,7 @@
 #include "ev.h"
 #include "ledger.h"
 #include "log.h"
+#include "deps.h"
 #include "discover.h"
 #include "event.h"
 #include "fleet.h"
@@ -217,6 +218,7 @@ on_term(int signo, void *arg)
 	log_info("%s received, shutting down", signo == SIGINT ? "SIGINT" :
 	    "SIGTERM");
 	sched_stop();
+	deps_stop();
 	ledger_stop();
 	health_stop();
 	supervise_shutdown();
@@ -236,8 +238,8 @@ on_hup(int signo, void *arg)
 	if (reload(false, "SIGHUP", &r, &errors) == -1) {
 		for (i = 0; errors[i] != NULL; i++)
 			log_warnx("reload: %s", errors[i]);
-		log_warnx("reload: %zu errors; the configuration in force is "
-		    "unchanged", i);
+		log_warnx("reload: %zu error%s; the configuration in force "
+		    "is unchanged", i, i == 1 ? "" : "s");
 		strv_free(errors);
 	} else
 		reload_report_free(&r);
@@ -377,8 +379,8 @@ cgroup_setup(void)
 	}
 	log_info("runs are tracked in the cgroup %s", where);
 	if ((n = cg_recover()) > 0)
-		log_warnx("killed %d processes that a previous maintd left "
-		    "in %s", n, where);
+		log_warnx("killed %d process%s that a previous maintd left "
+		    "in %s", n, n == 1 ? "" : "es", where);
 }
 
 /* -V: the version and where this build looks when nothing says otherwise */
@@ -477,10 +479,13 @@ main(int argc, char *argv[])
 		log_warnx("%s (the file is left out)", warnings[i]);
 	strv_free(warnings);
 	if (checkonly) {
-		printf("%s: configuration OK (%zu tasks, %zu presets, "
-		    "%zu windows, %zu files discovered)\n", md.config_path,
-		    md.conf->ntasks, md.conf->npresets, md.conf->nwindows,
-		    strv_len(md.conf->discovered));
+		printf("%s: configuration OK (%zu task%s, %zu preset%s, "
+		    "%zu window%s, %zu file%s discovered)\n", md.config_path,
+		    md.conf->ntasks, md.conf->ntasks == 1 ? "" : "s",
+		    md.conf->npresets, md.conf->npresets == 1 ? "" : "s",
+		    md.conf->nwindows, md.conf->nwindows == 1 ? "" : "s",
+		    strv_len(md.conf->discovered),
+		    strv_len(md.conf->discovered) == 1 ? "" : "s");
 		conf_free(md.conf);
 		return 0;
 	}
@@ -553,6 +558,7 @@ main(int argc, char *argv[])
 	supervise_init();
 	ledger_init();		/* before sched_init(): see ledger.c */
 	sched_init();
+	deps_init();
 	health_init();
 	notify_init();
 	discover_init();
@@ -582,8 +588,8 @@ main(int argc, char *argv[])
 	metrics_init();
 	windows_init();
 	fleet_init();
-	log_info("started: %zu tasks, socket %s, pid %d", md.tasks.n,
-	    md.socket_path, (int)getpid());
+	log_info("started: %zu task%s, socket %s, pid %d", md.tasks.n,
+	    md.tasks.n == 1 ? "" : "s", md.socket_path, (int)getpid());
 	event_emit(NULL, "started", "maintd", NULL);
 	if (ready_fd != -1) {
 		dprintf(ready_fd, "OK\n");

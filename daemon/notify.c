@@ -164,8 +164,9 @@ sent(const struct http_result *r, void *arg)
 	else
 		snprintf(e->last_error, sizeof(e->last_error), "%s", r->error);
 	if (q->attempts > e->conf->retries) {
-		log_warnx("notify %s: giving up on %s after %d attempts: %s",
-		    e->conf->name, q->what, q->attempts, e->last_error);
+		log_warnx("notify %s: giving up on %s after %d attempt%s: %s",
+		    e->conf->name, q->what, q->attempts, q->attempts == 1 ?
+		    "" : "s", e->last_error);
 		e->failed++;
 		note_pop(e);
 		deliver(e);
@@ -253,7 +254,7 @@ run_of(const char *task, struct json_object *ev)
 	const struct task	*t;
 	const struct run	*r;
 	const char		*lines[STDERR_LINES];
-	char			 res[300];
+	char			 res[300], trig[120];
 	size_t			 i, n;
 
 	if (task == NULL || (t = task_find(&md.tasks, task)) == NULL ||
@@ -265,7 +266,7 @@ run_of(const char *task, struct json_object *ev)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)r->id));
 	json_object_object_add(o, "trigger",
-	    json_object_new_string(trigger_name(r->trigger)));
+	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	json_object_object_add(o, "result",
 	    json_object_new_string(run_result(r, res, sizeof(res))));
 	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
@@ -535,7 +536,8 @@ notify_reload(void)
 	free(old);
 	follow_events();
 	if (left > 0)
-		log_info("notify: %zu notes of removed endpoints dropped", left);
+		log_info("notify: %zu note%s of removed endpoints dropped",
+		    left, left == 1 ? "" : "s");
 }
 
 void
@@ -547,7 +549,8 @@ notify_stop(void)
 	for (i = 0; i < neps; i++)
 		left += endpoint_free(eps[i]);
 	if (left > 0)
-		log_info("notify: %zu notes not sent at shutdown", left);
+		log_info("notify: %zu note%s not sent at shutdown", left,
+		    left == 1 ? "" : "s");
 	free(eps);
 	eps = NULL;
 	neps = 0;

@@ -284,8 +284,9 @@ os_recover_run(const struct run_mark *m)
 			count++;
 	}
 	if (nkills > 0)
-		log_warnx("%s: killing %zu processes of run %llu that a previous "
-		    "maintd left running", m->task, nkills,
+		log_warnx("%s: killing %zu process%s of run %llu that a "
+		    "previous maintd left running", m->task, nkills,
+		    nkills == 1 ? "" : "es",
 		    (unsigned long long)m->run_id);
 	for (i = 0; i < nkills; i++)
 		if (kill(kills[i], SIGKILL) == 0)

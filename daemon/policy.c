@@ -4,13 +4,14 @@
  * together (conflicts are symmetric); the weights of the running tasks
  * never exceed max_weight; a run waits while start_when does not hold,
  * and does not start while a task it requires has no recent success
- * (requires.c).  A plan checks a whole request first, so a
+ * (requires.c), nor while a task it is after runs (after.c).  A plan checks a whole request first, so a
  * refused request changes nothing, and --dry-run can show it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "after.h"
 #include "conf.h"
 #include "guard.h"
 #include "policy.h"
@@ -110,6 +111,9 @@ policy_can_run(const struct task *t, bool force, char *why, size_t len)
 	/* before the budget: waiting for room would not make it hold */
 	if (!force && requires_check(t, why, len) == -1)
 		return "requires";
+	/* a run waits for the tasks it is after (after.c) */
+	if (!force && after_check(t, why, len) == -1)
+		return "after";
 	used = policy_weight_in_use();
 	if (used + t->conf->weight > md.conf->max_weight) {
 		snprintf(why, len, "%d/%d, %s needs %d", used,

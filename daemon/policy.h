@@ -22,8 +22,8 @@ struct plan {
 int	policy_weight_in_use(void);
 /*
  * For a run of t now: NULL, or the ERR code (halted, conflict, requires,
- * budget, guard) with why filled in.  With force, start_when (the
- * resource guard) and requires are not asked.
+ * after, budget, guard) with why filled in.  With force, start_when (the
+ * resource guard), requires and after are not asked.
  */
 const char *policy_can_run(const struct task *, bool force, char *why,
 	    size_t len);

@@ -296,7 +296,8 @@ window_turn_begin(const char *name, int64_t ms, char *why, size_t len)
 		for (i = 0; i < plan.nstart; i++)
 			if (task_activate(plan.start[i], ms, actor) != -1)
 				w->turn[n++] = xstrdup(plan.start[i]->conf->name);
-		log_info("window %s: this node's turn, %zu tasks", name, n);
+		log_info("window %s: this node's turn, %zu task%s", name, n,
+		    n == 1 ? "" : "s");
 	}
 	plan_free(&plan);
 	preset_free(&p);

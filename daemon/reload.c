@@ -18,6 +18,10 @@
  * that is no longer in a file that was modified within discover_settle
  * is not taken as gone; either way the configuration in force stays, and
  * the reload is tried again once discover_settle has passed.
+ *
+ * Any other failure of a reload (by the verb, SIGHUP or discover) emits
+ * reload-failed with its first error, and health is degraded ("config
+ * on disk does not load: ...") until a reload succeeds.
  */
 #include <sys/stat.h>
 
@@ -168,6 +172,7 @@ fleet_user(const struct config *conf)
 /* A reload that met a file being written: tried again after settling. */
 static struct ev_timer	retry_timer;
 static bool		retry_init;
+static bool		retry_set;	/* by this reload */
 static char		retry_actor[64];
 
 static void
@@ -185,8 +190,8 @@ retry_fire(void *arg)
 	if (reload(false, retry_actor, &r, &errors) == -1) {
 		for (i = 0; errors[i] != NULL; i++)
 			log_warnx("reload: %s", errors[i]);
-		log_warnx("reload: %zu errors; the configuration in force is "
-		    "unchanged", i);
+		log_warnx("reload: %zu error%s; the configuration in force "
+		    "is unchanged", i, i == 1 ? "" : "s");
 		strv_free(errors);
 		return;
 	}
@@ -201,6 +206,7 @@ retry_later(const char *actor)
 		retry_init = true;
 	}
 	strlcpy(retry_actor, actor, sizeof(retry_actor));
+	retry_set = true;
 	ev_timer_add(&retry_timer, md.conf->discover_settle_ms > 100 ?
 	    (uint64_t)md.conf->discover_settle_ms : 100);
 }
@@ -259,8 +265,57 @@ gone_settling(const struct config *old, const ssize_t *match)
 	return v;
 }
 
+/* The first error of the last reload that failed; NULL once one works. */
+static char	*failed;
+
+const char *
+reload_failed(void)
+{
+	return failed;
+}
+
+static void
+failed_set(const char *actor, char **errors)
+{
+	struct json_object	*d = json_object_new_object();
+	const char		*first;
+
+	first = errors != NULL && errors[0] != NULL ? errors[0] :
+	    "unknown error";
+	free(failed);
+	failed = xstrdup(first);
+	json_object_object_add(d, "error", json_object_new_string(first));
+	json_object_object_add(d, "errors", json_object_new_int64(
+	    (int64_t)strv_len(errors)));
+	json_object_object_add(d, "config", json_object_new_string(
+	    md.conf->path));
+	event_emit(NULL, "reload-failed", actor, d);
+}
+
+static int	apply(bool, const char *, struct reload_report *, char ***);
+
 int
 reload(bool dry_run, const char *actor, struct reload_report *r,
+    char ***errors)
+{
+	int	rc;
+
+	retry_set = false;
+	rc = apply(dry_run, actor, r, errors);
+	if (dry_run)
+		return rc;
+	if (rc == -1 && !retry_set)	/* not a file caught half-written */
+		failed_set(actor, *errors);
+	else if (rc == 0 && failed != NULL) {
+		log_info("reload by %s: the configuration loads again", actor);
+		free(failed);
+		failed = NULL;
+	}
+	return rc;
+}
+
+static int
+apply(bool dry_run, const char *actor, struct reload_report *r,
     char ***errors)
 {
 	struct config	*nc, *old = md.conf;

@@ -19,6 +19,11 @@ struct reload_report {
 int	reload(bool dry_run, const char *actor, struct reload_report *,
 	    char ***errors);
 void	reload_report_free(struct reload_report *);
+/*
+ * The first error of the last reload that failed ("FILE:LINE: ..."),
+ * NULL when none did or one has worked since.
+ */
+const char *reload_failed(void);
 /* At shutdown: no reload tried again later. */
 void	reload_stop(void);
 

@@ -83,10 +83,45 @@ const char *
 trigger_name(enum trigger t)
 {
 	static const char	*names[] = {
-		"manual", "schedule", "activate", "restart", "window"
+		"manual", "schedule", "activate", "restart", "window", "chain"
 	};
 
 	return names[t];
+}
+
+const char *
+run_trigger(const struct run *r, char *buf, size_t len)
+{
+	if (r->trigger != TR_CHAIN)
+		return trigger_name(r->trigger);
+	snprintf(buf, len, "chain:%s#%llu", r->parent.task,
+	    (unsigned long long)r->parent.run);
+	return buf;
+}
+
+void
+run_trigger_parse(struct run *r, const char *s)
+{
+	const char		*h;
+	unsigned long long	 id;
+	size_t			 n;
+	enum trigger		 t;
+
+	r->trigger = TR_MANUAL;
+	if (s == NULL)
+		return;
+	if (strncmp(s, "chain:", 6) == 0 && (h = strrchr(s, '#')) != NULL &&
+	    (n = (size_t)(h - s - 6)) < sizeof(r->parent.task) &&
+	    sscanf(h + 1, "%llu", &id) == 1) {
+		r->trigger = TR_CHAIN;
+		memcpy(r->parent.task, s + 6, n);
+		r->parent.task[n] = '\0';
+		r->parent.run = id;
+		return;
+	}
+	for (t = TR_MANUAL; t <= TR_CHAIN; t++)
+		if (strcmp(s, trigger_name(t)) == 0)
+			r->trigger = t;
 }
 
 static const char *src_names[] = { NULL, "cgroup", "rusage" };

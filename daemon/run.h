@@ -31,7 +31,16 @@ struct run_res {
 };
 
 /* Why a run was started. */
-enum trigger { TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW };
+enum trigger {
+	TR_MANUAL, TR_SCHEDULE, TR_ACTIVATE, TR_RESTART, TR_WINDOW, TR_CHAIN
+};
+
+/* A chained run's parent (on_success, on_failure): deps.c. */
+struct run_parent {
+	char		 task[65];
+	uint64_t	 run;
+	char		 result[16];	/* its class: ok, failed, timeout... */
+};
 
 /* One execution of a task. */
 struct run {
@@ -55,6 +64,7 @@ struct run {
 	int		 weight;	/* the task's when it started: what it
 					   takes of max_weight until it ends,
 					   whatever a reload says since */
+	struct run_parent parent;	/* TR_CHAIN: the run that chained it */
 };
 
 /* How a run ended, as history and metrics count it. */
@@ -80,6 +90,11 @@ const char	*run_class_name(enum run_class);
 /* "exit 0", "signal TERM (stopped)", "timeout (exit 1)", ... */
 char		*run_result(const struct run *, char *buf, size_t len);
 const char	*trigger_name(enum trigger);
+/* The trigger as history, events and the run record show it: its name,
+ * or "chain:TASK#RUN" for a chained run. */
+const char	*run_trigger(const struct run *, char *buf, size_t len);
+/* A trigger as run_trigger() wrote it, into r (trigger, parent). */
+void		 run_trigger_parse(struct run *, const char *s);
 const char	*miss_reason_name(enum miss_reason);
 /* The reason named s ("budget"), or -1. */
 int		 miss_reason_parse(const char *s);

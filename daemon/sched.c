@@ -4,8 +4,9 @@
  * nothing polls between ticks.  At a tick the task runs, unless:
  * the previous run still goes (overlap = skip: a "skipped" event;
  * overlap = queue: it runs once more when that run ends), or the budget
- * is full (it waits for capacity, and is skipped if its next tick comes
- * first), or a conflicting task is active.  catch_up = true runs a tick
+ * is full or a task it is after runs (it waits, tried again as each run
+ * ends, and is skipped if its next tick comes first: after-timeout), or
+ * a conflicting task is active.  catch_up = true runs a tick
  * that was missed while maintd was down once, when the task is activated.
  * A step of the wall clock re-bases the ticks (stepped()).
  *
@@ -122,6 +123,24 @@ arm(struct task *t)
 	arm_tick(t, next);
 }
 
+time_t
+sched_upcoming(const struct task *t)
+{
+	struct timespec	ts;
+	time_t		base, next;
+	bool		every = t->conf->every_ms > 0;
+
+	if (t->conf->kind != KIND_PERIODIC || t->conf->cron.reboot)
+		return -1;
+	if (t->active && ev_timer_pending(&t->tick_timer))
+		return t->tick_base;	/* the tick its timer is set for */
+	/* as arm() would set it at an activation now */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	base = ts.tv_sec + (every && ts.tv_nsec > 0);
+	next = sched_next(t->conf, base);
+	return next;
+}
+
 /*
  * Runs that wait: for budget (tried again when a run ends) or for
  * start_when (tried again once a second while one waits, and never
@@ -169,6 +188,14 @@ started(struct task *t, int rc, const char *err)
 		    md.shutting_down ? "daemon-down" : "held", err);
 }
 
+/* The ledger's reason for a policy's code: a wait on after that lasts
+ * until the next tick is after-timeout. */
+static const char *
+miss_code(const char *code)
+{
+	return strcmp(code, "after") == 0 ? "after-timeout" : code;
+}
+
 /* The open tick of t may start now: it does, waits, or is missed. */
 static void
 try_start(struct task *t)
@@ -178,8 +205,9 @@ try_start(struct task *t)
 	int		 rc;
 
 	if ((code = policy_can_run(t, false, why, sizeof(why))) != NULL) {
-		if (strcmp(code, "budget") == 0 || strcmp(code, "guard") == 0)
-			wait_for(t, TR_SCHEDULE, code, why);
+		if (strcmp(code, "budget") == 0 || strcmp(code, "guard") == 0 ||
+		    strcmp(code, "after") == 0)
+			wait_for(t, TR_SCHEDULE, miss_code(code), why);
 		else {
 			skipped(t, why);
 			ledger_missed(t, t->tick_open, code, why);
@@ -243,7 +271,7 @@ tick_fire(void *arg)
 			snprintf(why2, sizeof(why2), "it waited until its next "
 			    "tick");
 		skipped(t, why2);
-		ledger_missed(t, t->tick_open, code != NULL ? code :
+		ledger_missed(t, t->tick_open, code != NULL ? miss_code(code) :
 		    t->wait_code, why2);
 		t->waiting = false;
 	}

@@ -36,6 +36,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "run.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -153,7 +154,8 @@ env_set(char ***envp, size_t *n, const char *name, const char *value)
 /* The clean environment of DESIGN §3; the task's own entries win. */
 static char **
 build_env(const struct task_conf *tc, const struct config *conf,
-    const struct ids *id, uint64_t run_id, bool dry_run, int64_t token)
+    const struct ids *id, uint64_t run_id, bool dry_run, int64_t token,
+    const struct run_parent *parent)
 {
 	char	**env = xcalloc(1, sizeof(char *)), *eq, name[256], rid[32];
 	size_t	  n = 0;
@@ -180,6 +182,13 @@ build_env(const struct task_conf *tc, const struct config *conf,
 	if (token > 0) {
 		snprintf(rid, sizeof(rid), "%lld", (long long)token);
 		env_set(&env, &n, "MAINTD_FLEET_TOKEN", rid);
+	}
+	if (parent != NULL) {
+		snprintf(rid, sizeof(rid), "%llu",
+		    (unsigned long long)parent->run);
+		env_set(&env, &n, "MAINTD_PARENT_TASK", parent->task);
+		env_set(&env, &n, "MAINTD_PARENT_RUN", rid);
+		env_set(&env, &n, "MAINTD_PARENT_RESULT", parent->result);
 	}
 	return env;
 }
@@ -464,7 +473,8 @@ start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
     uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
-    int64_t fleet_token, struct spawn_result *res, char *err, size_t errlen)
+    int64_t fleet_token, const struct run_parent *parent,
+    struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
 	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
@@ -503,7 +513,8 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	envp = build_env(tc, conf, id, run_id, dry_run, fleet_token);
+	envp = build_env(tc, conf, id, run_id, dry_run, fleet_token,
+	    parent);
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);

@@ -27,14 +27,17 @@ struct spawn_report {
 	int	detail;		/* e.g. which rlimit */
 };
 
+struct run_parent;
+
 /*
  * cgfd: the cgroup.procs of the run's cgroup, which the child joins
- * before anything else (-1: none).
+ * before anything else (-1: none); parent: a chained run's parent, for
+ * MAINTD_PARENT_* (NULL: none).
  */
 int	spawn_run(const struct task_conf *, const struct config *,
 	    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
-	    int64_t fleet_token, struct spawn_result *, char *err,
-	    size_t errlen);
+	    int64_t fleet_token, const struct run_parent *parent,
+	    struct spawn_result *, char *err, size_t errlen);
 void	spawn_forget(void);
 /* At start: the daemon's soft RLIMIT_NOFILE up to the hard limit. */
 void	spawn_raise_nofile(void);

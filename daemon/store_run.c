@@ -154,12 +154,14 @@ store_run_start(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st;
 	uint64_t	 id;
+	char		 trig[120];
 
 	if (!store_db_ready() || (st = store_db_stmt(&st_run_insert)) == NULL)
 		return fallback();
 	id = next_id++;
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, trigger_name(r->trigger), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, run_trigger(r, trig, sizeof(trig)), -1,
+	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, r->dry_run);
 	sqlite3_bind_double(st, 4, store_ts(&r->start));
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)id);
@@ -248,7 +250,7 @@ static int
 run_end_write(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st = store_db_stmt(&st_run_end);
-	char		 res[300];
+	char		 res[300], trig[120];
 
 	if (st == NULL)
 		return -1;
@@ -268,7 +270,8 @@ run_end_write(const char *task, const struct run *r)
 	    SQLITE_TRANSIENT);
 	res_bind(st, 8, r);
 	sqlite3_bind_text(st, 10, task, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, trigger_name(r->trigger), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, run_trigger(r, trig, sizeof(trig)), -1,
+	    SQLITE_TRANSIENT);
 	if (r->pid > 0)
 		sqlite3_bind_int(st, 12, (int)r->pid);
 	sqlite3_bind_int(st, 13, r->dry_run);
@@ -425,17 +428,6 @@ store_last_run(const char *task)
 	return t;
 }
 
-static enum trigger
-trigger_parse(const char *s)
-{
-	enum trigger	t;
-
-	for (t = TR_MANUAL; t <= TR_WINDOW; t++)
-		if (s != NULL && strcmp(s, trigger_name(t)) == 0)
-			return t;
-	return TR_MANUAL;
-}
-
 static int64_t
 col_us(sqlite3_stmt *st, int col)
 {
@@ -509,7 +501,7 @@ run_from_row(sqlite3_stmt *st, struct run *r)
 	r->cg_watch = -1;
 	r->done = true;
 	r->id = (uint64_t)sqlite3_column_int64(st, 1);
-	r->trigger = trigger_parse((const char *)sqlite3_column_text(st, 2));
+	run_trigger_parse(r, (const char *)sqlite3_column_text(st, 2));
 	r->pid = (pid_t)sqlite3_column_int(st, 3);
 	r->dry_run = sqlite3_column_int(st, 4) != 0;
 	d = sqlite3_column_double(st, 5);
@@ -576,22 +568,39 @@ store_last_runs(store_last_cb cb, void *arg)
 	return n;
 }
 
+/* What history gives of a run, as the JSON keys of maintctl(8). */
+#define HISTORY_COLS "id AS run, task, trigger, pid, dry_run, started, " \
+	"ended, duration AS duration_s, result, exit_code AS exit, signal, " \
+	"detail AS summary, cpu AS cpu_s, maxrss_kb, cpu_user AS cpu_user_s, " \
+	"cpu_system AS cpu_system_s, coalesce(mem_peak, maxrss_kb * 1024) AS " \
+	"memory_peak_bytes, io_read AS io_read_bytes, io_write AS " \
+	"io_write_bytes, psi_cpu_some AS cpu_pressure_some_s, psi_cpu_full AS " \
+	"cpu_pressure_full_s, psi_memory_some AS memory_pressure_some_s, " \
+	"psi_memory_full AS memory_pressure_full_s, psi_io_some AS " \
+	"io_pressure_some_s, psi_io_full AS io_pressure_full_s, source, " \
+	"memory_source, io_source FROM runs WHERE (?1 IS NULL OR task = ?1) " \
+	"AND started >= ?2 AND started <= ?4 "
+/* Ids below this are the counter's; above, the fallback range's. */
+#define FALLBACK_MIN "1000000000000"
+
+/*
+ * Newest first.  The counter's ids are in the order the runs started,
+ * whatever the wall clock did; a run of the fallback range (its id from
+ * the clock, so larger than all of them) goes after the counter's run
+ * that started last before it, not before every other run.
+ */
 int
 store_history(const char *task, int limit, double since, double until,
     store_row_cb cb, void *arg)
 {
-	return store_db_rows("SELECT id AS run, task, trigger, pid, dry_run, "
-	    "started, ended, duration AS duration_s, result, exit_code AS "
-	    "exit, signal, detail AS summary, cpu AS cpu_s, maxrss_kb, "
-	    "cpu_user AS cpu_user_s, cpu_system AS cpu_system_s, coalesce("
-	    "mem_peak, maxrss_kb * 1024) AS memory_peak_bytes, io_read AS io_read_bytes, io_write AS "
-	    "io_write_bytes, psi_cpu_some AS cpu_pressure_some_s, psi_cpu_full "
-	    "AS cpu_pressure_full_s, psi_memory_some AS "
-	    "memory_pressure_some_s, psi_memory_full AS "
-	    "memory_pressure_full_s, psi_io_some AS io_pressure_some_s, "
-	    "psi_io_full AS io_pressure_full_s, source, memory_source, "
-	    "io_source FROM runs WHERE (?1 IS NULL OR task = ?1) AND started >= ?2 AND started <= "
-	    "?4 ORDER BY id DESC LIMIT ?3", task, limit, since, until, cb, arg);
+	return store_db_rows("SELECT * FROM (SELECT * FROM (SELECT "
+	    HISTORY_COLS "AND id < " FALLBACK_MIN " ORDER BY id DESC LIMIT ?3) "
+	    "UNION ALL SELECT * FROM (SELECT " HISTORY_COLS "AND id >= "
+	    FALLBACK_MIN " ORDER BY started DESC LIMIT ?3)) AS h ORDER BY "
+	    "CASE WHEN h.run < " FALLBACK_MIN " THEN h.run ELSE coalesce(("
+	    "SELECT r.id FROM runs AS r WHERE r.started <= h.started AND r.id < "
+	    FALLBACK_MIN " ORDER BY r.started DESC LIMIT 1), 0) + 0.5 END DESC, "
+	    "h.started DESC LIMIT ?3", task, limit, since, until, cb, arg);
 }
 
 

@@ -99,8 +99,8 @@ title_fire(void *arg)
 	for (i = 0; i < md.tasks.n; i++)
 		if (md.tasks.v[i]->active)
 			nactive++;
-	setproctitle("%zu tasks, %zu active, %zu running", md.tasks.n,
-	    nactive, nbusy);
+	setproctitle("%zu task%s, %zu active, %zu running", md.tasks.n,
+	    md.tasks.n == 1 ? "" : "s", nactive, nbusy);
 }
 
 /* The run just ended becomes the task's last one. */
@@ -135,11 +135,11 @@ static struct json_object *
 run_detail(const struct run *r)
 {
 	struct json_object	*o = json_object_new_object();
-	char			 res[300];
+	char			 res[300], trig[120];
 
 	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
 	json_object_object_add(o, "trigger",
-	    json_object_new_string(trigger_name(r->trigger)));
+	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	if (r->pid > 0)
 		json_object_object_add(o, "pid", json_object_new_int(r->pid));
 	if (r->dry_run)
@@ -316,6 +316,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	struct spawn_result	res;
 	struct feed_msg		m;
 	int			cgfd = -1, rc;
+	char			trigbuf[120];
 
 	t->spawn_failed = false;
 	if (task_busy(t)) {
@@ -340,6 +341,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	memset(&t->cur, 0, sizeof(t->cur));
 	t->health_stop = t->health_was_ok = false;
 	t->cur.trigger = trig;
+	if (trig == TR_CHAIN)
+		t->cur.parent = t->chain_parent;
 	t->cur.dry_run = dry_run;
 	t->cur.weight = t->conf->weight;
 	clock_gettime(CLOCK_REALTIME, &t->cur.start);
@@ -349,8 +352,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	    &t->conf->cg, err, errlen)) != -1)
 		t->cur.cgroup = true;
 	if ((cg_in_use() && cgfd == -1) || spawn_run(t->conf, md.conf,
-	    t->cur.id, dry_run, true, cgfd, t->fleet_token, &res, err,
-	    errlen) == -1) {
+	    t->cur.id, dry_run, true, cgfd, t->fleet_token, trig == TR_CHAIN ?
+	    &t->cur.parent : NULL, &res, err, errlen) == -1) {
 		if (cgfd != -1) {
 			close(cgfd);
 			cg_run_remove(t->conf->name, t->cur.id);
@@ -390,7 +393,8 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	if (t->conf->timeout_ms > 0)
 		ev_timer_add(&t->timeout_timer, (uint64_t)t->conf->timeout_ms);
 	log_info("%s: run %llu started, pid %d (%s%s)", t->conf->name,
-	    (unsigned long long)t->cur.id, (int)res.pid, trigger_name(trig),
+	    (unsigned long long)t->cur.id, (int)res.pid, run_trigger(&t->cur,
+	    trigbuf, sizeof(trigbuf)),
 	    dry_run ? ", dry run" : "");
 	event_emit(t->conf->name, "run-started", actor, run_detail(&t->cur));
 	memset(&m, 0, sizeof(m));
@@ -519,9 +523,10 @@ crashed(struct task *t, uint64_t up, const char *why)
 	t->crashes++;
 	if (t->conf->restart_limit > 0 &&
 	    t->crashes > (unsigned)t->conf->restart_limit) {
-		log_warnx("%s: crashed %u times in a row (the last: %s); not "
+		log_warnx("%s: crashed %u time%s in a row (the last: %s); not "
 		    "restarting it (maintctl restart %s to try again)",
-		    t->conf->name, t->crashes, why, t->conf->name);
+		    t->conf->name, t->crashes, t->crashes == 1 ? "" : "s", why,
+		    t->conf->name);
 		t->state = ST_FAILED;
 		detail = json_object_new_object();
 		json_object_object_add(detail, "crashes",

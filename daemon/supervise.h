@@ -33,6 +33,7 @@ typedef void	(*run_gone_fn)(struct task *);
 void	supervise_gate(start_gate_fn, run_gone_fn);
 int	task_stop(struct task *, const char *actor);
 int	task_activate(struct task *, int64_t for_ms, const char *actor);
+time_t	task_set_until(struct task *, int64_t ms, const char *actor);
 void	task_deactivate(struct task *, const char *actor);
 int	task_restart(struct task *, const char *actor, char *err,
 	    size_t errlen);

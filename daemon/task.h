@@ -77,7 +77,8 @@ struct task {
 	bool			 start_pending;	/* start again when ended, */
 	enum trigger		 pending_trigger;	/* ... as this */
 	bool			 queued;	/* overlap = queue: run once more */
-	bool			 waiting;	/* a run waits: budget, start_when */
+	bool			 waiting;	/* a run waits: budget, start_when,
+						 * after */
 	enum trigger		 wait_trigger;	/* ... scheduled, or a window's */
 	struct task		**conflicts;	/* both directions */
 	size_t			 nconflicts;
@@ -133,6 +134,8 @@ struct task {
 	uint64_t		 missed;	/* ticks missed since activation */
 	uint64_t		 missed_by[MISS_NREASONS];	/* since start-up */
 	struct ev_timer		 late_timer;
+	struct run_parent	 chain_parent;	/* of its next chained run
+						 * (deps.c) */
 };
 
 /*

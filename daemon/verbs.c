@@ -162,6 +162,8 @@ static void
 verb_ping(struct client *c, struct request *r)
 {
 	(void)r;
+	verbs_json(c, "pong", json_object_new_boolean(1), "version",
+	    json_object_new_string(MAINTD_VERSION), NULL);
 	client_ok(c, "pong");
 }
 
@@ -252,6 +254,7 @@ verb_quit(struct client *c, struct request *r)
 {
 	(void)r;
 	client_close_after_reply(c);
+	verbs_json(c, "bye", json_object_new_boolean(1), NULL);
 	client_ok(c, "bye");
 }
 
@@ -292,11 +295,11 @@ static struct json_object *
 run_json(const struct run *r)
 {
 	struct json_object	*o = json_object_new_object();
-	char			 buf[300];
+	char			 buf[300], trig[120];
 
 	json_object_object_add(o, "run", json_object_new_int64((int64_t)r->id));
 	json_object_object_add(o, "trigger",
-	    json_object_new_string(trigger_name(r->trigger)));
+	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	json_object_object_add(o, "pid", json_object_new_int(r->pid));
 	json_object_object_add(o, "started",
 	    json_object_new_string(fmt_rfc3339(r->start.tv_sec, buf,
@@ -405,10 +408,11 @@ status_end(struct client *c, size_t n, size_t nactive, size_t nrunning)
 {
 	if (md.halted)
 		client_ok(c, "HALTED (stop-all): nothing starts until resume; "
-		    "%zu tasks, %zu active, %zu running", n, nactive, nrunning);
+		    "%zu task%s, %zu active, %zu running", n, n == 1 ? "" : "s",
+		    nactive, nrunning);
 	else
-		client_ok(c, "%zu tasks, %zu active, %zu running", n, nactive,
-		    nrunning);
+		client_ok(c, "%zu task%s, %zu active, %zu running", n, n == 1 ?
+		    "" : "s", nactive, nrunning);
 }
 
 static void
@@ -595,7 +599,7 @@ verb_list(struct client *c, struct request *r)
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu tasks", n);
+	client_ok(c, "%zu task%s", n, n == 1 ? "" : "s");
 }
 
 static const char *limit_names[LIM_MAX] = {
@@ -734,6 +738,7 @@ task_show_json(struct client *c, const struct task *t)
 	json_object_object_add(o, "late_after_s", tc->late_after_ms > 0 ?
 	    json_object_new_int64(tc->late_after_ms / 1000) : NULL);
 	json_object_object_add(o, "runbook", jstr_or_null(tc->runbook));
+	verbs_graph_edges(t, o);
 	return o;
 }
 

@@ -35,6 +35,11 @@ void	verb_metrics(struct client *, struct request *);
 void	verb_report(struct client *, struct request *);
 /* (verbs_ledger.c) */
 void	verb_ledger(struct client *, struct request *);
+/* (verbs_graph.c); show's edges of t both ways, into o */
+void	verb_graph(struct client *, struct request *);
+void	verbs_graph_edges(const struct task *, struct json_object *o);
+/* (verbs_forecast.c) */
+void	verb_plan(struct client *, struct request *);
 
 /* Health and notifications (verbs_health.c). */
 void	verb_health(struct client *, struct request *);
@@ -107,6 +112,7 @@ const char	*verbs_state(const struct task *);
 const char	*verbs_waiting(const struct task *, char *buf, size_t len);
 struct json_object *verbs_probe_json(struct client *, const struct task *);
 struct json_object *verbs_strv(char *const *);
+void		 verbs_json(struct client *, const char *key, ...);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);
 const char	*verbs_bytes(int64_t, char *buf, size_t len);

@@ -4,6 +4,7 @@
  * plans (what a change would do) as replies.
  */
 #include <libutil.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "after.h"
 #include "control.h"
 #include "ev.h"
 #include "event.h"
@@ -76,6 +78,8 @@ verbs_probe_json(struct client *c, const struct task *t)
 	json_object_object_add(o, "failures_allowed",
 	    json_object_new_int(h->failures));
 	json_object_object_add(o, "restart", json_object_new_boolean(h->restart));
+	json_object_object_add(o, "follow_redirects", h->url == NULL ? NULL :
+	    json_object_new_boolean(h->follow_redirects));
 	json_object_object_add(o, "last_probe", p->last == 0 ? NULL :
 	    json_object_new_string(fmt_rfc3339(p->last, buf, sizeof(buf))));
 	json_object_object_add(o, "last_ok", p->last == 0 ? NULL :
@@ -265,12 +269,35 @@ verbs_task_line(struct client *c, const struct task *t, const char *what)
 	json_object_put(o);
 }
 
+/*
+ * --json: the object of an answer whose text is its final line alone,
+ * from pairs of a key and a json-c value (taken), up to a NULL key.
+ * Nothing is sent without --json.
+ */
+void
+verbs_json(struct client *c, const char *key, ...)
+{
+	struct json_object	*o = json_object_new_object(), *v;
+	va_list			 ap;
+
+	va_start(ap, key);
+	for (; key != NULL; key = va_arg(ap, const char *)) {
+		v = va_arg(ap, struct json_object *);
+		json_object_object_add(o, key, v);
+	}
+	va_end(ap);
+	if (client_json_mode(c))
+		client_json(c, o);
+	json_object_put(o);
+}
+
 /* Carry out a checked plan. */
 void
 verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
     const char *actor)
 {
 	size_t	i;
+	char	why[256], line[300];
 
 	for (i = 0; i < p->nstop; i++) {
 		task_deactivate(p->stop[i], actor);
@@ -278,7 +305,14 @@ verbs_plan_apply(struct client *c, const struct plan *p, int64_t ms,
 	}
 	for (i = 0; i < p->nstart; i++) {
 		(void)task_activate(p->start[i], ms, actor);
-		verbs_task_line(c, p->start[i], "activated");
+		/* a service or oneshot that waits on after says so */
+		if (p->start[i]->waiting && after_check(p->start[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(line, sizeof(line), "activated, waiting: %s",
+			    why);
+			verbs_task_line(c, p->start[i], line);
+		} else
+			verbs_task_line(c, p->start[i], "activated");
 	}
 }
 

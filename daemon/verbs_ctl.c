@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -83,6 +84,95 @@ names(struct task **v, size_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* Is t in v[0..n-1]? */
+static bool
+among(struct task *const *v, size_t n, const struct task *t)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == t)
+			return true;
+	return false;
+}
+
+/*
+ * The tasks of an activation that were active already: --for DUR sets
+ * their deadline to DUR from now (said in a line and an event); without
+ * it, --json has an object for each.  How many deadlines were set.
+ */
+static size_t
+already_active(struct client *c, struct task **v, size_t n,
+    const struct plan *p, int64_t ms, const char *actor, char *text,
+    size_t len)
+{
+	struct json_object	*o;
+	struct task		*t;
+	time_t			 was;
+	size_t			 i, nset = 0;
+	char			 u[64], w[64];
+
+	for (i = 0; i < n; i++) {
+		t = v[i];
+		if (among(p->start, p->nstart, t) || among(v, i, t))
+			continue;
+		if (ms <= 0) {
+			if (client_json_mode(c))
+				verbs_task_line(c, t, "already active");
+			continue;
+		}
+		was = task_set_until(t, ms, actor);
+		nset++;
+		fmt_rfc3339(t->active_until, u, sizeof(u));
+		if (was != 0)
+			fmt_rfc3339(was, w, sizeof(w));
+		snprintf(text, len, "%s already active; now until %s (%s%s)",
+		    t->conf->name, u, was != 0 ? "it was until " :
+		    "it had no deadline", was != 0 ? w : "");
+		if (client_json_mode(c)) {
+			o = json_object_new_object();
+			json_object_object_add(o, "task",
+			    json_object_new_string(t->conf->name));
+			json_object_object_add(o, "result",
+			    json_object_new_string("deadline set"));
+			json_object_object_add(o, "until",
+			    json_object_new_string(u));
+			json_object_object_add(o, "was_until", was == 0 ? NULL :
+			    json_object_new_string(w));
+			client_json(c, o);
+			json_object_put(o);
+		} else if (n > 1)
+			client_data(c, "%s", text);
+	}
+	return nset;
+}
+
+/* --dry-run --for DUR: the deadlines it would set. */
+static void
+would_set_until(struct client *c, struct task **v, size_t n,
+    const struct plan *p, int64_t ms)
+{
+	size_t	i;
+	char	u[64];
+
+	if (ms <= 0)
+		return;
+	fmt_rfc3339(time(NULL) + (time_t)(ms / 1000), u, sizeof(u));
+	for (i = 0; i < n; i++) {
+		if (among(p->start, p->nstart, v[i]) || among(v, i, v[i]) ||
+		    !v[i]->active)
+			continue;
+		if (client_json_mode(c))
+			verbs_json(c, "task", json_object_new_string(
+			    v[i]->conf->name), "would", json_object_new_string(
+			    "set deadline"), "until", json_object_new_string(u),
+			    NULL);
+		else
+			client_data(c, "would keep %s active until %s",
+			    v[i]->conf->name, u);
+	}
+}
+
 void
 verb_activate(struct client *c, struct request *r)
 {
@@ -90,15 +180,17 @@ verb_activate(struct client *c, struct request *r)
 	struct plan	  p;
 	size_t		  n;
 	int64_t		  ms;
-	char		  actor[128], list[512];
+	char		  actor[128], list[512], text[256];
 
 	if ((ms = opt_for(c, r)) == -1)
 		return;
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
 		return;
 	plan_activate(&p, v, n, false);
-	if (request_has(r, "dry-run"))
+	if (request_has(r, "dry-run")) {
+		would_set_until(c, v, n, &p, ms);
 		verbs_plan_report(c, &p);
+	}
 	else if (p.code != NULL)
 		client_err(c, p.code, "%s", p.why);
 	else if (p.nstart > 1 && !request_has(r, "confirm"))
@@ -107,7 +199,10 @@ verb_activate(struct client *c, struct request *r)
 	else {
 		verbs_plan_apply(c, &p, ms, verbs_actor(c, actor,
 		    sizeof(actor)));
-		if (n == 1 && p.nalready == 1)
+		if (already_active(c, v, n, &p, ms, actor, text,
+		    sizeof(text)) > 0 && n == 1)
+			client_ok(c, "%s", text);
+		else if (n == 1 && p.nalready == 1)
 			client_ok(c, "%s already active", v[0]->conf->name);
 		else
 			client_ok(c, "%zu activated, %zu already active",
@@ -122,7 +217,7 @@ verb_deactivate(struct client *c, struct request *r)
 {
 	struct task	**v;
 	struct plan	  p;
-	size_t		  n;
+	size_t		  n, i;
 	char		  actor[128], list[512];
 
 	if ((v = verbs_tasks_named(c, r, &n)) == NULL)
@@ -136,6 +231,9 @@ verb_deactivate(struct client *c, struct request *r)
 	else {
 		verbs_plan_apply(c, &p, 0, verbs_actor(c, actor,
 		    sizeof(actor)));
+		for (i = 0; i < n && client_json_mode(c); i++)
+			if (!among(p.stop, p.nstop, v[i]) && !among(v, i, v[i]))
+				verbs_task_line(c, v[i], "already inactive");
 		if (n == 1 && p.nalready == 1)
 			client_ok(c, "%s already inactive", v[0]->conf->name);
 		else
@@ -153,6 +251,11 @@ run_started(struct client *c, struct task *t, bool wait)
 	struct waiter	*w;
 
 	if (!wait) {
+		verbs_json(c, "task", json_object_new_string(t->conf->name),
+		    "run", json_object_new_int64((int64_t)t->cur.id), "pid",
+		    json_object_new_int((int)t->cur.pid), "trigger",
+		    json_object_new_string(trigger_name(t->cur.trigger)),
+		    "dry_run", json_object_new_boolean(t->cur.dry_run), NULL);
 		client_ok(c, "%s: run %llu started, pid %d", t->conf->name,
 		    (unsigned long long)t->cur.id, (int)t->cur.pid);
 		return;
@@ -235,7 +338,8 @@ verb_run(struct client *c, struct request *r)
 	}
 	if ((code = policy_can_run(t, request_has(r, "force"), err,
 	    sizeof(err))) != NULL) {
-		if (strcmp(code, "guard") == 0 || strcmp(code, "requires") == 0)
+		if (strcmp(code, "guard") == 0 || strcmp(code, "requires") == 0 ||
+		    strcmp(code, "after") == 0)
 			client_err(c, code, "%s (--force runs it anyway)", err);
 		else
 			client_err(c, code, "%s", err);
@@ -282,13 +386,24 @@ verb_stop(struct client *c, struct request *r)
 		return;
 	}
 	if (request_has(r, "dry-run")) {
-		client_data(c, "would stop run %llu of %s (pid %d)",
-		    (unsigned long long)t->cur.id, t->conf->name,
-		    (int)t->cur.pid);
+		if (client_json_mode(c))
+			verbs_json(c, "task", json_object_new_string(
+			    t->conf->name), "run", json_object_new_int64(
+			    (int64_t)t->cur.id), "pid", json_object_new_int(
+			    (int)t->cur.pid), "would", json_object_new_string(
+			    "stop"), NULL);
+		else
+			client_data(c, "would stop run %llu of %s (pid %d)",
+			    (unsigned long long)t->cur.id, t->conf->name,
+			    (int)t->cur.pid);
 		client_ok(c, "dry run: nothing changed");
 		return;
 	}
 	(void)task_stop(t, verbs_actor(c, actor, sizeof(actor)));
+	verbs_json(c, "task", json_object_new_string(t->conf->name), "run",
+	    json_object_new_int64((int64_t)t->cur.id), "pid",
+	    json_object_new_int((int)t->cur.pid), "result",
+	    json_object_new_string("stopping"), NULL);
 	client_ok(c, "%s: stopping run %llu (pid %d)", t->conf->name,
 	    (unsigned long long)t->cur.id, (int)t->cur.pid);
 }
@@ -308,8 +423,16 @@ verb_restart(struct client *c, struct request *r)
 			client_err(c, "state", "%s is not an active service",
 			    t->conf->name);
 		else {
-			client_data(c, "would restart %s%s", t->conf->name,
-			    task_busy(t) ? " (stopping it first)" : "");
+			if (client_json_mode(c))
+				verbs_json(c, "task", json_object_new_string(
+				    t->conf->name), "would",
+				    json_object_new_string("restart"),
+				    "stop_first", json_object_new_boolean(
+				    task_busy(t)), NULL);
+			else
+				client_data(c, "would restart %s%s",
+				    t->conf->name, task_busy(t) ?
+				    " (stopping it first)" : "");
 			client_ok(c, "dry run: nothing changed");
 		}
 		return;
@@ -332,6 +455,10 @@ verb_restart(struct client *c, struct request *r)
 		    "failed" : "state", "%s", err);
 		return;
 	}
+	verbs_json(c, "task", json_object_new_string(t->conf->name), "result",
+	    json_object_new_string(rc == 1 ? "restarting" : "started"),
+	    "pid", rc == 1 || !task_busy(t) ? NULL :
+	    json_object_new_int((int)t->cur.pid), NULL);
 	client_ok(c, "%s: %s", t->conf->name, rc == 1 ?
 	    "stopping, will start again" : "started");
 }
@@ -342,6 +469,7 @@ verb_reopen(struct client *c, struct request *r)
 	(void)r;
 	output_reopen();
 	log_info("log files reopened on request");
+	verbs_json(c, "reopened", json_object_new_boolean(1), NULL);
 	client_ok(c, "log files reopened");
 }
 
@@ -444,7 +572,7 @@ void
 verb_reload(struct client *c, struct request *r)
 {
 	struct reload_report	 rep;
-	struct json_object	*o;
+	struct json_object	*o, *e;
 	bool			 dry = request_has(r, "dry-run");
 	char			 actor[128], **errors = NULL;
 	size_t			 i;
@@ -454,9 +582,14 @@ verb_reload(struct client *c, struct request *r)
 		for (i = 0; errors != NULL && errors[i] != NULL; i++) {
 			log_warnx("reload: %s", errors[i]);
 			if (client_json_mode(c)) {
-				o = json_object_new_object();
-				json_object_object_add(o, "error",
+				/* the shape of every error: code, message */
+				e = json_object_new_object();
+				json_object_object_add(e, "code",
+				    json_object_new_string("config"));
+				json_object_object_add(e, "message",
 				    json_object_new_string(errors[i]));
+				o = json_object_new_object();
+				json_object_object_add(o, "error", e);
 				client_json(c, o);
 				json_object_put(o);
 			} else

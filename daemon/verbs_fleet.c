@@ -19,6 +19,7 @@
 struct fleet_req {
 	struct client		*c;
 	char			*ok;
+	const char		*what;	/* --json: "halted", "resumed" */
 	struct fleet_req	*next;
 };
 static struct fleet_req	*reqs;
@@ -42,8 +43,11 @@ answered(bool ok, const char *code, const char *why, void *arg)
 {
 	struct fleet_req	*fr = arg;
 
-	if (ok)
+	if (ok) {
+		verbs_json(fr->c, "fleet", json_object_new_string(fr->what),
+		    NULL);
 		client_ok(fr->c, "%s", fr->ok);
+	}
 	else
 		client_err(fr->c, code, "%s", why);
 	req_free(fr);
@@ -64,11 +68,12 @@ verbs_fleet_client_gone(struct client *c)
 }
 
 static struct fleet_req *
-waiting(struct client *c, const char *ok)
+waiting(struct client *c, const char *what, const char *ok)
 {
 	struct fleet_req	*fr = xcalloc(1, sizeof(*fr));
 
 	fr->c = c;
+	fr->what = what;
 	fr->ok = xstrdup(ok);
 	fr->next = reqs;
 	reqs = fr;
@@ -133,7 +138,8 @@ status(struct client *c)
 			table_row(&tb, task, json_object_get_string(holder));
 		table_emit(&tb, c);
 	}
-	client_ok(c, "%zu nodes", json_object_array_length(nodes));
+	client_ok(c, "%zu node%s", json_object_array_length(nodes),
+	    json_object_array_length(nodes) == 1 ? "" : "s");
 	json_object_put(o);
 }
 
@@ -163,7 +169,7 @@ verb_fleet(struct client *c, struct request *r)
 	}
 	verbs_actor(c, actor, sizeof(actor));
 	if (strcmp(sub, "resume") == 0) {
-		fleet_resume(actor, answered, waiting(c, "the fleet resumes: "
+		fleet_resume(actor, answered, waiting(c, "resumed", "the fleet resumes: "
 		    "every node may start tasks again (each stays inactive)"));
 		return;
 	}
@@ -172,6 +178,6 @@ verb_fleet(struct client *c, struct request *r)
 		    "the fleet, and start nothing anywhere until fleet resume");
 		return;
 	}
-	fleet_halt(actor, answered, waiting(c, "the fleet is halted: every "
+	fleet_halt(actor, answered, waiting(c, "halted", "the fleet is halted: every "
 	    "node stops its tasks and starts nothing until fleet resume"));
 }

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "proto.h"
+#include "reload.h"
 #include "redact.h"
 #include "state.h"
 #include "store.h"
@@ -113,6 +114,12 @@ daemon_health(char *why, size_t len)
 		snprintf(why + strlen(why), len - strlen(why), "%shalted by "
 		    "stop-all", why[0] ? ", " : "");
 	}
+	if (reload_failed() != NULL) {
+		ok = false;
+		snprintf(why + strlen(why), len - strlen(why), "%sconfig on "
+		    "disk does not load: %s", why[0] ? ", " : "",
+		    reload_failed());
+	}
 	if ((trouble = fleet_trouble()) != NULL) {
 		ok = false;
 		snprintf(why + strlen(why), len - strlen(why), "%s%s",
@@ -173,8 +180,9 @@ task_health(struct client *c, const struct task *t, char *why, size_t len)
 	why[0] = '\0';
 	if (t->state == ST_FAILED) {
 		status = "failed";
-		snprintf(why, len, "%s crashed %u times in a row and is not "
-		    "restarted", t->conf->name, t->crashes);
+		snprintf(why, len, "%s crashed %u time%s in a row and is not "
+		    "restarted", t->conf->name, t->crashes, t->crashes == 1 ?
+		    "" : "s");
 	} else if (t->last != NULL && !run_ok(t->last) && !t->last->stopped) {
 		status = "degraded";
 		snprintf(why, len, "%s: last run %s", t->conf->name,
@@ -215,6 +223,7 @@ verb_health(struct client *c, struct request *r)
 {
 	struct json_object	*o;
 	struct task		*t = NULL;
+	size_t			 w = 12;
 	char			 why[512];
 
 	if (r->nargs == 1 && (t = verbs_task(c, r->args[0])) == NULL)
@@ -224,10 +233,15 @@ verb_health(struct client *c, struct request *r)
 	if (client_json_mode(c))
 		client_json(c, o);
 	else {
+		/* the values in one column, after the longest key */
+		json_object_object_foreach(o, k, v)
+			if (!json_object_is_type(v, json_type_object) &&
+			    strlen(k) > w)
+				w = strlen(k);
 		json_object_object_foreach(o, key, val)
 			if (!json_object_is_type(val, json_type_object))
-				client_data(c, "%-12s %s", key, val == NULL ?
-				    "-" : json_object_get_string(val));
+				client_data(c, "%-*s %s", (int)w, key, val ==
+				    NULL ? "-" : json_object_get_string(val));
 		if (t != NULL && t->probe != NULL)
 			probe_text(c, t);
 	}
@@ -298,7 +312,8 @@ notify_list(struct client *c)
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu endpoints", notify_count());
+	client_ok(c, "%zu endpoint%s", notify_count(), notify_count() == 1 ?
+	    "" : "s");
 }
 
 void
@@ -324,6 +339,8 @@ verb_notify(struct client *c, struct request *r)
 		    r->args[1]);
 		return;
 	}
+	verbs_json(c, "notify", json_object_new_string(r->args[1]), "result",
+	    json_object_new_string("queued"), NULL);
 	client_ok(c, "a test event is on its way to %s", r->args[1]);
 }
 
@@ -427,7 +444,7 @@ verb_log(struct client *c, struct request *r)
 			sent++;
 		}
 	if (!request_has(r, "follow")) {
-		client_ok(c, "%zu lines", sent);
+		client_ok(c, "%zu line%s", sent, sent == 1 ? "" : "s");
 		return;
 	}
 	f = xcalloc(1, sizeof(*f));

@@ -133,5 +133,5 @@ verb_ledger(struct client *c, struct request *r)
 	}
 	if (rs.tb != NULL)
 		table_emit(&tb, c);
-	client_ok(c, "%zu ticks", rs.n);
+	client_ok(c, "%zu tick%s", rs.n, rs.n == 1 ? "" : "s");
 }

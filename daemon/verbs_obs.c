@@ -469,7 +469,7 @@ evscan_slice(void *arg)
 	}
 	rc = (int)es->sent;
 	evscan_free(es);
-	client_ok(c, "%d events", rc);
+	client_ok(c, "%d event%s", rc, rc == 1 ? "" : "s");
 	return;
  later:
 	es->spent_us += verbs_now_us() - t0;
@@ -550,7 +550,7 @@ verb_events(struct client *c, struct request *r)
 		follower_add(c, task, client_json_mode(c), NULL);
 		return;
 	}
-	client_ok(c, "%zu events", rs.n);
+	client_ok(c, "%zu event%s", rs.n, rs.n == 1 ? "" : "s");
 }
 
 static const char *
@@ -635,7 +635,7 @@ verb_history(struct client *c, struct request *r)
 	}
 	if (rs.tb != NULL)
 		table_emit(&tb, c);
-	client_ok(c, "%zu runs", rs.n);
+	client_ok(c, "%zu run%s", rs.n, rs.n == 1 ? "" : "s");
 }
 
 void
@@ -654,70 +654,41 @@ verb_logs(struct client *c, struct request *r)
 	verbs_tail_logs(c, t, &w, g, request_has(r, "follow"));
 }
 
-/* One sample line, name{k="v",...} value, as {"name","labels","value"}. */
-static void
-sample_json(struct client *c, char *line)
-{
-	struct json_object	*o = json_object_new_object();
-	struct json_object	*labels = json_object_new_object();
-	char			*p, *k, *v, *w;
-
-	p = line + strcspn(line, "{ ");
-	if (*p == '{') {
-		*p++ = '\0';
-		while (*p && *p != '}') {
-			k = p;
-			if ((p = strchr(p, '=')) == NULL || p[1] != '"')
-				break;
-			*p = '\0';
-			p += 2;
-			for (v = w = p; *p && *p != '"'; p++) {
-				if (*p == '\\' && p[1] != '\0') {
-					p++;
-					*w++ = *p == 'n' ? '\n' : *p;
-				} else
-					*w++ = *p;
-			}
-			*w = '\0';
-			if (*p == '"')
-				p++;
-			json_object_object_add(labels, k,
-			    json_object_new_string(v));
-			if (*p == ',')
-				p++;
-		}
-		if (*p == '}')
-			p++;
-	} else if (*p == ' ')
-		*p = '\0';
-	json_object_object_add(o, "name", json_object_new_string(line));
-	json_object_object_add(o, "labels", labels);
-	json_object_object_add(o, "value",
-	    json_object_new_double(strtod(p, NULL)));
-	client_json(c, o);
-	json_object_put(o);
-}
-
+/* The text as Prometheus reads it, or (--json) one object a sample. */
 void
 verb_metrics(struct client *c, struct request *r)
 {
-	char	*text = NULL, *line, *nl;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct metrics	 ms;
+	struct json_object *o;
+	char		*text = NULL, *line, *nl;
+	size_t		 len = 0, i;
+	FILE		*fp;
 
 	(void)r;
+	metrics_collect(&ms, 1);
+	if (client_json_mode(c)) {
+		for (i = 0; i < ms.n; i++) {
+			if (ms.v[i].none)
+				continue;
+			o = metrics_json(&ms.v[i]);
+			client_json(c, o);
+			json_object_put(o);
+		}
+		metrics_free(&ms);
+		client_ok(c, NULL);
+		return;
+	}
 	if ((fp = open_memstream(&text, &len)) == NULL) {
+		metrics_free(&ms);
 		client_err(c, "internal", "open_memstream: %s", strerror(errno));
 		return;
 	}
-	metrics_print(fp, 1);
+	metrics_text(fp, &ms);
 	fclose(fp);
+	metrics_free(&ms);
 	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		*nl = '\0';
-		if (!client_json_mode(c))
-			client_raw(c, line);
-		else if (*line != '#')
-			sample_json(c, line);
+		client_raw(c, line);
 	}
 	free(text);
 	client_ok(c, NULL);

@@ -44,12 +44,15 @@ verb_stop_all(struct client *c, struct request *r)
 			    "resume");
 		verbs_plan_report(c, &p);
 	} else if (!request_has(r, "confirm"))
-		client_err(c, "confirm", "Stop all: deactivate %zu tasks, "
+		client_err(c, "confirm", "Stop all: deactivate %zu task%s, "
 		    "stop %zu running, and start nothing until resume",
-		    p.nstop, nrunning);
+		    p.nstop, p.nstop == 1 ? "" : "s", nrunning);
 	else {
 		verbs_actor(c, actor, sizeof(actor));
 		supervise_halt(actor);
+		verbs_json(c, "halted", json_object_new_boolean(1),
+		    "deactivated", json_object_new_int64((int64_t)p.nstop),
+		    "stopping", json_object_new_int64((int64_t)nrunning), NULL);
 		client_ok(c, "halted: %zu deactivated, %zu stopping; nothing "
 		    "starts until resume", p.nstop, nrunning);
 	}
@@ -64,6 +67,8 @@ verb_resume(struct client *c, struct request *r)
 
 	(void)r;
 	if (!md.halted) {
+		verbs_json(c, "halted", json_object_new_boolean(0), "resumed",
+		    json_object_new_boolean(0), NULL);
 		client_ok(c, "not halted");
 		return;
 	}
@@ -71,11 +76,15 @@ verb_resume(struct client *c, struct request *r)
 		if (!client_json_mode(c))
 			client_data(c, "would resume: schedules, windows and "
 			    "runs allowed again (every task stays inactive)");
+		verbs_json(c, "halted", json_object_new_boolean(1), "would",
+		    json_object_new_string("resume"), NULL);
 		client_ok(c, "dry run: nothing changed");
 		return;
 	}
 	verbs_actor(c, actor, sizeof(actor));
 	supervise_resume(actor);
+	verbs_json(c, "halted", json_object_new_boolean(0), "resumed",
+	    json_object_new_boolean(1), NULL);
 	client_ok(c, "resumed; every task is inactive");
 }
 
@@ -105,27 +114,30 @@ list_stored(struct json_object *row, void *arg)
 {
 	struct listctx		*lc = arg;
 	struct json_object	*o;
+	const char		*desc;
 	char			 count[16];
 
 	if (client_json_mode(lc->c)) {
+		/* the keys in the order of a config preset's */
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_get(
 		    json_object_object_get(row, "name")));
-		json_object_object_add(o, "source",
-		    json_object_new_string("runtime"));
 		json_object_object_add(o, "description", json_object_get(
 		    json_object_object_get(row, "description")));
 		json_object_object_add(o, "tasks", json_object_get(
 		    json_object_object_get(row, "tasks")));
+		json_object_object_add(o, "source",
+		    json_object_new_string("runtime"));
 		client_json(lc->c, o);
 		json_object_put(o);
 	} else {
 		snprintf(count, sizeof(count), "%zu", json_object_array_length(
 		    json_object_object_get(row, "tasks")));
+		desc = json_object_get_string(json_object_object_get(row,
+		    "description"));
 		table_row(lc->tb, json_object_get_string(
 		    json_object_object_get(row, "name")), "runtime", count,
-		    json_object_get_string(json_object_object_get(row,
-		    "description")));
+		    desc != NULL && *desc ? desc : "-");	/* as a config one */
 	}
 	lc->n++;
 	json_object_put(row);
@@ -164,7 +176,7 @@ preset_list(struct client *c)
 	(void)store_preset_list(list_stored, &lc);
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu presets", lc.n);
+	client_ok(c, "%zu preset%s", lc.n, lc.n == 1 ? "" : "s");
 }
 
 static void
@@ -193,7 +205,7 @@ preset_show(struct client *c, const char *name)
 			    p.tasks[i]->conf->name, p.tasks[i]->active ?
 			    " (active)" : "");
 	}
-	client_ok(c, "%zu tasks", p.ntasks);
+	client_ok(c, "%zu task%s", p.ntasks, p.ntasks == 1 ? "" : "s");
 	preset_free(&p);
 }
 
@@ -222,8 +234,9 @@ preset_apply(struct client *c, struct request *r, const char *name)
 	else if (plan.code != NULL)
 		client_err(c, plan.code, "%s", plan.why);
 	else if (!request_has(r, "confirm"))
-		client_err(c, "confirm", "Apply preset %s: start %zu tasks, "
-		    "stop %zu", p.name, plan.nstart, plan.nstop);
+		client_err(c, "confirm", "Apply preset %s: start %zu task%s, "
+		    "stop %zu", p.name, plan.nstart, plan.nstart == 1 ? "" :
+		    "s", plan.nstop);
 	else {
 		verbs_actor(c, actor, sizeof(actor));
 		verbs_plan_apply(c, &plan, ms, actor);
@@ -295,8 +308,12 @@ preset_store(struct client *c, const char *name, const char *desc,
 	json_object_object_add(d, "preset", json_object_new_string(name));
 	json_object_object_add(d, "tasks", json_object_get(tasks));
 	event_emit(NULL, how, verbs_actor(c, actor, sizeof(actor)), d);
-	client_ok(c, "preset %s stored with %zu tasks", name,
-	    json_object_array_length(tasks));
+	verbs_json(c, "preset", json_object_new_string(name), "description",
+	    json_object_new_string(desc), "tasks", json_object_get(tasks),
+	    "result", json_object_new_string("stored"), NULL);
+	client_ok(c, "preset %s stored with %zu task%s", name,
+	    json_object_array_length(tasks),
+	    json_object_array_length(tasks) == 1 ? "" : "s");
 }
 
 static void
@@ -399,6 +416,8 @@ preset_delete(struct client *c, const char *name)
 	json_object_object_add(d, "preset", json_object_new_string(name));
 	event_emit(NULL, "preset-deleted", verbs_actor(c, actor,
 	    sizeof(actor)), d);
+	verbs_json(c, "preset", json_object_new_string(name), "result",
+	    json_object_new_string("deleted"), NULL);
 	client_ok(c, "preset %s deleted", name);
 }
 

@@ -315,9 +315,10 @@ skipped_note(struct tailer *tl)
 		client_json(tl->c, o);
 		json_object_put(o);
 	} else
-		client_data(tl->c, "maintd: %llu lines left out: this client "
+		client_data(tl->c, "maintd: %llu line%s left out: this client "
 		    "fell behind, and the output of %s has no log file to "
-		    "catch up from", (unsigned long long)tl->skipped, tl->name);
+		    "catch up from", (unsigned long long)tl->skipped,
+		    tl->skipped == 1 ? "" : "s", tl->name);
 	tl->skipped = 0;
 }
 
@@ -345,7 +346,8 @@ caught_up(struct tailer *tl)
 		return;
 	}
 	if (!tl->follow) {
-		finish(tl, NULL, "%zu lines", tl->sent);
+		finish(tl, NULL, "%zu line%s", tl->sent, tl->sent == 1 ? "" :
+		    "s");
 		return;
 	}
 	tl->st = TS_LIVE;

@@ -273,6 +273,16 @@ window_make(struct client *c, struct request *r, const struct wspec *s,
 	event_emit(NULL, "window-created", actor, ev);
 	if (w->rolling)
 		fleet_windows_changed();
+	if (client_json_mode(c)) {
+		o = window_json(w);
+		json_object_object_add(o, "next", next != (time_t)-1 ?
+		    json_object_new_string(fmt_rfc3339_tz(next, w->timezone,
+		    d, sizeof(d))) : NULL);
+		json_object_object_add(o, "result",
+		    json_object_new_string("created"));
+		client_json(c, o);
+		json_object_put(o);
+	}
 	client_ok(c, "window %s created: next opening %s", w->name, nb);
 }
 
@@ -422,6 +432,9 @@ window_remove(struct client *c, const char *name)
 	event_emit(NULL, "window-deleted", actor, d);
 	if (rolling)
 		fleet_windows_changed();
+	verbs_json(c, "window", json_object_new_string(name), "result",
+	    json_object_new_string("deleted"), "was_open",
+	    json_object_new_boolean(until > 0), NULL);
 	client_ok(c, "window %s deleted%s", name, until > 0 ? "; it was open: "
 	    "closed now, its tasks deactivated" : "");
 }
@@ -516,7 +529,8 @@ window_list(struct client *c)
 	}
 	if (!client_json_mode(c))
 		table_emit(&tb, c);
-	client_ok(c, "%zu windows%s", windows_count(),
+	client_ok(c, "%zu window%s%s", windows_count(), windows_count() == 1 ?
+	    "" : "s",
 	    md.halted ? " (halted: none will open)" : "");
 }
 

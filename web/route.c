@@ -100,6 +100,8 @@ static const struct shape {
 	{ "POST", "fleet/resume", "fleet", "resume", F_CONFIRM, SHAPE_ACTION,
 	    NULL },
 	{ "GET", "notify", "notify", "list", 0, SHAPE_ARRAY, NULL },
+	/* the OK line says how many more runs and that chains are not in */
+	{ "GET", "plan", "plan", NULL, 0, SHAPE_ACTION, NULL },
 };
 #define NSHAPES	(sizeof(shapes) / sizeof(shapes[0]))
 

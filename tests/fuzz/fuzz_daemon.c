@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "control.h"
 #include "cost.h"
+#include "deps.h"
 #include "discover.h"
 #include "ev.h"
 #include "event.h"
@@ -193,6 +194,7 @@ fuzz_daemon_start(const char *tasks_conf)
 	supervise_init();
 	ledger_init();
 	sched_init();
+	deps_init();
 	health_init();
 	notify_init();
 	discover_init();

@@ -96,16 +96,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char		*p;
 	size_t			 nlines = 0;
 	int			 rc;
+	bool			 m_refused;
 
 	null_ok = fuzz_says_null(data, size);
 	fuzz_write(json_path, data, size);
-	err[0] = '\0';
-	rc = conf_manifest(json_path, "maintenance", &m, err, sizeof(err));
+	rc = conf_manifest(json_path, "maintenance", &m);
 	FUZZ_CHECK(rc >= -1 && rc <= 1, "conf_manifest: %d", rc);
+	snprintf(err, sizeof(err), "%s", m.errors != NULL ? m.errors[0] : "");
 	if (rc == -1)
-		FUZZ_CHECK(err[0] != '\0' && (null_ok ||
-		    strstr(err, "(null)") == NULL),
-		    "refused with the reason \"%s\"", err);
+		FUZZ_CHECK(err[0] != '\0', "refused with no reason");
+	for (size_t i = 0; m.errors != NULL && m.errors[i] != NULL; i++)
+		FUZZ_CHECK(null_ok || strstr(m.errors[i], "(null)") == NULL,
+		    "refused with the reason \"%s\"", m.errors[i]);
+	FUZZ_CHECK(rc != 0 || m.errors == NULL, "untagged, with errors");
 	name[0] = '\0';
 	if (rc == 1) {
 		FUZZ_CHECK(m.text != NULL && strncmp(m.text, "task ", 5) == 0,
@@ -117,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sscanf(m.text, "task %64s", name);
 	} else
 		FUZZ_CHECK(m.text == NULL && m.nlabels == 0, "text with %d", rc);
+	m_refused = m.errors != NULL;
 	conf_manifest_free(&m);
 
 	strict = conf_load(conf_path, false, &errors, NULL);
@@ -143,6 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "a refused manifest (%s) was not left out", err);
 		break;
 	case 1:
+		FUZZ_CHECK(!m_refused || strict == NULL,
+		    "a refused manifest (%s) did not fail the load", err);
 		if (strict == NULL) {
 			FUZZ_CHECK(check_errors(errors) > 0, "the manifest "
 			    "failed the load with no error naming it: %s",

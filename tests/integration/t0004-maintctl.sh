@@ -164,7 +164,8 @@ run -s "$SOCK" --json version
 printf '%s\n' "$OUT" >"$T/j6"
 check "--json version: one JSON object" jsonl "$T/j6" 1
 run -s "$SOCK" --json ping
-is "--json ping: exit 0, prints nothing" "$RC:$OUT" "0:"
+is "--json ping: exit 0, one object" "$RC:$(printf '%s' "$OUT" | jq -c 'keys')" \
+    '0:["pong","version"]'
 
 run -s "$SOCK" -q status
 is "-q: exit 0 and nothing printed" "$RC:$OUT:$ERR" "0::"

@@ -27,7 +27,8 @@ like "... lists the verbs" "$(cat "$T/help")" '^activate TASK\.\.\. \[--for DUR\
 "$MAINTCTL" -s "$T/nothing.sock" help run >"$T/o" 2>&1
 is "help VERB with no daemon: exit 0" "$?" 0
 like "... the usage" "$(cat "$T/o")" '^usage: maintctl run TASK \[--wait\] \[--dry-run\] \[--force\]'
-like "... its options, each explained" "$(cat "$T/o")" '--force +run although start_when or requires does not hold'
+like "... its options, each explained" "$(cat "$T/o")" \
+    '--force +run although start_when, requires or after does not hold'
 like "... the exit codes" "$(cat "$T/o")" '^exit status: 0 OK, 1 .*77 denied'
 like "... an example" "$(cat "$T/o")" '^example: maintctl run'
 "$MAINTCTL" help frobnicate >"$T/o" 2>&1

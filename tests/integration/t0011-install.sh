@@ -23,9 +23,10 @@ B=$T/build
 
 # mk ARG...: make in the source tree, without what an outer make passes
 # down (make check's flags and variables), its output kept in $T/make.out.
+# Unoptimised: this is about paths, and it builds three times.
 mk() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-	    make -C "$ROOT" BUILD="$B" "$@" >"$T/make.out" 2>&1 ||
+	    make -j2 -C "$ROOT" BUILD="$B" OPT=-O0 "$@" >"$T/make.out" 2>&1 ||
 		{ tail -20 "$T/make.out"; return 1; }
 }
 

@@ -245,7 +245,7 @@ is "-t half: exit 2" "$rc" 2
 check "tasks.conf passes maintd -n on its own" "$MAINTD" -n -c "$TK/tasks.conf"
 printf '%s\ndiscover = { "%s" }\n' "$TASK_USER" "$TK/tasks.conf" >"$T/dropin.conf"
 like "... and as a drop-in of discover" "$("$MAINTD" -n -c "$T/dropin.conf" 2>&1)" \
-    'configuration OK \(4 tasks, 1 presets, 1 windows, 1 files discovered\)'
+    'configuration OK \(4 tasks, 1 preset, 1 window, 1 file discovered\)'
 check "systemd/app-db-vacuum.maintd.conf passes maintd -n" \
     "$MAINTD" -n -c "$C/systemd/app-db-vacuum.maintd.conf"
 

@@ -15,7 +15,7 @@ ctl() {
 	timeout 60 "$MAINTCTL" -s "$SOCK" "$@"
 }
 
-plan 83
+plan 97
 
 TAG=$$
 
@@ -263,6 +263,35 @@ check "--for 2s: state idle" wait_for 20 st_is fortask .state idle
 is "--for 2s: until cleared" "$(st fortask .until)" null
 check "--for 2s: the daemon logged it" grep -q 'fortask: auto-deactivated' \
     "$T/daemon.log"
+
+# --for on a task that is active already: its deadline set, said so
+check "active, no deadline: activate" ctl activate fortask
+check "active, no deadline: running" wait_for 20 count_is 910 4
+is "active, no deadline: until null" "$(st fortask .until)" null
+like "--for 1h --dry-run: would keep it active" \
+    "$(ctl activate fortask --for 1h --dry-run)" \
+    '^would keep fortask active until [0-9]{4}-'
+is "--for 1h --dry-run: nothing changed" "$(st fortask .until)" null
+like "--for 1h on the active task: the reply says so" \
+    "$(ctl activate fortask --for 1h)" \
+    '^fortask already active; now until [0-9]{4}-.* \(it had no deadline\)$'
+u1=$(st fortask .until)
+like "--for 1h: until set" "$u1" '^[0-9]{4}-'
+is "--for 1h: a deadline-set event" \
+    "$(ctl --json events --task fortask -n 1 | jq -r '[.event, .detail.for_s, .detail.was_until] | join(" ")')" \
+    "deadline-set 3600 "
+is "--for 2h: the reply names the deadline it had" \
+    "$(ctl activate fortask --for 2h | sed -n 's/^fortask already active; now until .* (it was until \(.*\))$/\1/p')" \
+    "$u1"
+is "--for 2h, --json: deadline set, with the one it had" \
+    "$(ctl --json activate fortask --for 3h | jq -r '[.result, .was_until != null] | join(" ")')" \
+    "deadline set true"
+t0=$(now_ms)
+check "--for 2s on the active task: shortened" ctl activate fortask --for 2s
+check "--for 2s: deactivated by itself" wait_for 20 st_is fortask .active false
+t1=$(now_ms)
+check "--for 2s: not before 2 s ($((t1 - t0)) ms)" test $((t1 - t0)) -ge 1900
+check "--for 2s: everything is gone" wait_for 20 none 910
 
 t0=$(now_ms)
 check "auto_deactivate = 2s: activate" ctl activate autod

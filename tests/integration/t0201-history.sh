@@ -256,14 +256,14 @@ ctl history nosuch >"$T/table"
 like "table: the exec failure row" "$(sed -n 2p "$T/table")" \
     ' nosuch +manual .* exec failed: /no/such/program: No such file or directory '
 r=$(raw 'history three --json')
-is "raw: data lines then OK 1 runs" \
+is "raw: data lines then OK 1 run" \
     "$(printf '%s\n' "$r" | sed "s/ .*//" | tr '\n' ' ')" "- OK "
 is "raw: the payload is the JSON row" \
     "$(printf '%s\n' "$r" | sed -n 's/^- //p' | jq -r '[.task, .result] | tostring')" \
     '["three","failed"]'
-like "raw: final line" "$(printf '%s\n' "$r" | tail -1)" '^OK 1 runs$'
+like "raw: final line" "$(printf '%s\n' "$r" | tail -1)" '^OK 1 run$'
 like "raw: verb case-insensitive, -n=1 form" "$(raw 'HISTORY -n 1 --json' | tail -1)" \
-    '^OK 1 runs$'
+    '^OK 1 run$'
 
 # --- activation as the trigger ----------------------------------------------
 

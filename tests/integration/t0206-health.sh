@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 71
+plan 72
 
 TAG=$$
 DKEYS='["status","reason","host","tasks","active","running","failed","unhealthy","late","halted","store","clients","weight_in_use","max_weight","load1","tracking","cgroup","fleet","uptime_s","version"]'
@@ -87,6 +87,8 @@ is "raw health: one data line per key, then the final line" \
     "status reason host tasks active running failed unhealthy late halted store clients weight_in_use max_weight load1 tracking cgroup fleet uptime_s version OK ok "
 like "text: status line" "$(sed -n 1p "$T/o")" '^status +ok$'
 like "text: version line" "$(grep '^version' "$T/o")" '^version +[0-9]'
+is "text: the values in one column (weight_in_use too)" \
+    "$(awk '{ print index($0, $2) }' "$T/o" | sort -u | wc -l | tr -d ' ')" 1
 is "health --json: one line" "$(hj | wc -l | tr -d ' ')" 1
 
 check "activate hourly" ctl activate hourly

@@ -8,7 +8,8 @@
 # result, last run time, duration and success).  metrics_file: written
 # at start, replaced (rename: a new inode, no temporary file left) after
 # a run with the new counts, the same text as "metrics", and maintd_up 0
-# once maintd has stopped.
+# once maintd has stopped.  --json gives the same series (labels and
+# values) as the text: helpers/metrics_same.py compares them.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +18,7 @@ steady() {
 	grep -Ev '^maintd_(load1|mem_available_bytes) '
 }
 
-plan 74
+plan 78
 
 TAG=$$
 HELPERS=$(cd "$(dirname "$0")/helpers" && pwd)
@@ -227,6 +228,23 @@ check "last_duration_seconds: slow took its 1s timeout ($d)" \
     awk -v d="$d" 'BEGIN { exit !(d >= 1 && d < 10) }'
 is "no last_* samples for a task that never ran" \
     "$(grep -c 'maintd_task_last_[a-z_]*{task="hourly"}' "$T/m1")" 0
+
+# --json: the same series as the text, from the same samples (every
+# label, every value; the host's load and memory move between looks)
+ctl --json metrics >"$T/m1.json"
+check "--json metrics: every series of the text, same labels and value" \
+    python3 "$HELPERS/metrics_same.py" "$T/m1" "$T/m1.json" \
+    maintd_load1 maintd_mem_available_bytes
+is "--json: runs_total by task and result, not one series" \
+    "$(jq -r 'select(.name == "maintd_task_runs_total" and
+    .labels.task == "bad" and .labels.result == "failed") | .value' \
+    "$T/m1.json")" 2
+is "--json: a duration keeps its fraction" \
+    "$(jq -r 'select(.name == "maintd_task_last_duration_seconds" and
+    .labels.task == "slow") | .value' "$T/m1.json")" "$d"
+is "--json: type and help of each sample" \
+    "$(jq -r 'select(.name == "maintd_task_runs_total") | .type' \
+    "$T/m1.json" | sort -u)" counter
 
 check "activate hourly" ctl activate hourly
 is "maintd_task_active hourly 1" "$(m 'maintd_task_active{task="hourly"}')" 1

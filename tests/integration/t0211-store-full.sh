@@ -21,7 +21,7 @@ if ! mount -t tmpfs -o size=1m tmpfs "$M" 2>/dev/null; then
 fi
 trap 'stop_daemon; umount "$M" 2>/dev/null; cleanup' EXIT
 
-plan 15
+plan 17
 
 write_conf <<EOF
 database = "$M/maintd.db"
@@ -70,5 +70,11 @@ check "health: ok again" wait_for 10 sh -c \
     "[ \"\$($MAINTCTL -s $SOCK --json health | head -n 1 | jq -r .status)\" = ok ]"
 is "every run of one is in history, with an end" \
     "$(ctl --json history one -n 100 | jq -s '[.[] | select(.ended != null)] | length')" 31
+# those runs have ids of the fallback range (large): not listed first
+is "history: the newest run first, not those of the large ids" \
+    "$(ctl --json history -n 1 | jq -r .task)" two
+is "history: newest first (no clock step here: by start time too)" \
+    "$(ctl --json history -n 100 | jq -s 'map(.started) | . == (sort | reverse)')" \
+    true
 
 done_testing

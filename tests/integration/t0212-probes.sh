@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 53
+plan 65
 
 H=$T/httpd
 mkdir "$H"
@@ -66,6 +66,26 @@ task cmd {
 	health { command = "$T/probe.sh"  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
 }
 task plain { command = "/bin/true" }
+task redir {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$PORT/moved"  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
+}
+task redirf {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$PORT/moved"  follow_redirects = true  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
+}
+task tofile {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$PORT/tofile"  follow_redirects = true  interval = 1s  timeout = 1s  failures = 1  start_period = 1s }
+}
+task loop {
+	kind = service
+	command = "/bin/sleep 1000"
+	health { url = "http://127.0.0.1:$PORT/loop"  follow_redirects = true  interval = 5s  timeout = 1s  failures = 1  start_period = 1s }
+}
 task sick {
 	kind = service
 	command = "/bin/sleep 1000"
@@ -218,6 +238,33 @@ check "restart sick by hand: it runs again" ctl restart sick
 check "... running" wait_for 10 sh -c \
     "[ \"\$($MAINTCTL -s $SOCK --json status sick | jq -r .state)\" = running ]"
 check "deactivate sick" ctl deactivate sick
+
+# --- redirects ----------------------------------------------------------------
+
+echo "302 /target" >"$H/mode.moved"
+echo "302 file:///etc/hostname" >"$H/mode.tofile"
+echo "302 /loop" >"$H/mode.loop"
+check "activate the redirect probes" ctl -y activate redir redirf tofile loop
+check "a 3xx without follow_redirects: unhealthy" wait_for 10 health_is redir unhealthy
+is "... and it says why" "$(ctl --json health redir 2>/dev/null | head -n 1 | jq -r .probe.reason)" \
+    "HTTP 302 (a redirect: follow_redirects is off)"
+check "follow_redirects = true: healthy, by the page it leads to" \
+    wait_for 10 health_is redirf healthy
+check "... which the server was asked for" test "$(nreq /target)" -ge 1
+is "health: follow_redirects true" "$(ctl --json health redirf 2>/dev/null | head -n 1 | jq -r .probe.follow_redirects)" true
+check "a redirect to file://: not followed, unhealthy" wait_for 10 health_is tofile unhealthy
+check "a redirect loop: unhealthy" wait_for 10 health_is loop unhealthy
+like "... after at most 5 redirects" "$(ctl --json health loop 2>/dev/null | head -n 1 | jq -r .probe.reason)" \
+    '[Rr]edirect'
+np=$(ctl --json health loop 2>/dev/null | head -n 1 | jq -r .probe.probes_total)
+check "... at most 6 requests a probe ($(nreq /loop) for $np and one under way)" \
+    test "$(nreq /loop)" -le $((6 * (np + 1)))
+check "deactivate them" ctl -y deactivate redir redirf tofile loop
+write_conf <<EOF >/dev/null
+task c { command = "/bin/true" health { command = "/bin/true" follow_redirects = true } }
+EOF
+like "maintd -n: follow_redirects with a command probe is an error" \
+    "$("$MAINTD" -n -c "$CONF" 2>&1)" 'follow_redirects is for a health url'
 
 # --- the binaries -------------------------------------------------------------
 

@@ -98,7 +98,7 @@ check "the run's sleep is killed" wait_for 10 gone "$sleeper"
 check "the decoy with the same command lives on" alive "$decoy1"
 check "the decoy with the run's marks in another session lives on" alive "$decoy2"
 like "the daemon says what it killed" "$(cat "$T/daemon.log")" \
-    "killing 1 processes of run $rid that a previous maintd left running"
+    "killing 1 process of run $rid that a previous maintd left running"
 like "... and why it left the decoy alone" "$(cat "$T/daemon.log")" \
     "not killing pid $decoy2: it carries the marks of run $rid"
 stop_daemon

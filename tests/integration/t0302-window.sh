@@ -191,7 +191,7 @@ is "halted: nothing activated" \
     tr -d ' ')" 0
 like "halted: window list says none will open" \
     "$(printf 'window list\n' | socat -t 5 - "UNIX-CONNECT:$B/maintd.sock")" \
-    '^OK 1 windows \(halted: none will open\)$'
+    '^OK 1 window \(halted: none will open\)$'
 is "halted: the tasks did not run" \
     "$(ctlb --json history -n 1000 | wc -l | tr -d ' ')" 0
 

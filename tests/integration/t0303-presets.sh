@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 79
+plan 85
 
 st() {
 	ctl --json status "$1" | jq -r "$2"
@@ -189,6 +189,17 @@ is "event preset-deleted" "$(ctl --json events -n 100000 |
     jq -c 'select(.event == "preset-deleted") | .detail')" '{"preset":"rt1"}'
 is "raw: list's final line" "$(finals "$(raw 'preset list')")" \
     "OK 4 presets"
+like "list: no description is - for a runtime preset too" \
+    "$(ctl preset list)" '^rt3 +runtime +2 +-$'
+is "list --json: a runtime preset's keys in the order of a config one's" \
+    "$(ctl --json preset list | jq -c keys_unsorted | sort -u)" \
+    '["name","description","tasks","source"]'
+is "create with one task: 1 task" "$(raw 'preset create one pd')" \
+    "OK preset one stored with 1 task"
+is "show: OK 1 task" "$(finals "$(raw 'preset show one')")" "OK 1 task"
+is "apply asks: start 1 task" "$(raw 'preset apply one')" \
+    "ERR confirm Apply preset one: start 1 task, stop 0"
+check "delete it" ctl preset delete one
 
 # usage
 like "raw: preset with no subcommand" "$(raw 'preset')" '^ERR usage '

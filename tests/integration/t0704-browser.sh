@@ -5,15 +5,16 @@
 # every task, a service's toggle (checked with maintctl status), a
 # preset applied through its dry-run confirmation, the new event in the
 # activity log without a reload, the emergency stop and resume, the
-# filter and the keyboard, a task page with its charts and output, and
-# the read role with every button disabled.  Screenshots are kept in
+# filter and the keyboard, the next 24 hours' plan, a task page with
+# its charts, output and dependencies, a periodic task's page with its
+# ledger, and the read role with every button disabled.  Screenshots are kept in
 # BUILD/screenshots/ (BUILD: where maintd is).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/helpers/http.sh
 . "$(dirname "$0")/helpers/http.sh"
 
-NCHECKS=20
+NCHECKS=23
 plan $((NCHECKS + 5))
 
 BROWSER=""
@@ -55,7 +56,9 @@ task cache-trim {
 	command = { "/bin/sh", "-c", "echo trimming; echo done >&2" }
 	every = 1h
 	tags = { "web", "fast" }
+	after = { "backup" }
 }
+task ticker { command = "/bin/true"  every = 1s }
 task backup { command = "/bin/sleep 1"  schedule = "0 3 * * *"  tags = { "storage" } }
 task vacuum { command = "/bin/false"  tags = { "db" } }
 preset nightly { description = "what runs at night"  tasks = { "backup", "vacuum" } }
@@ -72,6 +75,7 @@ while [ "$i" -lt 4 ]; do
 	i=$((i + 1))
 done
 ctl run vacuum --wait >/dev/null 2>&1
+ctl activate ticker >/dev/null
 check "maintd-http starts" start_http
 
 SHOTS=$(cd "$(dirname "${REAL_MAINTD:-$MAINTD}")" && pwd)/screenshots
@@ -93,7 +97,7 @@ fi
 port=$(head -n 1 "$T/chrome/DevToolsActivePort")
 
 MAINTCTL=$MAINTCTL SOCK=$SOCK TADMIN=$TADMIN TREAD=$TREAD SERVICE=web-front \
-    PRESET=nightly CHARTED=cache-trim \
+    PRESET=nightly CHARTED=cache-trim TICKER=ticker \
     timeout 180 "$PY" "$(dirname "$0")/helpers/browser.py" "$port" "$URL" \
     "$SHOTS" >"$T/browser.out" 2>&1
 n=0

@@ -25,6 +25,13 @@ every step the invariants are checked:
              run of "req" (every second, requires okay within 10 s) started
              within 10 s (and a second of rounding) of the end of a
              successful run of "okay";
+  chains     every successful run of "par" (every second, on_success
+             kid) has one outcome of its chain, a run of kid with trigger
+             chain:par#RUN or a skipped event of kid saying why (unless par
+             was deactivated, or the daemon stopped or was killed, as it
+             ended); no chained run names a run of par that did not
+             succeed, or that neither an active par nor an operator (run)
+             started;
   fd, rss    the daemon's file descriptors and memory stay within bounds,
              and go back down when it is idle;
   reply      every request gets exactly one final line (OK or ERR code),
@@ -113,12 +120,18 @@ TASKS = {
     "okay":  ("oneshot", 0, ": {M}; exit 0", ""),
     "req":   ("periodic", 0, ": {M}; exit 0",
               'every = 1s requires { task = "okay" ok_within = 10s }'),
+    # a chain: each successful run of par starts kid (kid's command has
+    # no marker: its runs come and go with par's, the model does not
+    # follow them, and it leaves nothing)
+    "par":   ("periodic", 0, ": {M}; exit 0",
+              'every = 1s on_success = { "kid" }'),
+    "kid":   ("oneshot", 0, "exit 0", ""),
 }
 OK_WITHIN = 10.0
 CONFLICTS = [("svc", "hang"), ("stub", "slow"), ("tick", "print"),
              ("extra", "stub")]
 PRESETS = {
-    "pa": ["svc", "tick", "esc"],
+    "pa": ["svc", "tick", "esc", "par"],
     "pb": ["hang", "stub", "flap"],
     "pc": ["slow", "print", "chg"],
 }
@@ -460,7 +473,8 @@ def gen_steps(rng, n):
             steps.append("deactivate " + " ".join(rng.sample(pool, k)) + j)
         elif r < 0.59:
             t = rng.choice(["hang", "crash", "print", "esc1", "slow", "wt",
-                            "tick", "svc", "okay", "okay", "req"])
+                            "tick", "svc", "okay", "okay", "req", "par",
+                            "par", "par", "kid"])
             if t in ("crash", "print", "esc1") and rng.random() < 0.4:
                 steps.append("run-wait %s%s" % (t, j))
             else:
@@ -1618,6 +1632,65 @@ class Episode:
                             % sorted(self.run_ids - set(ids)))
         self.stats["term_s"] = took
         self.stats["db_runs"] = len(rows)
+        self.check_chains()
+
+    def check_chains(self):
+        """par's chain fired once per successful run of par, and only
+        for runs of an active par or runs started by hand."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            runs = db.execute("SELECT id, task, trigger, started, ended, "
+                              "result FROM runs WHERE task IN ('par', "
+                              "'kid')").fetchall()
+            evs = db.execute("SELECT time, task, event, actor FROM events "
+                             "WHERE (task = 'par' AND event IN "
+                             "('deactivated', 'auto-deactivated')) OR "
+                             "(task IS NULL AND event IN ('stopped', "
+                             "'started')) OR "
+                             "(task = 'kid' AND event = 'skipped')"
+                             ).fetchall()
+        finally:
+            db.close()
+        par = {r[0]: r for r in runs if r[1] == "par"}
+        outcomes = {}
+        for r in runs:
+            if r[1] == "kid" and r[2].startswith("chain:"):
+                outcomes.setdefault(r[2], []).append("run %d" % r[0])
+        for e in evs:
+            if e[1] == "kid" and e[3].startswith("chain:"):
+                outcomes.setdefault(e[3], []).append("skipped")
+        for trig, v in outcomes.items():
+            m = re.match(r"^chain:par#(\d+)$", trig)
+            if not m:
+                raise Violation("chains", "kid chained from %s" % trig)
+            p = par.get(int(m.group(1)))
+            if p is None or p[5] != "ok":
+                raise Violation("chains", "%s: %s, but that run of par %s"
+                                % (trig, v, "does not exist" if p is None
+                                   else "ended %s" % p[5]))
+            if p[2] not in ("manual", "schedule", "chain"):
+                raise Violation("chains", "%s: %s, for a run of par "
+                                "started by %s" % (trig, v, p[2]))
+            if len(v) > 1:
+                raise Violation("chains", "%s fired %d times: %s" %
+                                (trig, len(v), v))
+        offs = [e[0] for e in evs if e[1] == "par"]
+        downs = [e[0] for e in evs if e[1] is None]
+        fired = 0
+        for rid, p in par.items():
+            if p[5] != "ok" or p[4] is None:
+                continue
+            # deactivated while it ran (its chain is looked at once what
+            # it left is gone, after its end), or the daemon stopping or
+            # killed (the next one's start) as it ended: no chain
+            if any(p[3] - 0.5 <= t <= p[4] + 1 for t in offs) or \
+                    any(p[4] - 0.5 <= t <= p[4] + GRACE + 2 for t in downs):
+                continue
+            if "chain:par#%d" % rid not in outcomes:
+                raise Violation("chains", "run %d of par (%s) succeeded "
+                                "and its chain did not fire" % (rid, p[2]))
+            fired += 1
+        self.stats["chains"] = fired     # the database has them all
 
 
 # --- files of steps --------------------------------------------------------
@@ -1788,12 +1861,12 @@ def main():
                 break
             total += st["steps"]
             say("%s: ok, %d steps, tracking %s, %.1fs; maintd: fds %d..%d, "
-                "RSS %d..%d kB, %d runs (%d followed start to end), SIGTERM "
-                "exit in %.1fs" % (
+                "RSS %d..%d kB, %d runs (%d followed start to end), %d "
+                "chains, SIGTERM exit in %.1fs" % (
                     label, st["steps"], ep.tracking, now() - t0,
                     st["base_fd"], st["max_fd"], st["base_rss"],
                     st["max_rss"], st.get("db_runs", 0), st.get("ev_runs", 0),
-                    st.get("term_s", 0)))
+                    st.get("chains", 0), st.get("term_s", 0)))
             i += 1
         if failed is None:
             say("ok: %d episodes, %d steps, seed %s" % (i, total, seed))

@@ -215,6 +215,46 @@ test_duplicate_task(void **state)
 	    "task a is defined twice: also at ");
 }
 
+/* after, requires and chains: a loop in each, by file and line; none
+ * across relations or in a diamond */
+static void
+test_dependency_loops(void **state)
+{
+	struct config	*conf;
+	char		*errs;
+
+	(void)state;
+	expect_error("task a {\n command = \"/bin/true\"\n"
+	    " after = { \"a\" }\n}\n", L(3), "task a: after: a loop: a -> a");
+	expect_error("task a { command = \"/bin/true\" }\n"
+	    "task b { command = \"/bin/true\"  on_success = { \"c\" } }\n"
+	    "task c { command = \"/bin/true\"  on_failure = { \"d\" } }\n"
+	    "task d { command = \"/bin/true\"  on_success = { \"b\" } }\n",
+	    L(2), "task b: on_success: a loop: b -> c -> d -> b");
+	expect_error("task a { command = \"/bin/true\"\n"
+	    " requires { task = \"b\"  ok_within = 1h } }\n"
+	    "task b { command = \"/bin/true\"\n"
+	    " requires { task = \"a\"  ok_within = 1h } }\n",
+	    L(2), "task a: requires: a loop: a -> b -> a");
+	expect_error("task a { command = \"/bin/true\"  after = { \"ghost\" } }\n",
+	    L(1), "task a: after unknown task 'ghost'");
+	/* a chain one way, requires the other; a diamond of after */
+	errs = load_errors("task bk { command = \"/bin/true\"  on_success = "
+	    "{ \"vf\" } }\n"
+	    "task vf { command = \"/bin/true\"\n"
+	    " requires { task = \"bk\"  ok_within = 1h } }\n"
+	    "task d1 { command = \"/bin/true\"  after = { \"d2\", \"d3\" } }\n"
+	    "task d2 { command = \"/bin/true\"  after = { \"d4\" } }\n"
+	    "task d3 { command = \"/bin/true\"  after = { \"d4\" } }\n"
+	    "task d4 { command = \"/bin/true\" }\n", &conf);
+	if (errs != NULL)
+		fail_msg("no loop expected:\n%s", errs);
+	assert_non_null(conf);
+	assert_string_equal(conf_task(conf, "d1")->after[1], "d3");
+	assert_string_equal(conf_task(conf, "bk")->on_success[0], "vf");
+	conf_free(conf);
+}
+
 static void
 test_unknown_references(void **state)
 {
@@ -403,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_braces),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_root_rules),
+		cmocka_unit_test(test_dependency_loops),
 		cmocka_unit_test(test_conditions),
 	};
 

@@ -817,10 +817,54 @@
 		        text: 'Stop', onclick: (e) => act('stop', t.task, undefined, e.target) })];
 	}
 
+	/* A task's edges both ways (show's keys), names linking to their page. */
+	const DEP_KEYS = [['after', 'after'], ['before', 'before (after it)'],
+	    ['requires', 'requires'], ['required_by', 'required by'],
+	    ['on_success', 'on success, runs'], ['on_failure', 'on failure, runs'],
+	    ['chained_from', 'chained from']];
+
+	function renderDeps(t) {
+		const names = (k) => (t[k] || []).map((x) => typeof x === 'object' ? x.task : x);
+		const rows = DEP_KEYS.filter(([k]) => names(k).length).map(([k, label]) =>
+		    [el('dt', { text: label }), el('dd', {}, ...names(k).map((n, i) =>
+		        [i ? ', ' : '', el('a', { href: '#/task/' + encodeURIComponent(n), text: n })]).flat())]).flat();
+		$('tp-deps').replaceChildren(...rows);
+		$('tp-nodeps').hidden = rows.length > 0;
+	}
+
+	function renderLedger(rows) {
+		$('tp-ledger').replaceChildren(...rows.map((r) => el('tr', {},
+		    el('td', { text: when(r.tick) }),
+		    el('td', { class: r.outcome === 'ran' ? 'ok' : 'fail',
+		        text: r.outcome === 'ran' ? 'ran' : 'missed: ' + r.reason }),
+		    el('td', { text: r.run ? String(r.run) : '–' }),
+		    el('td', { text: r.detail || '' }))));
+		$('tp-noledger').hidden = rows.length > 0;
+	}
+
+	/* The next 24 h on the main page: the plan's first rows. */
+	const PLAN_ROWS = 15;
+
+	function renderPlan(rows, message) {
+		$('plan').replaceChildren(...rows.slice(0, PLAN_ROWS).map((r) => el('tr', {},
+		    el('td', { title: r.time, text: when(r.time) + ' (' + ago(r.time) + ')' }),
+		    el('td', {}, el('a', { href: '#/task/' + encodeURIComponent(r.task), text: r.task })),
+		    el('td', { text: r.trigger }),
+		    el('td', { class: r.stop ? 'fail' : 'ok',
+		        text: r.stop ? r.stop + (r.why ? ': ' + r.why : '') : 'nothing' }))));
+		$('no-plan').hidden = rows.length > 0;
+		/* the OK line says how many more there are */
+		const more = message.match(/, (\d+) more not listed/);
+		$('plan-more').hidden = !more;
+		$('plan-more').textContent = more ? 'and ' + more[1] +
+		    ' more; maintctl plan lists them all' : '';
+	}
+
 	async function loadTask(name, fresh) {
-		const [t, runs] = await Promise.all([
+		const [t, runs, ledger] = await Promise.all([
 			api('GET', 'tasks/' + encodeURIComponent(name)),
 			api('GET', 'tasks/' + encodeURIComponent(name) + '/history?n=50'),
+			api('GET', 'ledger/' + encodeURIComponent(name) + '?n=20').catch(() => []),
 		]);
 		if (S.page !== name)
 			return;
@@ -853,6 +897,8 @@
 		    el('td', { text: dur(r.duration_s) }), el('td', { text: dur(r.cpu_s) }),
 		    el('td', { text: bytes(r.memory_peak_bytes) }))));
 		$('tp-noruns').hidden = runs.length > 0;
+		renderDeps(t);
+		renderLedger(Array.isArray(ledger) ? ledger : (ledger.results || []));
 		chart($('chart-duration'), runs, 'duration_s', dur);
 		chart($('chart-memory'), runs, 'memory_peak_bytes', bytes);
 		chart($('chart-cpu'), runs, 'cpu_s', dur);
@@ -885,9 +931,10 @@
 	/* --- the page as a whole ------------------------------------------- */
 
 	async function refresh() {
-		const [h, tasks, list, presets, windows] = await Promise.all([
+		const [h, tasks, list, presets, windows, plan] = await Promise.all([
 			api('GET', 'status'), api('GET', 'tasks'), api('GET', 'list'),
-			api('GET', 'presets'), api('GET', 'windows')]);
+			api('GET', 'presets'), api('GET', 'windows'),
+			api('GET', 'plan?next=24h&n=' + PLAN_ROWS).catch(() => null)]);
 		/* status has the state, list the tags and description */
 		const conf = new Map(list.results.map((c) => [c.task, c]));
 		for (const t of tasks) {
@@ -904,6 +951,8 @@
 		renderTasks();
 		renderPresets();
 		renderWindows();
+		if (plan)
+			renderPlan(plan.results || [], plan.message || '');
 		document.body.classList.add('ready');
 	}
 

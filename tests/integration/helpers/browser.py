@@ -6,7 +6,8 @@ python3-websocket) and checks it against maintd itself (maintctl).
 usage: browser.py DEVTOOLS_PORT URL SHOTS_DIR
 environment: MAINTCTL, SOCK (maintctl -s), TADMIN, TREAD (tokens),
 SERVICE (a service task), PRESET (a preset of inactive tasks),
-CHARTED (a task with runs).
+CHARTED (a task with runs, after another), TICKER (an active periodic
+task).
 
 Each check prints "PASS what" or "FAIL what: why"; t0704-browser.sh
 makes them test points.  Screenshots go to SHOTS_DIR/*.png.  Clicks and
@@ -172,6 +173,13 @@ def main():
                  ".map(r => r.dataset.task)")
     report(ok and shown == names, "signed in: every task is shown",
            "%s != %s" % (shown, names))
+    report(c.wait("[...document.querySelectorAll('#plan tr')].some(r =>"
+                  " r.textContent.includes('%s') &&"
+                  " r.textContent.includes('nothing')) &&"
+                  " /^and [0-9]+ more/.test(document.getElementById("
+                  "'plan-more').textContent)" % ENV["TICKER"]),
+           "the next 24 h: the active task's ticks, and how many more",
+           c.js("document.getElementById('plan').textContent"))
     c.js("window.__same_page = 1")
     c.wait("document.getElementById('live').textContent === 'live'")
     report(c.js("!!sessionStorage.getItem('maintd.token')") and
@@ -255,7 +263,20 @@ def main():
            "... and tails its output")
     report(c.wait("document.querySelectorAll('#tp-runs tr').length >= 3"),
            "... and lists its last runs")
+    report(c.wait("!!document.querySelector('#tp-deps a[href=\"#/task/backup\"]')"
+                  " && document.getElementById('tp-deps').textContent"
+                  ".includes('after')"),
+           "... and its dependencies (after backup)",
+           c.js("document.getElementById('tp-deps').textContent"))
     c.shot("task-page")
+    c.js("location.hash = '#/task/%s'" % ENV["TICKER"])
+    report(c.wait("[...document.querySelectorAll('#tp-ledger tr')].some(r =>"
+                  " r.textContent.includes('ran'))"),
+           "a periodic task's page shows its ledger: its ticks, ran",
+           c.js("document.getElementById('tp-ledger').textContent"))
+    c.js("location.hash = '#/task/%s'" % charted)
+    c.wait("document.getElementById('tp-name').textContent === '%s'"
+           % charted)
 
     c.click("#signout")
     c.wait("document.getElementById('login').open")

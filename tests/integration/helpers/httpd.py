@@ -4,7 +4,7 @@ webhooks.  It writes its port to DIR/port and each request it gets as one
 JSON line to DIR/requests (time, method, path, headers, body).  What it
 answers on a path is the word in DIR/mode.NAME, where NAME is the first
 part of the path ("/health" -> mode.health), or 200 without that file:
-a status such as 200 or 500, "hang" (no answer at all), "endless" (200
+a status such as 200 or 500 (with a Location header: "302 /other"), "hang" (no answer at all), "endless" (200
 and a body that never ends) or "huge" (200 and a Content-Length of 1 GB
 it goes on to send); for those two, how many bytes of the body were
 sent before the client closed is written to DIR/sent.NAME."""
@@ -50,7 +50,10 @@ class Handler(BaseHTTPRequestHandler):
         if m in ("endless", "huge"):
             self.stream(m)
             return
-        self.send_response(int(m))
+        status, _, location = m.partition(" ")
+        self.send_response(int(status))
+        if location:
+            self.send_header("Location", location)
         self.send_header("Content-Length", "3")
         self.end_headers()
         self.wfile.write(b"ok\n")
