@@ -225,6 +225,20 @@ signal_run(struct task *t, pid_t pgid, int sig)
 }
 
 /* The run's cgroup.events changed: once it is empty, the run is over. */
+/*
+ * Tasks sweeping: on_chld() walks the tasks for them only while there
+ * is one (it is never below the truth: at worst a walk for nothing).
+ */
+static size_t	nsweeping;
+
+static void
+sweep_end(struct task *t)
+{
+	if (t->sweeping && nsweeping > 0)
+		nsweeping--;
+	t->sweeping = t->sweep_look = false;
+}
+
 static void
 cgroup_changed(void *arg)
 {
@@ -233,7 +247,7 @@ cgroup_changed(void *arg)
 	if (!t->sweeping || !t->cur.cgroup ||
 	    cg_run_populated(t->conf->name, t->cur.id) == 1)
 		return;
-	t->sweeping = t->sweep_look = false;
+	sweep_end(t);
 	ev_timer_del(&t->kill_timer);
 	supervise_finish(t);
 }
@@ -246,7 +260,7 @@ kill_fire(void *arg)
 
 	if (t->sweeping) {
 		if (!run_left(t, pgid, NULL)) {
-			t->sweeping = t->sweep_look = false;
+			sweep_end(t);
 			supervise_finish(t);
 			return;
 		}
@@ -424,6 +438,8 @@ task_stop(struct task *t, const char *actor)
 static void
 begin_sweep(struct task *t, bool look_only)
 {
+	if (!t->sweeping)
+		nsweeping++;
 	t->sweeping = true;
 	t->sweep_look = look_only;
 	t->sweep_pgid = t->cur.pid;
@@ -748,12 +764,12 @@ on_chld(int signo, void *arg)
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
 	/* backwards: finish() may free a retired task */
-	for (i = nall(); i-- > 0; ) {
+	for (i = nsweeping > 0 ? nall() : 0; i-- > 0; ) {
 		t = all(i);
 		unsure = 0;
 		if (t->sweeping && !run_left(t, t->sweep_pgid,
 		    t->sweep_look ? &unsure : NULL) && unsure == 0) {
-			t->sweeping = t->sweep_look = false;
+			sweep_end(t);
 			ev_timer_del(&t->kill_timer);
 			supervise_finish(t);
 		}
