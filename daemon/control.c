@@ -466,11 +466,7 @@ client_arm(struct client *c)
 {
 	int	ev = 0;
 
-	/*
-	 * A reply made in cc.dispatch is written by client_input's flush
-	 * right after it, and only what is left waits for EV_WRITE: no
-	 * epoll_ctl to add EV_WRITE and one to take it off per request.
-	 */
+	/* in dispatch, client_input's flush arms: 2 epoll_ctl fewer a reply */
 	if (c->dispatching)
 		return;
 	if (c->dead) {
@@ -514,12 +510,8 @@ client_flush(struct client *c)
 			ev_timer_del(&c->stall);
 	}
 	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
-		/*
-		 * A big reply has gone: so does its buffer, and the pages it
-		 * leaves free in the heap go back to the system (malloc keeps
-		 * them otherwise, and the daemon's PSS would be its biggest
-		 * reply's since start-up: 250 KiB after a status of 1 000).
-		 */
+		/* a big reply has gone: its buffer, and the heap's free pages
+		 * (else PSS keeps the biggest reply's: 250 KiB for 1 000) */
 		out_total -= c->outcap;
 		free(c->out);
 		c->out = NULL;
