@@ -60,7 +60,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/sched.c daemon/preset.c daemon/verbs_plan.c daemon/verbs_window.c \
 		  daemon/trust.c daemon/run.c daemon/feed.c \
 		  daemon/conf_err.c daemon/conf_secret.c daemon/conf_cond.c \
-		  daemon/conf_opts.c \
+		  daemon/conf_opts.c daemon/conf_valid.c \
 		  daemon/conf_read.c daemon/conf_file.c \
 		  daemon/conf_token.c \
 		  daemon/conf_manifest.c daemon/http.c \
@@ -85,7 +85,7 @@ CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
 # what each unit test links with
 T_proto		= proto
 T_util		= util log redact
-T_conf		= conf conf_deps depgraph conf_err conf_secret conf_cond conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
+T_conf		= conf conf_deps depgraph conf_err conf_secret conf_cond conf_valid conf_opts conf_read conf_file conf_token conf_manifest cron tz proto util log trust osdep host cgroup ev
 T_cron		= cron tz
 T_cron_table	= cron tz
 T_expect	= expect cron tz util log

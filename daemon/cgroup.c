@@ -94,8 +94,8 @@ join(char *buf, size_t len, const char *dir, const char *name)
 }
 
 /* The text of dir/name, NUL-ended (at most len - 1 bytes); -1 on error. */
-static ssize_t
-read_text(const char *dir, const char *name, char *buf, size_t len)
+ssize_t
+cg_read_text(const char *dir, const char *name, char *buf, size_t len)
 {
 	char	path[PATH_MAX];
 	ssize_t	n, got = 0;
@@ -277,10 +277,10 @@ cg_can(const char *where, enum cg_ctl c, char *why, size_t wlen)
 	ssize_t	n;
 
 	parent_of(where, parent, sizeof(parent));
-	if (read_text(parent, "cgroup.subtree_control", buf, sizeof(buf)) >= 0 &&
+	if (cg_read_text(parent, "cgroup.subtree_control", buf, sizeof(buf)) >= 0 &&
 	    has_word(buf, ctl_names[c]))
 		return 1;
-	if ((n = read_text(parent, "cgroup.controllers", buf,
+	if ((n = cg_read_text(parent, "cgroup.controllers", buf,
 	    sizeof(buf))) == -1) {
 		snprintf(why, wlen, "%s: %s", parent, strerror(errno));
 		return 0;
@@ -291,7 +291,7 @@ cg_can(const char *where, enum cg_ctl c, char *why, size_t wlen)
 		    "%s)", parent, buf[0] ? buf : "none");
 		return 0;
 	}
-	if (!is_root(parent) && read_text(parent, "cgroup.procs", buf,
+	if (!is_root(parent) && cg_read_text(parent, "cgroup.procs", buf,
 	    sizeof(buf)) > 0) {
 		snprintf(why, wlen, "%s holds processes, so it cannot be "
 		    "enabled for its children there: enable it in its "
@@ -308,10 +308,10 @@ enable(const char *dir, enum cg_ctl c)
 {
 	char	parent[PATH_MAX], buf[1024], plus[16];
 
-	if (read_text(dir, "cgroup.subtree_control", buf, sizeof(buf)) >= 0 &&
+	if (cg_read_text(dir, "cgroup.subtree_control", buf, sizeof(buf)) >= 0 &&
 	    has_word(buf, ctl_names[c]))
 		return 0;
-	if (read_text(dir, "cgroup.controllers", buf, sizeof(buf)) >= 0 &&
+	if (cg_read_text(dir, "cgroup.controllers", buf, sizeof(buf)) >= 0 &&
 	    !has_word(buf, ctl_names[c])) {
 		parent_of(dir, parent, sizeof(parent));
 		if (strcmp(parent, dir) == 0 || enable(parent, c) == -1)
@@ -334,8 +334,8 @@ account(const char *dir)
 	char				buf[1024], on[1024], plus[16];
 	size_t				i;
 
-	if (read_text(dir, "cgroup.controllers", buf, sizeof(buf)) < 0 ||
-	    read_text(dir, "cgroup.subtree_control", on, sizeof(on)) < 0)
+	if (cg_read_text(dir, "cgroup.controllers", buf, sizeof(buf)) < 0 ||
+	    cg_read_text(dir, "cgroup.subtree_control", on, sizeof(on)) < 0)
 		return;
 	for (i = 0; i < sizeof(acct) / sizeof(acct[0]); i++) {
 		if (!has_word(buf, ctl_names[acct[i]]) ||
@@ -476,7 +476,7 @@ leftover_gone(void *arg)
 	struct leftover	*lo = arg;
 	char		 buf[256], *p;
 
-	if (read_text(lo->dir, "cgroup.events", buf, sizeof(buf)) != -1 &&
+	if (cg_read_text(lo->dir, "cgroup.events", buf, sizeof(buf)) != -1 &&
 	    (p = strstr(buf, "populated ")) != NULL && p[10] == '1')
 		return;
 	if (rmdir(lo->dir) == -1 && errno != ENOENT)
@@ -633,7 +633,7 @@ cg_run_populated(const char *task, uint64_t run)
 	char	rdir[PATH_MAX], buf[256], *p;
 
 	if (run_dir(rdir, sizeof(rdir), task, run) == -1 ||
-	    read_text(rdir, "cgroup.events", buf, sizeof(buf)) == -1 ||
+	    cg_read_text(rdir, "cgroup.events", buf, sizeof(buf)) == -1 ||
 	    (p = strstr(buf, "populated ")) == NULL)
 		return -1;
 	return p[10] == '1';

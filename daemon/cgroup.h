@@ -7,6 +7,8 @@
 #ifndef MAINTD_CGROUP_H
 #define MAINTD_CGROUP_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +71,8 @@ int	cg_run_populated(const char *task, uint64_t run);
 int	cg_run_signal(const char *task, uint64_t run, int sig);
 /* The run's cgroup directory into buf; -1 if it does not fit or none. */
 int	cg_run_path(const char *task, uint64_t run, char *buf, size_t len);
+/* dir/name's text, NUL-ended (at most len - 1 bytes); -1 on error. */
+ssize_t	cg_read_text(const char *dir, const char *name, char *buf, size_t len);
 /* Every figure of the run's cgroup (cgroup_stat.c), read now. */
 void	cg_run_stats(const char *task, uint64_t run, struct cg_stats *);
 /*

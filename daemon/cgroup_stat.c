@@ -22,25 +22,6 @@
 
 #ifdef __linux__
 
-/* The text of dir/name, NUL-ended (at most len - 1 bytes); -1 on error. */
-static ssize_t
-read_file(const char *dir, const char *name, char *buf, size_t len)
-{
-	char	path[PATH_MAX];
-	ssize_t	n, got = 0;
-	int	fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((size_t)got < len - 1 &&
-	    (n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
 /* "key value" of a flat-keyed file such as cpu.stat; -1: not there. */
 static int64_t
 key_value(const char *text, const char *key)
@@ -63,7 +44,7 @@ number(const char *dir, const char *name)
 	char	buf[64], *end;
 	long long v;
 
-	if (read_file(dir, name, buf, sizeof(buf)) <= 0)
+	if (cg_read_text(dir, name, buf, sizeof(buf)) <= 0)
 		return -1;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
@@ -81,7 +62,7 @@ io_stat(const char *dir, struct cg_stats *s)
 	char		 buf[8192];
 	const char	*p;
 
-	if (read_file(dir, "io.stat", buf, sizeof(buf)) < 0)
+	if (cg_read_text(dir, "io.stat", buf, sizeof(buf)) < 0)
 		return;
 	s->io_read = s->io_write = 0;
 	for (p = buf; (p = strstr(p, "bytes=")) != NULL; p += 6) {
@@ -101,7 +82,7 @@ pressure(const char *dir, const char *name, int64_t *some, int64_t *full)
 	char		 buf[512];
 	const char	*p, *t;
 
-	if (read_file(dir, name, buf, sizeof(buf)) <= 0)
+	if (cg_read_text(dir, name, buf, sizeof(buf)) <= 0)
 		return;
 	for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n'),
 	    p = p != NULL ? p + 1 : NULL) {
@@ -129,7 +110,7 @@ cg_run_stats(const char *task, uint64_t run, struct cg_stats *s)
 		s->psi_some_us[i] = s->psi_full_us[i] = -1;
 	if (cg_run_path(task, run, rdir, sizeof(rdir)) == -1)
 		return;
-	if (read_file(rdir, "cpu.stat", buf, sizeof(buf)) > 0) {
+	if (cg_read_text(rdir, "cpu.stat", buf, sizeof(buf)) > 0) {
 		s->usage_us = key_value(buf, "usage_usec");
 		s->user_us = key_value(buf, "user_usec");
 		s->system_us = key_value(buf, "system_usec");

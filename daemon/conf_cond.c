@@ -1,7 +1,7 @@
 /*
  * conf_cond.c: the conditions of start_when, "METRIC OP VALUE" ("load1 <
  * 4.0", "mem_available > 512M", "disk_free(/var) > 10G" or 15%,
- * "pressure(io) < 20", "uptime > 10m"), parsed for conf_opts.c's
+ * "pressure(io) < 20", "uptime > 10m"), parsed for conf_valid.c's
  * validator and conf_file.c, and their names for those who show them.
  */
 #include <stdio.h>

@@ -31,6 +31,7 @@
 #include "conf_err.h"
 #include "conf_file.h"
 #include "conf_opts.h"
+#include "conf_valid.h"
 #include "conf_read.h"
 #include "conf_secret.h"
 #include "log.h"

@@ -1,4 +1,4 @@
-/* conf_opts.h: the options of maintd.conf and their validators (conf_opts.c). */
+/* conf_opts.h: the options of maintd.conf, a parser of them (conf_opts.c). */
 #ifndef MAINTD_CONF_OPTS_H
 #define MAINTD_CONF_OPTS_H
 
@@ -14,7 +14,5 @@ cfg_t	*conf_parser_dropin(void);
 void	 conf_parser_take(void (*fn)(cfg_t *));
 /* After cfg_parse_buf() on one of them, whatever it returned. */
 void	 conf_parser_done(cfg_t *);
-int	 conf_parse_mode(const char *, mode_t *);
-int	 conf_parse_percent(const char *, int64_t *pct);
 
 #endif

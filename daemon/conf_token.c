@@ -33,7 +33,7 @@ hexval(int c)
 	return -1;
 }
 
-/* "sha256:HEX" (checked by conf_opts.c) into 32 bytes; -1 if it is not. */
+/* "sha256:HEX" (checked by conf_valid.c) into 32 bytes; -1 if it is not. */
 static int
 parse_hash(const char *s, unsigned char *d)
 {
@@ -90,7 +90,7 @@ conf_tokens_load(struct config *conf, struct cfg_t *cfg, const char *file)
 			    "token new makes a token and its hash)", t->name);
 		else if (parse_hash(cfg_getstr(sec, "hash"), t->digest) == -1)
 			conf_err_add(file, conf_err_line(sec, "hash"), "token %s: "
-			    "bad hash", t->name);	/* (conf_opts.c said why) */
+			    "bad hash", t->name);	/* (conf_valid.c said why) */
 		if (t->tasks[0] != NULL && t->role != ROLE_OPERATE)
 			conf_err_add(file, conf_err_line(sec, "tasks"), "token "
 			    "%s: tasks limits role operate only (role %s may "

@@ -269,12 +269,7 @@ run_of(const char *task, struct json_object *ev)
 	    json_object_new_string(run_trigger(r, trig, sizeof(trig))));
 	json_object_object_add(o, "result",
 	    json_object_new_string(run_result(r, res, sizeof(res))));
-	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
-	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
-	    NULL);
-	json_object_object_add(o, "signal", r->failure[0] == '\0' &&
-	    WIFSIGNALED(r->status) ? json_object_new_string(
-	    signal_name(WTERMSIG(r->status))) : NULL);
+	run_exit_json(r, o);
 	json_object_object_add(o, "duration_s", json_object_new_double(
 	    (double)(r->end_mono - r->start_mono) / 1000));
 	run_res_json(r, o);	/* cpu_s, maxrss_kb, memory_peak_bytes, ... */

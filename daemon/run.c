@@ -227,6 +227,17 @@ bytes(int64_t b, enum res_source src)
 	return src != RS_NONE && b >= 0 ? json_object_new_int64(b) : NULL;
 }
 
+void
+run_exit_json(const struct run *r, struct json_object *o)
+{
+	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
+	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
+	    NULL);
+	json_object_object_add(o, "signal", r->failure[0] == '\0' &&
+	    WIFSIGNALED(r->status) ? json_object_new_string(
+	    signal_name(WTERMSIG(r->status))) : NULL);
+}
+
 static struct json_object *
 source(enum res_source src)
 {

@@ -112,5 +112,7 @@ const char	*run_res_source(enum res_source);	/* NULL: none */
 enum res_source	 run_res_source_parse(const char *);
 /* Every figure into o, as history, show and the events name them. */
 void		 run_res_json(const struct run *, struct json_object *o);
+/* "exit" and "signal" of an ended run into o (null when not so). */
+void		 run_exit_json(const struct run *, struct json_object *o);
 
 #endif

@@ -314,12 +314,7 @@ run_json(const struct run *r)
 	json_object_object_add(o, "result",
 	    json_object_new_string(run_result(r, buf, sizeof(buf))));
 	json_object_object_add(o, "ok", json_object_new_boolean(run_ok(r)));
-	json_object_object_add(o, "exit", r->failure[0] == '\0' &&
-	    WIFEXITED(r->status) ? json_object_new_int(WEXITSTATUS(r->status)) :
-	    NULL);
-	json_object_object_add(o, "signal", r->failure[0] == '\0' &&
-	    WIFSIGNALED(r->status) ? json_object_new_string(
-	    signal_name(WTERMSIG(r->status))) : NULL);
+	run_exit_json(r, o);
 	json_object_object_add(o, "timed_out",
 	    json_object_new_boolean(r->timed_out));
 	json_object_object_add(o, "failure", r->failure[0] ?
