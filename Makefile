@@ -45,7 +45,7 @@ ALL_LDFLAGS	= $(LDFLAGS)
 
 DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 		  daemon/tz.c \
-		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c \
+		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c daemon/pidmap.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
 		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
@@ -78,7 +78,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
 CLIENT_SRCS	= client/maintctl.c client/help.c client/transport.c \
 		  client/tokfile.c daemon/proto.c
 UNIT_TESTS	= test_proto test_util test_conf test_cron test_cron_table \
-		  test_expect test_alert test_depgraph test_resources
+		  test_expect test_alert test_depgraph test_resources test_pidmap
 
 DAEMON_OBJS	= $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CLIENT_OBJS	= $(CLIENT_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/client/paths.o
@@ -91,6 +91,7 @@ T_cron_table	= cron tz
 T_expect	= expect cron tz util log
 T_alert		= alert
 T_depgraph	= depgraph util log
+T_pidmap	= pidmap util log redact
 T_resources	= run cgroup cgroup_stat ev log util redact
 
 MANS		= daemon/maintd.8 client/maintctl.8 conf/maintd.conf.5 \

@@ -149,26 +149,28 @@ dial(const char *path)
 	return fd;
 }
 
+/*
+ * The request line, quoted straight into a static buffer: bss, of which
+ * only the pages written are ever touched (a one-request client's start
+ * is most of its cost: DESIGN §3, tests/bench).
+ */
 static char *
 build_request(int argc, char **argv)
 {
-	char	*line, word[PROTO_MAXLINE + 1];
-	size_t	 len = 0;
-	int	 i;
+	static char	line[PROTO_MAXLINE + 2];
+	size_t		len = 0;
+	int		i;
 
-	if ((line = calloc(PROTO_MAXLINE + 2, 1)) == NULL)
-		exit(EX_ERR);
 	for (i = 0; i < argc; i++) {
-		if (proto_quote(argv[i], word, sizeof(word)) == -1 ||
-		    len + strlen(word) + 1 > PROTO_MAXLINE) {
+		if (i > 0)
+			line[len++] = ' ';
+		if (len >= PROTO_MAXLINE || proto_quote(argv[i], line + len,
+		    PROTO_MAXLINE + 1 - len) == -1) {
 			fprintf(stderr, "maintctl: request too long or an "
 			    "argument holds a newline\n");
 			exit(EX_USAGE_);
 		}
-		if (i > 0)
-			line[len++] = ' ';
-		memcpy(line + len, word, strlen(word));
-		len += strlen(word);
+		len += strlen(line + len);
 	}
 	if (jflag == 1) {
 		if (len + 7 > PROTO_MAXLINE) {
@@ -215,72 +217,144 @@ err_status(const char *code)
 /* An "ERR confirm <summary>" waits here for the question to the user. */
 static char	confirm_summary[1024];
 
+/*
+ * Standard output without stdio: the data lines of one read of the
+ * reply go out in one write (stdio would set itself up with an fstat and
+ * an ioctl, and write a line at a time, flushed for followers).
+ */
+static char	obuf[16384];
+static size_t	olen;
+
+static void
+out_flush(void)
+{
+	if (olen > 0)
+		(void)send_all(STDOUT_FILENO, obuf, olen);
+	olen = 0;
+}
+
+static void
+out_line(const char *s, size_t len)
+{
+	if (olen + len + 1 > sizeof(obuf)) {
+		out_flush();
+		if (len + 1 > sizeof(obuf)) {
+			(void)send_all(STDOUT_FILENO, s, len);
+			(void)send_all(STDOUT_FILENO, "\n", 1);
+			return;
+		}
+	}
+	memcpy(obuf + olen, s, len);
+	obuf[olen + len] = '\n';
+	olen += len + 1;
+}
+
+#define MORE	1000	/* reply_line(): the reply goes on */
+
+/* One line of the reply (n bytes, NUL-terminated): MORE or an exit status. */
+static int
+reply_line(char *line, size_t n, int *ndata, int *authed)
+{
+	char	*code, *msg;
+
+	if (!*authed && strncmp(line, "OK", 2) == 0) {
+		*authed = 1;	/* the reply to auth */
+		return MORE;
+	}
+	if (strncmp(line, "- ", 2) == 0 || strcmp(line, "-") == 0) {
+		(*ndata)++;
+		if (!qflag)
+			out_line(line[1] ? line + 2 : "", line[1] ? n - 2 : 0);
+		return MORE;
+	}
+	out_flush();
+	if (strcmp(line, "OK") == 0 || strncmp(line, "OK ", 3) == 0) {
+		if (!qflag && !jflag && *ndata == 0 && line[2] != '\0')
+			out_line(line + 3, n - 3);
+		return EX_OK;
+	}
+	if (strncmp(line, "ERR ", 4) == 0) {
+		code = line + 4;
+		msg = strchr(code, ' ');
+		if (msg != NULL)
+			*msg++ = '\0';
+		if (strcmp(code, "confirm") == 0) {
+			snprintf(confirm_summary, sizeof(confirm_summary),
+			    "%s", msg != NULL ? msg : "confirm");
+			return EX_CONFIRM;
+		}
+		/* "ERR usage usage: show TASK" says usage once */
+		if (msg != NULL && strncmp(msg, code, strlen(code)) == 0 &&
+		    msg[strlen(code)] == ':')
+			fprintf(stderr, "maintctl: %s\n", msg);
+		else
+			fprintf(stderr, "maintctl: %s: %s\n", code,
+			    msg != NULL ? msg : "(no message)");
+		return err_status(code);
+	}
+	fprintf(stderr, "maintctl: unexpected line from maintd: %s\n", line);
+	return EX_ERR;
+}
+
+/*
+ * Read the reply to its final line, and close fd.  Lines are split in a
+ * buffer of our own, static until a line is longer (a big --json).
+ */
 static int
 read_reply(int fd)
 {
-	FILE	*fp;
-	char	*line = NULL, *code, *msg;
-	size_t	 cap = 0;
-	ssize_t	 n;
-	int	 ndata = 0, rc = EX_UNAVAIL, authed = token[0] == '\0';
+	static char	 sbuf[16384];
+	char		*buf = sbuf, *nl, *nbuf;
+	size_t		 cap = sizeof(sbuf), len = 0, off;
+	ssize_t		 n;
+	int		 ndata = 0, rc = MORE, authed = token[0] == '\0';
 
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		fprintf(stderr, "maintctl: fdopen: %s\n", strerror(errno));
-		return EX_ERR;
-	}
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (!authed && strncmp(line, "OK", 2) == 0) {
-			authed = 1;	/* the reply to auth */
-			continue;
-		}
-		if (strncmp(line, "- ", 2) == 0 || strcmp(line, "-") == 0) {
-			ndata++;
-			if (!qflag) {
-				puts(line[1] ? line + 2 : "");
-				fflush(stdout);
-			}
-			continue;
-		}
-		if (strcmp(line, "OK") == 0 || strncmp(line, "OK ", 3) == 0) {
-			if (!qflag && !jflag && ndata == 0 && line[2] != '\0')
-				puts(line + 3);
-			rc = EX_OK;
-			break;
-		}
-		if (strncmp(line, "ERR ", 4) == 0) {
-			code = line + 4;
-			msg = strchr(code, ' ');
-			if (msg != NULL)
-				*msg++ = '\0';
-			if (strcmp(code, "confirm") == 0) {
-				snprintf(confirm_summary,
-				    sizeof(confirm_summary), "%s",
-				    msg != NULL ? msg : "confirm");
-				rc = EX_CONFIRM;
+	while (rc == MORE) {
+		if (len + 1 >= cap) {	/* room for a NUL after a last line */
+			if ((nbuf = buf == sbuf ? malloc(cap * 2) :
+			    realloc(buf, cap * 2)) == NULL) {
+				fprintf(stderr, "maintctl: out of memory\n");
+				rc = EX_ERR;
 				break;
 			}
-			/* "ERR usage usage: show TASK" says usage once */
-			if (msg != NULL && strncmp(msg, code, strlen(code)) == 0 &&
-			    msg[strlen(code)] == ':')
-				fprintf(stderr, "maintctl: %s\n", msg);
-			else
-				fprintf(stderr, "maintctl: %s: %s\n", code,
-				    msg != NULL ? msg : "(no message)");
-			rc = err_status(code);
+			if (buf == sbuf)
+				memcpy(nbuf, sbuf, len);
+			buf = nbuf;
+			cap *= 2;
+		}
+		if ((n = read(fd, buf + len, cap - len - 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* a last line without its newline counts, as it did */
+			if (len > 0) {
+				buf[len] = '\0';
+				rc = reply_line(buf, len, &ndata, &authed);
+			}
 			break;
 		}
-		fprintf(stderr, "maintctl: unexpected line from maintd: %s\n",
-		    line);
-		rc = EX_ERR;
-		break;
+		len += (size_t)n;
+		for (off = 0; rc == MORE &&
+		    (nl = memchr(buf + off, '\n', len - off)) != NULL;
+		    off = (size_t)(nl - buf) + 1) {
+			*nl = '\0';
+			rc = reply_line(buf + off, (size_t)(nl - buf) - off,
+			    &ndata, &authed);
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		out_flush();	/* a follower sees each read as it comes */
 	}
-	if (rc == EX_UNAVAIL && target.url == NULL)	/* else ssh says */
-		fprintf(stderr, "maintctl: maintd closed the connection "
-		    "before its reply ended\n");
-	free(line);
-	fclose(fp);
+	out_flush();
+	if (rc == MORE) {
+		rc = EX_UNAVAIL;
+		if (target.url == NULL)		/* else ssh says */
+			fprintf(stderr, "maintctl: maintd closed the "
+			    "connection before its reply ended\n");
+	}
+	if (buf != sbuf)
+		free(buf);
+	close(fd);
 	return rc;
 }
 
@@ -497,22 +571,18 @@ main(int argc, char *argv[])
 			jflag = 2;	/* already in the request */
 	signal(SIGPIPE, SIG_IGN);
 	req = build_request(argc, argv);
-	if ((rc = request(sock, req)) != EX_CONFIRM) {
-		free(req);
+	if ((rc = request(sock, req)) != EX_CONFIRM)
 		return rc;
-	}
 	/* A bulk change: the daemon wants it confirmed. */
 	if (!yflag && !ask(confirm_summary)) {
 		fprintf(stderr, "maintctl: %s: not confirmed (answer y on a "
 		    "terminal, or use -y)\n", confirm_summary);
-		free(req);
 		return EX_ERR;
 	}
 	if ((confirmed = malloc(strlen(req) + 12)) == NULL)
 		return EX_ERR;
 	req[strcspn(req, "\n")] = '\0';
 	snprintf(confirmed, strlen(req) + 12, "%s --confirm\n", req);
-	free(req);
 	rc = request(sock, confirmed);
 	free(confirmed);
 	return rc == EX_CONFIRM ? EX_ERR : rc;

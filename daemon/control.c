@@ -22,6 +22,9 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>	/* malloc_trim */
+#endif
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,6 +67,7 @@ struct client {
 	bool		 closing;	/* close once the output is written */
 	bool		 eof;		/* the peer will send no more */
 	bool		 dead;
+	bool		 dispatching;	/* in cc.dispatch: client_input arms */
 	bool		 named;		/* user looked up (name, or none) */
 	char		 user[33];	/* the peer's user name, or "" */
 	char		 in[IN_MAX];
@@ -462,6 +466,9 @@ client_arm(struct client *c)
 {
 	int	ev = 0;
 
+	/* in dispatch, client_input's flush arms: 2 epoll_ctl fewer a reply */
+	if (c->dispatching)
+		return;
 	if (c->dead) {
 		ev_io_set(c->fd, EV_WRITE);	/* the flush frees it */
 		return;
@@ -503,11 +510,15 @@ client_flush(struct client *c)
 			ev_timer_del(&c->stall);
 	}
 	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
-		/* a big reply has gone: so does its buffer */
+		/* a big reply has gone: its buffer, and the heap's free pages
+		 * (else PSS keeps the biggest reply's: 250 KiB for 1 000) */
 		out_total -= c->outcap;
 		free(c->out);
 		c->out = NULL;
 		c->outlen = c->outoff = c->outcap = 0;
+#ifdef __GLIBC__
+		(void)malloc_trim(0);
+#endif
 	}
 	if (c->dead || (c->closing && c->outlen == c->outoff && !c->held)) {
 		client_free(c);
@@ -567,7 +578,9 @@ client_input(struct client *c)
 		c->json = false;
 		if (cc.idle_ms > 0)
 			ev_timer_add(&c->idle, (uint64_t)cc.idle_ms);
+		c->dispatching = true;
 		cc.dispatch(c, line, len);
+		c->dispatching = false;
 		if (c->dead)
 			break;
 		memmove(c->in, c->in + used, c->inlen - used);

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "osdep.h"
 #include "output.h"
+#include "pidmap.h"
 #include "policy.h"
 #include "spawn.h"
 #include "state.h"
@@ -45,6 +46,7 @@
 
 static size_t		nbusy;
 static struct ev_timer	title_timer;
+static struct pidmap	runs_by_pid;	/* run pid -> task: on_chld() */
 
 static start_gate_fn	gate;
 static run_gone_fn	gone_hook;
@@ -223,6 +225,20 @@ signal_run(struct task *t, pid_t pgid, int sig)
 }
 
 /* The run's cgroup.events changed: once it is empty, the run is over. */
+/*
+ * Tasks sweeping: on_chld() walks the tasks for them only while there
+ * is one (it is never below the truth: at worst a walk for nothing).
+ */
+static size_t	nsweeping;
+
+static void
+sweep_end(struct task *t)
+{
+	if (t->sweeping && nsweeping > 0)
+		nsweeping--;
+	t->sweeping = t->sweep_look = false;
+}
+
 static void
 cgroup_changed(void *arg)
 {
@@ -231,7 +247,7 @@ cgroup_changed(void *arg)
 	if (!t->sweeping || !t->cur.cgroup ||
 	    cg_run_populated(t->conf->name, t->cur.id) == 1)
 		return;
-	t->sweeping = t->sweep_look = false;
+	sweep_end(t);
 	ev_timer_del(&t->kill_timer);
 	supervise_finish(t);
 }
@@ -244,7 +260,7 @@ kill_fire(void *arg)
 
 	if (t->sweeping) {
 		if (!run_left(t, pgid, NULL)) {
-			t->sweeping = t->sweep_look = false;
+			sweep_end(t);
 			supervise_finish(t);
 			return;
 		}
@@ -376,6 +392,7 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 			    t->conf->name, (unsigned long long)t->cur.id);
 	}
 	t->cur.pid = res.pid;
+	pidmap_put(&runs_by_pid, res.pid, t);
 	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
@@ -421,6 +438,8 @@ task_stop(struct task *t, const char *actor)
 static void
 begin_sweep(struct task *t, bool look_only)
 {
+	if (!t->sweeping)
+		nsweeping++;
 	t->sweeping = true;
 	t->sweep_look = look_only;
 	t->sweep_pgid = t->cur.pid;
@@ -706,11 +725,17 @@ child_ended(pid_t pid, int status)
 	return false;
 }
 
+/* The task whose current run's process pid is; NULL: not a run's. */
 static struct task *
 task_by_pid(pid_t pid)
 {
-	size_t	i;
+	struct task	*t;
+	size_t		 i;
 
+	if ((t = pidmap_take(&runs_by_pid, pid)) != NULL &&
+	    t->cur.pid == pid && !t->cur.done && task_busy(t))
+		return t;
+	/* not in the map: a probe's, a hook's, an orphan's (as it was) */
 	for (i = 0; i < nall(); i++)
 		if (all(i)->cur.pid == pid && !all(i)->cur.done &&
 		    task_busy(all(i)))
@@ -731,18 +756,20 @@ on_chld(int signo, void *arg)
 	(void)arg;
 	store_batch_begin();	/* one commit for all the runs that ended */
 	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+		if (child_ended(pid, status))
+			continue;	/* a probe's, a hook's */
 		if ((t = task_by_pid(pid)) != NULL)
 			run_ended(t, status, &ru);
-		else if (!child_ended(pid, status))
+		else
 			log_debug("reaped process %d (adopted)", (int)pid);
 	}
 	/* backwards: finish() may free a retired task */
-	for (i = nall(); i-- > 0; ) {
+	for (i = nsweeping > 0 ? nall() : 0; i-- > 0; ) {
 		t = all(i);
 		unsure = 0;
 		if (t->sweeping && !run_left(t, t->sweep_pgid,
 		    t->sweep_look ? &unsure : NULL) && unsure == 0) {
-			t->sweeping = t->sweep_look = false;
+			sweep_end(t);
 			ev_timer_del(&t->kill_timer);
 			supervise_finish(t);
 		}
@@ -776,6 +803,7 @@ supervise_forget(struct task *t)
 	ev_timer_del(&t->kill_timer);
 	ev_timer_del(&t->timeout_timer);
 	ev_timer_del(&t->restart_timer);
+	pidmap_forget(&runs_by_pid, t->cur.pid, t);
 	task_free(t);
 }
 
@@ -791,4 +819,5 @@ void
 supervise_runs_free(void)
 {
 	ev_timer_del(&title_timer);
+	pidmap_free(&runs_by_pid);
 }

@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 56
+plan 57
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -228,5 +228,12 @@ else
 		skip "no tmux"
 	done
 fi
+
+# a reply line longer than maintctl's 16 KiB read buffer (which grows)
+long=$(awk 'BEGIN { while (n++ < 40000) printf "x" }')
+printf 'task long { command = { "/bin/echo", "%s" } }\n' "$long" >>"$CONF"
+ctl -q reload
+is "a reply line of 40 KB comes through whole" \
+    "$(ctl show long --json | jq -r '.command[1]' | wc -c)" 40001
 
 done_testing
