@@ -43,7 +43,8 @@ ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) \
 		  -include $(BUILD)/paths.h $(CFLAGS)
 ALL_LDFLAGS	= $(LDFLAGS)
 
-DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/cron.c \
+DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/sock.c \
+		  daemon/cron.c \
 		  daemon/tz.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c daemon/pidmap.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \

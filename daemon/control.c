@@ -15,13 +15,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <libgen.h>
-#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>	/* malloc_trim */
 #endif
@@ -42,6 +39,7 @@
 #include "log.h"
 #include "peer.h"
 #include "proto.h"
+#include "sock.h"
 #include "state.h"
 #include "trust.h"
 #include "util.h"
@@ -764,96 +762,16 @@ client_free(struct client *c)
 	free(c);
 }
 
-/*
- * Create the socket race-free: refuse if a live daemon answers on path;
- * bind a temporary name with a tight umask, give it its group and mode,
- * then rename it over the final path.
- */
-/*
- * The socket is made in a directory that only root may write (trust.c;
- * refused otherwise, for a root daemon): bound under a temporary name
- * with its final mode (the umask around bind(2)), its group set by name
- * relative to the directory's descriptor without following a link (on
- * Linux fchown(2) of a socket changes the socket, not the file), then
- * renamed into place, so that no client ever finds it half set up and
- * nothing is changed by a path someone else could swap.
- */
+/* Listen on the socket (sock.c) and accept its clients. */
 int
 control_listen(const struct control_conf *conf, char *err, size_t errlen)
 {
-	struct sockaddr_un	 sun;
-	char			 tmp[sizeof(sun.sun_path)], d[PATH_MAX];
-	char			 b[PATH_MAX], tb[PATH_MAX], why[PATH_MAX + 128];
-	char			*base, *tbase;
-	mode_t			 old;
-	int			 fd, dfd;
+	int	fd;
 
 	cc = *conf;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(conf->path) >= sizeof(sun.sun_path) ||
-	    snprintf(tmp, sizeof(tmp), "%s.%d", conf->path, (int)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "socket path too long: %s", conf->path);
+	if ((fd = sock_listen(conf->path, conf->mode, conf->gid, err,
+	    errlen)) == -1)
 		return -1;
-	}
-	strlcpy(d, conf->path, sizeof(d));
-	strlcpy(b, conf->path, sizeof(b));
-	strlcpy(tb, tmp, sizeof(tb));
-	base = basename(b);
-	tbase = basename(tb);
-	if ((dfd = trust_opendir(dirname(d), (uid_t)-1, why, sizeof(why))) ==
-	    -1) {
-		snprintf(err, errlen, "socket %s: %s", conf->path, why);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		close(dfd);
-		return -1;
-	}
-	strlcpy(sun.sun_path, conf->path, sizeof(sun.sun_path));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		snprintf(err, errlen, "%s: another maintd is listening there",
-		    conf->path);
-		close(fd);
-		close(dfd);
-		return -1;
-	}
-	close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		close(dfd);
-		return -1;
-	}
-	strlcpy(sun.sun_path, tmp, sizeof(sun.sun_path));
-	(void)unlinkat(dfd, tbase, 0);
-	old = umask(~conf->mode & 0777);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(err, errlen, "bind %s: %s", tmp, strerror(errno));
-		umask(old);
-		close(fd);
-		close(dfd);
-		return -1;
-	}
-	umask(old);
-	if (conf->gid != (gid_t)-1 && fchownat(dfd, tbase, (uid_t)-1,
-	    conf->gid, AT_SYMLINK_NOFOLLOW) == -1) {
-		snprintf(err, errlen, "%s: set its group: %s", tmp,
-		    strerror(errno));
-		goto fail;
-	}
-	if (listen(fd, 128) == -1) {
-		snprintf(err, errlen, "listen: %s", strerror(errno));
-		goto fail;
-	}
-	if (renameat(dfd, tbase, dfd, base) == -1) {
-		snprintf(err, errlen, "rename %s to %s: %s", tmp, conf->path,
-		    strerror(errno));
-		goto fail;
-	}
-	close(dfd);
 	listen_fd = fd;
 	feed_subscribe(&config_sub, FEED_CONFIG, on_config, NULL);
 	sock_path = xstrdup(conf->path);
@@ -864,11 +782,6 @@ control_listen(const struct control_conf *conf, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
- fail:
-	(void)unlinkat(dfd, tbase, 0);
-	close(dfd);
-	close(fd);
-	return -1;
 }
 
 /*
