@@ -225,11 +225,23 @@ static char	confirm_summary[1024];
 static char	obuf[16384];
 static size_t	olen;
 
+/*
+ * Standard output that cannot be written (a reader that went away, as
+ * head(1) after its lines): nothing more can be shown, so a --follow
+ * stream must not go on unseen: exit 1.
+ */
+static void
+out_write(const char *s, size_t len)
+{
+	if (send_all(STDOUT_FILENO, s, len) == -1)
+		_exit(EX_ERR);
+}
+
 static void
 out_flush(void)
 {
 	if (olen > 0)
-		(void)send_all(STDOUT_FILENO, obuf, olen);
+		out_write(obuf, olen);
 	olen = 0;
 }
 
@@ -239,8 +251,8 @@ out_line(const char *s, size_t len)
 	if (olen + len + 1 > sizeof(obuf)) {
 		out_flush();
 		if (len + 1 > sizeof(obuf)) {
-			(void)send_all(STDOUT_FILENO, s, len);
-			(void)send_all(STDOUT_FILENO, "\n", 1);
+			out_write(s, len);
+			out_write("\n", 1);
 			return;
 		}
 	}

@@ -53,6 +53,7 @@
 #define OUT_KEEP	(64 * 1024)	/* a drained buffer above is freed */
 #define ADMIN_RESERVE	4	/* slots of max_clients kept for admins */
 #define ACCEPT_PAUSE_MS	1000
+#define TRIM_MS		10000	/* malloc_trim at most this often */
 
 struct client {
 	int		 fd;
@@ -89,6 +90,9 @@ static int			 nclients;
 static size_t			 out_total;	/* bytes of every out buffer */
 static struct ev_timer		 accept_timer;
 static struct feed_sub		 config_sub;
+#ifdef __GLIBC__
+static uint64_t			 last_trim;	/* ev_now() of the last */
+#endif
 
 static void	on_config(enum feed_stream, const struct feed_msg *, void *);
 
@@ -509,13 +513,20 @@ client_flush(struct client *c)
 	}
 	if (!c->dead && c->outlen == c->outoff && c->outcap > OUT_KEEP) {
 		/* a big reply has gone: its buffer, and the heap's free pages
-		 * (else PSS keeps the biggest reply's: 250 KiB for 1 000) */
+		 * (else PSS keeps the biggest reply's: 250 KiB for 1 000) --
+		 * once no client holds a big buffer, and at most every
+		 * TRIM_MS: trimming walks the heap, and a poller's next
+		 * reply would fault the pages back at once */
 		out_total -= c->outcap;
 		free(c->out);
 		c->out = NULL;
 		c->outlen = c->outoff = c->outcap = 0;
 #ifdef __GLIBC__
-		(void)malloc_trim(0);
+		if (out_total <= (size_t)nclients * OUT_KEEP &&
+		    ev_now() - last_trim >= TRIM_MS) {
+			last_trim = ev_now();
+			(void)malloc_trim(0);
+		}
 #endif
 	}
 	if (c->dead || (c->closing && c->outlen == c->outoff && !c->held)) {

@@ -125,6 +125,19 @@ halt_reply(struct json_object *o, const char *error, void *arg)
 	char		 why[600];
 
 	op->req = NULL;
+	/*
+	 * Halted (an actor) or resumed (none) in etcd: this node follows
+	 * now, not only when its watch sees the key (a node that is
+	 * reconnecting has no watch).
+	 */
+	if (o != NULL && op->actor != NULL && !md.halted) {
+		halted_by_fleet = true;
+		supervise_halt(op->actor);
+	} else if (o != NULL && op->actor == NULL && md.halted &&
+	    halted_by_fleet) {
+		halted_by_fleet = false;
+		supervise_resume("fleet");
+	}
 	snprintf(why, sizeof(why), "the fleet is not reachable: %s",
 	    error != NULL ? error : "no reply from etcd");
 	fleet_op_done(op, o != NULL, "fleet", o != NULL ? NULL : why);
@@ -136,7 +149,7 @@ fleet_halt(const char *actor, fleet_done done, void *arg)
 {
 	struct json_object	*req, *v;
 	struct fleet_op		*op;
-	char			 ts[64];
+	char			 ts[64], who[512];
 
 	v = json_object_new_object();
 	json_object_object_add(v, "actor", json_object_new_string(actor));
@@ -151,6 +164,9 @@ fleet_halt(const char *actor, fleet_done done, void *arg)
 	op = fleet_op_new(NULL);
 	op->done = done;
 	op->arg = arg;
+	snprintf(who, sizeof(who), "fleet (%s on %s)", actor,
+	    md.conf->fleet.node);
+	op->actor = xstrdup(who);
 	if ((op->req = etcd_call("/v3/kv/put", req, halt_reply, op)) == NULL) {
 		fleet_op_done(op, false, "fleet", "cannot start a request to etcd");
 		fleet_op_free(op);

@@ -13,7 +13,8 @@
  *
  * The runs come in time order from a heap of each task's next tick, so
  * the first max are found without holding them all; the rest are
- * counted (expect_ticks(): an every by arithmetic).
+ * counted (count_from(): an every by arithmetic, a schedule within a
+ * budget).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "util.h"
 
 #define MAX_OPENINGS	1000	/* of a window, in a span */
+#define COUNT_BUDGET	100000	/* schedule ticks counted past the rows */
 
 /* A window's openings in the span, and the tasks of its preset. */
 struct opening {
@@ -243,18 +245,33 @@ pop(struct item *h, size_t *n)
 	return top;
 }
 
-/* The ticks of t from x on, up to until, counted. */
+/*
+ * The ticks of t from x on, up to until, counted: an `every` by
+ * arithmetic, a schedule's one by one within what is left of *budget
+ * for the request (then f->at_least), so that a plan of a year of
+ * minutely tasks cannot hold the loop.
+ */
 static uint64_t
-count_from(const struct task *t, time_t x, time_t until)
+count_from(struct forecast *f, const struct task *t, time_t x, time_t until,
+    uint64_t *budget)
 {
-	struct expect_span	sp;
+	uint64_t	n = 0;
 
 	if (x > until)
 		return 0;
-	memset(&sp, 0, sizeof(sp));
-	sp.max = 0;
-	expect_ticks(sched_next, t->conf, x, until, &sp);
-	return sp.more + 1;
+	if (t->conf->every_ms >= 1000)
+		return (uint64_t)((until - x) /
+		    (time_t)(t->conf->every_ms / 1000)) + 1;
+	while (x != (time_t)-1 && x <= until) {
+		if (*budget == 0) {
+			f->at_least = true;
+			break;
+		}
+		(*budget)--;
+		n++;
+		x = sched_next(t->conf, x);
+	}
+	return n;
 }
 
 void
@@ -268,6 +285,7 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 	size_t		 nh = 0, i, j;
 	time_t		 x;
 	bool		 all = n == 0;
+	uint64_t	 budget = COUNT_BUDGET;
 
 	memset(f, 0, sizeof(*f));
 	memset(&s, 0, sizeof(s));
@@ -304,7 +322,8 @@ forecast_make(struct forecast *f, struct task **tasks, size_t n,
 				tick_row(&s, it.i, it.task, it.time,
 				    &f->v[f->n++]);
 			else {
-				f->more += count_from(it.task, it.time, until);
+				f->more += count_from(f, it.task, it.time,
+				    until, &budget);
 				continue;
 			}
 			x = sched_next(it.task->conf, it.time);

@@ -7,6 +7,7 @@
 #define MAINTD_FORECAST_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@ struct forecast {
 	struct forecast_row	*v;
 	size_t			 n;
 	uint64_t		 more;	/* runs after the first max */
+	bool			 at_least;	/* counting stopped: more is a floor */
 };
 
 /*

@@ -23,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "after.h"
 #include "cgroup.h"
 #include "ev.h"
 #include "event.h"
@@ -574,6 +575,15 @@ restart_fire(void *arg)
 
 	if (!t->active || t->state != ST_BACKOFF)
 		return;
+	/* a service it is after went down meanwhile: wait for it (deps.c) */
+	if (after_check(t, err, sizeof(err)) == -1) {
+		log_info("%s: waiting: %s", t->conf->name, err);
+		t->state = ST_IDLE;
+		t->waiting = true;
+		t->wait_trigger = TR_RESTART;
+		t->wait_code = "after-timeout";
+		return;
+	}
 	t->restarts++;
 	if (start_or_wait(t, TR_RESTART, err, sizeof(err)) == -1)
 		supervise_finish(t);

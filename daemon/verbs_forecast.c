@@ -113,12 +113,13 @@ verb_plan(struct client *c, struct request *r)
 	if (!client_json_mode(c)) {
 		table_emit(&tb, c);
 		if (f.more > 0)
-			client_data(c, "... and %llu more (the first %zu are "
-			    "listed)", (unsigned long long)f.more, max);
+			client_data(c, "... and %s%llu more (the first %zu "
+			    "are listed)", f.at_least ? "at least " : "",
+			    (unsigned long long)f.more, max);
 	}
 	fmt_duration(ms, span, sizeof(span));
-	snprintf(more, sizeof(more), ", %llu more not listed",
-	    (unsigned long long)f.more);
+	snprintf(more, sizeof(more), ", %s%llu more not listed",
+	    f.at_least ? "at least " : "", (unsigned long long)f.more);
 	client_ok(c, "%zu run%s in the next %s%s; chained runs are not "
 	    "predictable and not listed", f.n, f.n == 1 ? "" : "s", span,
 	    f.more > 0 ? more : "");

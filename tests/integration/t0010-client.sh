@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 57
+plan 60
 
 COMP=$(dirname "$MAINTCTL")/completion
 
@@ -235,5 +235,23 @@ printf 'task long { command = { "/bin/echo", "%s" } }\n' "$long" >>"$CONF"
 ctl -q reload
 is "a reply line of 40 KB comes through whole" \
     "$(ctl show long --json | jq -r '.command[1]' | wc -c)" 40001
+
+# a follower whose reader went away (head after its line) ends at its
+# next line instead of following unseen
+gone() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	"" | Z*) return 0 ;;
+	esac
+	return 1
+}
+sh -c 'echo $$ >"$1/follower.pid"; exec "$2" -s "$3" events -n 1 --follow' \
+    sh "$T" "$MAINTCTL" "$SOCK" | head -n 1 >/dev/null &
+HEAD=$!
+check "events --follow | head -n 1: the follower runs" wait_for 10 test -s "$T/follower.pid"
+FOLLOWER=$(cat "$T/follower.pid")
+EXTRA_PIDS="$EXTRA_PIDS $FOLLOWER"
+check "... head has had its line" wait_for 10 gone "$HEAD"
+ctl reload >/dev/null
+check "... and the follower ends at the next event" wait_for 10 gone "$FOLLOWER"
 
 done_testing

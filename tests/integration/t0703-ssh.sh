@@ -351,6 +351,7 @@ if command -v tmux >/dev/null 2>&1; then
 	check "top through ssh: the remote dashboard, its host in the header" \
 	    wait_for 30 sh -c "tmux -L $TS capture-pane -t t -p |
 	    grep -q 'on 127.0.0.1, up.*tasks 3'"
+	[ "$lastfail" = 0 ] || diag "the pane: $(tmux -L "$TS" capture-pane -t t -p)"
 	tmux -L "$TS" send-keys -t t q
 	top_gone() {
 		! tmux -L "$TS" capture-pane -t t -p |
