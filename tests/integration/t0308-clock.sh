@@ -42,6 +42,14 @@ fi
 
 plan 41
 
+# ASan's allocator and libfaketime deadlock at start-up (libfaketime's
+# constructor calls dlsym, whose malloc starts ASan's allocator, which
+# reads the clock: "Unexpected recursive calls to clock_gettime()"; a
+# futex wait for ever): the clock tests run in the plain build only
+if sanitized && [ -n "${ASAN_OPTIONS:-}" ]; then
+	skip_rest "libfaketime deadlocks with AddressSanitizer at start-up"
+fi
+
 export TZ=UTC
 CLOCK=$T/faketime
 D=$((($(date +%s) / 86400 + 10) * 86400))
@@ -85,15 +93,14 @@ task farcu { schedule = "0 12 * * *"  catch_up = true  command = "/bin/true" }
 task lim { every = 1h  command = "/bin/true" }
 EOF
 
-asan=${ASAN_OPTIONS:-}
-[ -n "$asan" ] && asan="$asan:verify_asan_link_order=0"
 clock_to "$(at 06:00:00)"
 env LD_PRELOAD="$FT" FAKETIME_TIMESTAMP_FILE="$CLOCK" FAKETIME_NO_CACHE=1 \
-    FAKETIME_DONT_FAKE_MONOTONIC=1 ${asan:+ASAN_OPTIONS="$asan"} \
+    FAKETIME_DONT_FAKE_MONOTONIC=1 \
     "$MAINTD" -f -c "$CONF" >"$T/daemon.log" 2>&1 &
 DAEMON_PID=$!
 if ! wait_for 10 socket_up; then
-	echo "Bail out! maintd did not start under libfaketime: $(cat "$T/daemon.log")"
+	not_ok "daemon starts under libfaketime"
+	diag "$(cat "$T/daemon.log")"
 	exit 1
 fi
 ok "daemon starts under libfaketime"
