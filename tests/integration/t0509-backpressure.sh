@@ -13,7 +13,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 18
+plan 19
 
 N=1000000
 cat >"$T/spew.sh" <<'EOF'
@@ -67,7 +67,8 @@ like "logs -n 100000 to a slow reader: every line, to the last" \
 
 # --- a follower that falls behind ---------------------------------------------------
 
-"$MAINTCTL" -s "$SOCK" logs spew -n 1 --follow 2>"$T/follow.err" |
+sh -c 'echo $$ >"$1"; exec "$2" -s "$3" logs spew -n 1 --follow' \
+    sh "$T/follower.pid" "$MAINTCTL" "$SOCK" 2>"$T/follow.err" |
     slow grep -m 1 " $(printf '%020d' "$N")\$" >"$T/follow.out" &
 fpid=$!
 EXTRA_PIDS="$EXTRA_PIDS $fpid"
@@ -80,13 +81,18 @@ check "... that stopped reading gets the run's last line" wait_for 120 \
     test -s "$T/follow.out"
 check "... the run ends" wait_for 60 gone "$wpid"
 is "no client was dropped" "$(drops)" 0
+# that follower's reader is gone: it goes too, so that the next one is
+# counted alone (a maintctl whose reader is gone ends at its next line)
+kill "$(cat "$T/follower.pid")" 2>/dev/null
+check "... and its connection is closed" wait_for 10 sh -c \
+    "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -eq 1 ]"
 # lines of a task whose output has no file: counted, not sent
 "$MAINTCTL" -s "$SOCK" logs nofile -n 1 --follow 2>&1 |
     slow grep -m 1 'lines left out' >"$T/nofile.out" &
 npid=$!
 EXTRA_PIDS="$EXTRA_PIDS $npid"
 check "a follower of output = discard" wait_for 10 sh -c \
-    "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -ge 3 ]"
+    "[ \$($MAINTCTL -s $SOCK --json health | jq .clients) -eq 2 ]"
 check "nofile: run" ctl run nofile --wait
 check "... that fell behind is told how many lines it missed" \
     wait_for 30 test -s "$T/nofile.out"
