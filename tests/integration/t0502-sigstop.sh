@@ -153,19 +153,25 @@ phase() {
 	check "$mode: ${P}22 is restarted again" wait_for 20 sh -c \
 	    "[ \$(awk -v t=${P}22 -v s=$cont '\$1 == t && \$3 == \"start\" && \$4 > s' $RUNS | wc -l) -ge 1 ]"
 	# the missed ticks are not caught up: in the first 1.9 s at most
-	# the tick that was due and the next one
+	# the tick that was due and the ticks of the schedule's grid (two
+	# at most: the first may come a moment after the one that was due,
+	# which ran late); five missed would be a burst
 	n=0
+	: >"$T/burst"
 	for k in 11 12 13 14; do
 		c=$(awk -v t="$P$k" -v a="$cont" '$1 == t && $3 == "start" &&
 		    $4 > a && $4 < a + 1.9' "$RUNS" | wc -l)
-		if [ "$c" -gt 2 ]; then
-			diag "$P$k: $c runs in the 1.9 s after SIGCONT, at (s after it):"
-			diag "$(awk -v t="$P$k" -v a="$cont" '$1 == t && $4 > a - 6 {
-			    printf "%s %s %+.3f\n", $2, $3, $4 - a }' "$RUNS")"
+		if [ "$c" -gt 3 ]; then
+			{
+				echo "$P$k: $c runs in the 1.9 s after SIGCONT, at (s after it):"
+				awk -v t="$P$k" -v a="$cont" '$1 == t && $4 > a - 6 {
+				    printf "%s %s %+.3f\n", $2, $3, $4 - a }' "$RUNS"
+			} >>"$T/burst"
 			n=$((n + 1))
 		fi
 	done
 	is "$mode: no burst of the ticks missed while stopped" "$n" 0
+	[ "$n" -eq 0 ] || diag "$(cat "$T/burst")"
 	is "$mode: the long-running service kept its run" "$(cg_state "${P}21")" "$svc"
 	# let the restarts and ticks go on for a while after the fault
 	wait_for 10 sh -c "[ \$(awk -v t=${P}22 -v s=$cont '\$1 == t && \$3 == \"start\" && \$4 > s' $RUNS | wc -l) -ge 2 ]"
