@@ -116,5 +116,13 @@ void		 verbs_json(struct client *, const char *key, ...);
 int		 verbs_opt_time(struct client *, struct request *,
 		    const char *name, double *t);
 const char	*verbs_bytes(int64_t, char *buf, size_t len);
+struct table;
+/*
+ * The end of a reply of rows read from the store: -1 (ERR internal sent,
+ * tb freed) when the read failed before any row went out; else 0, with
+ * tb (NULL for --json) emitted.
+ */
+int		 verbs_rows_end(struct client *, int rc, size_t n,
+		    struct table *tb);
 
 #endif

@@ -24,7 +24,9 @@
 #include "proto.h"
 #include "redact.h"
 #include "state.h"
+#include "store.h"
 #include "supervise.h"
+#include "table.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -350,4 +352,19 @@ verbs_bytes(int64_t b, char *buf, size_t len)
 	    HN_DECIMAL | HN_NOSPACE | HN_B) == -1)
 		snprintf(buf, len, "%lld", (long long)b);
 	return buf;
+}
+
+int
+verbs_rows_end(struct client *c, int rc, size_t n, struct table *tb)
+{
+	if (rc == -1 && !store_ok() && n == 0) {
+		if (tb != NULL)
+			table_free(tb);
+		client_err(c, "internal", "the database cannot be read: %s",
+		    store_error());
+		return -1;
+	}
+	if (tb != NULL)
+		table_emit(tb, c);
+	return 0;
 }

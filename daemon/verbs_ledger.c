@@ -124,14 +124,7 @@ verb_ledger(struct client *c, struct request *r)
 	}
 	rc = store_ledger(task, request_has(r, "missed"), n, since, until,
 	    send_row, &rs);
-	if (rc == -1 && !store_ok() && rs.n == 0) {
-		if (rs.tb != NULL)
-			table_free(&tb);
-		client_err(c, "internal", "the database cannot be read: %s",
-		    store_error());
+	if (verbs_rows_end(c, rc, rs.n, rs.tb) == -1)
 		return;
-	}
-	if (rs.tb != NULL)
-		table_emit(&tb, c);
 	client_ok(c, "%zu tick%s", rs.n, rs.n == 1 ? "" : "s");
 }

@@ -626,15 +626,8 @@ verb_history(struct client *c, struct request *r)
 		rs.tb = &tb;
 	}
 	rc = store_history(task, w.n, w.since, w.until, send_run, &rs);
-	if (rc == -1 && !store_ok() && rs.n == 0) {
-		if (rs.tb != NULL)
-			table_free(&tb);
-		client_err(c, "internal", "the database cannot be read: %s",
-		    store_error());
+	if (verbs_rows_end(c, rc, rs.n, rs.tb) == -1)
 		return;
-	}
-	if (rs.tb != NULL)
-		table_emit(&tb, c);
 	client_ok(c, "%zu run%s", rs.n, rs.n == 1 ? "" : "s");
 }
 
