@@ -184,6 +184,21 @@ EOC
 	} >"$CONF"
 }
 
+# small_fs DIR SIZE: DIR made and a tmpfs of SIZE mounted on it (a disk
+# to fill); the file is skipped where that cannot be done (not root, or
+# no mount here).  The caller unmounts it.
+small_fs() {
+	if ! is_root; then
+		echo "1..0 # SKIP needs root to mount a small tmpfs"
+		exit 0
+	fi
+	mkdir "$1"
+	if ! mount -t tmpfs -o "size=$2" tmpfs "$1" 2>/dev/null; then
+		echo "1..0 # SKIP cannot mount a tmpfs here"
+		exit 0
+	fi
+}
+
 # start_httpd: the test HTTP server (helpers/httpd.py) on 127.0.0.1,
 # serving and recording in H=$T/httpd; PORT is its port.  A server that
 # does not start fails the file, never skips it.

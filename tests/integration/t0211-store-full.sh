@@ -9,16 +9,8 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-if ! is_root; then
-	echo "1..0 # SKIP needs root to mount a small tmpfs"
-	exit 0
-fi
 M=$T/full
-mkdir "$M"
-if ! mount -t tmpfs -o size=1m tmpfs "$M" 2>/dev/null; then
-	echo "1..0 # SKIP cannot mount a tmpfs here"
-	exit 0
-fi
+small_fs "$M" 1m
 trap 'stop_daemon; umount "$M" 2>/dev/null; cleanup' EXIT
 
 plan 17
