@@ -724,6 +724,10 @@ class Episode:
             return None
         return t in self.active
 
+    def until(self, t, sec):
+        """t is deactivated by its timer sec seconds from now."""
+        self.unsure[t] = (now() + sec - 1.5, now() + sec + 1.5)
+
     def settle(self):
         """Activations that surely timed out by now."""
         for t, (lo, hi) in list(self.unsure.items()):
@@ -795,6 +799,9 @@ class Episode:
                 if "already active" not in rep.final:
                     raise Violation("model", "%r: all were active, yet %r"
                                     % (step, rep.final))
+                if verb == "activate-for":
+                    # --for on an active task sets its deadline anew
+                    self.until(args[0], float(args[1]))
                 return
             allowed = {"OK", "conflict", "budget", "halted"}
             if self.halted:
@@ -827,9 +834,15 @@ class Episode:
                         # task's from its next tick on)
                         self.started(n, self.lifetime(n))
                         if verb == "activate-for":
-                            sec = float(args[1])
-                            self.unsure[n] = (now() + sec - 1.5,
-                                              now() + sec + 1.5)
+                            self.until(n, float(args[1]))
+                    elif verb == "activate-for" and (
+                            "already active; now until" in rep.final or
+                            any(o.get("result") == "deadline set"
+                                for o in rep.data if js)):
+                        # it was active (the model could not tell): its
+                        # deadline is set anew
+                        self.active.add(n)
+                        self.until(n, float(args[1]))
 
         elif verb == "deactivate":
             req = "deactivate " + " ".join(args)
