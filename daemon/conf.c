@@ -495,6 +495,7 @@ conf_task_same(const struct task_conf *a, const struct task_conf *b)
 	    strveq(a->conflicts, b->conflicts) &&
 	    a->auto_deactivate_ms == b->auto_deactivate_ms &&
 	    a->dry_run == b->dry_run && a->output == b->output &&
+	    a->merged_streams == b->merged_streams &&
 	    a->nice == b->nice && a->umask == b->umask &&
 	    memcmp(&a->limits, &b->limits, sizeof(a->limits)) == 0 &&
 	    memcmp(&a->cg, &b->cg, sizeof(a->cg)) == 0 &&

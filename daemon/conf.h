@@ -97,6 +97,7 @@ struct task_conf {
 	int64_t		 auto_deactivate_ms;	/* -1: the global default */
 	bool		 dry_run;
 	enum task_output output;
+	bool		 merged_streams;	/* output_streams = merged: one pipe */
 	int		 nice;
 	mode_t		 umask;
 	struct task_limits limits;

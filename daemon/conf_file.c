@@ -487,6 +487,8 @@ load_task(struct task_conf *t, cfg_t *sec)
 	s = cfg_getstr(sec, "output");
 	t->output = strcmp(s, "syslog") == 0 ? OUTPUT_SYSLOG :
 	    strcmp(s, "discard") == 0 ? OUTPUT_DISCARD : OUTPUT_FILE;
+	t->merged_streams = strcmp(cfg_getstr(sec, "output_streams"),
+	    "merged") == 0;
 	t->nice = (int)cfg_getint(sec, "nice");
 	(void)conf_parse_mode(cfg_getstr(sec, "umask"), &mask);
 	t->umask = mask;

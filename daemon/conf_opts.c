@@ -107,6 +107,8 @@ static const struct row rows[] = {
 	{ "task", CFG_STR("auto_deactivate", NULL, ND), valid_duration },
 	{ "task", CFG_BOOL("dry_run", cfg_false, CFGF_NONE), NULL },
 	{ "task", CFG_STR("output", "file", CFGF_NONE), valid_output },
+	{ "task", CFG_STR("output_streams", "separate", CFGF_NONE),
+	    valid_output_streams },
 	{ "task", CFG_INT("nice", 0, CFGF_NONE), valid_nice },
 	{ "task", CFG_STR("umask", "0022", CFGF_NONE), valid_mode },
 	{ "task", CFG_SEC("limits", limits_opts, CFGF_NONE), NULL },

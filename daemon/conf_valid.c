@@ -120,6 +120,14 @@ valid_output(const char *v, char *buf, size_t len)
 }
 
 const char *
+valid_output_streams(const char *v, char *buf, size_t len)
+{
+	static const char *const ok[] = { "separate", "merged", NULL };
+
+	return one_of(v, "output_streams", ok, buf, len);
+}
+
+const char *
 valid_restart(const char *v, char *buf, size_t len)
 {
 	static const char *const ok[] = { "always", "on-failure", "never",

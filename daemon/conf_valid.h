@@ -20,6 +20,7 @@ const char	*valid_nonempty(const char *, char *, size_t);
 const char	*valid_overlap(const char *, char *, size_t);
 const char	*valid_kind(const char *, char *, size_t);
 const char	*valid_output(const char *, char *, size_t);
+const char	*valid_output_streams(const char *, char *, size_t);
 const char	*valid_restart(const char *, char *, size_t);
 const char	*valid_event(const char *, char *, size_t);
 const char	*valid_line(const char *, char *, size_t);

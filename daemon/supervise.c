@@ -367,8 +367,9 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	    &t->conf->cg, err, errlen)) != -1)
 		t->cur.cgroup = true;
 	if ((cg_in_use() && cgfd == -1) || spawn_run(t->conf, md.conf,
-	    t->cur.id, dry_run, true, cgfd, t->fleet_token, trig == TR_CHAIN ?
-	    &t->cur.parent : NULL, &res, err, errlen) == -1) {
+	    t->cur.id, dry_run, !t->conf->merged_streams, cgfd,
+	    t->fleet_token, trig == TR_CHAIN ? &t->cur.parent : NULL, &res,
+	    err, errlen) == -1) {
 		if (cgfd != -1) {
 			close(cgfd);
 			cg_run_remove(t->conf->name, t->cur.id);

@@ -663,6 +663,8 @@ task_show_json(struct client *c, const struct task *t)
 	    json_object_new_boolean(tc->dry_run));
 	json_object_object_add(o, "output",
 	    json_object_new_string(output_name(tc->output)));
+	json_object_object_add(o, "output_streams", json_object_new_string(
+	    tc->merged_streams ? "merged" : "separate"));
 	json_object_object_add(o, "nice", json_object_new_int(tc->nice));
 	snprintf(buf, sizeof(buf), "%04o", (unsigned)tc->umask);
 	json_object_object_add(o, "umask", json_object_new_string(buf));

@@ -642,6 +642,12 @@ verb_logs(struct client *c, struct request *r)
 		return;
 	if (opt_span(c, r, 0, DEFAULT_LINES, &w) == -1)
 		return;
+	if (w.stream == 1 && t->conf->merged_streams) {
+		/* its stderr went down its stdout's pipe: no line says which */
+		client_err(c, "usage", "%s: output_streams = merged: its "
+		    "stderr lines are among its stdout lines", t->conf->name);
+		return;
+	}
 	if (opt_grep(c, r, &g) == -1)
 		return;
 	verbs_tail_logs(c, t, &w, g, request_has(r, "follow"));
