@@ -146,8 +146,19 @@ seed_ids(void)
 }
 
 /*
- * The id of the new run: the next of the counter when its row is on
- * disk, else one of the fallback range (see fallback()).
+ * The id of the new run: the next of the counter when its row is
+ * written, else one of the fallback range (see fallback()).
+ *
+ * A run must be found after the daemon is killed at any point once its
+ * process may exist.  The run file has it first, before the process
+ * exists (one pwrite, no sqlite commit): id, task, wall-clock start;
+ * then its pid and start time (store_run_pid()).  Its row joins the
+ * open transaction (a request's, so that a burst of 250 starts commits
+ * once, after the last exec, instead of 250 times before each): a
+ * daemon killed before that commit leaves the run in the run file only,
+ * and the next one kills what is left of it and writes its row as
+ * abandoned (store_recover()), and hands out ids above the file's
+ * (next_id below), so no id is given twice.
  */
 uint64_t
 store_run_start(const char *task, const struct run *r)
@@ -155,21 +166,29 @@ store_run_start(const char *task, const struct run *r)
 	sqlite3_stmt	*st;
 	uint64_t	 id;
 	char		 trig[120];
+	int64_t		 ms = (int64_t)r->start.tv_sec * 1000 +
+	    r->start.tv_nsec / 1000000;
 
-	if (!store_db_ready() || (st = store_db_stmt(&st_run_insert)) == NULL)
-		return fallback();
+	if (runfile_max_id() >= next_id)
+		next_id = runfile_max_id() + 1;
+	if (!store_db_ready() || (st = store_db_stmt(&st_run_insert)) == NULL) {
+		id = fallback();
+		runfile_add(id, task, 0, 0, 0, ms);
+		return id;
+	}
 	id = next_id++;
+	runfile_add(id, task, 0, 0, 0, ms);
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, run_trigger(r, trig, sizeof(trig)), -1,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, r->dry_run);
 	sqlite3_bind_double(st, 4, store_ts(&r->start));
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)id);
-	if (store_db_step(st, "recording a run") == -1)
-		id = 0;
-	/* on disk before the process exists */
-	if (store_db_commit() == -1 || id == 0)
-		return fallback();
+	if (store_db_step(st, "recording a run") == -1) {
+		runfile_del(id);
+		id = fallback();
+		runfile_add(id, task, 0, 0, 0, ms);
+	}
 	return id;
 }
 
@@ -185,7 +204,7 @@ store_run_pid(uint64_t id, const char *task, pid_t pid, uid_t uid,
 	const char	*boot = os_boot_id();
 	sqlite3_stmt	*st;
 
-	runfile_add(id, task, pid, uid, start);
+	runfile_add(id, task, pid, uid, start, 0);
 	if (!store_db_ready() || (st = store_db_stmt(&st_run_pid)) == NULL)
 		return;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -282,6 +301,8 @@ run_end_write(const char *task, const struct run *r)
 void
 store_run_end(const char *task, const struct run *r)
 {
+	if (r->pid <= 0)
+		runfile_del(r->id);	/* no process: nothing to find */
 	if (store_db_conn() == NULL)
 		return;
 	if (!store_db_ready() || run_end_write(task, r) == -1)
@@ -318,15 +339,22 @@ store_run_gone(uint64_t id)
  * The runs the run file recovered: the store's open rows of them are
  * closed, not recovered twice.
  */
-static uint64_t	*seen;
+struct seen {
+	uint64_t	 id;
+	char		*task;
+	int64_t		 started_ms;	/* 0: not known */
+};
+static struct seen *seen;
 static size_t	 nseen;
 static bool	 runfile_done;
 
 static void
-seen_add(uint64_t id)
+seen_add(uint64_t id, const char *task, int64_t started_ms)
 {
 	seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
-	seen[nseen++] = id;
+	seen[nseen].id = id;
+	seen[nseen].task = xstrdup(task);
+	seen[nseen++].started_ms = started_ms;
 }
 
 static bool
@@ -335,9 +363,43 @@ was_seen(uint64_t id)
 	size_t	i;
 
 	for (i = 0; i < nseen; i++)
-		if (seen[i] == id)
+		if (seen[i].id == id)
 			return true;
 	return false;
+}
+
+/*
+ * The runs of the run file the store has no row of (killed before the
+ * transaction with it committed): their rows, as abandoned, started
+ * when the record says (an older daemon's says nothing: then now).
+ */
+static int
+seen_rows(void)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 n = 0;
+
+	if (nseen == 0)
+		return 0;
+	if (sqlite3_prepare_v2(store_db_conn(), "INSERT OR IGNORE INTO runs "
+	    "(id, task, trigger, started, ended, result, detail) VALUES (?1, "
+	    "?2, 'unknown', ?3, ?4, 'abandoned', 'maintd stopped while it "
+	    "ran')", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < nseen; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seen[i].id);
+		sqlite3_bind_text(st, 2, seen[i].task, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 3, seen[i].started_ms > 0 ?
+		    (double)seen[i].started_ms / 1000 : (double)time(NULL));
+		sqlite3_bind_double(st, 4, (double)time(NULL));
+		if (sqlite3_step(st) == SQLITE_DONE &&
+		    sqlite3_changes(store_db_conn()) > 0)
+			n++;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 /*
@@ -353,7 +415,7 @@ store_recover(void)
 	sqlite3_stmt	*st, *up;
 	struct run_mark	 m;
 	const char	*boot = os_boot_id(), *rboot;
-	int		 n = 0;
+	int		 n = 0, i;
 
 	if (!runfile_done) {
 		runfile_done = true;
@@ -399,6 +461,8 @@ store_recover(void)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
+	if ((i = seen_rows()) > 0)
+		n += i;
 	if (store_db_exec("COMMIT", "recover") == -1) {
 		store_db_failed("closing abandoned runs");
 		(void)sqlite3_exec(store_db_conn(), "ROLLBACK", NULL, NULL, NULL);

@@ -1,11 +1,14 @@
 /*
  * store_runfile.c: the run file, DATABASE.runs, beside the lock: what
  * proves each started run's processes its own (run id, task, pid, its
- * start time, uid, boot), written when the run's process exists and
- * before the store is told, cleared when the run and all it left are
+ * start time, uid, boot), written before the run's process exists (its
+ * id, task and wall-clock start: what history needs) and again once it
+ * does (its pid and the rest), cleared when the run and all it left are
  * gone.  It is what start-up recovery reads when sqlite could not write
  * the run (a full or read-only disk): a run a killed daemon left must be
- * found even then.
+ * found even then, and when the daemon was killed before the store's
+ * transaction that holds the run's row committed (a burst of starts
+ * commits once, after the last exec: store_run.c).
  *
  * Fixed records, one slot each, reused: the file is as large as the
  * most runs open at once ever were (at least NSLOTS_MIN), and its room
@@ -44,7 +47,8 @@ struct rec {
 	uint32_t	uid;
 	char		boot[40];
 	char		task[72];	/* names are at most 64 bytes */
-	char		pad[RECSZ - 8 - 8 - 8 - 4 - 4 - 40 - 72];
+	int64_t		started_ms;	/* wall clock; 0 in older records */
+	char		pad[RECSZ - 8 - 8 - 8 - 4 - 4 - 40 - 72 - 8];
 };
 _Static_assert(sizeof(struct rec) == RECSZ, "a record is RECSZ bytes");
 
@@ -54,6 +58,7 @@ static uint64_t		*slots;		/* the run in each slot; 0 free */
 static size_t		 nslots, hint;
 static struct rec	*left;		/* a previous daemon's, to recover */
 static size_t		 nleft;
+static uint64_t		 left_max;	/* the largest run id among them */
 static bool		 full_logged;
 
 /* Room for n slots, reserved on disk. */
@@ -117,6 +122,8 @@ runfile_open(const char *db)
 		left = xreallocarray(left, nleft + 1, sizeof(*left));
 		left[nleft++] = r;
 		slots[i] = r.run_id;	/* kept until recovered */
+		if (r.run_id > left_max)
+			left_max = r.run_id;
 	}
 }
 
@@ -134,10 +141,11 @@ clear(size_t i)
 /*
  * What a previous daemon left: each run's processes, what is provably
  * left of them killed (os_recover_run()) unless they belong to another
- * boot; its slot freed.  done(id) tells the store which runs were seen.
+ * boot; its slot freed.  done() tells the store which runs were seen.
  */
 void
-runfile_recover(void (*done)(uint64_t run_id))
+runfile_recover(void (*done)(uint64_t run_id, const char *task,
+    int64_t started_ms))
 {
 	const char	*boot = os_boot_id();
 	struct run_mark	 m;
@@ -153,7 +161,7 @@ runfile_recover(void (*done)(uint64_t run_id))
 		    strcmp(boot, left[i].boot) == 0)
 			(void)os_recover_run(&m);
 		if (done != NULL)
-			done(m.run_id);
+			done(m.run_id, m.task, left[i].started_ms);
 		for (j = 0; j < nslots; j++)
 			if (slots[j] == m.run_id) {
 				clear(j);
@@ -168,10 +176,21 @@ runfile_recover(void (*done)(uint64_t run_id))
 	nleft = 0;
 }
 
-/* The run's process exists: what proves it the run's, in a free slot. */
+/* The largest run id a previous daemon left in the file, or 0. */
+uint64_t
+runfile_max_id(void)
+{
+	return left_max;
+}
+
+/*
+ * The run's record: before its process exists (pid 0) in a free slot,
+ * then with what proves its processes its own, in the same slot (the
+ * one just taken: hint - 1).
+ */
 void
 runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
-    uint64_t start)
+    uint64_t start, int64_t started_ms)
 {
 	const char	*boot = os_boot_id();
 	struct rec	 r;
@@ -179,9 +198,15 @@ runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
 
 	if (fd == -1 || run_id == 0)
 		return;
-	for (n = 0; n < nslots && slots[(hint + n) % nslots] != 0; n++)
-		;
-	if (n == nslots) {
+	if (hint > 0 && hint <= nslots && slots[hint - 1] == run_id)
+		n = nslots + 1;		/* its own slot */
+	else
+		for (n = 0; n < nslots && slots[(hint + n) % nslots] != 0;
+		    n++)
+			;
+	if (n == nslots + 1)
+		i = hint - 1;
+	else if (n == nslots) {
 		i = nslots;
 		if (reserve(nslots > 0 ? nslots * 2 : NSLOTS_MIN) == -1) {
 			if (!full_logged)
@@ -201,6 +226,7 @@ runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
 	r.start = start;
 	r.pid = (int32_t)pid;
 	r.uid = (uint32_t)uid;
+	r.started_ms = started_ms;
 	if (boot != NULL)
 		snprintf(r.boot, sizeof(r.boot), "%s", boot);
 	snprintf(r.task, sizeof(r.task), "%s", task);
@@ -241,5 +267,6 @@ runfile_close(void)
 	slots = NULL;
 	left = NULL;
 	nslots = nleft = hint = 0;
+	left_max = 0;
 	full_logged = false;
 }

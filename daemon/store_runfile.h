@@ -11,10 +11,13 @@
 /* db: the database's real path; the file is db.runs. */
 void	runfile_open(const char *db);
 void	runfile_close(void);
-/* A previous daemon's runs: what is left of them killed; done(id) each. */
-void	runfile_recover(void (*done)(uint64_t run_id));
+/* A previous daemon's runs: what is left of them killed; done() each. */
+void	runfile_recover(void (*done)(uint64_t run_id, const char *task,
+	    int64_t started_ms));
+uint64_t runfile_max_id(void);
+/* pid 0: before the process exists; then again with its pid. */
 void	runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
-	    uint64_t start);
+	    uint64_t start, int64_t started_ms);
 void	runfile_del(uint64_t run_id);
 
 #endif
