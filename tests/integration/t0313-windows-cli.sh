@@ -21,7 +21,7 @@
 TZ=UTC
 export TZ
 
-plan 102
+plan 108
 
 # ev EVENT FILTER: FILTER on the newest event named EVENT.
 ev() {
@@ -127,6 +127,9 @@ refused "an unknown preset" \
 refused "a bad cron" \
     'window create w2 --preset wp --cron "61 * * * *" --duration 1m' \
     "^ERR invalid window w2: bad schedule '61 \\* \\* \\* \\*': minute field: 61 is out of range 0-59\$"
+refused "@reboot" \
+    'window create w2 --preset wp --cron "@reboot" --duration 1m' \
+    "^ERR invalid window w2: @reboot is for tasks: a window opens at times of a schedule\$"
 refused "a bad duration" \
     'window create w2 --preset wp --cron "* * * * *" --duration 2x' \
     "^ERR invalid window w2: duration '2x': "
@@ -153,6 +156,17 @@ like "not an admin: denied" "$r" '^ERR denied '
 r=$(printf 'window list\n' | as_nobody socat -t 5 - "UNIX-CONNECT:$SOCK")
 is "not an admin: list is allowed" "$(finals "$r")" "OK 2 windows"
 is "nothing was made by the refusals" "$(nwindows)" 2
+
+# --- a stored preset that a window opens stays until the window goes ---------
+
+check "a stored preset" ctl preset create sp wa
+check "a window that opens it" \
+    ctl window create ws --preset sp --cron "0 4 * * *" --duration 1h
+is "delete the preset: refused while the window opens it" \
+    "$(raw 'preset delete sp')" \
+    "ERR state preset sp is opened by window ws; delete the window first"
+check "delete the window, then the preset" \
+    sh -c "$MAINTCTL -s $SOCK window delete ws && $MAINTCTL -s $SOCK preset delete sp"
 
 # --- export and import --------------------------------------------------------
 
