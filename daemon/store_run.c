@@ -704,6 +704,10 @@ store_run_committed(bool ok)
 void
 store_run_free(void)
 {
+	size_t	i;
+
+	for (i = 0; i < nseen; i++)
+		free(seen[i].task);
 	free(seen);
 	seen = NULL;
 	nseen = 0;
