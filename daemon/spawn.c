@@ -15,6 +15,7 @@
  */
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -230,7 +231,7 @@ child_fail(int fd, int stage, int detail)
 
 /*
  * The daemon's own soft RLIMIT_NOFILE is raised to the hard limit (each
- * run holds two or three descriptors of the daemon's); runs get the one
+ * run holds three or four descriptors of the daemon's, its pidfd one); runs get the one
  * it started with back, unless their task sets limits { nofile }.
  */
 static struct rlimit	nofile_start;
@@ -381,7 +382,7 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 static bool	no_clone3;
 
 static pid_t
-clone_into(int cgdir)
+clone_into(int cgdir, int *pidfd)
 {
 	struct clone_args	a;
 	long			r;
@@ -392,7 +393,12 @@ clone_into(int cgdir)
 	}
 	memset(&a, 0, sizeof(a));
 	a.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
-	a.exit_signal = SIGCHLD;
+	/* with a pidfd to reap it by, its end sends no SIGCHLD */
+	if (pidfd != NULL) {
+		a.flags |= CLONE_PIDFD;
+		a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	} else
+		a.exit_signal = SIGCHLD;
 	a.cgroup = (uint64_t)cgdir;
 	if ((r = syscall(SYS_clone3, &a, sizeof(a))) == -1 &&
 	    (errno == ENOSYS || errno == E2BIG))
@@ -401,9 +407,10 @@ clone_into(int cgdir)
 }
 #else
 static pid_t
-clone_into(int cgdir)
+clone_into(int cgdir, int *pidfd)
 {
 	(void)cgdir;
+	(void)pidfd;
 	errno = ENOSYS;
 	return -1;
 }
@@ -429,6 +436,52 @@ nproc_hint(char *buf, size_t len, long long n)
 	return buf;
 }
 
+#if defined(__linux__) && defined(SYS_pidfd_open)
+static int
+pidfd_get(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+#else
+static int
+pidfd_get(pid_t pid)
+{
+	(void)pid;
+	return -1;
+}
+#endif
+
+pid_t
+spawn_reap(int pidfd, pid_t pid, int *status, struct rusage *ru)
+{
+#ifdef __linux__
+	static bool	no_p_pidfd;	/* Linux 5.3 has pidfds, not P_PIDFD */
+	siginfo_t	si;
+
+	if (!no_p_pidfd) {
+		memset(&si, 0, sizeof(si));
+		/* the raw call: glibc's waitid() has no rusage */
+		if (syscall(SYS_waitid, 3 /* P_PIDFD: older headers lack it */,
+		    pidfd, &si, WEXITED | WNOHANG | __WALL, ru) == -1) {
+			if (errno != EINVAL)
+				return -1;
+			no_p_pidfd = true;
+		} else if (si.si_pid == 0)
+			return 0;
+		else {
+			if (si.si_code == CLD_EXITED)
+				*status = (si.si_status & 0xff) << 8;
+			else
+				*status = (si.si_status & 0x7f) |
+				    (si.si_code == CLD_DUMPED ? 0x80 : 0);
+			return si.si_pid;
+		}
+	}
+#endif
+	(void)pidfd;
+	return wait4(pid, status, WNOHANG | __WALL, ru);
+}
+
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
 vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
@@ -443,17 +496,20 @@ vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	return pid;
 }
 
-/* With a cgroup: started in it, or (no clone3) vfork and join it. */
+/*
+ * With a cgroup: started in it, or (no clone3) vfork and join it.
+ * pidfd (NULL: not wanted): the child's, or -1 where there are none.
+ */
 static pid_t
 start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
     int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
-    int cgdir)
+    int cgdir, int *pidfd)
 {
 	pid_t	pid, parent = getpid();
 	int	procs = -1;
 
 	if (cgdir != -1) {
-		if ((pid = clone_into(cgdir)) == 0)
+		if ((pid = clone_into(cgdir, pidfd)) == 0)
 			child(tc, tc->argv, envp, outw, stderrw, errw, devnull,
 			    groups, ngroups, switch_ids, -1, parent);
 		if (pid > 0 || (errno != ENOSYS && errno != E2BIG &&
@@ -467,17 +523,24 @@ start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	    ngroups, switch_ids, procs);
 	if (procs != -1)
 		close(procs);
+	/*
+	 * its pidfd, even if it has ended already (a zombie has one): it is
+	 * reaped on SIGCHLD too, by whichever comes first
+	 */
+	if (pid > 0 && pidfd != NULL)
+		*pidfd = pidfd_get(pid);
 	return pid;
 }
 
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
-    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
+    uint64_t run_id, bool dry_run, int flags, int cgfd,
     int64_t fleet_token, const struct run_parent *parent,
     struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
-	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
+	bool		 split_stderr = (flags & SPAWN_SPLIT) != 0;
+	int		 pidfd = -1, ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
 	int		 errp[2] = { -1, -1 }, devnull = -1;
 	char		**envp;
 	bool		 switch_ids;
@@ -519,7 +582,8 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = start_child(tc, envp, outp[1], split_stderr ? sep[1] : outp[1],
-	    errp[1], devnull, id->groups, ngroups, switch_ids, cgfd);
+	    errp[1], devnull, id->groups, ngroups, switch_ids, cgfd,
+	    flags & SPAWN_PIDFD ? &pidfd : NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	strv_free(envp);
 	if (pid == -1) {
@@ -545,6 +609,7 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	res->outfd = outp[0];
 	res->stderrfd = sep[0];
 	res->errfd = errp[0];
+	res->pidfd = pidfd;
 	return 0;
  fail:
 	if (outp[0] != -1) {
