@@ -6,9 +6,10 @@
  * A failure before exec is written to a close-on-exec pipe as a
  * struct spawn_report; EOF on that pipe means the exec succeeded.
  *
- * The child comes from vfork(): it borrows the daemon's memory until it
- * execs, so starting a run does not copy the daemon's page tables (half
- * the cost of a start with fork).  That is why it writes nothing but its
+ * The child comes from clone3 with CLONE_VM into its cgroup
+ * (spawn_clone.c), or from vfork(): it borrows the daemon's memory until
+ * it execs, so starting a run does not copy the daemon's page tables
+ * (half the cost of a start with fork).  That is why it writes nothing but its
  * own stack and calls nothing that takes a lock or allocates; the id
  * changes are raw system calls on Linux, because glibc's wrappers would
  * signal the daemon's other threads, if it had any, to change theirs.
@@ -19,7 +20,6 @@
 
 #ifdef __linux__
 #include <sys/prctl.h>
-#include <linux/sched.h>	/* clone3's struct clone_args */
 #endif
 
 #include <errno.h>
@@ -39,6 +39,7 @@
 #include "log.h"
 #include "run.h"
 #include "spawn.h"
+#include "spawn_clone.h"
 #include "util.h"
 
 #define MAX_GROUPS	256
@@ -130,6 +131,7 @@ spawn_forget(void)
 		free(ids_cache[i].dir);
 	}
 	memset(ids_cache, 0, sizeof(ids_cache));
+	spawn_clone_free();
 }
 
 static void
@@ -369,53 +371,6 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	child_fail(3, SP_EXEC, 0);
 }
 
-#if defined(__linux__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
-/*
- * A child that starts in the run's cgroup (clone3, CLONE_INTO_CGROUP):
- * moving it in through cgroup.procs takes the kernel's cgroup threadgroup
- * lock for writing, which waits for an RCU grace period: 10 ms and more
- * per start, with the daemon stopped in vfork all the while.  clone3 is
- * a fork here (a vfork needs a stack of its own); CLONE_VFORK keeps the
- * daemon waiting for the exec as vfork does.  -1 with errno ENOSYS where
- * the kernel has no clone3 (before 5.7).
- */
-static bool	no_clone3;
-
-static pid_t
-clone_into(int cgdir, int *pidfd)
-{
-	struct clone_args	a;
-	long			r;
-
-	if (no_clone3) {
-		errno = ENOSYS;
-		return -1;
-	}
-	memset(&a, 0, sizeof(a));
-	a.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
-	/* with a pidfd to reap it by, its end sends no SIGCHLD */
-	if (pidfd != NULL) {
-		a.flags |= CLONE_PIDFD;
-		a.pidfd = (uint64_t)(uintptr_t)pidfd;
-	} else
-		a.exit_signal = SIGCHLD;
-	a.cgroup = (uint64_t)cgdir;
-	if ((r = syscall(SYS_clone3, &a, sizeof(a))) == -1 &&
-	    (errno == ENOSYS || errno == E2BIG))
-		no_clone3 = true;
-	return (pid_t)r;
-}
-#else
-static pid_t
-clone_into(int cgdir, int *pidfd)
-{
-	(void)cgdir;
-	(void)pidfd;
-	errno = ENOSYS;
-	return -1;
-}
-#endif
-
 /*
  * " (too many processes: RLIMIT_NPROC N)", for an EAGAIN of fork or
  * exec: n, or the daemon's own limit when n is -1.
@@ -435,21 +390,6 @@ nproc_hint(char *buf, size_t len, long long n)
 		    n);
 	return buf;
 }
-
-#if defined(__linux__) && defined(SYS_pidfd_open)
-static int
-pidfd_get(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-#else
-static int
-pidfd_get(pid_t pid)
-{
-	(void)pid;
-	return -1;
-}
-#endif
 
 pid_t
 spawn_reap(int pidfd, pid_t pid, int *status, struct rusage *ru)
@@ -496,22 +436,52 @@ vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	return pid;
 }
 
+/* What the child needs, for spawn_clone(): read in the daemon's frame. */
+struct child_args {
+	const struct task_conf	*tc;
+	char			**envp;
+	int			 outw, stderrw, errw, devnull;
+	const gid_t		*groups;
+	int			 ngroups;
+	bool			 switch_ids;
+	pid_t			 parent;
+};
+
+static void
+child_entry(void *arg)
+{
+	const struct child_args	*c = arg;
+
+	child(c->tc, c->tc->argv, c->envp, c->outw, c->stderrw, c->errw,
+	    c->devnull, c->groups, c->ngroups, c->switch_ids, -1, c->parent);
+}
+
 /*
- * With a cgroup: started in it, or (no clone3) vfork and join it.
- * pidfd (NULL: not wanted): the child's, or -1 where there are none.
+ * With a cgroup: started in it (spawn_clone.c), or (no clone3) vfork and
+ * join it.  pidfd (NULL: not wanted): the child's, or -1 where there are
+ * none.
  */
 static pid_t
 start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
     int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
     int cgdir, int *pidfd)
 {
-	pid_t	pid, parent = getpid();
-	int	procs = -1;
+	struct child_args	c;
+	pid_t			pid;
+	int			procs = -1;
 
 	if (cgdir != -1) {
-		if ((pid = clone_into(cgdir, pidfd)) == 0)
-			child(tc, tc->argv, envp, outw, stderrw, errw, devnull,
-			    groups, ngroups, switch_ids, -1, parent);
+		c.tc = tc;
+		c.envp = envp;
+		c.outw = outw;
+		c.stderrw = stderrw;
+		c.errw = errw;
+		c.devnull = devnull;
+		c.groups = groups;
+		c.ngroups = ngroups;
+		c.switch_ids = switch_ids;
+		c.parent = getpid();
+		pid = spawn_clone(cgdir, pidfd, child_entry, &c);
 		if (pid > 0 || (errno != ENOSYS && errno != E2BIG &&
 		    errno != EINVAL))
 			return pid;
@@ -528,7 +498,7 @@ start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	 * reaped on SIGCHLD too, by whichever comes first
 	 */
 	if (pid > 0 && pidfd != NULL)
-		*pidfd = pidfd_get(pid);
+		*pidfd = spawn_pidfd(pid);
 	return pid;
 }
 
@@ -591,8 +561,9 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 		char	lim[64];
 
 		/* EAGAIN: the process limit of the daemon's user, or pids.max */
-		snprintf(err, errlen, "%s: %s%s", cgfd != -1 ? "clone3" :
-		    "vfork", strerror(e), e != EAGAIN ? "" :
+		snprintf(err, errlen, "%s: %s%s", cgfd != -1 &&
+		    spawn_way() != SW_VFORK ? "clone3" : "vfork", strerror(e),
+		    e != EAGAIN ? "" :
 		    nproc_hint(lim, sizeof(lim), -1));
 		goto fail;
 	}
