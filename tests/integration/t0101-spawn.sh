@@ -313,8 +313,13 @@ reaped() {
 check "reaping: a service runs" ctl activate held
 check "... its process is started" wait_for 10 held_up
 hpid=$(st held .current.pid)
-is "the daemon holds one pidfd, its process's (reaped through it)" \
-    "$(pidfds | tr '\n' ' ')" "$hpid "
+if [ -n "${VG_LOGDIR:-}" ]; then
+	# valgrind refuses clone3 and knows no pidfd_open: SIGCHLD reaps
+	skip "under valgrind: no pidfds"
+else
+	is "the daemon holds one pidfd, its process's (reaped through it)" \
+	    "$(pidfds | tr '\n' ' ')" "$hpid "
+fi
 check "... which ends" ctl deactivate held
 check "... and is reaped (no zombie), its pidfd closed" \
     wait_for 10 reaped "$hpid"
