@@ -744,9 +744,11 @@ load_sections(struct config *conf, cfg_t *cfg, bool main)
 		if (w->schedule == NULL)
 			conf_err_add(cur_file, w->line, "window %s: no "
 			    "schedule", w->name);
-		else
-			(void)cron_parse(w->schedule, &w->cron,
-			    (char[128]){ 0 }, 128);
+		else if (cron_parse(w->schedule, &w->cron, (char[128]){ 0 },
+		    128) == 0 && w->cron.reboot)
+			conf_err_add(cur_file, conf_err_line(sec, "schedule"),
+			    "window %s: @reboot is for tasks: a window opens at "
+			    "times of a schedule", w->name);
 		if (w->duration_ms <= 0)
 			conf_err_add(cur_file, w->line, "window %s: needs a "
 			    "duration", w->name);

@@ -391,16 +391,36 @@ preset_import(struct client *c, const char *text)
 	json_object_put(o);
 }
 
+/* The window (of the config or the store) that opens preset name, or NULL. */
+static const struct window_conf *
+window_of_preset(const char *name)
+{
+	const struct window_conf	*w;
+	size_t				 i, n = windows_count();
+
+	for (i = 0; i < n; i++)
+		if ((w = window_at(i, NULL, NULL, NULL)) != NULL &&
+		    strcmp(w->preset, name) == 0)
+			return w;
+	return NULL;
+}
+
 static void
 preset_delete(struct client *c, const char *name)
 {
-	struct json_object	*d;
-	char			 actor[128];
-	int			 rc;
+	const struct window_conf	*w;
+	struct json_object		*d;
+	char				 actor[128];
+	int				 rc;
 
 	if (config_preset(name)) {
 		client_err(c, "state", "preset %s is defined in the config; "
 		    "remove it there", name);
+		return;
+	}
+	if ((w = window_of_preset(name)) != NULL) {
+		client_err(c, "state", "preset %s is opened by window %s; "
+		    "delete the window first", name, w->name);
 		return;
 	}
 	if ((rc = store_preset_delete(name)) == 1) {

@@ -151,6 +151,11 @@ window_check(struct client *c, const struct wspec *s)
 		    s->name, s->schedule, err);
 		goto bad;
 	}
+	if (w->cron.reboot) {
+		client_err(c, "invalid", "window %s: @reboot is for tasks: a "
+		    "window opens at times of a schedule", s->name);
+		goto bad;
+	}
 	if (parse_duration(s->duration, &w->duration_ms, &errstr) == -1 ||
 	    w->duration_ms < 1000) {
 		client_err(c, "invalid", "window %s: duration '%s': %s",

@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 47
+plan 48
 
 # nconf NAME: stdin becomes $T/NAME.conf (its line 1 is $TASK_USER, so
 # the text given starts at line 2); run maintd -n on it.  Sets F (the
@@ -218,6 +218,17 @@ window w {
 }
 EOF
 has_err "slot_duration longer than the window" 10 "window w: slot_duration is longer than the window's duration"
+
+nconf window-reboot <<'EOF'
+task a { command = "/bin/true" }
+preset p { tasks = { "a" } }
+window w {
+	preset = "p"
+	schedule = "@reboot"
+	duration = 1h
+}
+EOF
+has_err "a window on @reboot" 6 "window w: @reboot is for tasks: a window opens at times of a schedule"
 
 nconf fleet-cert <<'EOF'
 fleet {

@@ -8,8 +8,11 @@
 # options on a plain window, a missing option, not an admin); export and
 # import (a file, stdin, a raw quoted word) round trip; a window made at
 # run time survives a restart and opens at its tick (one due in the
-# coming minute, the daemon restarted before it); deleting it while it
-# is open closes it and deactivates the task it activated; a config
+# coming minute, the daemon restarted before it), and while it is open
+# the plan of a periodic task it activated says its ticks after the
+# window's end are window-closed; a stored preset a window opens cannot
+# be deleted; deleting the window while it is open closes it and
+# deactivates the task it activated; a config
 # window of the same name wins over the stored one, which comes back
 # when the config's goes; a rolling window with a fleet section (its
 # etcd away): max_parallel, slot_duration checked, the round trip.
@@ -21,7 +24,7 @@
 TZ=UTC
 export TZ
 
-plan 102
+plan 110
 
 # ev EVENT FILTER: FILTER on the newest event named EVENT.
 ev() {
@@ -64,7 +67,8 @@ CFG=$(cat <<EOF
 socket_mode = "0666"
 task wa { kind = service command = "sleep 600" shell = true }
 task wb { kind = service command = "sleep 600" shell = true }
-preset wp { tasks = { "wa" } }
+task wt { command = "/bin/true" every = 20m }
+preset wp { tasks = { "wa", "wt" } }
 preset wq { tasks = { "wb" } }
 window cw { preset = "wp" schedule = "0 3 * * *" duration = 1h timezone = "Asia/Tokyo" }
 EOF
@@ -127,6 +131,9 @@ refused "an unknown preset" \
 refused "a bad cron" \
     'window create w2 --preset wp --cron "61 * * * *" --duration 1m' \
     "^ERR invalid window w2: bad schedule '61 \\* \\* \\* \\*': minute field: 61 is out of range 0-59\$"
+refused "@reboot" \
+    'window create w2 --preset wp --cron "@reboot" --duration 1m' \
+    "^ERR invalid window w2: @reboot is for tasks: a window opens at times of a schedule\$"
 refused "a bad duration" \
     'window create w2 --preset wp --cron "* * * * *" --duration 2x' \
     "^ERR invalid window w2: duration '2x': "
@@ -153,6 +160,17 @@ like "not an admin: denied" "$r" '^ERR denied '
 r=$(printf 'window list\n' | as_nobody socat -t 5 - "UNIX-CONNECT:$SOCK")
 is "not an admin: list is allowed" "$(finals "$r")" "OK 2 windows"
 is "nothing was made by the refusals" "$(nwindows)" 2
+
+# --- a stored preset that a window opens stays until the window goes ---------
+
+check "a stored preset" ctl preset create sp wa
+check "a window that opens it" \
+    ctl window create ws --preset sp --cron "0 4 * * *" --duration 1h
+is "delete the preset: refused while the window opens it" \
+    "$(raw 'preset delete sp')" \
+    "ERR state preset sp is opened by window ws; delete the window first"
+check "delete the window, then the preset" \
+    sh -c "$MAINTCTL -s $SOCK window delete ws && $MAINTCTL -s $SOCK preset delete sp"
 
 # --- export and import --------------------------------------------------------
 
@@ -222,6 +240,15 @@ is "window-opened: by the window" "$(ev window-opened .actor)" '"window:soon"'
 is "its preset's task is active" "$(st wa .active)" true
 like "list: open until ..." "$(ctl window list)" \
     '^soon +wp +store .* open until [0-9-]{10} [0-9:]{5,8} UTC$'
+
+# the plan of wt, which the window activated: its ticks while the window
+# is open would run, those after its end are window-closed
+ctl --json plan --next 90m wt >"$T/plan"
+is "plan: wt's ticks in the window would run" \
+    "$(jq -r 'select(.time < "'"$(date -d "@$((open + 3500))" +%Y-%m-%dT%H:%M:%S)"'") | .stop // "ran"' "$T/plan" | sort -u)" ran
+is "plan: those after its end: window-closed, and when it closes" \
+    "$(jq -r 'select(.stop != null) | [.stop, .why] | @tsv' "$T/plan" | sort -u)" \
+    "window-closed	the window that activated it closes at $(date -d "@$((open + 3600))" +%Y-%m-%dT%H:%M:%S%:z)"
 
 # --- deleting it while it is open ---------------------------------------------
 
