@@ -539,12 +539,13 @@ running vs none" x "$(calc "a / b" a="$(median restart.svc1000 maintd)" \
 
 # --- 10 000 services ---------------------------------------------------
 
-# Each running service holds two of the daemon's descriptors: the hard
-# RLIMIT_NOFILE must allow 20 000 and more (maintd raises its soft limit
-# to it).  As root the bench raises the hard limit for that daemon only.
+# Each running service holds three of the daemon's descriptors (the
+# pipes of its stdout and stderr, its pidfd): the hard RLIMIT_NOFILE must
+# allow 30 000 and more (maintd raises its soft limit to it).  As root the
+# bench raises the hard limit for that daemon only.
 services10k() {
 	n=10000
-	need=$((2 * n + 200))
+	need=$((3 * n + 200))
 	hard=$(prlimit --pid "$$" --nofile --noheadings --output HARD |
 	    tr -d ' ')
 	soft=$(prlimit --pid "$$" --nofile --noheadings --output SOFT |
