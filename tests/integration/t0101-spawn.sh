@@ -53,7 +53,7 @@ task nodir { command = "/bin/true" directory = "/no/such/dir" }
 $OTHER_USER_TASK
 task limits {
 	command = { "/bin/cat", "/proc/self/limits" }
-	limits { cpu = 7s  memory = 256M  nofile = 64  nproc = 100
+	limits { cpu = 7s  memory = 256M  nofile = 64  nproc = 4000
 		fsize = 1M  core = 0 }
 }
 task cpuhog {
@@ -153,7 +153,7 @@ is "limits: cpu 7s" "$(limit limits 'Max cpu time')" "7 7"
 is "limits: memory 256M (address space)" \
     "$(limit limits 'Max address space')" "268435456 268435456"
 is "limits: nofile 64" "$(limit limits 'Max open files')" "64 64"
-is "limits: nproc 100" "$(limit limits 'Max processes')" "100 100"
+is "limits: nproc 4000" "$(limit limits 'Max processes')" "4000 4000"
 is "limits: fsize 1M" "$(limit limits 'Max file size')" "1048576 1048576"
 is "limits: core 0" "$(limit limits 'Max core file size')" "0 0"
 
