@@ -49,7 +49,7 @@ DAEMON_SRCS	= daemon/maintd.c daemon/conf.c daemon/control.c daemon/sock.c \
 		  daemon/ev.c daemon/log.c daemon/paths.c daemon/proto.c daemon/pidmap.c \
 		  daemon/table.c daemon/task.c daemon/state.c daemon/util.c daemon/verbs.c \
 		  daemon/verbs_ctl.c daemon/supervise.c daemon/activate.c daemon/spawn.c \
-		  daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
+		  daemon/spawn_clone.c daemon/output.c daemon/osdep.c daemon/host.c daemon/store.c \
 		  daemon/store_lock.c daemon/store_db.c daemon/store_run.c \
 		  daemon/store_runfile.c \
 		  daemon/store_event.c daemon/store_preset.c daemon/store_window.c \
@@ -117,7 +117,7 @@ DEB_PKGS	= build-essential pkg-config libconfuse-dev libbsd-dev \
 		  libsqlite3-dev libcurl4-openssl-dev libssl-dev libjson-c-dev \
 		  libedit-dev libmicrohttpd-dev tmux \
 		  libcmocka-dev mandoc shellcheck socat jq util-linux procps \
-		  perl clang logrotate valgrind sqlite3 python3 curl \
+		  perl clang logrotate valgrind sqlite3 python3 curl strace \
 		  etcd-server etcd-client libclang-rt-14-dev openssh-server \
 		  chromium python3-websocket openssl \
 		  debhelper lintian fakeroot dpkg-dev faketime

@@ -6,19 +6,20 @@
  * A failure before exec is written to a close-on-exec pipe as a
  * struct spawn_report; EOF on that pipe means the exec succeeded.
  *
- * The child comes from vfork(): it borrows the daemon's memory until it
- * execs, so starting a run does not copy the daemon's page tables (half
- * the cost of a start with fork).  That is why it writes nothing but its
+ * The child comes from clone3 with CLONE_VM into its cgroup
+ * (spawn_clone.c), or from vfork(): it borrows the daemon's memory until
+ * it execs, so starting a run does not copy the daemon's page tables
+ * (half the cost of a start with fork).  That is why it writes nothing but its
  * own stack and calls nothing that takes a lock or allocates; the id
  * changes are raw system calls on Linux, because glibc's wrappers would
  * signal the daemon's other threads, if it had any, to change theirs.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #ifdef __linux__
 #include <sys/prctl.h>
-#include <linux/sched.h>	/* clone3's struct clone_args */
 #endif
 
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include "log.h"
 #include "run.h"
 #include "spawn.h"
+#include "spawn_clone.h"
 #include "util.h"
 
 #define MAX_GROUPS	256
@@ -129,6 +131,7 @@ spawn_forget(void)
 		free(ids_cache[i].dir);
 	}
 	memset(ids_cache, 0, sizeof(ids_cache));
+	spawn_clone_free();
 }
 
 static void
@@ -230,7 +233,7 @@ child_fail(int fd, int stage, int detail)
 
 /*
  * The daemon's own soft RLIMIT_NOFILE is raised to the hard limit (each
- * run holds two or three descriptors of the daemon's); runs get the one
+ * run holds three or four descriptors of the daemon's, its pidfd one); runs get the one
  * it started with back, unless their task sets limits { nofile }.
  */
 static struct rlimit	nofile_start;
@@ -368,47 +371,6 @@ child(const struct task_conf *tc, char **argv, char **envp, int outw,
 	child_fail(3, SP_EXEC, 0);
 }
 
-#if defined(__linux__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
-/*
- * A child that starts in the run's cgroup (clone3, CLONE_INTO_CGROUP):
- * moving it in through cgroup.procs takes the kernel's cgroup threadgroup
- * lock for writing, which waits for an RCU grace period: 10 ms and more
- * per start, with the daemon stopped in vfork all the while.  clone3 is
- * a fork here (a vfork needs a stack of its own); CLONE_VFORK keeps the
- * daemon waiting for the exec as vfork does.  -1 with errno ENOSYS where
- * the kernel has no clone3 (before 5.7).
- */
-static bool	no_clone3;
-
-static pid_t
-clone_into(int cgdir)
-{
-	struct clone_args	a;
-	long			r;
-
-	if (no_clone3) {
-		errno = ENOSYS;
-		return -1;
-	}
-	memset(&a, 0, sizeof(a));
-	a.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
-	a.exit_signal = SIGCHLD;
-	a.cgroup = (uint64_t)cgdir;
-	if ((r = syscall(SYS_clone3, &a, sizeof(a))) == -1 &&
-	    (errno == ENOSYS || errno == E2BIG))
-		no_clone3 = true;
-	return (pid_t)r;
-}
-#else
-static pid_t
-clone_into(int cgdir)
-{
-	(void)cgdir;
-	errno = ENOSYS;
-	return -1;
-}
-#endif
-
 /*
  * " (too many processes: RLIMIT_NPROC N)", for an EAGAIN of fork or
  * exec: n, or the daemon's own limit when n is -1.
@@ -429,6 +391,37 @@ nproc_hint(char *buf, size_t len, long long n)
 	return buf;
 }
 
+pid_t
+spawn_reap(int pidfd, pid_t pid, int *status, struct rusage *ru)
+{
+#ifdef __linux__
+	static bool	no_p_pidfd;	/* Linux 5.3 has pidfds, not P_PIDFD */
+	siginfo_t	si;
+
+	if (!no_p_pidfd) {
+		memset(&si, 0, sizeof(si));
+		/* the raw call: glibc's waitid() has no rusage */
+		if (syscall(SYS_waitid, 3 /* P_PIDFD: older headers lack it */,
+		    pidfd, &si, WEXITED | WNOHANG | __WALL, ru) == -1) {
+			if (errno != EINVAL)
+				return -1;
+			no_p_pidfd = true;
+		} else if (si.si_pid == 0)
+			return 0;
+		else {
+			if (si.si_code == CLD_EXITED)
+				*status = (si.si_status & 0xff) << 8;
+			else
+				*status = (si.si_status & 0x7f) |
+				    (si.si_code == CLD_DUMPED ? 0x80 : 0);
+			return si.si_pid;
+		}
+	}
+#endif
+	(void)pidfd;
+	return wait4(pid, status, WNOHANG | __WALL, ru);
+}
+
 /* Its own frame, so nothing of spawn_run's lives across the vfork. */
 static pid_t
 vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
@@ -443,19 +436,52 @@ vfork_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	return pid;
 }
 
-/* With a cgroup: started in it, or (no clone3) vfork and join it. */
+/* What the child needs, for spawn_clone(): read in the daemon's frame. */
+struct child_args {
+	const struct task_conf	*tc;
+	char			**envp;
+	int			 outw, stderrw, errw, devnull;
+	const gid_t		*groups;
+	int			 ngroups;
+	bool			 switch_ids;
+	pid_t			 parent;
+};
+
+static void
+child_entry(void *arg)
+{
+	const struct child_args	*c = arg;
+
+	child(c->tc, c->tc->argv, c->envp, c->outw, c->stderrw, c->errw,
+	    c->devnull, c->groups, c->ngroups, c->switch_ids, -1, c->parent);
+}
+
+/*
+ * With a cgroup: started in it (spawn_clone.c), or (no clone3) vfork and
+ * join it.  pidfd (NULL: not wanted): the child's, or -1 where there are
+ * none.
+ */
 static pid_t
 start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
     int errw, int devnull, const gid_t *groups, int ngroups, bool switch_ids,
-    int cgdir)
+    int cgdir, int *pidfd)
 {
-	pid_t	pid, parent = getpid();
-	int	procs = -1;
+	struct child_args	c;
+	pid_t			pid;
+	int			procs = -1;
 
 	if (cgdir != -1) {
-		if ((pid = clone_into(cgdir)) == 0)
-			child(tc, tc->argv, envp, outw, stderrw, errw, devnull,
-			    groups, ngroups, switch_ids, -1, parent);
+		c.tc = tc;
+		c.envp = envp;
+		c.outw = outw;
+		c.stderrw = stderrw;
+		c.errw = errw;
+		c.devnull = devnull;
+		c.groups = groups;
+		c.ngroups = ngroups;
+		c.switch_ids = switch_ids;
+		c.parent = getpid();
+		pid = spawn_clone(cgdir, pidfd, child_entry, &c);
 		if (pid > 0 || (errno != ENOSYS && errno != E2BIG &&
 		    errno != EINVAL))
 			return pid;
@@ -467,17 +493,24 @@ start_child(const struct task_conf *tc, char **envp, int outw, int stderrw,
 	    ngroups, switch_ids, procs);
 	if (procs != -1)
 		close(procs);
+	/*
+	 * its pidfd, even if it has ended already (a zombie has one): it is
+	 * reaped on SIGCHLD too, by whichever comes first
+	 */
+	if (pid > 0 && pidfd != NULL)
+		*pidfd = spawn_pidfd(pid);
 	return pid;
 }
 
 int
 spawn_run(const struct task_conf *tc, const struct config *conf,
-    uint64_t run_id, bool dry_run, bool split_stderr, int cgfd,
+    uint64_t run_id, bool dry_run, int flags, int cgfd,
     int64_t fleet_token, const struct run_parent *parent,
     struct spawn_result *res, char *err, size_t errlen)
 {
 	const struct ids *id;
-	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
+	bool		 split_stderr = (flags & SPAWN_SPLIT) != 0;
+	int		 pidfd = -1, ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
 	int		 errp[2] = { -1, -1 }, devnull = -1;
 	char		**envp;
 	bool		 switch_ids;
@@ -519,7 +552,8 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = start_child(tc, envp, outp[1], split_stderr ? sep[1] : outp[1],
-	    errp[1], devnull, id->groups, ngroups, switch_ids, cgfd);
+	    errp[1], devnull, id->groups, ngroups, switch_ids, cgfd,
+	    flags & SPAWN_PIDFD ? &pidfd : NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	strv_free(envp);
 	if (pid == -1) {
@@ -527,8 +561,9 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 		char	lim[64];
 
 		/* EAGAIN: the process limit of the daemon's user, or pids.max */
-		snprintf(err, errlen, "%s: %s%s", cgfd != -1 ? "clone3" :
-		    "vfork", strerror(e), e != EAGAIN ? "" :
+		snprintf(err, errlen, "%s: %s%s", cgfd != -1 &&
+		    spawn_way() != SW_VFORK ? "clone3" : "vfork", strerror(e),
+		    e != EAGAIN ? "" :
 		    nproc_hint(lim, sizeof(lim), -1));
 		goto fail;
 	}
@@ -545,6 +580,7 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 	res->outfd = outp[0];
 	res->stderrfd = sep[0];
 	res->errfd = errp[0];
+	res->pidfd = pidfd;
 	return 0;
  fail:
 	if (outp[0] != -1) {

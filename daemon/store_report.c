@@ -3,10 +3,11 @@
  * reads the span's runs and the roll-ups of its days (store_rollup.c),
  * each with its key (the task, or a tag through the [task, key] pairs it
  * is given); the sums and the highest peak are taken per key as the rows
- * come, the durations kept, and the percentiles worked out at the end
- * with qsort: a year of 100 hourly tasks is some 100 000 rows, which
- * sqlite's sorter (window functions or ORDER BY) takes ten times longer
- * to order than qsort does.  Tags are a task's keys in a table the
+ * come, the durations kept, and the percentiles selected at the end
+ * (pct: a quickselect, no sort): a year of 100 hourly tasks is some
+ * 100 000 rows, which sqlite's sorter (window functions or ORDER BY)
+ * takes ten times longer to order than qsort does, and qsort longer
+ * than two selections.  Tags are a task's keys in a table the
  * caller gives (a join in SQL would cost more than the rest).  Nearest
  * rank over the runs and, for each rolled-up day, half of its runs
  * (rounded up) at its p50 and the rest at its p95: exact where no day is
@@ -131,61 +132,129 @@ sample(struct acc *x, double d, int64_t w)
 	x->ns++;
 }
 
-static void
-add_row(struct acc *x, sqlite3_stmt *st)
-{
-	int64_t		 n = sqlite3_column_int64(st, 4);
+/* One row of report_sql, read once whatever the keys it goes to. */
+struct row {
+	int	kind;
+	int64_t	n, ok, missed, mem, rd, wr;
+	double	d, d95, dur, cpu;
+	bool	has_cpu, has_mem, has_rd, has_wr;
+};
 
-	x->missed += sqlite3_column_int64(st, 11);
-	if (sqlite3_column_int(st, 1) == 2)
+/*
+ * Through sqlite3_column_value, one call a column: each sqlite3_column_*
+ * call takes the statement's mutex and checks for a malloc failure,
+ * which a row of a year's report paid twice a column.  (Its value is
+ * unprotected: fine on this connection of one thread.)
+ */
+static void
+row_read(sqlite3_stmt *st, struct row *w)
+{
+	sqlite3_value	*v;
+
+	memset(w, 0, sizeof(*w));
+	w->kind = sqlite3_column_int(st, 1);
+	if (w->kind == 2) {
+		w->missed = sqlite3_column_int64(st, 11);
 		return;		/* missed ticks only */
-	x->runs += n;
-	x->ok += sqlite3_column_int64(st, 5);
-	if (sqlite3_column_int(st, 1) == 0) {
-		x->dur += sqlite3_column_double(st, 2);
-		sample(x, sqlite3_column_double(st, 2), 1);
-	} else {
-		x->dur += sqlite3_column_double(st, 6);
-		sample(x, sqlite3_column_double(st, 2), n - n / 2);
-		sample(x, sqlite3_column_double(st, 3), n / 2);
 	}
-	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-		x->cpu += sqlite3_column_double(st, 7);
+	w->d = sqlite3_column_double(st, 2);
+	w->ok = sqlite3_column_int64(st, 5);
+	if (w->kind == 0) {
+		w->n = 1;
+		w->dur = w->d;
+	} else {
+		w->n = sqlite3_column_int64(st, 4);
+		w->d95 = sqlite3_column_double(st, 3);
+		w->dur = sqlite3_column_double(st, 6);
+		w->missed = sqlite3_column_int64(st, 11);
+	}
+	v = sqlite3_column_value(st, 7);
+	if ((w->has_cpu = sqlite3_value_type(v) != SQLITE_NULL))
+		w->cpu = sqlite3_value_double(v);
+	v = sqlite3_column_value(st, 8);
+	if ((w->has_mem = sqlite3_value_type(v) != SQLITE_NULL))
+		w->mem = sqlite3_value_int64(v);
+	v = sqlite3_column_value(st, 9);
+	if ((w->has_rd = sqlite3_value_type(v) != SQLITE_NULL))
+		w->rd = sqlite3_value_int64(v);
+	v = sqlite3_column_value(st, 10);
+	if ((w->has_wr = sqlite3_value_type(v) != SQLITE_NULL))
+		w->wr = sqlite3_value_int64(v);
+}
+
+static void
+add_row(struct acc *x, const struct row *w)
+{
+	x->missed += w->missed;
+	if (w->kind == 2)
+		return;
+	x->runs += w->n;
+	x->ok += w->ok;
+	x->dur += w->dur;
+	if (w->kind == 0)
+		sample(x, w->d, 1);
+	else {
+		sample(x, w->d, w->n - w->n / 2);
+		sample(x, w->d95, w->n / 2);
+	}
+	if (w->has_cpu) {
+		x->cpu += w->cpu;
 		x->has_cpu = true;
 	}
-	if (sqlite3_column_type(st, 8) != SQLITE_NULL &&
-	    sqlite3_column_int64(st, 8) > x->mem)
-		x->mem = sqlite3_column_int64(st, 8);
-	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-		x->rd += sqlite3_column_int64(st, 9);
+	if (w->has_mem && w->mem > x->mem)
+		x->mem = w->mem;
+	if (w->has_rd) {
+		x->rd += w->rd;
 		x->has_rd = true;
 	}
-	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-		x->wr += sqlite3_column_int64(st, 10);
+	if (w->has_wr) {
+		x->wr += w->wr;
 		x->has_wr = true;
 	}
 }
 
-static int
-sample_cmp(const void *a, const void *b)
-{
-	double	x = ((const struct sample *)a)->d;
-	double	y = ((const struct sample *)b)->d;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The nearest-rank p-th percentile of the weighted samples (sorted). */
+/*
+ * The nearest-rank p-th percentile of the weighted samples: the least d
+ * at which the running weight, in the order of d, reaches p of total.
+ * A selection (quickselect, three-way around the middle sample), not a
+ * sort: each of p50 and p95 costs O(n), and the second starts from the
+ * partly ordered samples the first left.
+ */
 static double
-pct(const struct acc *x, int64_t total, double p)
+pct(struct acc *x, int64_t total, double p)
 {
-	int64_t	c = 0;
-	size_t	i;
+	struct sample	*v = x->s, t;
+	size_t		 lo = 0, hi = x->ns, i, lt, gt;
+	double		 want = p * (double)total, piv;
+	int64_t		 wlt, weq;
 
-	for (i = 0; i < x->ns; i++)
-		if ((double)(c += x->s[i].w) >= p * (double)total)
-			return x->s[i].d;
-	return x->ns > 0 ? x->s[x->ns - 1].d : 0;
+	while (hi - lo > 1) {
+		piv = v[lo + (hi - lo) / 2].d;
+		/* [lo, lt) < piv, [lt, i) == piv, [gt, hi) > piv */
+		lt = i = lo;
+		gt = hi;
+		wlt = weq = 0;
+		while (i < gt) {
+			if (v[i].d < piv) {
+				wlt += v[i].w;
+				t = v[lt], v[lt] = v[i], v[i] = t;
+				lt++, i++;
+			} else if (v[i].d > piv) {
+				gt--;
+				t = v[gt], v[gt] = v[i], v[i] = t;
+			} else
+				weq += v[i++].w;
+		}
+		if ((double)wlt >= want && lt > lo)
+			hi = lt;
+		else if ((double)(wlt + weq) >= want || gt == hi)
+			return piv;
+		else {
+			want -= (double)(wlt + weq);
+			lo = gt;
+		}
+	}
+	return hi > lo ? v[lo].d : 0;
 }
 
 /* The costliest first: CPU, then the time taken, then the key. */
@@ -202,7 +271,7 @@ cost_cmp(const void *a, const void *b)
 }
 
 static struct json_object *
-row_json(const struct acc *x, const char *keyname)
+row_json(struct acc *x, const char *keyname)
 {
 	struct json_object	*o = json_object_new_object();
 	int64_t			 total = 0;
@@ -261,12 +330,14 @@ route(struct accs *a, sqlite3_stmt *st, const struct store_key *keys,
 {
 	const char		*task = (const char *)sqlite3_column_text(st, 0);
 	struct store_key	 k;
+	struct row		 w;
 	size_t			 lo = 0, hi = nkeys, mid;
 
 	if (task == NULL)
 		return;
+	row_read(st, &w);
 	if (keys == NULL) {
-		add_row(acc_of(a, task), st);
+		add_row(acc_of(a, task), &w);
 		return;
 	}
 	/* the first of the task's pairs */
@@ -279,7 +350,7 @@ route(struct accs *a, sqlite3_stmt *st, const struct store_key *keys,
 			hi = mid;
 	}
 	for (; lo < nkeys && strcmp(keys[lo].task, task) == 0; lo++)
-		add_row(acc_of(a, keys[lo].key), st);
+		add_row(acc_of(a, keys[lo].key), &w);
 }
 
 int
@@ -311,10 +382,6 @@ store_report(double since, struct store_key *keys, size_t nkeys,
 		store_db_failed("reading the report");
 		return -1;
 	}
-	for (i = 0; i < a.n; i++)
-		if (a.v[i].ns > 1)
-			qsort(a.v[i].s, a.v[i].ns, sizeof(*a.v[i].s),
-			    sample_cmp);
 	if (a.n > 1)
 		qsort(a.v, a.n, sizeof(*a.v), cost_cmp);
 	for (i = 0; i < a.n; i++)

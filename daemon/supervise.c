@@ -324,6 +324,58 @@ exec_event(int fd, int revents, void *arg)
 	t->errfd = -1;
 }
 
+static void	run_ended(struct task *, int, const struct rusage *);
+
+/*
+ * The runs reaped at one wakeup of the loop are written in one
+ * transaction (as those of one SIGCHLD are): the first opens it, a timer
+ * due at once ends it once the wakeup's descriptors are done.
+ */
+static struct ev_timer	reap_timer;
+static bool		reaping;
+
+static void
+reap_fire(void *arg)
+{
+	(void)arg;
+	reaping = false;
+	store_batch_end();
+}
+
+/*
+ * The run's pidfd is readable: its process has ended.  Reaped through
+ * the pidfd, in O(1) however many runs there are (wait4(-1) looks at
+ * every child of the daemon); on_chld() is for the kernels without.
+ */
+static void
+pidfd_ready(int fd, int revents, void *arg)
+{
+	struct task	*t = arg;
+	struct rusage	 ru;
+	pid_t		 pid;
+	int		 status;
+
+	(void)revents;
+	if ((pid = spawn_reap(fd, t->cur.pid, &status, &ru)) == 0)
+		return;
+	pidmap_forget(&runs_by_pid, t->cur.pid, t);
+	if (pid == -1) {
+		/* cannot be (on_chld() closes it with the run): SIGCHLD's */
+		log_warn("%s: reaping run %llu by its pidfd", t->conf->name,
+		    (unsigned long long)t->cur.id);
+		ev_io_del(fd);
+		close(fd);
+		t->pidfd = -1;
+		return;
+	}
+	if (!reaping) {
+		reaping = true;
+		store_batch_begin();
+		ev_timer_add(&reap_timer, 0);
+	}
+	run_ended(t, status, &ru);
+}
+
 int
 task_start(struct task *t, enum trigger trig, bool dry_run,
     const char *actor, char *err, size_t errlen)
@@ -367,9 +419,9 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	    &t->conf->cg, err, errlen)) != -1)
 		t->cur.cgroup = true;
 	if ((cg_in_use() && cgfd == -1) || spawn_run(t->conf, md.conf,
-	    t->cur.id, dry_run, !t->conf->merged_streams, cgfd,
-	    t->fleet_token, trig == TR_CHAIN ? &t->cur.parent : NULL, &res,
-	    err, errlen) == -1) {
+	    t->cur.id, dry_run, (t->conf->merged_streams ? 0 : SPAWN_SPLIT) |
+	    SPAWN_PIDFD, cgfd, t->fleet_token, trig == TR_CHAIN ?
+	    &t->cur.parent : NULL, &res, err, errlen) == -1) {
 		if (cgfd != -1) {
 			close(cgfd);
 			cg_run_remove(t->conf->name, t->cur.id);
@@ -395,6 +447,10 @@ task_start(struct task *t, enum trigger trig, bool dry_run,
 	}
 	t->cur.pid = res.pid;
 	pidmap_put(&runs_by_pid, res.pid, t);
+	if ((t->pidfd = res.pidfd) != -1 && ev_io_add(t->pidfd, EV_READ,
+	    pidfd_ready, t) == -1)
+		fatal("%s: watching the pidfd of run %llu", t->conf->name,
+		    (unsigned long long)t->cur.id);
 	store_run_pid(t->cur.id, t->conf->name, res.pid, t->conf->uid,
 	    os_proc_start(res.pid));
 	t->out[0].fd = res.outfd;
@@ -455,6 +511,11 @@ run_ended(struct task *t, int status, const struct rusage *ru)
 	char		res[300], d[32];
 	int		unsure = 0;
 
+	if (t->pidfd != -1) {
+		ev_io_del(t->pidfd);
+		close(t->pidfd);
+		t->pidfd = -1;
+	}
 	if (t->errfd != -1)
 		exec_event(t->errfd, EV_READ, t);
 	output_close(t);
@@ -824,11 +885,16 @@ supervise_runs_init(void)
 	os_subreaper();
 	ev_signal(SIGCHLD, on_chld, NULL);
 	ev_timer_init(&title_timer, title_fire, NULL);
+	ev_timer_init(&reap_timer, reap_fire, NULL);
 }
 
 void
 supervise_runs_free(void)
 {
 	ev_timer_del(&title_timer);
+	if (reaping) {
+		ev_timer_del(&reap_timer);
+		reap_fire(NULL);
+	}
 	pidmap_free(&runs_by_pid);
 }

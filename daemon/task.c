@@ -38,7 +38,7 @@ task_new(struct task_conf *tc)
 	*t->conf = *tc;
 	memset(tc, 0, sizeof(*tc));
 	t->state = ST_IDLE;
-	t->out[0].fd = t->out[1].fd = t->errfd = t->logfd = -1;
+	t->out[0].fd = t->out[1].fd = t->errfd = t->logfd = t->pidfd = -1;
 	t->out[0].task = t->out[1].task = t;
 	t->out[1].stream = 1;
 	return t;

@@ -70,6 +70,8 @@ struct task {
 	struct run		*last;		/* the last finished run, or NULL */
 	struct ostream		 out[2];	/* its stdout, its stderr */
 	int			 errfd;
+	int			 pidfd;		/* its run's, while not reaped;
+						   -1: none (supervise.c) */
 	bool			 sweeping;	/* killing leftovers of a run */
 	bool			 sweep_look;	/* ... or looking once more */
 	bool			 retired;	/* removed by a reload, its run goes on */

@@ -153,6 +153,9 @@ verb_auth(struct client *c, struct request *r)
 	if (EVP_Digest(tok, strlen(tok), d, &dlen, EVP_sha256(), NULL) != 1 ||
 	    dlen != TOKEN_DIGEST_LEN) {
 		explicit_bzero(tok, strlen(tok));
+		/* no rights until a good token, as after a wrong one */
+		a->on = false;
+		a->failed = true;
 		client_err(c, "internal", "SHA-256 failed");
 		return;
 	}

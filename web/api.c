@@ -1,11 +1,15 @@
 /*
  * api.c: one API request through maintd.  The gateway holds no secret
  * and decides nothing: on a connection of its own it sends "auth" with
- * the caller's bearer token and, once maintd has taken it, the request
- * line route.c made (for a stream, first the same request once, to
- * check it, then with --follow), and turns maintd's reply into the
- * HTTP answer: a refused token is 401, every other ERR the status of
- * its code.
+ * the caller's bearer token, then the request line route.c made (for a
+ * stream, first the same request once, to check it, then with
+ * --follow), and turns maintd's reply into the HTTP answer: a refused
+ * token is 401, every other ERR the status of its code.  A request of a
+ * verb that reads (route.c) goes in the same write as auth, saving a
+ * round trip: maintd runs nothing after a wrong token on that
+ * connection, and what it answered after an auth that was not OK is
+ * dropped here, never passed on.  A request that changes something is
+ * sent only once maintd has said OK to the token.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +96,11 @@ on_line(void *arg, int req, const char *line, size_t len)
 		}
 		if (strncmp(line, "OK", 2) == 0) {
 			r->authed = true;
-			if (stream)
-				up_write(r->up, r->ro.check);
-			up_write(r->up, r->ro.line);
+			if (!r->pipelined) {
+				if (stream)
+					up_write(r->up, r->ro.check);
+				up_write(r->up, r->ro.line);
+			}
 			return 0;
 		}
 		r->up = NULL;
@@ -180,14 +186,21 @@ on_done(void *arg, enum up_end e, const char *why)
 int
 api_start(struct req *r, const char *token)
 {
-	const char	*lines[1];
+	const char	*lines[3];
 	char		 auth[600], err[512];
+	int		 n = 0;
 
-	/* the request itself goes once auth is OK (api.c on_line) */
 	snprintf(auth, sizeof(auth), "auth %s --json", token);
-	lines[0] = auth;
+	lines[n++] = auth;
+	/* a read goes with auth; a change once auth is OK (on_line) */
+	r->pipelined = r->ro.reads;
+	if (r->pipelined) {
+		if (r->ro.shape == SHAPE_EVENTS || r->ro.shape == SHAPE_LINES)
+			lines[n++] = r->ro.check;
+		lines[n++] = r->ro.line;
+	}
 	reply_init(&r->rep, r->ro.shape, REPLY_MAX);
-	r->up = up_open(gw.sock, lines, 1, gw.up_timeout_ms, &ops, r, err,
+	r->up = up_open(gw.sock, lines, n, gw.up_timeout_ms, &ops, r, err,
 	    sizeof(err));
 	explicit_bzero(auth, sizeof(auth));
 	if (r->up == NULL) {

@@ -41,6 +41,7 @@ struct req {
 	bool			 too_large;
 	bool			 suspended;
 	bool			 started;	/* handed to maintd */
+	bool			 pipelined;	/* sent with auth (a read) */
 	struct upstream		*up;
 	struct route_out	 ro;
 	struct reply		 rep;

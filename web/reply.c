@@ -1,9 +1,10 @@
 /*
  * reply.c: maintd's reply as the HTTP answer.  The data lines of a
  * --json reply are JSON already (one object each): they are joined,
- * not parsed again, so that a list of 10 000 tasks costs a copy.  The
- * final line makes the status: OK is 200; ERR CODE is the status of
- * the code (route.c), with {"error": {"code", "message"}}.  Pure.
+ * not parsed again, into the body itself, so that a list of 10 000
+ * tasks costs one copy.  The final line makes the status: OK is 200;
+ * ERR CODE is the status of the code (route.c), with {"error":
+ * {"code", "message"}}.  Pure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@
 static void
 put(struct reply *r, const char *s, size_t n)
 {
-	size_t	cap;
+	char	*nb;
+	size_t	 cap;
 
 	if (r->too_big)
 		return;
@@ -28,11 +30,11 @@ put(struct reply *r, const char *s, size_t n)
 		for (cap = r->cap ? r->cap : 4096; cap < r->len + n + 1;
 		    cap *= 2)
 			;
-		if ((r->buf = realloc(r->buf, cap)) == NULL) {
+		if ((nb = realloc(r->buf, cap)) == NULL) {
 			r->too_big = true;
-			r->len = r->cap = 0;
 			return;
 		}
+		r->buf = nb;
 		r->cap = cap;
 	}
 	memcpy(r->buf + r->len, s, n);
@@ -86,9 +88,14 @@ reply_data(struct reply *r, const char *p, size_t n)
 		if (r->ndata == 0)
 			put_json(r, p, n);
 		break;
-	default:
+	case SHAPE_ACTION:
 		if (r->ndata > 0)
 			put(r, ",", 1);
+		put_json(r, p, n);
+		break;
+	default:
+		/* the array is made where it is read: no copy at the end */
+		put(r, r->ndata > 0 ? "," : "[", 1);
 		put_json(r, p, n);
 	}
 	r->ndata++;
@@ -125,6 +132,15 @@ code_in(const char *list, const char *code)
 	return false;
 }
 
+static char *
+too_large(struct reply *r, int *status, size_t *len)
+{
+	reply_free(r);
+	*status = 502;
+	return reply_error("too-large", "maintd's reply is too large for the "
+	    "gateway: ask for less (n, since, until)", len);
+}
+
 char *
 reply_finish(struct reply *r, const struct route_out *o, const char *final,
     int *status, const char **ctype, size_t *len)
@@ -154,12 +170,8 @@ reply_finish(struct reply *r, const struct route_out *o, const char *final,
 		    "line", len);
 	} else
 		msg = final[2] == ' ' ? final + 3 : "";
-	if (r->too_big) {
-		reply_free(r);
-		*status = 502;
-		return reply_error("too-large", "maintd's reply is too large "
-		    "for the gateway: ask for less (n, since, until)", len);
-	}
+	if (r->too_big)
+		return too_large(r, status, len);
 	*status = 200;
 	switch (r->shape) {
 	case SHAPE_TEXT:
@@ -198,10 +210,12 @@ reply_finish(struct reply *r, const struct route_out *o, const char *final,
 		reply_free(r);
 		return body;
 	default:
-		*len = r->len + 2;
-		if ((body = malloc(*len + 1)) != NULL)
-			snprintf(body, *len + 1, "[%s]", r->buf != NULL ?
-			    r->buf : "");
+		put(r, r->ndata > 0 ? "]" : "[]", r->ndata > 0 ? 1 : 2);
+		if (r->too_big)
+			return too_large(r, status, len);
+		body = r->buf;
+		*len = r->len;
+		r->buf = NULL;
 		reply_free(r);
 		return body;
 	}

@@ -502,6 +502,7 @@ build(const struct route_req *rq, const struct vdef *v, const char *sub,
 	bool			 post = strcmp(rq->method, "POST") == 0;
 
 	memset(&op, 0, sizeof(op));
+	o->reads = v->level != ADMIN;
 	if (!post && rq->bodylen > 0)
 		return fail(o, 400, "usage", "%s takes no body", rq->method);
 	if (post && rq->nquery > 0)

@@ -45,6 +45,7 @@ struct route_out {
 	char		 line[PROTO_MAXLINE + 1];
 	char		 check[PROTO_MAXLINE + 1];	/* "": none */
 	enum route_shape shape;
+	bool		 reads;		/* the verb changes nothing */
 	const char	*ok_codes;	/* ERR codes answered as 200 with data */
 	/* on error */
 	int		 status;

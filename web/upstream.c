@@ -152,28 +152,36 @@ lines(struct upstream *u)
 	return 0;
 }
 
+/* Send what is left to send, as much as the socket takes now. */
+static void
+flush(struct upstream *u)
+{
+	ssize_t	n;
+
+	n = send(u->fd, u->out + u->outoff, u->outlen - u->outoff,
+	    MSG_NOSIGNAL);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		/* it may have answered (ERR busy) and closed: read on */
+		u->outoff = u->outlen;
+	} else if (n > 0)
+		u->outoff += (size_t)n;
+	if (u->outoff == u->outlen) {
+		explicit_bzero(u->out, u->outlen);
+		free(u->out);
+		u->out = NULL;
+		u->outlen = u->outoff = 0;
+	}
+	arm(u);
+}
+
 static void
 on_io(int fd, int revents, void *arg)
 {
 	struct upstream	*u = arg;
 	ssize_t		 n;
 
-	if (revents & EV_WRITE) {
-		n = send(fd, u->out + u->outoff, u->outlen - u->outoff,
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno != EAGAIN && errno != EINTR) {
-			/* it may have answered (ERR busy) and closed: read on */
-			u->outoff = u->outlen;
-		} else if (n > 0)
-			u->outoff += (size_t)n;
-		if (u->outoff == u->outlen) {
-			explicit_bzero(u->out, u->outlen);
-			free(u->out);
-			u->out = NULL;
-			u->outlen = u->outoff = 0;
-		}
-		arm(u);
-	}
+	if (revents & EV_WRITE)
+		flush(u);
 	if (!(revents & EV_READ) || u->paused)
 		return;
 	if (u->incap - u->inlen < READ_CHUNK) {
@@ -206,7 +214,7 @@ up_open(const char *sock, const char *const *v, int nlines, int64_t timeout_ms,
 	struct sockaddr_un	 sun;
 	struct upstream		*u;
 	size_t			 len = 0, n;
-	int			 fd, i;
+	int			 fd, i, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -220,7 +228,7 @@ up_open(const char *sock, const char *const *v, int nlines, int64_t timeout_ms,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return NULL;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 &&
+	if ((rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun))) == -1 &&
 	    errno != EINPROGRESS) {
 		snprintf(err, errlen, "cannot reach maintd at %s: %s", sock,
 		    errno == EAGAIN ? "its backlog is full" : strerror(errno));
@@ -253,5 +261,8 @@ up_open(const char *sock, const char *const *v, int nlines, int64_t timeout_ms,
 	if (timeout_ms > 0)
 		ev_timer_add(&u->timer, (uint64_t)timeout_ms);
 	nup++;
+	/* connected at once (as a Unix socket is): no turn of the loop */
+	if (rc == 0)
+		flush(u);
 	return u;
 }

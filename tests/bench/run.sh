@@ -541,9 +541,6 @@ running vs none" x "$(calc "a / b" a="$(median restart.svc1000 maintd)" \
 
 # --- 10 000 services ---------------------------------------------------
 
-# Each running service holds two of the daemon's descriptors: the hard
-# RLIMIT_NOFILE must allow 20 000 and more (maintd raises its soft limit
-# to it).  As root the bench raises the hard limit for that daemon only.
 # services10k: as many of 10 000 services as the hard RLIMIT_NOFILE lets
 # run, each with output_streams = merged: one pipe a run (and a pidfd
 # where the daemon has them), not two.  What a run holds is measured on

@@ -15,7 +15,7 @@
 # shellcheck source=tests/integration/helpers/http.sh
 . "$(dirname "$0")/helpers/http.sh"
 
-plan 123
+plan 127
 
 if ! command -v curl >/dev/null; then
 	skip_rest "needs curl"
@@ -118,6 +118,15 @@ is "a wrong token: 401" "$(status_of "$out")" 401
 jq_ok "... maintd's words" "$out" '.error.message == "unknown token"'
 like "... audited by maintd" "$(ctl events -n 5)" \
     'denied .*"verb":"auth","reason":"unknown token"'
+# a read goes in the same write as auth: maintd refuses it after a wrong
+# token (it is not run with the gateway's own rights) and the gateway
+# passes its answer on to no one
+like "... the read sent with it refused by maintd" "$(ctl events -n 5)" \
+    'denied .*"verb":"status","reason":"after a wrong token"'
+out=$(call POST /api/v1/tasks/cache/run -H "Authorization: Bearer mdt_wrong")
+is "a wrong token on a POST: 401" "$(status_of "$out")" 401
+is "... the change was not sent with auth" "$(ctl events -n 5 |
+    grep -c '"verb":"run","reason":"after a wrong token"')" 0
 out=$(call GET /api/v1/tasks -H "Authorization: Basic dXNlcjpwYXNz")
 is "Basic auth: 401" "$(status_of "$out")" 401
 out=$(call POST /api/v1/tasks/cache/run -H "$R")
@@ -152,6 +161,8 @@ wait_for 10 sh -c "ctl history cache | grep -q 'exit 0'"
 out=$(call GET /api/v1/tasks/cache/history -H "$R")
 jq_ok "GET tasks/NAME/history: its runs" "$out" \
     '.[0].task == "cache" and .[0].result == "ok" and (.[0].duration_s | type) == "number"'
+out=$(call GET /api/v1/tasks/nightly/history -H "$R")
+is "... of a task that never ran: []" "$(body_of "$out")" "[]"
 out=$(call GET /api/v1/history -H "$R")
 jq_ok "GET history: every task's runs" "$out" \
     '[.[].task] | index("cache") != null and index("backup") != null'
