@@ -56,6 +56,7 @@ static int		 fd = -1;
 static char		 path[PATH_MAX + 8];
 static uint64_t		*slots;		/* the run in each slot; 0 free */
 static size_t		 nslots, hint;
+static int64_t		 hint_ms;	/* started_ms of the record at hint - 1 */
 static struct rec	*left;		/* a previous daemon's, to recover */
 static size_t		 nleft;
 static uint64_t		 left_max;	/* the largest run id among them */
@@ -204,9 +205,11 @@ runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
 		for (n = 0; n < nslots && slots[(hint + n) % nslots] != 0;
 		    n++)
 			;
-	if (n == nslots + 1)
+	if (n == nslots + 1) {
 		i = hint - 1;
-	else if (n == nslots) {
+		if (started_ms == 0)
+			started_ms = hint_ms;	/* the first record's */
+	} else if (n == nslots) {
 		i = nslots;
 		if (reserve(nslots > 0 ? nslots * 2 : NSLOTS_MIN) == -1) {
 			if (!full_logged)
@@ -238,6 +241,7 @@ runfile_add(uint64_t run_id, const char *task, pid_t pid, uid_t uid,
 	}
 	slots[i] = run_id;
 	hint = i + 1;
+	hint_ms = started_ms;
 }
 
 /* The run and all it left are gone. */
@@ -252,6 +256,7 @@ runfile_del(uint64_t run_id)
 		if (slots[i] == run_id) {
 			clear(i);
 			hint = i;
+			hint_ms = 0;
 			return;
 		}
 }
@@ -267,6 +272,7 @@ runfile_close(void)
 	slots = NULL;
 	left = NULL;
 	nslots = nleft = hint = 0;
+	hint_ms = 0;
 	left_max = 0;
 	full_logged = false;
 }

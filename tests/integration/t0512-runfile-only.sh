@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 10
+plan 12
 
 TAG=$$
 
@@ -40,22 +40,29 @@ no_leftover() {
 }
 
 check "daemon starts" start_fg
+b0=$(date +%s)
 check "svc runs" ctl activate --confirm svc
 check "... and is running" wait_for 20 running
 id=$(ctl status --json svc | jq -r .current.run)
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
+k=$(date +%s)
 # the shell dies with the daemon (PR_SET_PDEATHSIG); its child does not
 check "its process outlives the daemon" leftover
 sqlite3 "$T/maintd.db" "DELETE FROM runs WHERE id = $id"
 is "its row is gone from the store" \
     "$(sqlite3 "$T/maintd.db" "SELECT count(*) FROM runs WHERE id = $id")" 0
 
+# two seconds apart, so that a row started at recovery would show
+check "time passes" wait_for 5 sh -c "[ \$(date +%s) -ge $((k + 2)) ]"
 check "the next daemon starts" start_fg
 check "... kills what the run file proves the run's" wait_for 20 no_leftover
 is "... writes its row, abandoned" \
     "$(ctl history --json svc | jq -r "select(.run == $id) | .result")" \
     abandoned
+e=$(date -d "$(ctl history --json svc | jq -r "select(.run == $id) | .started")" +%s)
+check "... started when the run started, not at recovery ($b0 <= $e <= $k)" \
+    test "$e" -ge "$b0" -a "$e" -le "$k"
 check "svc runs again" ctl activate --confirm svc
 check "... with an id above the lost row's" wait_for 20 sh -c \
     "[ \"\$(\"$MAINTCTL\" -s \"$SOCK\" status --json svc | jq -r .current.run)\" \
