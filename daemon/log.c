@@ -4,6 +4,10 @@
  * for hosts without a syslog daemon), and given to a tap if one is set.
  */
 #include <errno.h>
+#ifdef __linux__
+#include <paths.h>
+#include <unistd.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +107,40 @@ log_ring_free(void)
 	ring_first = ring_count = 0;
 }
 
+#ifdef __linux__
+/*
+ * Where no syslog daemon listens (a container, a CI machine), glibc's
+ * syslog() tries to connect again at every message: two sockets and two
+ * failed connects a line, on the path of every run's start and end.
+ * Whether its socket exists is looked at once every SYSLOG_RECHECK
+ * seconds instead; what is logged in between goes to stderr (in the
+ * foreground) and the ring, as it did.  (The BSDs' syslog() needs no
+ * socket file.)
+ */
+#define SYSLOG_RECHECK	5
+
+static int
+syslog_there(void)
+{
+	static time_t	next;
+	static int	there = 1;
+	struct timespec	now;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) == -1 ||
+	    now.tv_sec >= next) {
+		there = access(_PATH_LOG, F_OK) == 0;
+		next = now.tv_sec + SYSLOG_RECHECK;
+	}
+	return there;
+}
+#else
+static int
+syslog_there(void)
+{
+	return 1;
+}
+#endif
+
 static void
 emit(int pri, const char *msg)
 {
@@ -113,7 +151,8 @@ emit(int pri, const char *msg)
 		fprintf(stderr, "%s: %s\n", ident, msg);
 		fflush(stderr);
 	}
-	syslog(pri, "%s", msg);
+	if (syslog_there())
+		syslog(pri, "%s", msg);
 	if ((copy = strdup(msg)) == NULL)
 		return;
 	if (ring_count == LOG_RING) {
