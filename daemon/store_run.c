@@ -269,14 +269,25 @@ static int
 run_end_write(const char *task, const struct run *r)
 {
 	sqlite3_stmt	*st = store_db_stmt(&st_run_end);
+	struct timespec	 now;
+	double		 ended;
 	char		 res[300], trig[120];
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	/* the end as precise as the start: start + monotonic duration */
-	sqlite3_bind_double(st, 2, store_ts(&r->start) +
-	    (double)(r->end_mono - r->start_mono) / 1000);
+	/*
+	 * The end as precise as the start: start + monotonic duration.  The
+	 * duration is of whole milliseconds, which can put that up to one
+	 * past the true end: never later than now, so that what starts
+	 * once this run has ended (after, chains) starts after its end.
+	 */
+	ended = store_ts(&r->start) + (double)(r->end_mono - r->start_mono) /
+	    1000;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ended > store_ts(&now))
+		ended = store_ts(&now);
+	sqlite3_bind_double(st, 2, ended);
 	sqlite3_bind_double(st, 3, (double)(r->end_mono - r->start_mono) /
 	    1000);
 	sqlite3_bind_text(st, 4, run_class(r), -1, SQLITE_STATIC);

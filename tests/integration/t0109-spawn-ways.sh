@@ -82,7 +82,7 @@ for way in vm fork vfork; do
 		case $way in
 		vm)	want='clone3\(\{flags=CLONE_VM\|CLONE_PIDFD\|CLONE_VFORK\|CLONE_INTO_CGROUP,' ;;
 		fork)	want='clone3\(\{flags=CLONE_PIDFD\|CLONE_VFORK\|CLONE_INTO_CGROUP,' ;;
-		vfork)	want='vfork\(\)' ;;
+		vfork)	want='^[0-9]+ +vfork\(' ;;
 		esac
 		like "$way: the daemon's system call" \
 		    "$(grep -E 'clone3|vfork' "$T/trace.$way" | head -n 1)" "$want"
