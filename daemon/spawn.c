@@ -9,8 +9,8 @@
  * The child comes from clone3 with CLONE_VM into its cgroup
  * (spawn_clone.c), or from vfork(): it borrows the daemon's memory until
  * it execs, so starting a run does not copy the daemon's page tables
- * (half the cost of a start with fork).  That is why it writes nothing but its
- * own stack and calls nothing that takes a lock or allocates; the id
+ * (half the cost of a start with fork).  That is why it writes nothing
+ * but its own stack and calls nothing that takes a lock or allocates; the id
  * changes are raw system calls on Linux, because glibc's wrappers would
  * signal the daemon's other threads, if it had any, to change theirs.
  */
@@ -233,8 +233,9 @@ child_fail(int fd, int stage, int detail)
 
 /*
  * The daemon's own soft RLIMIT_NOFILE is raised to the hard limit (each
- * run holds three or four descriptors of the daemon's, its pidfd one); runs get the one
- * it started with back, unless their task sets limits { nofile }.
+ * run holds two to four descriptors of the daemon's: its pipes and its
+ * pidfd); runs get the one it started with back, unless their task sets
+ * limits { nofile }.
  */
 static struct rlimit	nofile_start;
 static bool		nofile_raised;
@@ -510,8 +511,8 @@ spawn_run(const struct task_conf *tc, const struct config *conf,
 {
 	const struct ids *id;
 	bool		 split_stderr = (flags & SPAWN_SPLIT) != 0;
-	int		 pidfd = -1, ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
-	int		 errp[2] = { -1, -1 }, devnull = -1;
+	int		 ngroups, outp[2] = { -1, -1 }, sep[2] = { -1, -1 };
+	int		 errp[2] = { -1, -1 }, devnull = -1, pidfd = -1;
 	char		**envp;
 	bool		 switch_ids;
 	sigset_t	 all, old;
