@@ -553,7 +553,12 @@ client_idle(void *arg)
 {
 	struct client	*c = arg;
 
-	if (c->held)
+	/*
+	 * Held, or output waits above OUT_HIGH that it does not read: then
+	 * client_stall() drops it and says why (both clocks start again at
+	 * each write, so either could come first).
+	 */
+	if (c->held || ev_timer_pending(&c->stall))
 		return;
 	log_debug("control: closing idle client uid %u", (unsigned)c->uid);
 	client_free(c);
