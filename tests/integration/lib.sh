@@ -269,6 +269,14 @@ stop_daemon() {
 	DAEMON_PID=""
 }
 
+# kill_matching REGEX: SIGKILL each process whose command line matches
+# REGEX (what a test started, marked with its $TAG), for its EXIT trap.
+kill_matching() {
+	for p in $(pgrep -f -- "$1"); do
+		kill -KILL "$p" 2>/dev/null
+	done
+}
+
 # as_nobody COMMAND...: run as an unprivileged user (needs root).
 as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"

@@ -13,12 +13,7 @@ plan 17
 
 TAG=$$
 
-kill_marked() {
-	for p in $(pgrep -f -- "sleep 9[0-9]{3}\\.$TAG"); do
-		kill -KILL "$p" 2>/dev/null
-	done
-}
-trap 'kill_marked; cleanup' EXIT
+trap 'kill_matching "sleep 9[0-9]{3}\\.$TAG"; cleanup' EXIT
 
 write_conf <<EOF
 task sep {

@@ -12,12 +12,7 @@ plan 12
 
 TAG=$$
 
-kill_marked() {
-	for p in $(pgrep -f -- "sleep 97[0-9]{2}\\.$TAG"); do
-		kill -KILL "$p" 2>/dev/null
-	done
-}
-trap 'kill_marked; cleanup' EXIT
+trap 'kill_matching "sleep 97[0-9]{2}\\.$TAG"; cleanup' EXIT
 
 write_conf <<EOF
 task svc {
